@@ -1,0 +1,129 @@
+# kmsdiag: one plain Makefile.  make, make check, make install PREFIX= DESTDIR=
+VERSION		= 0.1.0
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+MANDIR		?= $(PREFIX)/share/man
+DATADIR		?= $(PREFIX)/share/kmsdiag
+DESTDIR		?=
+B		?= build
+CC		?= cc
+PKG_CONFIG	?= pkg-config
+AWK		?= awk
+
+PKGS		= libpcap ldns ncursesw jansson libcrypto
+CFLAGS		?= -O2 -g
+KD_CFLAGS	= -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+		  -DKD_VERSION='"$(VERSION)"' \
+		  -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
+		  -Wmissing-prototypes -Wvla -Ilib -I$(B)/gen -MMD -MP
+PKG_CFLAGS	= $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS	= $(shell $(PKG_CONFIG) --libs $(PKGS))
+ALL_CFLAGS	= $(KD_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS)
+ALL_LDFLAGS	= $(LDFLAGS) $(SANFLAGS)
+
+TOOLS		= capture probe dnscheck tui
+LIB_SRCS	= $(wildcard lib/*.c)
+LIB_OBJS	= $(LIB_SRCS:%.c=$(B)/%.o) $(B)/gen/tables_gen.o
+LIBA		= $(B)/libkmsdiag.a
+
+# Each tool = its library part (every .c but main.c) + a thin main.c.
+tool_srcs	= $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
+tool_objs	= $(patsubst %.c,$(B)/%.o,$(call tool_srcs,$(1)))
+TOOL_OBJS	= $(foreach t,$(TOOLS),$(call tool_objs,$(t)))
+BINS		= $(foreach t,$(TOOLS),$(if $(wildcard $(t)/main.c),$(B)/kmsdiag-$(t)))
+FRONT		= $(if $(wildcard front/main.c),$(B)/kmsdiag)
+
+TEST_SRCS	= $(wildcard tests/unit/test_*.c)
+TEST_BINS	= $(TEST_SRCS:tests/unit/%.c=$(B)/tests/%)
+HELPER_SRCS	= $(wildcard tests/tools/*.c)
+HELPER_BINS	= $(HELPER_SRCS:tests/tools/%.c=$(B)/tests/%)
+FUZZ_SRCS	= $(wildcard fuzz/fuzz_*.c)
+FUZZ_REPLAY	= $(FUZZ_SRCS:fuzz/%.c=$(B)/fuzz/%)
+
+.PHONY: all tests check check-run demo bench fuzz install uninstall clean deps asan dist
+
+all: $(BINS) $(FRONT)
+
+$(B)/gen/tables_gen.c: tools/gentables.awk $(wildcard data/*.tsv)
+	@mkdir -p $(@D)
+	$(AWK) -f tools/gentables.awk data/kms-applications.tsv data/kms-counted-ids.tsv \
+	    data/kms-skus.tsv data/kms-host-key-groups.tsv data/kms-os-builds.tsv \
+	    data/activation-errors.tsv data/license-states.tsv > $@.tmp && mv $@.tmp $@
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/gen/tables_gen.o: $(B)/gen/tables_gen.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBA): $(LIB_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+# Each tool links only its own part; the dashboard and the front command link all.
+define tool_rule
+$(B)/kmsdiag-$(1): $(B)/$(1)/main.o $(2) $(LIBA)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$< $(2) $(LIBA) $$(PKG_LIBS) -lm
+endef
+$(foreach t,capture probe dnscheck,$(eval $(call tool_rule,$(t),$(call tool_objs,$(t)))))
+$(eval $(call tool_rule,tui,$(TOOL_OBJS)))
+
+$(B)/kmsdiag: $(B)/front/main.o $(TOOL_OBJS) $(LIBA)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TOOL_OBJS) $(LIBA) $(PKG_LIBS) -lm
+
+$(B)/tests/%: $(B)/tests/unit/%.o $(TOOL_OBJS) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TOOL_OBJS) $(LIBA) $(PKG_LIBS) -lm
+
+$(B)/tests/%: $(B)/tests/tools/%.o $(TOOL_OBJS) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TOOL_OBJS) $(LIBA) $(PKG_LIBS) -lm
+
+# Fuzz targets get a plain main() from fuzz/onefile.c so gcc can replay the corpus.
+$(B)/fuzz/%: $(B)/fuzz/%.o $(B)/fuzz/onefile.o $(TOOL_OBJS) $(LIBA)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(B)/fuzz/onefile.o $(TOOL_OBJS) $(LIBA) $(PKG_LIBS) -lm
+
+tests: all $(TEST_BINS) $(HELPER_BINS) $(FUZZ_REPLAY)
+
+deps:
+	@sh tools/deps.sh
+
+# The whole suite, once plainly and once under ASan+UBSan; ends with "N passed, N failed".
+check: deps
+	@$(MAKE) --no-print-directory check-run
+
+check-run:
+	@sh tests/check.sh
+
+asan:
+	$(MAKE) B=build/asan SANFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' CFLAGS='-O1 -g' tests
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh tools/demo.sh $(B)
+
+bench: deps
+	@$(MAKE) --no-print-directory all tests
+	@sh bench/run.sh $(B)
+
+fuzz:
+	@sh fuzz/run.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DATADIR)
+	install -m 755 $(BINS) $(FRONT) $(DESTDIR)$(BINDIR)
+	for m in man/*.1; do [ -f "$$m" ] && install -m 644 "$$m" $(DESTDIR)$(MANDIR)/man1; done; true
+	for m in man/*.7; do [ -f "$$m" ] && install -m 644 "$$m" $(DESTDIR)$(MANDIR)/man7; done; true
+	install -m 644 data/*.tsv $(DESTDIR)$(DATADIR)
+
+uninstall:
+	rm -f $(foreach t,$(TOOLS),$(DESTDIR)$(BINDIR)/kmsdiag-$(t)) $(DESTDIR)$(BINDIR)/kmsdiag
+	rm -f $(patsubst man/%,$(DESTDIR)$(MANDIR)/man1/%,$(wildcard man/*.1))
+	rm -f $(patsubst man/%,$(DESTDIR)$(MANDIR)/man7/%,$(wildcard man/*.7))
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,461 @@
+/*
+ * The capture engine: flow table -> TCP reassembly -> DCE/RPC PDUs ->
+ * KMS exchanges, plus the aggregates the summary needs.  Every byte comes
+ * from a packet and goes through pkt_decode, the reassembler, and the
+ * cursor-based decoders; every table here has a cap from kdlimits.h.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture.h"
+#include "capture_int.h"
+#include "kdlimits.h"
+#include "tcpreasm.h"
+
+#define SEQ_GT(a, b)	((int32_t)((a) - (b)) > 0)
+
+static struct flow *
+flow_new(struct capture *cap, const struct kd_endpoint *client,
+    const struct kd_endpoint *host)
+{
+	struct flow *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return NULL;
+	f->client = *client;
+	f->host = *host;
+	f->first_pkt = cap->cur_pkt;
+	f->first_ts = cap->cur_ts;
+	for (int d = 0; d < 2; d++)
+		tcpreasm_init(&f->dir[d], cap->max_flow_bytes, KD_MAX_OOO_SEGS);
+	return f;
+}
+
+static uint32_t
+flow_hash(const struct kd_endpoint *c, const struct kd_endpoint *h)
+{
+	uint32_t x = 2166136261u;
+	const struct kd_endpoint *e[2] = { c, h };
+
+	for (int k = 0; k < 2; k++) {
+		for (int i = 0; i < 16; i++)
+			x = (x ^ e[k]->addr[i]) * 16777619u;
+		x = (x ^ e[k]->port) * 16777619u;
+		x = (x ^ (e[k]->port >> 8)) * 16777619u;
+	}
+	return x;
+}
+
+static void
+lru_unlink(struct capture *cap, struct flow *f)
+{
+	if (f->lru_prev)
+		f->lru_prev->lru_next = f->lru_next;
+	else
+		cap->lru_head = f->lru_next;
+	if (f->lru_next)
+		f->lru_next->lru_prev = f->lru_prev;
+	else
+		cap->lru_tail = f->lru_prev;
+	f->lru_prev = f->lru_next = NULL;
+}
+
+static void
+lru_push_head(struct capture *cap, struct flow *f)
+{
+	f->lru_prev = NULL;
+	f->lru_next = cap->lru_head;
+	if (cap->lru_head)
+		cap->lru_head->lru_prev = f;
+	cap->lru_head = f;
+	if (cap->lru_tail == NULL)
+		cap->lru_tail = f;
+}
+
+static void
+hash_remove(struct capture *cap, struct flow *f)
+{
+	struct flow **pp = &cap->buckets[f->hash % FLOW_BUCKETS];
+
+	for (; *pp != NULL; pp = &(*pp)->hnext)
+		if (*pp == f) {
+			*pp = f->hnext;
+			return;
+		}
+}
+
+void
+emit_conn(struct capture *cap, struct flow *f, enum capture_conn_kind kind,
+    unsigned count, uint16_t reason, const char *fmt, ...)
+{
+	struct capture_conn_event ev;
+	struct capture_event e = { .type = CE_CONNECTION, .conn = &ev };
+	va_list ap;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.source = cap->cur_source;
+	ev.pkt_no = cap->cur_pkt;
+	ev.ts = cap->cur_ts;
+	ev.client = f->client;
+	ev.host = f->host;
+	ev.kind = kind;
+	ev.count = count;
+	ev.reason = reason;
+	va_start(ap, fmt);
+	vsnprintf(ev.detail, sizeof(ev.detail), fmt, ap);
+	va_end(ap);
+	analyze_conn(cap, &ev);
+	cap->cb(&e, cap->cb_arg);
+}
+
+void
+emit_error(struct capture *cap, struct kd_diag *d)
+{
+	struct capture_event e = { .type = CE_ERROR, .err = d };
+
+	d->source = cap->cur_source;
+	d->pkt_no = cap->cur_pkt;
+	cap->stats.errors++;
+	cap->cb(&e, cap->cb_arg);
+}
+
+void
+emit_exchange(struct capture *cap, struct capture_exchange *ex)
+{
+	struct capture_event e = { .type = CE_EXCHANGE, .ex = ex };
+
+	analyze_exchange(cap, ex);
+	cap->stats.exchanges++;
+	cap->cb(&e, cap->cb_arg);
+}
+
+static void
+flow_close(struct capture *cap, struct flow *f, bool evicted)
+{
+	size_t len;
+
+	if (evicted)
+		emit_conn(cap, f, CC_EVICTED, 0, 0,
+		    "flow evicted after %zu flows were tracked (cap); its "
+		    "unfinished calls are reported now", cap->max_flows);
+	if (f->syn_seen && !f->synack_seen && !f->refused && !f->any_data)
+		emit_conn(cap, f, CC_FILTERED, f->syn_count > 0 ?
+		    f->syn_count - 1 : 0, 0,
+		    "SYN sent %u time%s, never answered: port filtered or host "
+		    "down", f->syn_count, f->syn_count == 1 ? "" : "s");
+	for (int d = 0; d < 2; d++) {
+		if (tcpreasm_has_held(&f->dir[d])) {
+			size_t dropped = 0, gap = tcpreasm_skip_gap(&f->dir[d], &dropped);
+
+			cap->stats.gaps++;
+			emit_conn(cap, f, CC_GAP, (unsigned)gap, 0,
+			    "%zu bytes missing from the %s stream at the end of "
+			    "the connection", gap, d == 0 ? "client" : "host");
+			process_stream(cap, f, d);
+		}
+		tcpreasm_data(&f->dir[d], &len);
+		if (len > 0 && !f->not_rpc[d])
+			emit_conn(cap, f, CC_INCOMPLETE, (unsigned)len, 0,
+			    "%zu bytes of an unfinished PDU from the %s when the "
+			    "%s", len, d == 0 ? "client" : "host",
+			    evicted ? "flow was evicted" : "capture ended");
+	}
+	if (f->bind_rejected && !f->kms_accepted)
+		emit_conn(cap, f, CC_BIND_REJECTED, 0, f->reject_reason,
+		    "bind_ack accepted no KMS presentation context (%s): no "
+		    "activation possible on this connection",
+		    dcerpc_reason_name(f->reject_reason));
+	for (size_t i = 0; i < KD_MAX_PENDING_CALLS; i++) {
+		struct capture_exchange *ex = f->pend[i];
+
+		if (ex == NULL)
+			continue;
+		f->pend[i] = NULL;
+		finalize_exchange(cap, ex);
+		emit_exchange(cap, ex);
+		free(ex);
+	}
+	for (int d = 0; d < 2; d++) {
+		tcpreasm_fini(&f->dir[d]);
+		free(f->frag[d].buf);
+	}
+	lru_unlink(cap, f);
+	hash_remove(cap, f);
+	cap->nflows--;
+	free(f);
+}
+
+static struct flow *
+flow_get(struct capture *cap, const struct kd_endpoint *client,
+    const struct kd_endpoint *host)
+{
+	uint32_t h = flow_hash(client, host);
+	struct flow *f;
+
+	for (f = cap->buckets[h % FLOW_BUCKETS]; f != NULL; f = f->hnext)
+		if (f->hash == h && kd_endpoint_eq(&f->client, client) &&
+		    kd_endpoint_eq(&f->host, host)) {
+			if (cap->lru_head != f) {
+				lru_unlink(cap, f);
+				lru_push_head(cap, f);
+			}
+			return f;
+		}
+	if (cap->nflows >= cap->max_flows && cap->lru_tail != NULL) {
+		cap->stats.flows_evicted++;
+		flow_close(cap, cap->lru_tail, true);
+	}
+	if ((f = flow_new(cap, client, host)) == NULL)
+		return NULL;
+	f->hash = h;
+	f->hnext = cap->buckets[h % FLOW_BUCKETS];
+	cap->buckets[h % FLOW_BUCKETS] = f;
+	lru_push_head(cap, f);
+	cap->nflows++;
+	cap->stats.flows++;
+	if (cap->nflows > cap->stats.peak_flows)
+		cap->stats.peak_flows = cap->nflows;
+	return f;
+}
+
+static bool
+is_kms_port(const struct capture *cap, uint16_t port)
+{
+	for (size_t i = 0; i < cap->nports; i++)
+		if (cap->ports[i] == port)
+			return true;
+	return false;
+}
+
+struct capture *
+capture_new(const struct capture_opts *o, capture_event_cb *cb, void *arg)
+{
+	struct capture *cap = calloc(1, sizeof(*cap));
+
+	if (cap == NULL)
+		return NULL;
+	if ((cap->buckets = calloc(FLOW_BUCKETS, sizeof(*cap->buckets))) == NULL) {
+		free(cap);
+		return NULL;
+	}
+	cap->cb = cb;
+	cap->cb_arg = arg;
+	if (o != NULL && o->nports > 0) {
+		cap->nports = o->nports;
+		memcpy(cap->ports, o->ports, o->nports * sizeof(o->ports[0]));
+	} else {
+		cap->nports = 1;
+		cap->ports[0] = 1688;
+	}
+	cap->max_flows = o && o->max_flows ? o->max_flows : KD_MAX_FLOWS;
+	cap->max_flow_bytes = o && o->max_flow_bytes ? o->max_flow_bytes :
+	    KD_MAX_FLOW_BYTES;
+	kms_keys_init(&cap->keys);
+	analyze_init(cap);
+	return cap;
+}
+
+void
+capture_free(struct capture *cap)
+{
+	if (cap == NULL)
+		return;
+	while (cap->lru_head != NULL) {
+		struct flow *f = cap->lru_head;
+
+		for (size_t i = 0; i < KD_MAX_PENDING_CALLS; i++)
+			free(f->pend[i]);
+		for (int d = 0; d < 2; d++) {
+			tcpreasm_fini(&f->dir[d]);
+			free(f->frag[d].buf);
+		}
+		lru_unlink(cap, f);
+		free(f);
+	}
+	analyze_fini(cap);
+	free(cap->buckets);
+	free(cap);
+}
+
+void
+capture_error(struct capture *cap, const struct kd_diag *d)
+{
+	struct capture_event e = { .type = CE_ERROR, .err = d };
+
+	cap->stats.errors++;
+	cap->cb(&e, cap->cb_arg);
+}
+
+void
+capture_finish(struct capture *cap)
+{
+	while (cap->lru_tail != NULL)
+		flow_close(cap, cap->lru_tail, false);
+}
+
+const struct capture_stats *
+capture_stats(const struct capture *cap)
+{
+	return &cap->stats;
+}
+
+static void
+gap_check(struct capture *cap, struct flow *f, int d, uint32_t peer_ack)
+{
+	struct tcpreasm *r = &f->dir[d];
+	size_t dropped = 0, gap;
+
+	/* The peer acknowledged bytes we never saw: they are lost to us. */
+	if (!tcpreasm_has_held(r) || !SEQ_GT(peer_ack, r->next_seq))
+		return;
+	gap = tcpreasm_skip_gap(r, &dropped);
+	cap->stats.gaps++;
+	f->resync[d] = true;
+	emit_conn(cap, f, CC_GAP, (unsigned)gap, 0,
+	    "%zu bytes missing from the %s stream (not in the capture); "
+	    "resynchronising at the next PDU%s", gap,
+	    d == 0 ? "client" : "host", dropped ? ", partial PDU dropped" : "");
+}
+
+void
+capture_packet(struct capture *cap, const char *source, uint64_t pkt_no,
+    const struct timeval *ts, int dlt, const uint8_t *data, size_t caplen,
+    size_t wirelen)
+{
+	struct pkt_info pi;
+	struct kd_diag d = { 0 };
+	enum kd_status st;
+	struct flow *f;
+	int dir;
+
+	(void)wirelen;
+	cap->cur_source = source;
+	cap->cur_pkt = pkt_no;
+	cap->cur_ts = *ts;
+	cap->stats.packets++;
+	if ((st = pkt_decode(dlt, data, caplen, &pi, &d)) != KD_OK) {
+		/* Non-TCP traffic is not our business; broken headers are. */
+		if (st != KD_EUNSUP)
+			emit_error(cap, &d);
+		return;
+	}
+	cap->stats.tcp_packets++;
+	if (is_kms_port(cap, pi.dst.port)) {
+		dir = 0;
+		f = flow_get(cap, &pi.src, &pi.dst);
+	} else if (is_kms_port(cap, pi.src.port)) {
+		dir = 1;
+		f = flow_get(cap, &pi.dst, &pi.src);
+	} else
+		return;
+	cap->stats.port_packets++;
+	if (f == NULL) {
+		kd_diag_set(&d, KD_ENOMEM, "tcp", 0, "no memory for a new flow");
+		emit_error(cap, &d);
+		return;
+	}
+	f->last_ts = *ts;
+	if (dir == 0 && (pi.flags & (TH_SYN | TH_ACK)) == TH_SYN) {
+		if (f->syn_seen && pi.seq == f->syn_seq)
+			f->syn_count++;
+		else {
+			f->syn_seen = true;
+			f->syn_seq = pi.seq;
+			f->syn_count = 1;
+			tcpreasm_set_isn(&f->dir[0], pi.seq + 1);
+		}
+	}
+	if (dir == 1 && (pi.flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK)) {
+		f->synack_seen = true;
+		tcpreasm_set_isn(&f->dir[1], pi.seq + 1);
+	}
+	if (dir == 1 && (pi.flags & TH_RST) && f->syn_seen && !f->synack_seen &&
+	    !f->any_data && !f->refused) {
+		f->refused = true;
+		emit_conn(cap, f, CC_REFUSED, f->syn_count, 0,
+		    "SYN answered by RST: port closed (connection refused)");
+	}
+	if (pi.paylen > 0 || pi.wirelen > 0) {
+		struct tcpreasm *r = &f->dir[dir];
+
+		f->any_data = true;
+		if (pi.paylen < pi.wirelen && !f->snaplen_reported) {
+			f->snaplen_reported = true;
+			kd_diag_set(&d, KD_ETRUNC, "pcap", pi.payload_off + pi.paylen,
+			    "payload cut by the snaplen: %zu of %zu bytes captured; "
+			    "re-capture with -s 0", pi.paylen, pi.wirelen);
+			emit_error(cap, &d);
+			emit_conn(cap, f, CC_SNAPLEN, (unsigned)(pi.wirelen - pi.paylen),
+			    0, "packets cut by the snaplen: re-capture with -s 0");
+		}
+		if (!r->have_isn)
+			tcpreasm_set_isn(r, pi.seq);
+		if (pi.paylen > 0) {
+			st = tcpreasm_add(r, pi.seq, pi.payload, pi.paylen);
+			if (st == KD_ELIMIT) {
+				cap->stats.flow_limit_hits++;
+				if (!f->limit_reported) {
+					f->limit_reported = true;
+					emit_conn(cap, f, CC_LIMIT, 0, 0,
+					    "per-flow buffer cap of %zu bytes hit; "
+					    "data dropped", cap->max_flow_bytes);
+				}
+				/* Nothing sensible is buffered: drop it and resync. */
+				if (tcpreasm_has_held(r)) {
+					size_t dropped;
+
+					tcpreasm_skip_gap(r, &dropped);
+					f->resync[dir] = true;
+				}
+			} else if (st == KD_ENOMEM) {
+				kd_diag_set(&d, KD_ENOMEM, "tcp", pi.payload_off,
+				    "no memory for reassembly");
+				emit_error(cap, &d);
+			}
+		}
+	}
+	if (pi.flags & TH_ACK)
+		gap_check(cap, f, 1 - dir, pi.ack);
+	process_stream(cap, f, dir);
+	if (pi.flags & TH_FIN)
+		f->fin[dir] = true;
+	if ((pi.flags & TH_RST) || (f->fin[0] && f->fin[1]))
+		flow_close(cap, f, false);
+}
+
+const char *
+capture_verdict_name(enum capture_verdict v)
+{
+	static const char *const names[] = {
+		[CV_ACTIVATES] = "activates",
+		[CV_BELOW_THRESHOLD] = "below_threshold",
+		[CV_REFUSED] = "refused",
+		[CV_UNVERIFIED] = "unverified",
+		[CV_FAULT] = "rpc_fault",
+		[CV_NO_RESPONSE] = "no_response",
+		[CV_UNDECODABLE] = "undecodable",
+	};
+
+	return (size_t)v < sizeof(names) / sizeof(names[0]) ? names[v] : "unknown";
+}
+
+const char *
+capture_conn_kind_name(enum capture_conn_kind k)
+{
+	static const char *const names[] = {
+		[CC_FILTERED] = "filtered",
+		[CC_REFUSED] = "refused",
+		[CC_BIND_NAK] = "bind_nak",
+		[CC_BIND_REJECTED] = "bind_rejected",
+		[CC_NOT_RPC] = "not_rpc",
+		[CC_GAP] = "gap",
+		[CC_SNAPLEN] = "snaplen",
+		[CC_INCOMPLETE] = "incomplete",
+		[CC_EVICTED] = "evicted",
+		[CC_LIMIT] = "flow_limit",
+	};
+
+	return (size_t)k < sizeof(names) / sizeof(names[0]) ? names[k] : "unknown";
+}

@@ -1,0 +1,143 @@
+/*
+ * kmsdiag-capture's engine: packets in, events out.  It owns the flow
+ * table, TCP reassembly, the DCE/RPC state per connection and the KMS
+ * decode, and keeps the statistics the summary needs.  It never prints;
+ * events go to a callback (the text/JSON writer, or the dashboard).
+ */
+#ifndef KD_CAPTURE_H
+#define KD_CAPTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/time.h>
+
+#include "dcerpc.h"
+#include "diag.h"
+#include "kms.h"
+#include "pkt.h"
+#include "report.h"
+#include "tables.h"
+
+#define CAPTURE_MAX_PORTS	16
+
+struct capture_opts {
+	uint16_t	 ports[CAPTURE_MAX_PORTS];
+	size_t		 nports;		/* 0 = 1688 */
+	size_t		 max_flows;		/* 0 = KD_MAX_FLOWS */
+	size_t		 max_flow_bytes;	/* 0 = KD_MAX_FLOW_BYTES */
+	/* Seconds of silence after which a SYN with no answer is "filtered". */
+	unsigned	 syn_timeout;
+};
+
+enum capture_verdict {
+	CV_ACTIVATES,		/* count >= required and the response verified */
+	CV_BELOW_THRESHOLD,	/* valid response, count < required: 0xC004F038 */
+	CV_REFUSED,		/* in-band HRESULT from the host */
+	CV_UNVERIFIED,		/* response failed its integrity check */
+	CV_FAULT,		/* RPC fault */
+	CV_NO_RESPONSE,		/* request never answered in the capture */
+	CV_UNDECODABLE		/* request or response could not be decoded */
+};
+
+struct capture_exchange {
+	const char	*source;
+	uint64_t	 req_pkt, resp_pkt;
+	struct timeval	 req_ts, resp_ts;
+	struct kd_endpoint client, host;
+	uint32_t	 call_id;
+	uint16_t	 ctx_id;
+	enum dcerpc_syntax syntax;
+	bool		 have_req, have_resp;
+	struct kms_request req;
+	struct kms_response resp;
+	uint32_t	 hresult;
+	const struct kd_errcode *herr;
+	bool		 fault;
+	uint32_t	 fault_status;
+	/* lookups */
+	const struct kd_app	*app;
+	const struct kd_kmsid	*kmsid;
+	const struct kd_sku	*sku;
+	struct kms_epid		 epid;
+	const struct kd_hostkey	*hostkey;
+	const struct kd_osbuild	*os;
+	int64_t		 clock_skew;		/* client time - capture time, seconds */
+	bool		 skew_known;
+	bool		 host_key_mismatch;	/* host key group cannot activate kms_id */
+	enum capture_verdict verdict;
+	char		 reason[200];
+};
+
+enum capture_conn_kind {
+	CC_FILTERED,		/* SYN retransmitted, never answered */
+	CC_REFUSED,		/* SYN answered by RST */
+	CC_BIND_NAK,
+	CC_BIND_REJECTED,	/* bind_ack rejected every KMS context */
+	CC_NOT_RPC,		/* something that is not DCE/RPC on the port */
+	CC_GAP,			/* bytes missing from the capture */
+	CC_SNAPLEN,		/* payload cut by the snaplen */
+	CC_INCOMPLETE,		/* capture ended inside a PDU */
+	CC_EVICTED,		/* flow evicted by the flow cap */
+	CC_LIMIT		/* per-flow buffer cap hit */
+};
+
+struct capture_conn_event {
+	const char	*source;
+	uint64_t	 pkt_no;
+	struct timeval	 ts;
+	struct kd_endpoint client, host;
+	enum capture_conn_kind kind;
+	unsigned	 count;		/* SYN retransmissions, gap bytes, ... */
+	uint16_t	 reason;	/* bind_nak / bind_ack reason */
+	char		 detail[200];
+};
+
+enum capture_event_type { CE_EXCHANGE, CE_CONNECTION, CE_ERROR };
+
+struct capture_event {
+	enum capture_event_type type;
+	const struct capture_exchange	*ex;
+	const struct capture_conn_event	*conn;
+	const struct kd_diag		*err;
+};
+
+typedef void capture_event_cb(const struct capture_event *, void *arg);
+
+struct capture;
+
+struct capture	*capture_new(const struct capture_opts *, capture_event_cb *, void *arg);
+void		 capture_free(struct capture *);
+/* Feed one packet.  source and pkt_no are used in events and errors. */
+void		 capture_packet(struct capture *, const char *source, uint64_t pkt_no,
+		    const struct timeval *ts, int dlt, const uint8_t *data,
+		    size_t caplen, size_t wirelen);
+/* Report an input error (e.g. from the pcap reader) through the event stream. */
+void		 capture_error(struct capture *, const struct kd_diag *);
+/* End of input: close every flow, report what is unfinished. */
+void		 capture_finish(struct capture *);
+
+/* Summary: problems as checks (checklist item set), and the tables as JSON. */
+void		 capture_problems(struct capture *, struct kd_report *);
+json_t		*capture_summary_json(struct capture *);
+
+struct capture_stats {
+	uint64_t	 packets, tcp_packets, port_packets, exchanges, errors;
+	uint64_t	 flows, flows_evicted, flow_limit_hits, gaps;
+	size_t		 peak_flows;
+};
+const struct capture_stats *capture_stats(const struct capture *);
+
+const char	*capture_verdict_name(enum capture_verdict);
+const char	*capture_conn_kind_name(enum capture_conn_kind);
+
+/* Output (capture/output.c): the event writer used by kmsdiag-capture. */
+struct capture_out {
+	FILE		*fp;
+	bool		 json, verbose, color;
+	uint64_t	 counts[3];
+};
+void	capture_out_event(const struct capture_event *, void *arg);
+json_t	*capture_exchange_json(const struct capture_exchange *);
+void	capture_out_summary(struct capture_out *, struct capture *, struct kd_report *);
+
+#endif

@@ -1,0 +1,145 @@
+/* Internal state shared by the capture engine's files; not an API. */
+#ifndef KD_CAPTURE_INT_H
+#define KD_CAPTURE_INT_H
+
+#include "capture.h"
+#include "kdlimits.h"
+#include "tcpreasm.h"
+
+#define FLOW_BUCKETS		8192
+#define MAX_FLOW_CTX		16
+#define MAX_TRACKED_KMSIDS	256
+
+struct ctx_binding {
+	uint16_t		 id;
+	enum dcerpc_syntax	 syntax;
+	bool			 kms;
+};
+
+struct frag_buf {
+	bool		 active;
+	uint32_t	 call_id;
+	uint16_t	 ctx_id, opnum;
+	uint8_t		*buf;
+	size_t		 len;
+};
+
+struct flow {
+	struct flow	*hnext, *lru_prev, *lru_next;
+	uint32_t	 hash;
+	struct kd_endpoint client, host;
+	uint64_t	 first_pkt;
+	struct timeval	 first_ts, last_ts;
+	uint32_t	 syn_seq;
+	unsigned	 syn_count;
+	bool		 syn_seen, synack_seen, refused, any_data;
+	bool		 fin[2];
+	bool		 rpc_seen[2], not_rpc[2], resync[2];
+	bool		 snaplen_reported, limit_reported;
+	bool		 kms_accepted, bind_rejected;
+	uint16_t	 reject_reason;
+	struct tcpreasm	 dir[2];
+	struct ctx_binding ctx[MAX_FLOW_CTX];
+	size_t		 nctx;
+	struct ctx_binding offer[DCERPC_MAX_CTX];
+	size_t		 noffer;
+	struct frag_buf	 frag[2];
+	struct capture_exchange *pend[KD_MAX_PENDING_CALLS];
+};
+
+/* One distinct (CMID, KMS counted ID) pair. */
+struct client_agg {
+	bool		 used;
+	struct kd_guid	 cmid, kms_id, sku_id, app_id;
+	char		 workstation[64];
+	char		 other_ws[64];		/* a second name seen with this CMID */
+	unsigned	 nws;			/* distinct names seen (capped at 2) */
+	uint32_t	 license_status;
+	uint32_t	 required;
+	uint64_t	 requests;
+	struct timeval	 last_seen;
+	int		 host_idx;		/* last host that answered, -1 none */
+	uint32_t	 host_mask;		/* hosts 0..31 that served it */
+	char		 client_addr[64];
+};
+
+struct host_agg {
+	struct kd_endpoint ep;
+	char		 epid[KMS_EPID_MAX * 3 + 1];
+	unsigned	 epid_changes;
+	struct kms_epid	 epid_parsed;
+	const struct kd_hostkey *hostkey;
+	const struct kd_osbuild *os;
+	uint32_t	 last_count;
+	uint64_t	 exchanges, refusals, unverified, iv_reused;
+	bool		 has_hwid;
+	uint8_t		 hwid[8];
+	bool		 answered_foreign;	/* answered a product its key cannot activate */
+	uint32_t	 activation_interval, renewal_interval;
+	uint64_t	 clients;		/* distinct (CMID, kms id) it served */
+};
+
+struct kmsid_agg {
+	struct kd_guid	 kms_id, app_id;
+	const struct kd_kmsid *info;
+	uint32_t	 required;
+	uint64_t	 distinct, requests, below, activates;
+	uint32_t	 max_count;
+	uint32_t	 host_mask;
+};
+
+/* A problem kind counted during the run, with the first example kept. */
+struct problem {
+	uint64_t	 n;
+	char		 example[200];
+	char		 subject[96];
+};
+
+enum problem_kind {
+	P_FILTERED, P_REFUSED, P_BIND_NAK, P_BIND_REJECTED, P_NOT_RPC, P_FAULT,
+	P_NO_RESPONSE, P_SNAPLEN, P_GAP, P_EVICTED, P_LIMIT, P_UNVERIFIED,
+	P_SKEW, P_HOSTKEY, P_KEY, P_UNDECODABLE, P_BAD_VERSION, P_NKINDS
+};
+
+struct capture {
+	capture_event_cb *cb;
+	void		*cb_arg;
+	uint16_t	 ports[CAPTURE_MAX_PORTS];
+	size_t		 nports, max_flows, max_flow_bytes;
+	struct kms_keys	 keys;
+	struct flow	**buckets;
+	struct flow	*lru_head, *lru_tail;
+	size_t		 nflows;
+	const char	*cur_source;
+	uint64_t	 cur_pkt;
+	struct timeval	 cur_ts;
+	struct capture_stats stats;
+	/* aggregates */
+	struct client_agg *clients;
+	size_t		 clients_cap, nclients;
+	uint64_t	 clients_dropped;
+	struct host_agg	*hosts;
+	size_t		 nhosts;
+	uint64_t	 hosts_dropped;
+	struct kmsid_agg kmsids[MAX_TRACKED_KMSIDS];
+	size_t		 nkmsids;
+	struct problem	 problems[P_NKINDS];
+	/* HRESULTs seen, with counts */
+	struct { uint32_t code; uint64_t n; char subject[96]; } hresults[32];
+	size_t		 nhresults;
+	uint64_t	 dup_cmids;
+};
+
+void	process_stream(struct capture *, struct flow *, int dir);
+void	finalize_exchange(struct capture *, struct capture_exchange *);
+void	emit_conn(struct capture *, struct flow *, enum capture_conn_kind,
+	    unsigned count, uint16_t reason, const char *fmt, ...)
+	    __attribute__((format(printf, 6, 7)));
+void	emit_error(struct capture *, struct kd_diag *);
+void	emit_exchange(struct capture *, struct capture_exchange *);
+void	analyze_init(struct capture *);
+void	analyze_fini(struct capture *);
+void	analyze_exchange(struct capture *, const struct capture_exchange *);
+void	analyze_conn(struct capture *, const struct capture_conn_event *);
+
+#endif

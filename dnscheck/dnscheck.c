@@ -1,0 +1,1006 @@
+/*
+ * kmsdiag-dnscheck engine: the _vlmcs._tcp SRV checks.
+ *
+ * Every lookup goes through lib/dnslookup (live server or zone file alike),
+ * every verdict into the kd_report.  The checks follow the checklist's DNS
+ * item: right name, TTL 60 minutes, right port, a target that resolves, the
+ * record in every client domain (../shared/docs/kms-checklist.md, "DNS
+ * publication"; protocol doc 1.2).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dnscheck.h"
+#include "dnslookup.h"
+#include "report.h"
+
+/* Records kept per domain; more are reported by dnslookup as a limit. */
+#define DC_MAX_REC	KD_DNS_MAX_ANSWERS
+/* Labels looked at by the doubled-suffix test (a name has at most 127). */
+#define DC_MAX_LABELS	128
+
+/* One SRV record as the checks see it, with what its target resolved to. */
+struct dc_rec {
+	char			 name[KD_DNS_TEXT_MAX];
+	uint16_t		 class;
+	uint32_t		 ttl;
+	uint16_t		 priority, weight, port;
+	char			 target[KD_DNS_TEXT_MAX];
+	/* Target resolution. */
+	enum kd_dns_outcome	 t_outcome;
+	char			 t_cname[KD_DNS_TEXT_MAX];	/* target is an alias for this */
+	char			 t_err[192];
+	json_t			*addrs;				/* array of strings */
+};
+
+struct dc_domain {
+	char			 domain[KD_DNS_TEXT_MAX];	/* as given, without the final dot */
+	char			 qname[KD_DNS_TEXT_MAX];
+	struct kd_dns_result	 res;
+	struct dc_rec		*rec;
+	size_t			 nrec;
+	char			 alias[KD_DNS_TEXT_MAX];	/* qname was a CNAME to this */
+	bool			 has_record;
+	bool			 unknown;			/* could not tell */
+};
+
+struct dc_ctx {
+	const struct dnscheck_opts	*o;
+	struct kd_dns_opts		 dns;
+	struct kd_report		*r;
+	struct kd_dns_zone		*zone;
+};
+
+/*
+ * snprintf for text that may be cut: names are up to ~1000 characters in
+ * presentation form, detail lines are one short line.  Cutting is the
+ * intent, so it goes through vsnprintf, out of -Wformat-truncation's sight.
+ */
+static void
+put(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+put(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+void
+dnscheck_opts_init(struct dnscheck_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->timeout_ms = KD_DNS_TIMEOUT_DEFAULT;
+	o->expect_ttl = DNSCHECK_TTL;
+	o->expect_port = DNSCHECK_PORT;
+}
+
+/* -------------------------------------------------------------------- */
+/* Corrected records in the three forms an administrator uses. */
+
+static void
+strip_dot(char *out, size_t len, const char *name)
+{
+	size_t n;
+
+	put(out, len, "%s", name);
+	n = strlen(out);
+	if (n > 1 && out[n - 1] == '.')
+		out[n - 1] = '\0';
+}
+
+static void
+abs_name(char *out, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+
+	put(out, len, "%s%s", name, n > 0 && name[n - 1] == '.' ? "" : ".");
+}
+
+void
+dnscheck_zone_line(char *buf, size_t len, const char *domain, uint32_t ttl,
+    unsigned prio, unsigned weight, unsigned port, const char *target)
+{
+	char d[KD_DNS_TEXT_MAX], t[KD_DNS_TEXT_MAX];
+
+	abs_name(d, sizeof(d), domain);
+	abs_name(t, sizeof(t), target);
+	put(buf, len, "_vlmcs._tcp.%s %u IN SRV %u %u %u %s", d,
+	    (unsigned)ttl, prio, weight, port, t);
+}
+
+void
+dnscheck_nsupdate(char *buf, size_t len, const char *verb, const char *domain,
+    uint32_t ttl, unsigned prio, unsigned weight, unsigned port, const char *target)
+{
+	char d[KD_DNS_TEXT_MAX], t[KD_DNS_TEXT_MAX];
+
+	abs_name(d, sizeof(d), domain);
+	abs_name(t, sizeof(t), target);
+	if (strcmp(verb, "delete") == 0)
+		put(buf, len, "update delete _vlmcs._tcp.%s IN SRV %u %u %u %s",
+		    d, prio, weight, port, t);
+	else
+		put(buf, len, "update add _vlmcs._tcp.%s %u IN SRV %u %u %u %s",
+		    d, (unsigned)ttl, prio, weight, port, t);
+}
+
+void
+dnscheck_dnscmd(char *buf, size_t len, const char *verb, const char *domain,
+    uint32_t ttl, unsigned prio, unsigned weight, unsigned port, const char *target)
+{
+	char d[KD_DNS_TEXT_MAX], t[KD_DNS_TEXT_MAX];
+
+	/* dnscmd wants the zone without the root dot and a node relative to it. */
+	strip_dot(d, sizeof(d), domain);
+	abs_name(t, sizeof(t), target);
+	if (strcmp(verb, "delete") == 0)
+		put(buf, len, "dnscmd /RecordDelete %s _vlmcs._tcp SRV %u %u %u %s /f",
+		    d, prio, weight, port, t);
+	else
+		put(buf, len, "dnscmd /RecordAdd %s _vlmcs._tcp %u SRV %u %u %u %s",
+		    d, (unsigned)ttl, prio, weight, port, t);
+}
+
+/* Split a presentation-form name into labels (escapes kept as written). */
+static size_t
+split_labels(const char *name, const char **lab, size_t *llen, size_t max)
+{
+	const char *p = name, *start = name;
+	size_t n = 0;
+
+	while (*p != '\0') {
+		if (*p == '\\' && p[1] != '\0') {
+			p += 2;
+			continue;
+		}
+		if (*p == '.') {
+			if (n < max && p > start) {
+				lab[n] = start;
+				llen[n++] = (size_t)(p - start);
+			}
+			start = p + 1;
+		}
+		p++;
+	}
+	if (p > start && n < max) {
+		lab[n] = start;
+		llen[n++] = (size_t)(p - start);
+	}
+	return n;
+}
+
+bool
+dnscheck_doubled_suffix(const char *name, char *fixed, size_t fixedlen)
+{
+	const char *lab[DC_MAX_LABELS];
+	size_t llen[DC_MAX_LABELS], n, k, i, cut;
+	bool same;
+
+	n = split_labels(name, lab, llen, DC_MAX_LABELS);
+	for (k = n / 2; k >= 2; k--) {
+		same = true;
+		for (i = 0; i < k && same; i++) {
+			size_t a = n - 2 * k + i, b = n - k + i;
+
+			same = llen[a] == llen[b] &&
+			    strncasecmp(lab[a], lab[b], llen[a]) == 0;
+		}
+		if (!same)
+			continue;
+		if (fixed != NULL) {
+			cut = (size_t)(lab[n - k] - name);
+			put(fixed, fixedlen, "%.*s", (int)cut, name);
+		}
+		return true;
+	}
+	return false;
+}
+
+/* -------------------------------------------------------------------- */
+/* Evidence. */
+
+static json_t *
+rec_json(const struct dc_rec *rc)
+{
+	json_t *o = json_object();
+
+	if (o == NULL)
+		return NULL;
+	json_object_set_new(o, "name", json_string(rc->name));
+	json_object_set_new(o, "ttl", json_integer(rc->ttl));
+	json_object_set_new(o, "priority", json_integer(rc->priority));
+	json_object_set_new(o, "weight", json_integer(rc->weight));
+	json_object_set_new(o, "port", json_integer(rc->port));
+	json_object_set_new(o, "target", json_string(rc->target));
+	json_object_set_new(o, "addresses", rc->addrs != NULL ?
+	    json_incref(rc->addrs) : json_array());
+	if (rc->t_cname[0] != '\0')
+		json_object_set_new(o, "target_cname", json_string(rc->t_cname));
+	return o;
+}
+
+static json_t *
+records_json(const struct dc_domain *dd)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a != NULL && i < dd->nrec; i++)
+		json_array_append_new(a, rec_json(&dd->rec[i]));
+	return a;
+}
+
+/* A check about one domain: subject, domain and records set once here. */
+static struct kd_check *
+dc_add(struct dc_ctx *cx, const struct dc_domain *dd, const char *id,
+    enum kd_verdict v, const char *detail)
+{
+	struct kd_check *c;
+
+	c = kd_report_add(cx->r, id, dd->domain, v, "%s", detail);
+	kd_check_item(c, "dns");
+	kd_check_str(c, "domain", dd->domain);
+	kd_check_str(c, "name", dd->qname);
+	kd_check_json(c, "records", records_json(dd));
+	return c;
+}
+
+/* Append to a detail line, keeping it one line and within the field. */
+static void
+cat(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+cat(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t n = strlen(buf);
+	va_list ap;
+
+	if (n + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Corrected forms of the records that need changing, as facts: zone
+ * lines, nsupdate and dnscmd commands (delete the old, add the new).
+ */
+static void
+add_corrections(struct kd_check *c, const struct dc_domain *dd,
+    const struct dc_rec *const *bad, size_t nbad, uint32_t ttl, int port,
+    bool fix_target)
+{
+	json_t *zl = json_array(), *nu = json_array(), *dc = json_array();
+	char line[2 * KD_DNS_TEXT_MAX + 128], t[KD_DNS_TEXT_MAX];
+	size_t i;
+
+	for (i = 0; i < nbad; i++) {
+		const struct dc_rec *rc = bad[i];
+		unsigned p = port >= 0 ? (unsigned)port : rc->port;
+
+		put(t, sizeof(t), "%s", rc->target);
+		if (fix_target)
+			dnscheck_doubled_suffix(rc->target, t, sizeof(t));
+		dnscheck_zone_line(line, sizeof(line), dd->domain, ttl, rc->priority,
+		    rc->weight, p, t);
+		json_array_append_new(zl, json_string(line));
+		if (i == 0)
+			kd_check_fix(c, "%s%s", line, nbad > 1 ? " (and the others in zone_lines)" : "");
+		dnscheck_nsupdate(line, sizeof(line), "delete", dd->domain, rc->ttl,
+		    rc->priority, rc->weight, rc->port, rc->target);
+		json_array_append_new(nu, json_string(line));
+		dnscheck_nsupdate(line, sizeof(line), "add", dd->domain, ttl,
+		    rc->priority, rc->weight, p, t);
+		json_array_append_new(nu, json_string(line));
+		dnscheck_dnscmd(line, sizeof(line), "delete", dd->domain, rc->ttl,
+		    rc->priority, rc->weight, rc->port, rc->target);
+		json_array_append_new(dc, json_string(line));
+		dnscheck_dnscmd(line, sizeof(line), "add", dd->domain, ttl,
+		    rc->priority, rc->weight, p, t);
+		json_array_append_new(dc, json_string(line));
+	}
+	kd_check_json(c, "zone_lines", zl);
+	kd_check_json(c, "nsupdate", nu);
+	kd_check_json(c, "dnscmd", dc);
+}
+
+/* The record to add when there is none; target is a guess or a placeholder. */
+static void
+add_new_record(struct kd_check *c, const struct dc_domain *dd, uint32_t ttl,
+    unsigned port, const char *target)
+{
+	char line[2 * KD_DNS_TEXT_MAX + 128], t[KD_DNS_TEXT_MAX];
+
+	if (target != NULL && strcmp(target, ".") != 0)
+		put(t, sizeof(t), "%s", target);
+	else
+		put(t, sizeof(t), "KMSHOST.%s", dd->domain);
+	dnscheck_zone_line(line, sizeof(line), dd->domain, ttl, 0, 0, port, t);
+	kd_check_fix(c, "add %s", line);
+	kd_check_json(c, "zone_lines", json_pack("[s]", line));
+	dnscheck_nsupdate(line, sizeof(line), "add", dd->domain, ttl, 0, 0, port, t);
+	kd_check_json(c, "nsupdate", json_pack("[s]", line));
+	dnscheck_dnscmd(line, sizeof(line), "add", dd->domain, ttl, 0, 0, port, t);
+	kd_check_json(c, "dnscmd", json_pack("[s]", line));
+}
+
+/* -------------------------------------------------------------------- */
+/* Lookups. */
+
+static int
+rec_cmp(const void *a, const void *b)
+{
+	const struct dc_rec *x = a, *y = b;
+	int c;
+
+	if (x->priority != y->priority)
+		return x->priority < y->priority ? -1 : 1;
+	if (x->weight != y->weight)
+		return x->weight > y->weight ? -1 : 1;
+	if ((c = strcasecmp(x->target, y->target)) != 0)
+		return c;
+	return x->port < y->port ? -1 : x->port > y->port;
+}
+
+static void
+resolve_target(struct dc_ctx *cx, struct dc_rec *rc)
+{
+	struct kd_dns_result ar;
+	size_t i;
+
+	rc->addrs = json_array();
+	if (strcmp(rc->target, ".") == 0) {
+		rc->t_outcome = KD_DNS_NODATA;
+		return;
+	}
+	kd_dns_result_init(&ar);
+	kd_dns_query_addrs(&cx->dns, rc->target, &ar);
+	rc->t_outcome = ar.outcome;
+	put(rc->t_err, sizeof(rc->t_err), "%s", ar.diag.msg);
+	for (i = 0; i < ar.nrr; i++) {
+		const struct kd_dns_rr *x = &ar.rr[i];
+
+		if (x->type == KD_DNS_T_CNAME && kd_dns_name_eq(x->owner, rc->target))
+			put(rc->t_cname, sizeof(rc->t_cname), "%s", x->data);
+		else if (x->type == KD_DNS_T_A || x->type == KD_DNS_T_AAAA)
+			json_array_append_new(rc->addrs, json_string(x->data));
+	}
+	/* An alias that ends nowhere still counts as an alias. */
+	if (rc->t_cname[0] != '\0' && json_array_size(rc->addrs) == 0 &&
+	    rc->t_outcome == KD_DNS_ANSWER)
+		rc->t_outcome = KD_DNS_NODATA;
+	kd_dns_result_fini(&ar);
+}
+
+/* Reuse the resolution of an identical earlier target. */
+static bool
+copy_target(struct dc_domain *dd, size_t upto, struct dc_rec *rc)
+{
+	size_t i;
+
+	for (i = 0; i < upto; i++) {
+		if (!kd_dns_name_eq(dd->rec[i].target, rc->target))
+			continue;
+		rc->t_outcome = dd->rec[i].t_outcome;
+		memcpy(rc->t_cname, dd->rec[i].t_cname, sizeof(rc->t_cname));
+		memcpy(rc->t_err, dd->rec[i].t_err, sizeof(rc->t_err));
+		rc->addrs = json_deep_copy(dd->rec[i].addrs);
+		return true;
+	}
+	return false;
+}
+
+static void
+lookup_domain(struct dc_ctx *cx, struct dc_domain *dd)
+{
+	struct kd_dns_result *res = &dd->res;
+	size_t i, n = 0;
+
+	kd_dns_query(&cx->dns, dd->qname, KD_DNS_T_SRV, res);
+	for (i = 0; i < res->nrr; i++)
+		if (res->rr[i].type == KD_DNS_T_SRV)
+			n++;
+		else if (res->rr[i].type == KD_DNS_T_CNAME &&
+		    kd_dns_name_eq(res->rr[i].owner, dd->qname))
+			put(dd->alias, sizeof(dd->alias), "%s", res->rr[i].data);
+	if (n == 0)
+		return;
+	if ((dd->rec = calloc(n, sizeof(*dd->rec))) == NULL) {
+		cx->r->oom = true;
+		return;
+	}
+	for (i = 0; i < res->nrr; i++) {
+		const struct kd_dns_rr *x = &res->rr[i];
+		struct dc_rec *rc;
+
+		if (x->type != KD_DNS_T_SRV)
+			continue;
+		rc = &dd->rec[dd->nrec++];
+		put(rc->name, sizeof(rc->name), "%s", x->owner);
+		put(rc->target, sizeof(rc->target), "%s", x->data);
+		rc->class = x->class;
+		rc->ttl = x->ttl;
+		rc->priority = x->priority;
+		rc->weight = x->weight;
+		rc->port = x->port;
+	}
+	qsort(dd->rec, dd->nrec, sizeof(*dd->rec), rec_cmp);
+	for (i = 0; i < dd->nrec; i++)
+		if (!copy_target(dd, i, &dd->rec[i]))
+			resolve_target(cx, &dd->rec[i]);
+	dd->has_record = true;
+}
+
+static void
+domain_fini(struct dc_domain *dd)
+{
+	size_t i;
+
+	for (i = 0; i < dd->nrec; i++)
+		json_decref(dd->rec[i].addrs);
+	free(dd->rec);
+	kd_dns_result_fini(&dd->res);
+}
+
+/* -------------------------------------------------------------------- */
+/* The checks. */
+
+static const char *
+secs(uint32_t ttl, char *buf, size_t len)
+{
+	if (ttl != 0 && ttl % 3600 == 0)
+		put(buf, len, "%u s (%u hour%s)", (unsigned)ttl,
+		    (unsigned)(ttl / 3600), ttl == 3600 ? "" : "s");
+	else if (ttl != 0 && ttl % 60 == 0)
+		put(buf, len, "%u s (%u minute%s)", (unsigned)ttl,
+		    (unsigned)(ttl / 60), ttl == 60 ? "" : "s");
+	else
+		put(buf, len, "%u s", (unsigned)ttl);
+	return buf;
+}
+
+struct near_miss {
+	const char	*prefix;	/* put before the domain */
+	bool		 twice;		/* the domain twice */
+	const char	*why;
+};
+
+static const struct near_miss near_misses[] = {
+	{ "_vlmcs._udp.", false, "named _vlmcs._udp: KMS clients look up _vlmcs._tcp" },
+	{ "vlmcs._tcp.", false, "named vlmcs._tcp: the leading underscore is missing" },
+	{ "_vlmcs.tcp.", false, "named _vlmcs.tcp: the underscore before tcp is missing" },
+	{ "vlmcs.tcp.", false, "named vlmcs.tcp: both underscores are missing" },
+	{ "_vlmcs._tcp.", true, "the domain is in the name twice: the owner was "
+	    "written without its final dot" },
+};
+
+struct near_found {
+	json_t	*found;				/* array of misplaced records */
+	char	 detail[256];
+	char	 target[KD_DNS_TEXT_MAX];	/* first misplaced record's target */
+};
+
+/* The record is missing: look where it often ends up instead. */
+static void
+find_near_misses(struct dc_ctx *cx, struct dc_domain *dd, struct near_found *nf)
+{
+	struct kd_dns_result nr;
+	struct kd_diag diag;
+	char d[KD_DNS_TEXT_MAX];
+	const char *parent;
+	size_t i, j, nq;
+	struct {
+		char		 name[2 * KD_DNS_TEXT_MAX + 32];
+		const char	*why;
+	} cand[8];
+
+	nf->found = json_array();
+	abs_name(d, sizeof(d), dd->domain);
+	nq = 0;
+	for (i = 0; i < sizeof(near_misses) / sizeof(near_misses[0]); i++) {
+		put(cand[nq].name, sizeof(cand[nq].name), "%s%s%s",
+		    near_misses[i].prefix, d, near_misses[i].twice ? d : "");
+		cand[nq++].why = near_misses[i].why;
+	}
+	/* The parent domain, when it is not a top-level domain. */
+	if ((parent = strchr(d, '.')) != NULL && strchr(parent + 1, '.') != NULL &&
+	    strchr(parent + 1, '.')[1] != '\0') {
+		put(cand[nq].name, sizeof(cand[nq].name), "_vlmcs._tcp.%s", parent + 1);
+		cand[nq++].why = "the record is in the parent domain: clients of "
+		    "this domain do not look there";
+	}
+	for (i = 0; i < nq; i++) {
+		if (kd_dns_name_check(cand[i].name, &diag) != KD_OK)
+			continue;
+		kd_dns_result_init(&nr);
+		kd_dns_query(&cx->dns, cand[i].name, KD_DNS_T_SRV, &nr);
+		for (j = 0; j < nr.nrr; j++) {
+			const struct kd_dns_rr *x = &nr.rr[j];
+
+			if (x->type != KD_DNS_T_SRV)
+				continue;
+			json_array_append_new(nf->found, json_pack("{s:s,s:I,s:I,s:I,s:I,s:s,s:s}",
+			    "name", x->owner, "ttl", (json_int_t)x->ttl,
+			    "priority", (json_int_t)x->priority,
+			    "weight", (json_int_t)x->weight, "port", (json_int_t)x->port,
+			    "target", x->data, "problem", cand[i].why));
+			if (nf->detail[0] == '\0') {
+				put(nf->detail, sizeof(nf->detail), "found %s instead: %s",
+				    x->owner, cand[i].why);
+				put(nf->target, sizeof(nf->target), "%s", x->data);
+			}
+		}
+		kd_dns_result_fini(&nr);
+	}
+}
+
+static void
+check_exists(struct dc_ctx *cx, struct dc_domain *dd)
+{
+	const struct kd_dns_result *res = &dd->res;
+	enum kd_verdict v = KD_V_FAIL;
+	struct near_found nf;
+	struct kd_check *c;
+	char detail[256];
+	size_t i;
+
+	memset(&nf, 0, sizeof(nf));
+	detail[0] = '\0';
+	switch (res->outcome) {
+	case KD_DNS_ANSWER:
+		if (dd->nrec == 0)
+			goto nodata;
+		v = KD_V_OK;
+		put(detail, sizeof(detail), "%zu SRV record%s:", dd->nrec,
+		    dd->nrec == 1 ? "" : "s");
+		for (i = 0; i < dd->nrec; i++)
+			cat(detail, sizeof(detail), "%s %s:%u", i ? "," : "",
+			    dd->rec[i].target, (unsigned)dd->rec[i].port);
+		break;
+	case KD_DNS_NODATA:
+	nodata:
+		put(detail, sizeof(detail), "%s exists but has no SRV record (NODATA)%s%s",
+		    dd->qname, dd->alias[0] ? "; it is an alias for " : "", dd->alias);
+		break;
+	case KD_DNS_NXDOMAIN:
+		put(detail, sizeof(detail), "%s does not exist (NXDOMAIN)", dd->qname);
+		break;
+	case KD_DNS_SERVFAIL:
+		put(detail, sizeof(detail), "the server failed to answer for %s "
+		    "(SERVFAIL from %s)", dd->qname, res->server);
+		break;
+	case KD_DNS_REFUSED:
+		put(detail, sizeof(detail), "the server refused to answer for %s "
+		    "(REFUSED from %s)", dd->qname, res->server);
+		break;
+	case KD_DNS_RCODE:
+		put(detail, sizeof(detail), "error answer %s from %s for %s",
+		    kd_dns_rcode_name(res->rcode), res->server, dd->qname);
+		break;
+	case KD_DNS_NOTZONE:
+		v = KD_V_UNKNOWN;
+		put(detail, sizeof(detail), "%s is outside the zone %s: cannot "
+		    "check it offline", dd->qname, kd_dns_zone_origin(cx->zone));
+		break;
+	case KD_DNS_MALFORMED:
+		put(detail, sizeof(detail), "unusable answer from %s: %s",
+		    res->server, res->diag.msg);
+		break;
+	case KD_DNS_TIMEOUT:
+		v = KD_V_UNKNOWN;
+		put(detail, sizeof(detail), "no answer from %s within %u ms (timeout)",
+		    res->server, cx->dns.timeout_ms);
+		break;
+	case KD_DNS_UNREACHABLE:
+		v = KD_V_UNKNOWN;
+		put(detail, sizeof(detail), "no DNS server at %s: %s",
+		    res->server, res->diag.msg);
+		break;
+	case KD_DNS_ERROR:
+		v = KD_V_UNKNOWN;
+		put(detail, sizeof(detail), "lookup failed: %s", res->diag.msg);
+		break;
+	}
+	if (v == KD_V_UNKNOWN)
+		dd->unknown = true;
+	/* Before any kd_report_add: it may move the checks already added. */
+	if (v == KD_V_FAIL && (res->outcome == KD_DNS_NXDOMAIN ||
+	    res->outcome == KD_DNS_NODATA || res->outcome == KD_DNS_ANSWER))
+		find_near_misses(cx, dd, &nf);
+	c = dc_add(cx, dd, "srv_exists", v, detail);
+	kd_check_str(c, "outcome", kd_dns_outcome_name(res->outcome));
+	kd_check_str(c, "rcode", kd_dns_rcode_name(res->rcode));
+	kd_check_str(c, "server", res->server);
+	if (cx->zone == NULL) {
+		kd_check_str(c, "transport", res->tcp ? "tcp" : "udp");
+		kd_check_bool(c, "truncated", res->truncated);
+		kd_check_bool(c, "authoritative", res->aa);
+	} else
+		kd_check_str(c, "zone", cx->o->zone_file);
+	if (dd->alias[0] != '\0')
+		kd_check_str(c, "alias", dd->alias);
+	switch (res->outcome) {
+	case KD_DNS_SERVFAIL:
+		kd_check_fix(c, "make the server that holds %s load its zone "
+		    "(SERVFAIL: zone not loaded, broken delegation or DNSSEC failure)",
+		    dd->domain);
+		break;
+	case KD_DNS_REFUSED:
+		kd_check_fix(c, "ask a server that serves %s or allows recursion "
+		    "for clients (-s), or allow the query on %s", dd->domain,
+		    res->server);
+		break;
+	case KD_DNS_TIMEOUT:
+	case KD_DNS_UNREACHABLE:
+		kd_check_fix(c, "check that a DNS server runs at %s and that UDP/TCP "
+		    "port 53 is open, or pick another with -s", res->server);
+		break;
+	default:
+		break;
+	}
+	if (nf.found != NULL)
+		add_new_record(c, dd, cx->o->expect_ttl, cx->o->expect_port,
+		    nf.target[0] ? nf.target : NULL);
+	if (json_array_size(nf.found) > 0) {
+		c = dc_add(cx, dd, "srv_name", KD_V_FAIL, nf.detail);
+		kd_check_json(c, "near_misses", nf.found);
+		add_new_record(c, dd, cx->o->expect_ttl, cx->o->expect_port, nf.target);
+	} else
+		json_decref(nf.found);
+}
+
+static void
+check_name(struct dc_ctx *cx, struct dc_domain *dd)
+{
+	const struct dc_rec *bad[DC_MAX_REC];
+	char detail[256], fixed[KD_DNS_TEXT_MAX];
+	enum kd_verdict v = KD_V_OK;
+	struct kd_check *c;
+	size_t i, nbad = 0;
+
+	detail[0] = '\0';
+	for (i = 0; i < dd->nrec; i++) {
+		const struct dc_rec *rc = &dd->rec[i];
+
+		if (rc->class != KD_DNS_C_IN) {
+			v = KD_V_FAIL;
+			cat(detail, sizeof(detail), "%s%s has class %u, not IN",
+			    detail[0] ? "; " : "", rc->name, (unsigned)rc->class);
+		}
+		if (dnscheck_doubled_suffix(rc->target, fixed, sizeof(fixed))) {
+			v = KD_V_FAIL;
+			bad[nbad++] = rc;
+			cat(detail, sizeof(detail), "%starget %s has the domain twice: "
+			    "written without its final dot (meant %s)",
+			    detail[0] ? "; " : "", rc->target, fixed);
+		}
+	}
+	if (dd->alias[0] != '\0') {
+		if (v == KD_V_OK)
+			v = KD_V_WARN;
+		cat(detail, sizeof(detail), "%s%s is an alias (CNAME) for %s: put the "
+		    "SRV records at %s itself", detail[0] ? "; " : "", dd->qname,
+		    dd->alias, dd->qname);
+	}
+	if (v == KD_V_OK)
+		put(detail, sizeof(detail), "records are named %s", dd->qname);
+	c = dc_add(cx, dd, "srv_name", v, detail);
+	if (nbad > 0)
+		add_corrections(c, dd, bad, nbad, cx->o->expect_ttl, -1, true);
+	else if (dd->alias[0] != '\0')
+		kd_check_fix(c, "replace the CNAME %s with the SRV records of %s",
+		    dd->qname, dd->alias);
+}
+
+static void
+check_ttl(struct dc_ctx *cx, struct dc_domain *dd)
+{
+	const struct dc_rec *bad[DC_MAX_REC];
+	char detail[256], a[48], e[48];
+	uint32_t want = cx->o->expect_ttl;
+	struct kd_check *c;
+	size_t i, nbad = 0;
+
+	detail[0] = '\0';
+	for (i = 0; i < dd->nrec; i++)
+		if (dd->rec[i].ttl != want)
+			bad[nbad++] = &dd->rec[i];
+	if (nbad == 0) {
+		put(detail, sizeof(detail), "TTL %s as expected",
+		    secs(want, e, sizeof(e)));
+		dc_add(cx, dd, "srv_ttl", KD_V_OK, detail);
+		return;
+	}
+	put(detail, sizeof(detail), "TTL %s, expected %s",
+	    secs(bad[0]->ttl, a, sizeof(a)), secs(want, e, sizeof(e)));
+	if (dd->nrec > 1)
+		cat(detail, sizeof(detail), " (%zu of %zu records)", nbad, dd->nrec);
+	if (!dd->res.aa && cx->zone == NULL && bad[0]->ttl < want)
+		cat(detail, sizeof(detail), "; the answer is not authoritative, a cache "
+		    "may have counted the TTL down: ask the zone's server with -s");
+	c = dc_add(cx, dd, "srv_ttl", KD_V_WARN, detail);
+	kd_check_int(c, "ttl", bad[0]->ttl);
+	kd_check_int(c, "expected_ttl", want);
+	add_corrections(c, dd, bad, nbad, want, -1, false);
+}
+
+static void
+check_port(struct dc_ctx *cx, struct dc_domain *dd)
+{
+	const struct dc_rec *bad[DC_MAX_REC];
+	unsigned want = cx->o->expect_port;
+	char detail[256];
+	struct kd_check *c;
+	size_t i, nbad = 0;
+
+	for (i = 0; i < dd->nrec; i++)
+		if (dd->rec[i].port != want)
+			bad[nbad++] = &dd->rec[i];
+	if (nbad == 0) {
+		put(detail, sizeof(detail), "port %u as expected", want);
+		dc_add(cx, dd, "srv_port", KD_V_OK, detail);
+		return;
+	}
+	put(detail, sizeof(detail), "%s has port %u%s, expected %u",
+	    bad[0]->target, (unsigned)bad[0]->port,
+	    bad[0]->port == 0 ? " (no service)" : "", want);
+	if (nbad > 1)
+		cat(detail, sizeof(detail), " (%zu of %zu records)", nbad, dd->nrec);
+	cat(detail, sizeof(detail), "; if the host really listens there, "
+	    "use --port");
+	c = dc_add(cx, dd, "srv_port", KD_V_FAIL, detail);
+	kd_check_int(c, "port", bad[0]->port);
+	kd_check_int(c, "expected_port", want);
+	add_corrections(c, dd, bad, nbad, cx->o->expect_ttl, (int)want, false);
+}
+
+static void
+check_target(struct dc_ctx *cx, struct dc_domain *dd)
+{
+	char detail[256], one[256];
+	enum kd_verdict v = KD_V_OK, rv;
+	struct kd_check *c;
+	json_t *unchecked = json_array();
+	size_t i;
+
+	detail[0] = '\0';
+	for (i = 0; i < dd->nrec; i++) {
+		const struct dc_rec *rc = &dd->rec[i];
+
+		/* Same target as the record before: said already. */
+		if (i > 0 && kd_dns_name_eq(rc->target, dd->rec[i - 1].target))
+			continue;
+		rv = KD_V_OK;
+		if (strcmp(rc->target, ".") == 0) {
+			rv = KD_V_FAIL;
+			put(one, sizeof(one), "target \".\": the service is "
+			    "declared unavailable (RFC 2782)");
+		} else if (rc->t_cname[0] != '\0') {
+			rv = KD_V_FAIL;
+			put(one, sizeof(one), "%s is an alias (CNAME) for %s; "
+			    "RFC 2782 requires a host name with A/AAAA", rc->target,
+			    rc->t_cname);
+		} else if (rc->t_outcome == KD_DNS_ANSWER) {
+			size_t k;
+
+			put(one, sizeof(one), "%s ->", rc->target);
+			for (k = 0; k < json_array_size(rc->addrs); k++)
+				cat(one, sizeof(one), " %s",
+				    json_string_value(json_array_get(rc->addrs, k)));
+		} else if (rc->t_outcome == KD_DNS_NXDOMAIN ||
+		    rc->t_outcome == KD_DNS_NODATA) {
+			rv = KD_V_FAIL;
+			put(one, sizeof(one), "%s has no A or AAAA record (%s)",
+			    rc->target, rc->t_outcome == KD_DNS_NXDOMAIN ?
+			    "NXDOMAIN" : "NODATA");
+		} else if (rc->t_outcome == KD_DNS_NOTZONE) {
+			put(one, sizeof(one), "%s is outside the zone: not "
+			    "checked offline", rc->target);
+			json_array_append_new(unchecked, json_string(rc->target));
+		} else if (rc->t_outcome == KD_DNS_SERVFAIL ||
+		    rc->t_outcome == KD_DNS_REFUSED || rc->t_outcome == KD_DNS_RCODE) {
+			rv = KD_V_FAIL;
+			put(one, sizeof(one), "%s: the server answered %s",
+			    rc->target, kd_dns_outcome_name(rc->t_outcome));
+		} else {
+			rv = rc->t_outcome == KD_DNS_MALFORMED ? KD_V_FAIL : KD_V_UNKNOWN;
+			put(one, sizeof(one), "%s: %s (%s)", rc->target,
+			    kd_dns_outcome_name(rc->t_outcome), rc->t_err);
+		}
+		if (rv > v)
+			v = rv;
+		cat(detail, sizeof(detail), "%s%s", detail[0] ? "; " : "", one);
+	}
+	c = dc_add(cx, dd, "srv_target", v, detail);
+	if (json_array_size(unchecked) > 0)
+		kd_check_json(c, "unchecked", unchecked);
+	else
+		json_decref(unchecked);
+	if (v == KD_V_FAIL)
+		kd_check_fix(c, "point the record at the KMS host's own name and give "
+		    "that name an A and/or AAAA record (no CNAME)");
+}
+
+static void
+check_policy(struct dc_ctx *cx, struct dc_domain *dd)
+{
+	char detail[256];
+	unsigned hosts = 0, lo, nlo = 0;
+	struct kd_check *c;
+	size_t i;
+
+	/* Records are sorted by priority: the first has the lowest. */
+	lo = dd->rec[0].priority;
+	for (i = 0; i < dd->nrec; i++) {
+		if (i == 0 || !kd_dns_name_eq(dd->rec[i].target, dd->rec[i - 1].target))
+			hosts++;
+		if (dd->rec[i].priority == lo)
+			nlo++;
+	}
+	if (dd->nrec == 1)
+		put(detail, sizeof(detail), "one host, %s: every client of %s "
+		    "activates there", dd->rec[0].target, dd->domain);
+	else if (nlo == dd->nrec)
+		put(detail, sizeof(detail), "%zu records, same priority %u: "
+		    "Windows 7/2008 R2 and later pick by weight, Vista/2008 at "
+		    "random; the activation count is split between the hosts",
+		    dd->nrec, lo);
+	else
+		put(detail, sizeof(detail), "%zu records, priorities %u to %u: "
+		    "Windows 7/2008 R2 and later use %s first, Vista/2008 pick at "
+		    "random; the activation count is split between the hosts",
+		    dd->nrec, lo, (unsigned)dd->rec[dd->nrec - 1].priority,
+		    dd->rec[0].target);
+	c = dc_add(cx, dd, "srv_policy", KD_V_OK, detail);
+	kd_check_int(c, "hosts", hosts);
+	kd_check_bool(c, "count_split", hosts > 1);
+}
+
+static void
+check_multi(struct dc_ctx *cx, struct dc_domain *dd, size_t n)
+{
+	json_t *ok = json_array(), *missing = json_array(), *unknown = json_array();
+	enum kd_verdict v = KD_V_OK;
+	char detail[256], subj[256];
+	struct kd_check *c;
+	size_t i;
+
+	detail[0] = subj[0] = '\0';
+	for (i = 0; i < n; i++) {
+		cat(subj, sizeof(subj), "%s%s", i ? "," : "", dd[i].domain);
+		if (dd[i].has_record)
+			json_array_append_new(ok, json_string(dd[i].domain));
+		else if (dd[i].unknown)
+			json_array_append_new(unknown, json_string(dd[i].domain));
+		else {
+			json_array_append_new(missing, json_string(dd[i].domain));
+			cat(detail, sizeof(detail), "%s%s", json_array_size(missing) > 1 ?
+			    ", " : "no record in ", dd[i].domain);
+		}
+	}
+	if (json_array_size(missing) > 0)
+		v = KD_V_FAIL;
+	else if (json_array_size(unknown) > 0) {
+		v = KD_V_UNKNOWN;
+		put(detail, sizeof(detail), "%zu of %zu domains could not be checked",
+		    json_array_size(unknown), n);
+	} else
+		put(detail, sizeof(detail), "all %zu domains have a _vlmcs._tcp record", n);
+	c = kd_report_add(cx->r, "multi_domain", subj, v, "%s", detail);
+	kd_check_item(c, "dns");
+	kd_check_json(c, "domains_ok", ok);
+	kd_check_json(c, "domains_missing", missing);
+	kd_check_json(c, "domains_unknown", unknown);
+	if (v == KD_V_FAIL)
+		kd_check_fix(c, "every DNS domain that holds KMS clients needs its own "
+		    "_vlmcs._tcp record (see srv_exists for each)");
+}
+
+/* -------------------------------------------------------------------- */
+
+static int
+cannot_run(struct kd_report *r, const char *id, const char *subject,
+    const char *detail, const char *fix)
+{
+	struct kd_check *c;
+
+	c = kd_report_add(r, id, subject, KD_V_UNKNOWN, "%s", detail);
+	kd_check_item(c, "dns");
+	if (fix != NULL)
+		kd_check_fix(c, "%s", fix);
+	return -1;
+}
+
+int
+dnscheck_run(const struct dnscheck_opts *o, struct kd_report *r)
+{
+	struct dc_ctx cx;
+	struct dc_domain *dd = NULL;
+	struct kd_resolv_conf rc;
+	struct kd_diag diag;
+	const char *list[DNSCHECK_MAX_DOMAINS];
+	size_t i, n = 0;
+	int ret = 0;
+
+	memset(&cx, 0, sizeof(cx));
+	cx.o = o;
+	cx.r = r;
+	kd_diag_clear(&diag);
+	kd_dns_opts_init(&cx.dns);
+	cx.dns.server = o->server;
+	cx.dns.timeout_ms = o->timeout_ms ? o->timeout_ms : KD_DNS_TIMEOUT_DEFAULT;
+	cx.dns.tcp = o->tcp;
+	cx.dns.resolv_conf = o->resolv_conf;
+	if (o->zone_file != NULL) {
+		if ((cx.zone = kd_dns_zone_load(o->zone_file, o->origin, &diag)) == NULL)
+			return cannot_run(r, "zone_load", o->zone_file, diag.msg,
+			    "correct the zone file at the line shown");
+		cx.dns.zone = cx.zone;
+	}
+	for (i = 0; i < o->ndomains && n < DNSCHECK_MAX_DOMAINS; i++)
+		list[n++] = o->domains[i];
+	if (n == 0 && cx.zone != NULL)
+		list[n++] = kd_dns_zone_origin(cx.zone);
+	if (n == 0) {
+		if (kd_dns_resolv_conf(o->resolv_conf, &rc, &diag) != KD_OK) {
+			ret = cannot_run(r, "srv_exists", "resolv.conf", diag.msg,
+			    "name the domains to check on the command line");
+			goto out;
+		}
+		for (i = 0; i < rc.nsearch && n < DNSCHECK_MAX_DOMAINS; i++)
+			list[n++] = rc.search[i];
+		if (n == 0) {
+			ret = cannot_run(r, "srv_exists", "resolv.conf",
+			    "no domain given and no search or domain line in resolv.conf",
+			    "name the domains to check on the command line");
+			goto out;
+		}
+		/* list points into rc, which lives until the end of this function. */
+	}
+	if ((dd = calloc(n, sizeof(*dd))) == NULL) {
+		r->oom = true;
+		ret = -1;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct dc_domain *d = &dd[i];
+
+		kd_dns_result_init(&d->res);
+		strip_dot(d->domain, sizeof(d->domain), list[i]);
+		if (kd_dns_vlmcs_name(d->domain, d->qname, sizeof(d->qname), &diag) != KD_OK) {
+			char detail[256];
+
+			put(detail, sizeof(detail), "cannot check %.64s%s: %s",
+			    d->domain, strlen(d->domain) > 64 ? "..." : "", diag.msg);
+			d->unknown = true;
+			cannot_run(r, "srv_exists", d->domain, detail,
+			    "give a domain name within the DNS limits");
+			continue;
+		}
+		lookup_domain(&cx, d);
+		check_exists(&cx, d);
+		if (!d->has_record)
+			continue;
+		check_name(&cx, d);
+		check_ttl(&cx, d);
+		check_port(&cx, d);
+		check_target(&cx, d);
+		check_policy(&cx, d);
+	}
+	if (n > 1)
+		check_multi(&cx, dd, n);
+out:
+	for (i = 0; dd != NULL && i < n; i++)
+		domain_fini(&dd[i]);
+	free(dd);
+	kd_dns_zone_free(cx.zone);
+	return ret;
+}

@@ -1,0 +1,77 @@
+/*
+ * kmsdiag-dnscheck engine: validate the _vlmcs._tcp SRV records that KMS
+ * clients use to find their host, for one or more DNS domains, against a
+ * live server or a zone file.  Produces a kd_report; never prints, never
+ * exits.  The dashboard links this file and calls dnscheck_run() in
+ * process.
+ *
+ * Checks, per domain unless noted (ids are stable):
+ *   srv_exists    the record exists; NXDOMAIN, NODATA, SERVFAIL, REFUSED,
+ *                 malformed answer and timeout are told apart
+ *   srv_name      exact name; near misses (_vlmcs._udp, missing underscore,
+ *                 doubled domain, parent zone); targets expanded twice
+ *   srv_ttl       TTL = expect_ttl (3600 s, 60 minutes)
+ *   srv_port      port = expect_port (1688)
+ *   srv_target    every target has A and/or AAAA, is not a CNAME, not "."
+ *   srv_policy    how clients choose among several hosts (never an error)
+ *   multi_domain  every domain given has its record (only with 2+ domains)
+ *
+ * Lookups are blocking, each bounded by timeout_ms (see lib/dnslookup.h).
+ */
+#ifndef DNSCHECK_H
+#define DNSCHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "report.h"
+
+#define DNSCHECK_TOOL		"kmsdiag-dnscheck"
+#define DNSCHECK_TTL		3600	/* the deployment guides' 60 minutes */
+#define DNSCHECK_PORT		1688	/* KMS default (protocol doc 1.1) */
+#define DNSCHECK_MAX_DOMAINS	64
+
+struct dnscheck_opts {
+	const char *const	*domains;	/* none: resolv.conf search list, or the zone origin */
+	size_t			 ndomains;
+	const char		*server;	/* "ADDR[:PORT]"; NULL: resolv.conf nameservers */
+	unsigned		 timeout_ms;	/* per query */
+	bool			 tcp;		/* TCP only */
+	const char		*zone_file;	/* check this zone file instead of asking a server */
+	const char		*origin;	/* the zone's name when the file does not say */
+	const char		*resolv_conf;	/* NULL: /etc/resolv.conf */
+	uint32_t		 expect_ttl;
+	uint16_t		 expect_port;
+};
+
+void	dnscheck_opts_init(struct dnscheck_opts *);
+/*
+ * Run every check and add them to report (initialised by the caller, with
+ * tool DNSCHECK_TOOL).  Returns 0, or -1 when the checks could not run at
+ * all (bad zone file, no domain to check); the report then holds one
+ * UNKNOWN check that says why.
+ */
+int	dnscheck_run(const struct dnscheck_opts *, struct kd_report *);
+
+/*
+ * A line for the zone file, for nsupdate, and for dnscmd, describing the
+ * SRV record _vlmcs._tcp.DOMAIN.  domain has no trailing dot requirement.
+ */
+void	dnscheck_zone_line(char *, size_t, const char *domain, uint32_t ttl,
+	    unsigned prio, unsigned weight, unsigned port, const char *target);
+void	dnscheck_nsupdate(char *, size_t, const char *verb, const char *domain,
+	    uint32_t ttl, unsigned prio, unsigned weight, unsigned port,
+	    const char *target);
+void	dnscheck_dnscmd(char *, size_t, const char *verb, const char *domain,
+	    uint32_t ttl, unsigned prio, unsigned weight, unsigned port,
+	    const char *target);
+/*
+ * True when name ends in the same two or more labels twice
+ * ("kms.example.com.example.com."): a relative name expanded with the
+ * origin although it already held it.  *fixed gets the name without the
+ * repeated part.
+ */
+bool	dnscheck_doubled_suffix(const char *name, char *fixed, size_t fixedlen);
+
+#endif

@@ -1,0 +1,244 @@
+/*
+ * kmsdiag-dnscheck: options in, dnscheck_run(), report out, verdict to
+ * exit status.  Everything else is in dnscheck.c.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "dnscheck.h"
+#include "dnslookup.h"
+#include "report.h"
+
+#define PROG	"kmsdiag-dnscheck"
+
+enum { OPT_TTL = 256, OPT_RESOLV };
+
+static const struct option longopts[] = {
+	{ "help",	no_argument,		NULL, 'h' },
+	{ "json",	no_argument,		NULL, 'j' },
+	{ "nagios",	no_argument,		NULL, 'n' },
+	{ "origin",	required_argument,	NULL, 'o' },
+	{ "port",	required_argument,	NULL, 'p' },
+	{ "resolv-conf", required_argument,	NULL, OPT_RESOLV },
+	{ "server",	required_argument,	NULL, 's' },
+	{ "tcp",	no_argument,		NULL, 'T' },
+	{ "timeout",	required_argument,	NULL, 't' },
+	{ "ttl",	required_argument,	NULL, OPT_TTL },
+	{ "verbose",	no_argument,		NULL, 'v' },
+	{ "version",	no_argument,		NULL, 'V' },
+	{ "zone",	required_argument,	NULL, 'z' },
+	{ NULL,		0,			NULL, 0 }
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: " PROG " [-hjnTvV] [-o origin] [-p port] [-s server[:port]]\n"
+	    "       [-t timeout] [--resolv-conf file] [--ttl seconds] [-z zonefile]\n"
+	    "       [domain ...]\n");
+}
+
+static void
+help(void)
+{
+	usage(stdout);
+	printf("\n"
+	    "Check the _vlmcs._tcp SRV records KMS clients use to find their host.\n"
+	    "Without a domain, the search/domain list of resolv.conf is checked.\n"
+	    "\n"
+	    "  -h, --help              this help\n"
+	    "  -j, --json              JSON Lines, one object per check\n"
+	    "  -n, --nagios            one monitoring-plugins status line\n"
+	    "  -o, --origin DOMAIN     the zone's name, with --zone\n"
+	    "  -p, --port PORT         port the records must give (default %u)\n"
+	    "      --resolv-conf FILE  read FILE instead of /etc/resolv.conf\n"
+	    "  -s, --server ADDR[:PORT] ask this server (default: the system resolver)\n"
+	    "  -T, --tcp               query over TCP only\n"
+	    "  -t, --timeout SECONDS   wait at most this long per query (default %u)\n"
+	    "      --ttl SECONDS       TTL the records must have (default %u)\n"
+	    "  -v, --verbose           print every fact\n"
+	    "  -V, --version           print the version\n"
+	    "  -z, --zone FILE         check a zone file instead of asking a server\n"
+	    "\n"
+	    "Exit status: 0 all OK, 1 warnings, 2 failures, 3 could not check, 64 usage.\n",
+	    DNSCHECK_PORT, KD_DNS_TIMEOUT_DEFAULT / 1000, DNSCHECK_TTL);
+}
+
+static void usage_error(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, PROG ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage(stderr);
+	exit(KD_EXIT_USAGE);
+}
+
+/* strtonum(3) shaped: the number, or *errstr "too small"/"too large"/"invalid". */
+static long long
+parse_num(const char *s, long long min, long long max, const char **errstr)
+{
+	long long v;
+	char *end;
+
+	*errstr = NULL;
+	errno = 0;
+	if (*s == '\0' || *s == ' ' || *s == '+') {
+		*errstr = "invalid";
+		return 0;
+	}
+	v = strtoll(s, &end, 10);
+	if (*end != '\0')
+		*errstr = "invalid";
+	else if ((errno == ERANGE && v == LLONG_MIN) || v < min)
+		*errstr = "too small";
+	else if ((errno == ERANGE && v == LLONG_MAX) || v > max)
+		*errstr = "too large";
+	return *errstr == NULL ? v : 0;
+}
+
+static long long
+num_arg(const char *what, const char *s, long long min, long long max)
+{
+	const char *errstr;
+	long long v = parse_num(s, min, max, &errstr);
+
+	if (errstr != NULL)
+		usage_error("%s %s: %s", what, s, errstr);
+	return v;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct dnscheck_opts o;
+	struct kd_emit_opts eo;
+	struct kd_report r;
+	struct kd_diag diag;
+	char addr[64], perf[64];
+	const char *errstr;
+	uint16_t port;
+	bool json = false, nagios = false, verbose = false;
+	int ch, i, ret;
+
+	dnscheck_opts_init(&o);
+	while ((ch = getopt_long(argc, argv, "hjno:p:s:Tt:vVz:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			help();
+			return KD_EXIT_OK;
+		case 'j':
+			json = true;
+			break;
+		case 'n':
+			nagios = true;
+			break;
+		case 'o':
+			o.origin = optarg;
+			break;
+		case 'p':
+			o.expect_port = (uint16_t)num_arg("port", optarg, 1, 65535);
+			break;
+		case OPT_RESOLV:
+			o.resolv_conf = optarg;
+			break;
+		case 's':
+			if (!kd_dns_server_parse(optarg, addr, sizeof(addr), &port, &errstr))
+				usage_error("server %s: %s", optarg, errstr);
+			o.server = optarg;
+			break;
+		case 'T':
+			o.tcp = true;
+			break;
+		case 't':
+			o.timeout_ms = (unsigned)num_arg("timeout", optarg, 1,
+			    KD_DNS_TIMEOUT_MAX / 1000) * 1000;
+			break;
+		case OPT_TTL:
+			o.expect_ttl = (uint32_t)num_arg("ttl", optarg, 0, INT32_MAX);
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'V':
+			printf(PROG " " KD_VERSION "\n");
+			return KD_EXIT_OK;
+		case 'z':
+			o.zone_file = optarg;
+			break;
+		default:
+			usage(stderr);
+			return KD_EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	if (json && nagios)
+		usage_error("cannot use --json and --nagios");
+	if (o.zone_file != NULL && o.server != NULL)
+		usage_error("cannot use --zone and --server");
+	if (o.zone_file != NULL && o.tcp)
+		usage_error("cannot use --zone and --tcp");
+	if (o.origin != NULL && o.zone_file == NULL)
+		usage_error("--origin needs --zone");
+	if (argc > DNSCHECK_MAX_DOMAINS)
+		usage_error("too many domains (at most %d)", DNSCHECK_MAX_DOMAINS);
+	if (o.origin != NULL && kd_dns_name_check(o.origin, &diag) != KD_OK)
+		usage_error("origin %.80s%s: %s", o.origin,
+		    strlen(o.origin) > 80 ? "..." : "", diag.msg);
+	for (i = 0; i < argc; i++) {
+		char q[KD_DNS_TEXT_MAX];
+
+		if (kd_dns_vlmcs_name(argv[i], q, sizeof(q), &diag) != KD_OK)
+			usage_error("domain %.80s%s: %s", argv[i],
+			    strlen(argv[i]) > 80 ? "..." : "", diag.msg);
+	}
+	o.domains = (const char *const *)argv;
+	o.ndomains = (size_t)argc;
+
+	kd_report_init(&r, PROG);
+	dnscheck_run(&o, &r);
+
+	if (json)
+		kd_emit_json(stdout, &r);
+	else if (nagios) {
+		size_t nrec = 0;
+
+		for (size_t k = 0; k < r.n; k++)
+			if (strcmp(r.checks[k].id, "srv_exists") == 0 &&
+			    r.checks[k].verdict == KD_V_OK) {
+				json_t *a = json_object_get(r.checks[k].facts, "records");
+
+				nrec += json_array_size(a);
+			}
+		snprintf(perf, sizeof(perf), "records=%zu", nrec);
+		kd_emit_nagios(stdout, &r, "KMS DNS", NULL, perf);
+	} else {
+		eo.color = kd_want_color(stdout);
+		eo.verbose = verbose;
+		kd_emit_text(stdout, &r, &eo);
+	}
+	if (r.oom)
+		fprintf(stderr, PROG ": out of memory: some checks are missing\n");
+	ret = r.oom ? KD_EXIT_UNKNOWN : (int)kd_report_worst(&r);
+	kd_report_fini(&r);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, PROG ": stdout: %s\n", strerror(errno));
+		return KD_EXIT_UNKNOWN;
+	}
+	return ret;
+}

@@ -1,0 +1,481 @@
+/*
+ * KMS request/response messages, v4/v5/v6 (protocol doc §4).  Decryption
+ * uses the IV sent in clear (§4.7); D(IV) is computed only to verify the
+ * salt, XoredIVs and HMAC a response carries.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cursor.h"
+#include "kms.h"
+#include "kdlimits.h"
+
+void
+kms_keys_init(struct kms_keys *k)
+{
+	kms_cipher_init(&k->v5, KMS_CIPHER_V5);
+	kms_cipher_init(&k->v6, KMS_CIPHER_V6);
+}
+
+static const struct kms_cipher *
+cipher_for(const struct kms_keys *k, uint16_t major)
+{
+	/* Like vlmcs: v5 is AES-128, anything above 5 uses the v6 cipher. */
+	return major == 5 ? &k->v5 : &k->v6;
+}
+
+static void
+read_guid(struct kd_cur *c, struct kd_guid *g)
+{
+	uint8_t w[16];
+
+	kd_cur_bytes(c, w, 16);
+	kd_guid_from_wire(g, w);
+}
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)v);
+	put16(p + 2, (uint16_t)(v >> 16));
+}
+
+static void
+put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* Base request, §4.2; base is 236 bytes, offsets reported from msg_off. */
+static void
+parse_base_request(const uint8_t *base, struct kms_request *r)
+{
+	struct kd_cur c;
+	const uint8_t *ws;
+	struct kd_utf16_result u;
+
+	kd_cur_init(&c, base, KMS_BASE_REQ_LEN);
+	kd_cur_u16(&c, KD_LE, &r->in_minor);
+	kd_cur_u16(&c, KD_LE, &r->in_major);
+	kd_cur_u32(&c, KD_LE, &r->is_vm);
+	kd_cur_u32(&c, KD_LE, &r->license_status);
+	kd_cur_u32(&c, KD_LE, &r->binding_expiration);
+	read_guid(&c, &r->app_id);
+	read_guid(&c, &r->sku_id);
+	read_guid(&c, &r->kms_id);
+	read_guid(&c, &r->cmid);
+	kd_cur_u32(&c, KD_LE, &r->required_count);
+	kd_cur_u64(&c, KD_LE, &r->client_time);
+	read_guid(&c, &r->prev_cmid);
+	kd_cur_ptr(&c, &ws, KMS_WS_UNITS * 2);
+	kd_utf16le_to_utf8(ws, KMS_WS_UNITS, r->workstation,
+	    sizeof(r->workstation), &u);
+	r->ws_terminated = u.terminated;
+	r->ws_valid = u.valid;
+	r->ws_bad_unit = u.valid ? u.units : u.bad_unit;
+}
+
+enum kd_status
+kms_decode_request(const struct kms_keys *k, const uint8_t *msg, size_t len,
+    struct kms_request *r, struct kd_diag *d)
+{
+	uint8_t plain[KMS_V56_REQ_LEN];
+	const struct kms_cipher *ci;
+
+	memset(r, 0, sizeof(*r));
+	if (len < 4)
+		return kd_diag_set(d, KD_ETRUNC, "kms", 0,
+		    "request of %zu bytes has no version", len);
+	r->minor = (uint16_t)(msg[0] | msg[1] << 8);
+	r->major = (uint16_t)(msg[2] | msg[3] << 8);
+	if (r->major < 5) {
+		uint8_t mac[16];
+
+		if (len != KMS_V4_REQ_LEN)
+			return kd_diag_set(d, len < KMS_V4_REQ_LEN ? KD_ETRUNC :
+			    KD_EINVAL, "kms", 0,
+			    "v%u request of %zu bytes, expected %d", r->major,
+			    len, KMS_V4_REQ_LEN);
+		parse_base_request(msg, r);
+		kms_v4_hash(msg, KMS_BASE_REQ_LEN, mac);
+		r->mac_ok = memcmp(mac, msg + KMS_BASE_REQ_LEN, 16) == 0;
+		r->body_off = 0;
+		return KD_OK;
+	}
+	if (len != KMS_V56_REQ_LEN)
+		return kd_diag_set(d, len < KMS_V56_REQ_LEN ? KD_ETRUNC :
+		    KD_EINVAL, "kms", 4,
+		    "v%u request ciphertext of %zu bytes, expected 240",
+		    r->major, len >= 20 ? len - 20 : 0);
+	ci = cipher_for(k, r->major);
+	memcpy(r->iv, msg + 4, 16);
+	kms_block_decrypt(ci, r->iv, r->div);
+	kms_cbc_decrypt(ci, r->iv, msg + 20, plain, 240);
+	if (kms_pkcs7_check(plain, 240) != 4)
+		return kd_diag_set(d, KD_EVERIFY, "kms", 20 + 236,
+		    "v%u request does not decrypt: bad padding (wrong key or "
+		    "corrupted ciphertext)", r->major);
+	parse_base_request(plain, r);
+	r->body_off = 20;
+	if (r->in_major != r->major || r->in_minor != r->minor)
+		return kd_diag_set(d, KD_EINVAL, "kms", 20,
+		    "inner version %u.%u differs from outer %u.%u",
+		    r->in_major, r->in_minor, r->major, r->minor);
+	return KD_OK;
+}
+
+/* Base response, §4.3.  Returns the bytes consumed or 0 on error. */
+static size_t
+parse_base_response(const uint8_t *q, size_t qlen, size_t off0,
+    struct kms_response *r, struct kd_diag *d)
+{
+	struct kd_cur c;
+	const uint8_t *pid;
+	struct kd_utf16_result u;
+
+	kd_cur_init(&c, q, qlen);
+	kd_cur_u16(&c, KD_LE, &r->in_minor);
+	kd_cur_u16(&c, KD_LE, &r->in_major);
+	kd_cur_u32(&c, KD_LE, &r->pid_size);
+	if (!kd_cur_ok(&c)) {
+		kd_diag_set(d, KD_ETRUNC, "kms", off0,
+		    "response of %zu bytes too short for its header", qlen);
+		return 0;
+	}
+	if (r->pid_size < 2 || r->pid_size > KMS_MAX_PID_SIZE ||
+	    r->pid_size % 2 != 0) {
+		kd_diag_set(d, KD_EINVAL, "kms", off0 + 4,
+		    "PIDSize %u (expected an even size from 2 to %d)",
+		    r->pid_size, KMS_MAX_PID_SIZE);
+		return 0;
+	}
+	if (!kd_cur_ptr(&c, &pid, r->pid_size)) {
+		kd_diag_set(d, KD_ETRUNC, "kms", off0 + 8,
+		    "PIDSize %u runs past the %zu-byte message", r->pid_size, qlen);
+		return 0;
+	}
+	kd_utf16le_to_utf8(pid, r->pid_size / 2, r->epid, sizeof(r->epid), &u);
+	if (!u.valid) {
+		kd_diag_set(d, KD_EINVAL, "kms", off0 + 8 + 2 * u.bad_unit,
+		    "ePID is not valid UTF-16 (lone surrogate)");
+		return 0;
+	}
+	if (!u.terminated || u.units != r->pid_size / 2 - 1) {
+		kd_diag_set(d, KD_EINVAL, "kms", off0 + 8 + 2 * u.units,
+		    "ePID %s before the end of PIDSize %u",
+		    u.terminated ? "ends with a NUL" : "has no NUL terminator",
+		    r->pid_size);
+		return 0;
+	}
+	read_guid(&c, &r->cmid);
+	kd_cur_u64(&c, KD_LE, &r->client_time);
+	kd_cur_u32(&c, KD_LE, &r->count);
+	kd_cur_u32(&c, KD_LE, &r->activation_interval);
+	kd_cur_u32(&c, KD_LE, &r->renewal_interval);
+	if (!kd_cur_ok(&c)) {
+		kd_diag_set(d, KD_ETRUNC, "kms", off0 + kd_cur_off(&c),
+		    "response ends inside its fixed fields");
+		return 0;
+	}
+	return kd_cur_off(&c);
+}
+
+static void
+verify_fail(struct kms_response *r, const char *what)
+{
+	if (r->verify_detail[0] == '\0')
+		snprintf(r->verify_detail, sizeof(r->verify_detail), "%s", what);
+}
+
+enum kd_status
+kms_decode_response(const struct kms_keys *k, const uint8_t *msg, size_t len,
+    const struct kms_request *req, struct kms_response *r, struct kd_diag *d)
+{
+	uint8_t q[KD_MAX_KMS_MSG];
+	const struct kms_cipher *ci;
+	size_t qlen, base, pad;
+	struct kd_cur c;
+	uint8_t rxor[16], hash[32], rnd[16], h2[32];
+
+	memset(r, 0, sizeof(*r));
+	if (len < 4)
+		return kd_diag_set(d, KD_ETRUNC, "kms", 0,
+		    "response of %zu bytes has no version", len);
+	r->minor = (uint16_t)(msg[0] | msg[1] << 8);
+	r->major = (uint16_t)(msg[2] | msg[3] << 8);
+	if (r->major < 5) {
+		uint8_t mac[16];
+
+		if ((base = parse_base_response(msg, len, 0, r, d)) == 0)
+			return d ? d->status : KD_EINVAL;
+		if (len != base + 16)
+			return kd_diag_set(d, len < base + 16 ? KD_ETRUNC :
+			    KD_EINVAL, "kms", base,
+			    "v4 response of %zu bytes, expected %zu", len, base + 16);
+		kms_v4_hash(msg, base, mac);
+		r->mac_ok = memcmp(mac, msg + base, 16) == 0;
+		if (!r->mac_ok)
+			verify_fail(r, "v4 MAC mismatch");
+		goto echo;
+	}
+	if (len < 20 + 16 || (len - 20) % 16 != 0 || len - 20 > sizeof(q))
+		return kd_diag_set(d, len < 36 ? KD_ETRUNC : KD_EINVAL, "kms", 4,
+		    "v%u response ciphertext of %zu bytes is not a whole number "
+		    "of blocks", r->major, len >= 20 ? len - 20 : 0);
+	ci = cipher_for(k, r->major);
+	memcpy(r->iv, msg + 4, 16);
+	qlen = len - 20;
+	kms_cbc_decrypt(ci, r->iv, msg + 20, q, qlen);
+	if ((pad = kms_pkcs7_check(q, qlen)) == 0)
+		return kd_diag_set(d, KD_EVERIFY, "kms", len - 1,
+		    "v%u response does not decrypt: bad padding", r->major);
+	r->pad_ok = true;
+	qlen -= pad;
+	if ((base = parse_base_response(q, qlen, 20, r, d)) == 0)
+		return d ? d->status : KD_EINVAL;
+	kd_cur_init(&c, q, qlen);
+	kd_cur_skip(&c, base);
+	kd_cur_bytes(&c, rxor, 16);
+	kd_cur_bytes(&c, hash, 32);
+	if (r->major > 5) {
+		uint8_t xiv[16], hmac[16];
+
+		kd_cur_bytes(&c, r->hwid, 8);
+		kd_cur_bytes(&c, xiv, 16);
+		kd_cur_bytes(&c, hmac, 16);
+		if (!kd_cur_ok(&c))
+			return kd_diag_set(d, KD_ETRUNC, "kms", 20 + base,
+			    "v6 response ends before its HMAC");
+		r->has_hwid = true;
+		if (req != NULL) {
+			uint8_t divresp[16], tmp[16 + KD_MAX_KMS_MSG];
+			size_t mlen = base + 16 + 32 + 8 + 16;
+
+			r->xoredivs_ok = memcmp(xiv, req->div, 16) == 0;
+			if (!r->xoredivs_ok)
+				verify_fail(r, "XoredIVs differs from D(request IV)");
+			kms_block_decrypt(ci, r->iv, divresp);
+			memcpy(tmp, divresp, 16);
+			memcpy(tmp + 16, q, mlen);
+			kms_v6_hmac(r->client_time, tmp, 16 + mlen, h2);
+			r->hmac_ok = memcmp(h2, hmac, 16) == 0;
+			if (!r->hmac_ok)
+				verify_fail(r, "HMAC mismatch");
+			r->iv_reused = memcmp(r->iv, req->iv, 16) == 0;
+		}
+	} else if (!kd_cur_ok(&c))
+		return kd_diag_set(d, KD_ETRUNC, "kms", 20 + base,
+		    "v5 response ends before its hash");
+	if (req != NULL) {
+		for (int i = 0; i < 16; i++)
+			rnd[i] = rxor[i] ^ req->div[i];
+		kms_sha256(rnd, 16, h2);
+		r->hash_ok = memcmp(h2, hash, 32) == 0;
+		if (!r->hash_ok)
+			verify_fail(r, "salt hash SHA-256(R) mismatch");
+		if (r->major == 5 && memcmp(r->iv, req->iv, 16) != 0)
+			verify_fail(r, "v5 response IV differs from the request IV");
+	}
+echo:
+	if (req == NULL) {
+		verify_fail(r, "request not seen: salt and echoes not checked");
+		r->verified = false;
+		return KD_OK;
+	}
+	r->echo_ok = kd_guid_eq(&r->cmid, &req->cmid) &&
+	    r->client_time == req->client_time && r->major == req->major &&
+	    r->minor == req->minor && r->in_major == r->major &&
+	    r->in_minor == r->minor;
+	if (!r->echo_ok)
+		verify_fail(r, "CMID, client time or version not echoed");
+	r->verified = r->verify_detail[0] == '\0';
+	return KD_OK;
+}
+
+static void
+build_base_request(const struct kms_request *r, uint8_t *b)
+{
+	memset(b, 0, KMS_BASE_REQ_LEN);
+	put16(b, r->minor);
+	put16(b + 2, r->major);
+	put32(b + 4, r->is_vm);
+	put32(b + 8, r->license_status);
+	put32(b + 12, r->binding_expiration);
+	kd_guid_to_wire(&r->app_id, b + 16);
+	kd_guid_to_wire(&r->sku_id, b + 32);
+	kd_guid_to_wire(&r->kms_id, b + 48);
+	kd_guid_to_wire(&r->cmid, b + 64);
+	put32(b + 80, r->required_count);
+	put64(b + 84, r->client_time);
+	kd_guid_to_wire(&r->prev_cmid, b + 92);
+	/* A name that does not fit is cut: the wire field has 63 characters. */
+	if (!kd_utf8_to_utf16le(r->workstation, b + 108, KMS_WS_UNITS))
+		memset(b + 108, 0, KMS_WS_UNITS * 2);
+}
+
+size_t
+kms_encode_request(const struct kms_keys *k, uint8_t *out, size_t cap,
+    const struct kms_request *r, const uint8_t iv[16])
+{
+	uint8_t base[KMS_BASE_REQ_LEN + 4];
+
+	build_base_request(r, base);
+	if (r->major < 5) {
+		if (cap < KMS_V4_REQ_LEN)
+			return 0;
+		memcpy(out, base, KMS_BASE_REQ_LEN);
+		kms_v4_hash(base, KMS_BASE_REQ_LEN, out + KMS_BASE_REQ_LEN);
+		return KMS_V4_REQ_LEN;
+	}
+	if (cap < KMS_V56_REQ_LEN)
+		return 0;
+	memset(base + KMS_BASE_REQ_LEN, 4, 4);
+	put16(out, r->minor);
+	put16(out + 2, r->major);
+	memcpy(out + 4, iv, 16);
+	kms_cbc_encrypt(cipher_for(k, r->major), iv, base, out + 20, 240);
+	return KMS_V56_REQ_LEN;
+}
+
+size_t
+kms_encode_response(const struct kms_keys *k, uint8_t *out, size_t cap,
+    const struct kms_request *req, const struct kms_response_spec *s)
+{
+	uint8_t q[512];
+	size_t p = 0, pidsz, padded;
+	const struct kms_cipher *ci = cipher_for(k, req->major);
+	size_t nunits = strlen(s->epid) + 1;
+
+	if (nunits * 2 > KMS_MAX_PID_SIZE)
+		return 0;
+	pidsz = nunits * 2;
+	put16(q, req->minor);
+	put16(q + 2, req->major);
+	put32(q + 4, (uint32_t)pidsz);
+	if (!kd_utf8_to_utf16le(s->epid, q + 8, nunits))
+		return 0;
+	p = 8 + pidsz;
+	kd_guid_to_wire(&req->cmid, q + p);
+	put64(q + p + 16, req->client_time);
+	put32(q + p + 24, s->count);
+	put32(q + p + 28, s->activation_interval);
+	put32(q + p + 32, s->renewal_interval);
+	p += 36;
+	if (req->major < 5) {
+		if (cap < p + 16)
+			return 0;
+		memcpy(out, q, p);
+		kms_v4_hash(q, p, out + p);
+		if (s->corrupt)
+			out[p] ^= 0x01;
+		return p + 16;
+	}
+	for (int i = 0; i < 16; i++)
+		q[p + i] = s->random[i] ^ req->div[i];
+	kms_sha256(s->random, 16, q + p + 16);
+	p += 48;
+	if (req->major > 5) {
+		uint8_t ivresp[16], tmp[16 + 512];
+
+		memcpy(q + p, s->hwid, 8);
+		memcpy(q + p + 8, req->div, 16);
+		p += 24;
+		if (s->reuse_iv) {
+			memcpy(ivresp, req->iv, 16);
+			kms_block_decrypt(ci, ivresp, tmp);
+		} else {
+			kms_block_encrypt(ci, s->x0, ivresp);
+			memcpy(tmp, s->x0, 16);
+		}
+		memcpy(tmp + 16, q, p);
+		kms_v6_hmac(req->client_time, tmp, 16 + p, q + p);
+		p += 16;
+		if (s->corrupt)
+			q[p - 1] ^= 0x01;
+		memcpy(out + 4, ivresp, 16);
+	} else {
+		if (s->corrupt)
+			q[p - 1] ^= 0x01;
+		memcpy(out + 4, req->iv, 16);
+	}
+	padded = (p / 16 + 1) * 16;
+	if (cap < 20 + padded || padded > sizeof(q))
+		return 0;
+	memset(q + p, (int)(padded - p), padded - p);
+	put16(out, req->minor);
+	put16(out + 2, req->major);
+	kms_cbc_encrypt(ci, out + 4, q, out + 20, padded);
+	return 20 + padded;
+}
+
+/* Reads exactly n decimal digits (n == 0: 1 to 9 digits) up to the delimiter. */
+static const char *
+digits(const char *s, unsigned n, char delim, unsigned *out)
+{
+	unsigned v = 0, k = 0;
+
+	while (*s >= '0' && *s <= '9' && k < 9) {
+		v = v * 10 + (unsigned)(*s - '0');
+		s++;
+		k++;
+	}
+	if (k == 0 || (n != 0 && k != n) || *s != delim)
+		return NULL;
+	*out = v;
+	return delim ? s + 1 : s;
+}
+
+bool
+kms_epid_parse(const char *s, struct kms_epid *e)
+{
+	unsigned k1, k2, dy;
+
+	memset(e, 0, sizeof(*e));
+	if ((s = digits(s, 5, '-', &e->platform)) == NULL ||
+	    (s = digits(s, 5, '-', &e->group)) == NULL ||
+	    (s = digits(s, 3, '-', &k1)) == NULL ||
+	    (s = digits(s, 6, '-', &k2)) == NULL ||
+	    (s = digits(s, 2, '-', &e->channel)) == NULL ||
+	    (s = digits(s, 0, '-', &e->lcid)) == NULL ||
+	    (s = digits(s, 0, '.', &e->build)) == NULL ||
+	    (s = digits(s, 4, '-', &e->revision)) == NULL ||
+	    (s = digits(s, 7, '\0', &dy)) == NULL)
+		return false;
+	e->key_id = k1 * 1000000u + k2;
+	e->day = dy / 10000;
+	e->year = dy % 10000;
+	e->valid = e->day <= 366 && e->year >= 1990;
+	return e->valid;
+}
+
+bool
+kms_epid_date(const struct kms_epid *e, char *out, size_t len)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	unsigned day = e->day ? e->day : 1;
+	bool leap = (e->year % 4 == 0 && e->year % 100 != 0) || e->year % 400 == 0;
+	int m;
+
+	if (!e->valid || day > (leap ? 366u : 365u)) {
+		snprintf(out, len, "invalid");
+		return false;
+	}
+	for (m = 0; m < 12; m++) {
+		unsigned md = (unsigned)mdays[m] + (m == 1 && leap);
+
+		if (day <= md)
+			break;
+		day -= md;
+	}
+	snprintf(out, len, "%04u-%02d-%02u", e->year, m + 1, day);
+	return true;
+}

@@ -1,0 +1,375 @@
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report.h"
+
+void
+kd_report_init(struct kd_report *r, const char *tool)
+{
+	memset(r, 0, sizeof(*r));
+	r->tool = tool;
+}
+
+void
+kd_report_fini(struct kd_report *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		json_decref(r->checks[i].facts);
+	free(r->checks);
+	r->checks = NULL;
+	r->n = r->cap = 0;
+}
+
+struct kd_check *
+kd_report_add(struct kd_report *r, const char *id, const char *subject,
+    enum kd_verdict v, const char *fmt, ...)
+{
+	struct kd_check *c;
+	va_list ap;
+
+	if (r->n == r->cap) {
+		size_t ncap = r->cap ? r->cap * 2 : 16;
+		struct kd_check *nc = realloc(r->checks, ncap * sizeof(*nc));
+
+		if (nc == NULL) {
+			r->oom = true;
+			return NULL;
+		}
+		r->checks = nc;
+		r->cap = ncap;
+	}
+	c = &r->checks[r->n];
+	memset(c, 0, sizeof(*c));
+	if ((c->facts = json_object()) == NULL) {
+		r->oom = true;
+		return NULL;
+	}
+	r->n++;
+	snprintf(c->id, sizeof(c->id), "%s", id);
+	snprintf(c->subject, sizeof(c->subject), "%s", subject ? subject : "");
+	c->verdict = v;
+	va_start(ap, fmt);
+	vsnprintf(c->summary, sizeof(c->summary), fmt, ap);
+	va_end(ap);
+	return c;
+}
+
+void
+kd_check_fix(struct kd_check *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->fix, sizeof(c->fix), fmt, ap);
+	va_end(ap);
+}
+
+void
+kd_check_item(struct kd_check *c, const char *item)
+{
+	if (c != NULL)
+		snprintf(c->checklist, sizeof(c->checklist), "%s", item);
+}
+
+void
+kd_check_json(struct kd_check *c, const char *key, json_t *val)
+{
+	if (c == NULL || val == NULL) {
+		json_decref(val);
+		return;
+	}
+	json_object_set_new(c->facts, key, val);
+}
+
+void
+kd_check_str(struct kd_check *c, const char *key, const char *val)
+{
+	/* Wire text may not be valid UTF-8; jansson refuses it, so keep it printable. */
+	json_t *j;
+
+	if (c == NULL)
+		return;
+	if (val == NULL) {
+		kd_check_json(c, key, json_null());
+		return;
+	}
+	if ((j = json_string(val)) == NULL) {
+		char buf[512];
+
+		j = json_string(kd_sanitize(val, buf, sizeof(buf)));
+	}
+	kd_check_json(c, key, j);
+}
+
+void
+kd_check_int(struct kd_check *c, const char *key, int64_t val)
+{
+	if (c != NULL)
+		kd_check_json(c, key, json_integer((json_int_t)val));
+}
+
+void
+kd_check_bool(struct kd_check *c, const char *key, bool val)
+{
+	if (c != NULL)
+		kd_check_json(c, key, json_boolean(val));
+}
+
+void
+kd_check_real(struct kd_check *c, const char *key, double val)
+{
+	if (c != NULL)
+		kd_check_json(c, key, json_real(val));
+}
+
+enum kd_verdict
+kd_report_worst(const struct kd_report *r)
+{
+	enum kd_verdict w = KD_V_OK;
+
+	for (size_t i = 0; i < r->n; i++) {
+		enum kd_verdict v = r->checks[i].verdict;
+
+		/* FAIL outranks UNKNOWN: a definite failure is the more useful answer. */
+		if (v == KD_V_FAIL || (v == KD_V_UNKNOWN && w != KD_V_FAIL) ||
+		    (v == KD_V_WARN && w == KD_V_OK))
+			w = v;
+	}
+	return w;
+}
+
+size_t
+kd_report_count(const struct kd_report *r, enum kd_verdict v)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n; i++)
+		if (r->checks[i].verdict == v)
+			n++;
+	return n;
+}
+
+const char *
+kd_verdict_name(enum kd_verdict v)
+{
+	switch (v) {
+	case KD_V_OK:
+		return "OK";
+	case KD_V_WARN:
+		return "WARN";
+	case KD_V_FAIL:
+		return "FAIL";
+	default:
+		return "UNKNOWN";
+	}
+}
+
+const char *
+kd_verdict_key(enum kd_verdict v)
+{
+	switch (v) {
+	case KD_V_OK:
+		return "ok";
+	case KD_V_WARN:
+		return "warn";
+	case KD_V_FAIL:
+		return "fail";
+	default:
+		return "unknown";
+	}
+}
+
+bool
+kd_want_color(FILE *fp)
+{
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	if (nc != NULL && nc[0] != '\0')
+		return false;
+	if (term == NULL || strcmp(term, "dumb") == 0)
+		return false;
+	return isatty(fileno(fp));
+}
+
+char *
+kd_sanitize(const char *in, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (outlen == 0)
+		return out;
+	for (const unsigned char *s = (const unsigned char *)in; *s != '\0'; s++) {
+		if (*s >= 0x20 && *s < 0x7f && *s != '\\') {
+			if (o + 1 >= outlen)
+				break;
+			out[o++] = (char)*s;
+		} else if (*s >= 0x80) {
+			/* Keep well-formed UTF-8 sequences, escape the rest. */
+			int extra = (*s & 0xe0) == 0xc0 ? 1 : (*s & 0xf0) == 0xe0 ? 2 :
+			    (*s & 0xf8) == 0xf0 ? 3 : -1;
+			int k;
+
+			for (k = 1; extra > 0 && k <= extra; k++)
+				if ((s[k] & 0xc0) != 0x80)
+					break;
+			if (extra > 0 && k > extra) {
+				if (o + (size_t)extra + 1 >= outlen)
+					break;
+				memcpy(out + o, s, (size_t)extra + 1);
+				o += (size_t)extra + 1;
+				s += extra;
+				continue;
+			}
+			goto esc;
+		} else {
+esc:
+			if (o + 4 >= outlen)
+				break;
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[*s >> 4];
+			out[o++] = hex[*s & 15];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+json_t *
+kd_check_to_json(const struct kd_report *r, const struct kd_check *c)
+{
+	json_t *o = json_object();
+	const char *k;
+	json_t *v;
+
+	if (o == NULL)
+		return NULL;
+	json_object_set_new(o, "type", json_string("check"));
+	json_object_set_new(o, "tool", json_string(r->tool ? r->tool : "kmsdiag"));
+	json_object_set_new(o, "check", json_string(c->id));
+	json_object_set_new(o, "subject", json_string(c->subject));
+	json_object_set_new(o, "status", json_string(kd_verdict_key(c->verdict)));
+	json_object_set_new(o, "detail", json_string(c->summary));
+	json_object_set_new(o, "fix", json_string(c->fix));
+	json_object_set_new(o, "checklist", c->checklist[0] ?
+	    json_string(c->checklist) : json_null());
+	json_object_foreach(c->facts, k, v)
+		json_object_set(o, k, v);
+	return o;
+}
+
+int
+kd_json_line(FILE *fp, json_t *o)
+{
+	int rc;
+
+	if (o == NULL)
+		return -1;
+	rc = json_dumpf(o, fp, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	fputc('\n', fp);
+	return rc;
+}
+
+int
+kd_emit_json(FILE *fp, const struct kd_report *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		json_t *o = kd_check_to_json(r, &r->checks[i]);
+
+		kd_json_line(fp, o);
+		json_decref(o);
+	}
+	return ferror(fp) ? -1 : 0;
+}
+
+static const char *
+verdict_color(enum kd_verdict v)
+{
+	switch (v) {
+	case KD_V_OK:
+		return "\033[32m";
+	case KD_V_WARN:
+		return "\033[33m";
+	case KD_V_FAIL:
+		return "\033[31m";
+	default:
+		return "\033[35m";
+	}
+}
+
+int
+kd_emit_text(FILE *fp, const struct kd_report *r, const struct kd_emit_opts *o)
+{
+	char buf[512];
+
+	for (size_t i = 0; i < r->n; i++) {
+		const struct kd_check *c = &r->checks[i];
+
+		if (o != NULL && o->color)
+			fprintf(fp, "%s%-4s\033[0m", verdict_color(c->verdict),
+			    kd_verdict_name(c->verdict));
+		else
+			fprintf(fp, "%-4s", kd_verdict_name(c->verdict));
+		fprintf(fp, "  %-18s %s", c->id, kd_sanitize(c->subject, buf, sizeof(buf)));
+		fprintf(fp, ": %s\n", kd_sanitize(c->summary, buf, sizeof(buf)));
+		if (c->fix[0] != '\0' && c->verdict != KD_V_OK)
+			fprintf(fp, "      fix: %s\n", kd_sanitize(c->fix, buf, sizeof(buf)));
+		if (o != NULL && o->verbose) {
+			const char *k;
+			json_t *v;
+
+			json_object_foreach(c->facts, k, v) {
+				char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+				fprintf(fp, "      %s: %s\n", k,
+				    s ? kd_sanitize(s, buf, sizeof(buf)) : "?");
+				free(s);
+			}
+		}
+	}
+	if (r->oom)
+		fprintf(fp, "warning: out of memory, some results are missing\n");
+	return ferror(fp) ? -1 : 0;
+}
+
+/* Nagios output must not contain '|' outside the perfdata separator, nor newlines. */
+static void
+nagios_clean(const char *in, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	for (; *in != '\0' && o + 1 < outlen; in++)
+		out[o++] = (*in == '|' || *in == '\n' || *in == '\r') ? ' ' : *in;
+	out[o] = '\0';
+}
+
+int
+kd_emit_nagios(FILE *fp, const struct kd_report *r, const char *service,
+    const char *summary, const char *perfdata)
+{
+	enum kd_verdict w = kd_report_worst(r);
+	char clean[512];
+	const char *state = w == KD_V_OK ? "OK" : w == KD_V_WARN ? "WARNING" :
+	    w == KD_V_FAIL ? "CRITICAL" : "UNKNOWN";
+
+	if (summary == NULL) {
+		/* The first check with the worst verdict explains the state. */
+		summary = "";
+		for (size_t i = 0; i < r->n; i++)
+			if (r->checks[i].verdict == w) {
+				summary = r->checks[i].summary;
+				break;
+			}
+	}
+	nagios_clean(summary, clean, sizeof(clean));
+	fprintf(fp, "%s %s - %s", service, state, clean);
+	if (perfdata != NULL && perfdata[0] != '\0')
+		fprintf(fp, "|%s", perfdata);
+	fputc('\n', fp);
+	return (int)w;
+}

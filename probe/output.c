@@ -1,0 +1,173 @@
+/*
+ * kmsdiag-probe's own renderings of a finished run: the text table and
+ * the monitoring-plugins status line.  JSON goes through the shared
+ * kd_check_to_json().  These write only to the FILE they are given.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "output.h"
+#include "report.h"
+
+static const char *
+vcolor(enum kd_verdict v)
+{
+	return v == KD_V_OK ? "\033[32m" : v == KD_V_WARN ? "\033[33m" :
+	    v == KD_V_FAIL ? "\033[31m" : "\033[35m";
+}
+
+static void
+fmt_ms(char *out, size_t len, bool have, double ms)
+{
+	if (!have)
+		snprintf(out, len, "-");
+	else if (ms < 10)
+		snprintf(out, len, "%.2fms", ms);
+	else
+		snprintf(out, len, "%.0fms", ms);
+}
+
+static size_t
+maxz(size_t a, size_t b)
+{
+	return a > b ? a : b;
+}
+
+int
+probe_emit_table(FILE *fp, const struct probe *p, bool color)
+{
+	const struct probe_opts *o = probe_opts_of(p);
+	size_t i, n = probe_nresults(p), wt = 6, wa = 7;
+	char t[300], a[80], c[32], rm[32], cnt[32];
+
+	for (i = 0; i < n; i++) {
+		const struct probe_result *r = probe_result_at(p, i);
+
+		wt = maxz(wt, strlen(kd_sanitize(r->target, t, sizeof(t))));
+		wa = maxz(wa, strlen(r->address) + (r->family == AF_INET6 ? 2 : 0));
+	}
+	if (wt > 40)
+		wt = 40;
+	fprintf(fp, "%-*s  %-*s  %5s  %-11s  %8s  %-8s  %8s  ", (int)wt, "TARGET", (int)wa,
+	    "ADDRESS", "PORT", "STATE", "CONNECT", "RPC", "RPC_TIME");
+	if (o->activate)
+		fprintf(fp, "%-7s  ", "COUNT");
+	fprintf(fp, "STATUS\n");
+	for (i = 0; i < n; i++) {
+		const struct probe_result *r = probe_result_at(p, i);
+		bool open = r->state == PROBE_OPEN && r->received > 0;
+
+		kd_sanitize(r->target, t, sizeof(t));
+		if (r->family == AF_INET6)
+			snprintf(a, sizeof(a), "[%s]", r->address);
+		else
+			snprintf(a, sizeof(a), "%s", r->address[0] ? r->address : "-");
+		fmt_ms(c, sizeof(c), open, r->connect_ms);
+		fmt_ms(rm, sizeof(rm), r->rpc != PROBE_RPC_NONE && r->rpc != PROBE_RPC_SILENT,
+		    r->rpc_ms);
+		fprintf(fp, "%-*.*s  %-*s  %5u  %-11s  %8s  %-8s  %8s  ", (int)wt, (int)wt, t,
+		    (int)wa, a, r->port, probe_state_name(r->state), c,
+		    r->rpc == PROBE_RPC_NONE ? "-" : probe_rpc_name(r->rpc), rm);
+		if (o->activate) {
+			if (r->act.answered)
+				snprintf(cnt, sizeof(cnt), "%u/%u%s", r->act.count,
+				    r->act.required_count, r->act.verified ? "" : "?");
+			else
+				snprintf(cnt, sizeof(cnt), "-");
+			fprintf(fp, "%-7s  ", cnt);
+		}
+		if (color)
+			fprintf(fp, "%s%s\033[0m\n", vcolor(r->verdict), kd_verdict_name(r->verdict));
+		else
+			fprintf(fp, "%s\n", kd_verdict_name(r->verdict));
+	}
+	/* Then every finding in words, problems first. */
+	for (i = 0; i < n; i++) {
+		const struct probe_result *r = probe_result_at(p, i);
+		char s[512], f[512];
+
+		if (r->verdict == KD_V_OK && !o->activate)
+			continue;
+		kd_sanitize(r->summary, s, sizeof(s));
+		fprintf(fp, "%s %s: %s\n", kd_verdict_name(r->verdict),
+		    r->family == AF_INET6 ? (snprintf(a, sizeof(a), "[%s]:%u", r->address,
+		    r->port), a) : (snprintf(a, sizeof(a), "%s:%u", r->address[0] ?
+		    r->address : kd_sanitize(r->target, t, sizeof(t)), r->port), a), s);
+		if (r->act.answered)
+			fprintf(fp, "    ePID %s (build %u, key group %u, key date %s), "
+			    "intervals %u/%u min\n", kd_sanitize(r->act.epid, f, sizeof(f)),
+			    r->act.host_build, r->act.key_group,
+			    r->act.key_date[0] ? r->act.key_date : "?",
+			    r->act.activation_interval, r->act.renewal_interval);
+		if (r->fix[0] != '\0' && r->verdict != KD_V_OK)
+			fprintf(fp, "    fix: %s\n", kd_sanitize(r->fix, f, sizeof(f)));
+	}
+	return ferror(fp) ? -1 : 0;
+}
+
+/* perfdata label for one result: plain "time" when there is only one. */
+static void
+label(char *out, size_t len, const char *base, const struct probe_result *r, size_t n)
+{
+	if (n == 1)
+		snprintf(out, len, "%s", base);
+	else if (r->address[0] != '\0')
+		snprintf(out, len, "%s_%s_%u", base, r->address, r->port);
+	else
+		snprintf(out, len, "%s_%s_%u", base, r->target, r->port);
+}
+
+int
+probe_emit_nagios(FILE *fp, const struct probe *p, const struct kd_report *rep)
+{
+	const struct probe_opts *o = probe_opts_of(p);
+	size_t i, n = probe_nresults(p), nok = 0;
+	char perf[4096] = "", summary[1024] = "", lab[320];
+	double zero = 0, tmax = o->timeout_ms / 1000.0;
+	const struct probe_result *worst = NULL;
+
+	for (i = 0; i < n; i++) {
+		const struct probe_result *r = probe_result_at(p, i);
+		double secs = r->connect_ms;
+
+		if (r->verdict == KD_V_OK)
+			nok++;
+		if (worst == NULL || r->verdict > worst->verdict)
+			worst = r;
+		if (r->state == PROBE_OPEN && r->received > 0) {
+			if (r->rpc != PROBE_RPC_NONE)
+				secs += r->rpc_ms;
+			if (r->act.done)
+				secs += r->act.ms;
+			label(lab, sizeof(lab), "time", r, n);
+			kd_perfdata_append(perf, sizeof(perf), lab, secs / 1000.0, "s",
+			    &o->time_thr, &zero, &tmax);
+		}
+		if (r->act.answered && r->act.verified) {
+			struct kd_thresholds def;
+			const struct kd_thresholds *th = &o->count_thr;
+			char crit[16];
+			const char *err;
+
+			if (!o->count_thr_set) {
+				snprintf(crit, sizeof(crit), "%u:", r->act.required_count);
+				kd_thresholds_set(&def, NULL, crit, &err);
+				th = &def;
+			}
+			label(lab, sizeof(lab), "count", r, n);
+			kd_perfdata_append(perf, sizeof(perf), lab, r->act.count, NULL, th,
+			    &zero, NULL);
+		}
+	}
+	if (worst == NULL)
+		snprintf(summary, sizeof(summary), "no target");
+	else if (n == 1)
+		snprintf(summary, sizeof(summary), "%s: %s", worst->target, worst->summary);
+	else if (nok == n)
+		snprintf(summary, sizeof(summary), "%zu of %zu addresses OK", nok, n);
+	else
+		snprintf(summary, sizeof(summary), "%zu of %zu addresses OK; %s (%s): %s", nok, n,
+		    worst->target, worst->address[0] ? worst->address : "-", worst->summary);
+	return kd_emit_nagios(fp, rep, "KMS", summary, perf);
+}

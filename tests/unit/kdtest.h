@@ -1,0 +1,46 @@
+/*
+ * A tiny assertion harness: every binary ends with "NAME: N passed, N failed"
+ * and exits 1 when something failed; tests/check.sh adds the numbers up.
+ */
+#ifndef KD_TEST_H
+#define KD_TEST_H
+
+#include <stdio.h>
+#include <string.h>
+
+static int kdt_passed, kdt_failed;
+
+#define KDT_CHECK(cond) do {						\
+	if (cond)							\
+		kdt_passed++;						\
+	else {								\
+		kdt_failed++;						\
+		fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); \
+	}								\
+} while (0)
+
+#define KDT_STREQ(a, b) do {						\
+	const char *kdt_a_ = (a), *kdt_b_ = (b);			\
+	if (kdt_a_ != NULL && kdt_b_ != NULL && strcmp(kdt_a_, kdt_b_) == 0) \
+		kdt_passed++;						\
+	else {								\
+		kdt_failed++;						\
+		fprintf(stderr, "%s:%d: FAIL: \"%s\" != \"%s\"\n", __FILE__, \
+		    __LINE__, kdt_a_ ? kdt_a_ : "(null)", kdt_b_ ? kdt_b_ : "(null)"); \
+	}								\
+} while (0)
+
+#define KDT_MEMEQ(a, b, n) do {						\
+	if (memcmp((a), (b), (n)) == 0)					\
+		kdt_passed++;						\
+	else {								\
+		kdt_failed++;						\
+		fprintf(stderr, "%s:%d: FAIL: bytes differ: %s vs %s\n", \
+		    __FILE__, __LINE__, #a, #b);			\
+	}								\
+} while (0)
+
+#define KDT_DONE(name) (printf("%s: %d passed, %d failed\n", (name),	\
+	kdt_passed, kdt_failed), kdt_failed != 0)
+
+#endif
