@@ -38,7 +38,7 @@ TEST_BINS	= $(TEST_SRCS:tests/unit/%.c=$(B)/tests/%)
 HELPER_SRCS	= $(wildcard tests/tools/*.c)
 HELPER_BINS	= $(HELPER_SRCS:tests/tools/%.c=$(B)/tests/%)
 FUZZ_SRCS	= $(wildcard fuzz/fuzz_*.c)
-FUZZ_REPLAY	= $(FUZZ_SRCS:fuzz/%.c=$(B)/fuzz/%)
+FUZZ_REPLAY	= $(if $(wildcard fuzz/onefile.c),$(FUZZ_SRCS:fuzz/%.c=$(B)/fuzz/%))
 
 .PHONY: all tests check check-run demo bench fuzz install uninstall clean deps asan dist
 

@@ -522,6 +522,11 @@ find_near_misses(struct dc_ctx *cx, struct dc_domain *dd, struct near_found *nf)
 			continue;
 		kd_dns_result_init(&nr);
 		kd_dns_query(&cx->dns, cand[i].name, KD_DNS_T_SRV, &nr);
+		/* A server that stops answering will not answer the rest either. */
+		if (nr.outcome == KD_DNS_TIMEOUT || nr.outcome == KD_DNS_UNREACHABLE) {
+			kd_dns_result_fini(&nr);
+			break;
+		}
 		for (j = 0; j < nr.nrr; j++) {
 			const struct kd_dns_rr *x = &nr.rr[j];
 
@@ -601,8 +606,8 @@ check_exists(struct dc_ctx *cx, struct dc_domain *dd)
 		break;
 	case KD_DNS_UNREACHABLE:
 		v = KD_V_UNKNOWN;
-		put(detail, sizeof(detail), "no DNS server at %s: %s",
-		    res->server, res->diag.msg);
+		put(detail, sizeof(detail), "no DNS server answers: %s",
+		    res->diag.msg);
 		break;
 	case KD_DNS_ERROR:
 		v = KD_V_UNKNOWN;
@@ -638,10 +643,16 @@ check_exists(struct dc_ctx *cx, struct dc_domain *dd)
 		    "for clients (-s), or allow the query on %s", dd->domain,
 		    res->server);
 		break;
+	case KD_DNS_MALFORMED:
+		kd_check_fix(c, "the server at %s sends answers a client cannot use: "
+		    "check its software and the zone data for %s", res->server,
+		    dd->domain);
+		break;
 	case KD_DNS_TIMEOUT:
 	case KD_DNS_UNREACHABLE:
-		kd_check_fix(c, "check that a DNS server runs at %s and that UDP/TCP "
-		    "port 53 is open, or pick another with -s", res->server);
+		kd_check_fix(c, "check that a DNS server runs at %s and that its "
+		    "port is open to UDP and TCP, or pick another with -s",
+		    res->server);
 		break;
 	default:
 		break;

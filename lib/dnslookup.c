@@ -640,9 +640,11 @@ tcp_exchange(struct query_ctx *qc, struct kd_dns_result *res)
 	uint16_t mlen;
 	socklen_t sl;
 	size_t off, got;
+	bool in_len;
 	ssize_t n;
 	int fd, w, e;
 
+	res->tcp = true;
 	fd = socket(qc->sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return fail(res, KD_DNS_ERROR, KD_EIO, 0, "socket: %s", strerror(errno));
@@ -689,6 +691,7 @@ tcp_exchange(struct query_ctx *qc, struct kd_dns_result *res)
 		off += (size_t)n;
 	}
 	w = read_full(fd, lenbuf, 2, qc->deadline, &got);
+	in_len = w != 1;
 	if (w == 1) {
 		kd_cur_init(&c, lenbuf, 2);
 		kd_cur_u16(&c, KD_BE, &mlen);
@@ -709,13 +712,17 @@ tcp_exchange(struct query_ctx *qc, struct kd_dns_result *res)
 		if (errno != 0)
 			st = fail(res, errno_outcome(errno), KD_EIO, 0,
 			    "%s (TCP): %s", res->server, strerror(errno));
+		else if (in_len && got == 0)
+			/* Accepted, then hung up: no DNS service to speak of. */
+			st = fail(res, KD_DNS_UNREACHABLE, KD_EIO, 0,
+			    "%s closed the TCP connection without answering",
+			    res->server);
 		else
 			st = fail(res, KD_DNS_MALFORMED, KD_ETRUNC, got,
 			    "%s closed the TCP connection after %zu of %u bytes",
 			    res->server, got, (unsigned)mlen);
 		goto out;
 	}
-	res->tcp = true;
 	st = kd_dns_parse_answer(qc->buf, mlen, qc->id, qc->qname, qc->qtype, res);
 out:
 	close(fd);

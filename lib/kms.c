@@ -350,7 +350,7 @@ size_t
 kms_encode_response(const struct kms_keys *k, uint8_t *out, size_t cap,
     const struct kms_request *req, const struct kms_response_spec *s)
 {
-	uint8_t q[512];
+	uint8_t q[512], ivout[16];
 	size_t p = 0, pidsz, padded;
 	const struct kms_cipher *ci = cipher_for(k, req->major);
 	size_t nunits = strlen(s->epid) + 1;
@@ -401,15 +401,17 @@ kms_encode_response(const struct kms_keys *k, uint8_t *out, size_t cap,
 		p += 16;
 		if (s->corrupt)
 			q[p - 1] ^= 0x01;
-		memcpy(out + 4, ivresp, 16);
+		memcpy(ivout, ivresp, 16);
 	} else {
 		if (s->corrupt)
 			q[p - 1] ^= 0x01;
-		memcpy(out + 4, req->iv, 16);
+		memcpy(ivout, req->iv, 16);
 	}
 	padded = (p / 16 + 1) * 16;
+	/* Nothing is written to out before this check. */
 	if (cap < 20 + padded || padded > sizeof(q))
 		return 0;
+	memcpy(out + 4, ivout, 16);
 	memset(q + p, (int)(padded - p), padded - p);
 	put16(out, req->minor);
 	put16(out + 2, req->major);

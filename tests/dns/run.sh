@@ -1,0 +1,254 @@
+#!/bin/sh
+# kmsdiag-dnscheck against real DNS servers on loopback (style R12).
+#
+#   sh tests/dns/run.sh BUILDDIR
+#
+# Starts nsd (the zones in tests/dns/zones) and ldns-testns (the scripted
+# answers in tests/dns/scripted.data) on free loopback ports, waits for
+# them to say they listen (with a deadline), runs every case, stops them.
+# The same fixtures are checked offline through --zone.  Assertions are on
+# the JSON output (jq), never on prose.  One line per case:
+# PASS name / FAIL name / SKIP name (reason), then
+# "dns: N passed, N failed, N skipped"; exit status 1 if anything failed.
+# Needs: nsd, ldnsutils (ldns-testns), jq.  Traffic goes to 127.0.0.1/::1 only.
+
+set -u
+
+B=${1:?usage: run.sh BUILDDIR}
+here=$(cd "$(dirname "$0")" && pwd)
+case $B in /*) ;; *) B=$(pwd)/$B ;; esac
+BIN=$B/kmsdiag-dnscheck
+ZONES=$here/zones
+TMO=1
+
+pass=0 failn=0 skipn=0
+nsd_pid= tns_pid=
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/kd-dns.XXXXXX") || exit 1
+
+cleanup() {
+	[ -n "$nsd_pid" ] && kill "$nsd_pid" 2>/dev/null && wait "$nsd_pid" 2>/dev/null
+	[ -n "$tns_pid" ] && kill "$tns_pid" 2>/dev/null && wait "$tns_pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ok()   { pass=$((pass + 1)); echo "PASS $1"; }
+bad()  { failn=$((failn + 1)); echo "FAIL $1"; }
+skip() { skipn=$((skipn + 1)); echo "SKIP $1 ($2)"; }
+
+# A port number from the ephemeral-free range; the caller retries on a clash.
+rand_port() {
+	od -An -N2 -tu2 /dev/urandom | awk '{ print 20000 + $1 % 30000 }'
+}
+
+# wait_for FILE REGEX SECONDS [PID]: poll until FILE has a line matching
+# REGEX; give up at the deadline or when PID has died.
+wait_for() {
+	n=$(($3 * 20))
+	while [ "$n" -gt 0 ]; do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		if [ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null; then
+			return 1
+		fi
+		sleep 0.05
+		n=$((n - 1))
+	done
+	return 1
+}
+
+start_nsd() {
+	for try in 1 2 3 4 5; do
+		NSD_PORT=$(rand_port)
+		d=$tmp/nsd
+		rm -rf "$d"
+		mkdir -p "$d"
+		sed -e "s|@DIR@|$d|g" -e "s|@PORT@|$NSD_PORT|g" -e "s|@ZONES@|$ZONES|g" \
+		    "$here/nsd.conf.in" > "$d/nsd.conf"
+		nsd -d -c "$d/nsd.conf" > "$d/stdout" 2>&1 &
+		nsd_pid=$!
+		if wait_for "$d/nsd.log" "nsd started" 10 "$nsd_pid"; then
+			return 0
+		fi
+		kill "$nsd_pid" 2>/dev/null
+		wait "$nsd_pid" 2>/dev/null
+		nsd_pid=
+	done
+	cat "$d/nsd.log" "$d/stdout" >&2 2>/dev/null
+	return 1
+}
+
+start_testns() {
+	ldns-testns -r "$here/scripted.data" > "$tmp/testns.out" 2>&1 &
+	tns_pid=$!
+	if ! wait_for "$tmp/testns.out" "Listening on port" 10 "$tns_pid"; then
+		cat "$tmp/testns.out" >&2
+		kill "$tns_pid" 2>/dev/null
+		tns_pid=
+		return 1
+	fi
+	TNS_PORT=$(sed -n 's/.*Listening on port \([0-9]*\).*/\1/p' "$tmp/testns.out" | head -n 1)
+	[ -n "$TNS_PORT" ]
+}
+
+# Helpers for the assertions: c("id") is the first check with that id,
+# cd("id"; "domain") the one for that domain.
+JQDEFS='def c($i): map(select(.check == $i))[0];
+def cd($i; $d): map(select(.check == $i and .domain == $d))[0];
+def st($i): c($i).status;'
+
+# t NAME EXPECTED_EXIT JQ_FILTER ARGS...: run the tool with --json and ARGS;
+# pass when the exit status matches and the filter (on the array of
+# checks) is true.
+t() {
+	name=$1 want=$2 filter=$3
+	shift 3
+	"$BIN" --json "$@" > "$tmp/out" 2> "$tmp/err"
+	rc=$?
+	if [ "$rc" != "$want" ]; then
+		bad "$name"
+		echo "    exit $rc, expected $want: $BIN --json $*" >&2
+		sed 's/^/    /' "$tmp/err" "$tmp/out" >&2
+		return
+	fi
+	if ! jq -e -s "$JQDEFS $filter" "$tmp/out" > /dev/null 2>"$tmp/jqerr"; then
+		bad "$name"
+		echo "    filter false: $filter" >&2
+		sed 's/^/    /' "$tmp/jqerr" "$tmp/out" >&2
+		return
+	fi
+	ok "$name"
+}
+
+# u NAME EXPECTED_EXIT STDERR_TEXT ARGS...: a usage or input error.
+u() {
+	name=$1 want=$2 text=$3
+	shift 3
+	"$BIN" "$@" > "$tmp/out" 2> "$tmp/err"
+	rc=$?
+	if [ "$rc" = "$want" ] && grep -qF -- "$text" "$tmp/err"; then
+		ok "$name"
+	else
+		bad "$name"
+		echo "    exit $rc (expected $want), stderr:" >&2
+		sed 's/^/    /' "$tmp/err" >&2
+	fi
+}
+
+# The same fixture checks, live (SRV="-s ADDR:PORT") or offline (zone files).
+# $1 = prefix of the case names, $2 = how to point the tool at fixture $3.
+fixtures() {
+	p=$1
+	at() { if [ "$p" = zone ]; then echo "-z $ZONES/$1.zone"; else echo "-s $SERVER $1"; fi; }
+	# shellcheck disable=SC2046
+	t "$p-correct" 0 'all(.[]; .status == "ok") and c("srv_exists").records == [{"name":"_vlmcs._tcp.good.test.","ttl":3600,"priority":0,"weight":0,"port":1688,"target":"kms1.good.test.","addresses":["192.0.2.10","2001:db8::10"]}] and (map(.check) == ["srv_exists","srv_name","srv_ttl","srv_port","srv_target","srv_policy"]) and all(.[]; .domain == "good.test")' $(at good.test)
+	t "$p-ttl600" 1 'st("srv_ttl") == "warn" and c("srv_ttl").ttl == 600 and c("srv_ttl").expected_ttl == 3600 and c("srv_ttl").zone_lines == ["_vlmcs._tcp.ttl600.test. 3600 IN SRV 0 100 1688 kms1.ttl600.test."] and (c("srv_ttl").dnscmd[1] | startswith("dnscmd /RecordAdd ttl600.test _vlmcs._tcp 3600 SRV")) and st("srv_port") == "ok"' $(at ttl600.test)
+	t "$p-ttl600-expected" 0 'st("srv_ttl") == "ok"' --ttl 600 $(at ttl600.test)
+	t "$p-wrong-port" 2 'st("srv_port") == "fail" and c("srv_port").port == 1689 and (c("srv_port").fix | contains(" 1688 kms1.port.test.")) and st("srv_ttl") == "ok"' $(at port.test)
+	t "$p-port-option" 0 'st("srv_port") == "ok"' --port 1689 $(at port.test)
+	t "$p-nxdomain" 2 'st("srv_exists") == "fail" and c("srv_exists").outcome == "nxdomain" and c("srv_exists").rcode == "NXDOMAIN" and c("srv_exists").records == [] and length == 1 and (c("srv_exists").fix | startswith("add _vlmcs._tcp.nxdomain.test. 3600 IN SRV 0 0 1688"))' $(at nxdomain.test)
+	t "$p-nodata" 2 'st("srv_exists") == "fail" and c("srv_exists").outcome == "nodata" and c("srv_exists").rcode == "NOERROR"' $(at nodata.test)
+	t "$p-target-no-address" 2 'st("srv_target") == "fail" and c("srv_target").records[0].addresses == [] and (c("srv_target").detail | contains("NXDOMAIN"))' $(at noaddr.test)
+	t "$p-target-cname" 2 'st("srv_target") == "fail" and c("srv_target").records[0].target_cname == "kms1.cname.test."' $(at cname.test)
+	t "$p-two-priorities" 0 'st("srv_policy") == "ok" and c("srv_policy").hosts == 2 and c("srv_policy").count_split == true and ([c("srv_exists").records[] | .priority] == [0, 10]) and (c("srv_policy").detail | contains("kms1.multi.test. first"))' $(at multi.test)
+	t "$p-udp-near-miss" 2 'st("srv_exists") == "fail" and st("srv_name") == "fail" and c("srv_name").near_misses[0].name == "_vlmcs._udp.udp.test." and (c("srv_exists").fix | endswith(" 1688 kms1.udp.test."))' $(at udp.test)
+	t "$p-doubled-owner" 2 'st("srv_name") == "fail" and c("srv_name").near_misses[0].name == "_vlmcs._tcp.doubled.test.doubled.test."' $(at doubled.test)
+	t "$p-relative-target" 2 'st("srv_name") == "fail" and (c("srv_name").detail | contains("meant kms1.reltarget.test.")) and c("srv_name").zone_lines == ["_vlmcs._tcp.reltarget.test. 3600 IN SRV 0 0 1688 kms1.reltarget.test."] and st("srv_target") == "fail"' $(at reltarget.test)
+	t "$p-big" 0 'c("srv_exists").records | length == 40' $(at big.test)
+}
+
+if [ ! -x "$BIN" ]; then
+	bad "binary ($BIN missing)"
+	echo "dns: $pass passed, $failn failed, $skipn skipped"
+	exit 1
+fi
+if ! command -v jq > /dev/null 2>&1; then
+	skip dns-all "jq not installed"
+	echo "dns: $pass passed, $failn failed, $skipn skipped"
+	exit 0
+fi
+
+# ---- Offline: zone files --------------------------------------------------
+fixtures zone
+t zone-two-domains-one-missing 2 'cd("srv_exists"; "corp.test").status == "ok" and cd("srv_exists"; "branch.corp.test").status == "fail" and st("multi_domain") == "fail" and c("multi_domain").domains_missing == ["branch.corp.test"] and c("multi_domain").domains_ok == ["corp.test"] and cd("srv_name"; "branch.corp.test").near_misses[0].name == "_vlmcs._tcp.corp.test."' -z "$ZONES/corp.test.zone" corp.test branch.corp.test
+t zone-origin-option 0 'all(.[]; .status == "ok")' -z "$ZONES/good.test.zone" -o good.test
+t zone-outside 3 'st("srv_exists") == "unknown" and c("srv_exists").outcome == "notzone"' -z "$ZONES/good.test.zone" other.test
+t zone-syntax-error 3 'st("zone_load") == "unknown" and (c("zone_load").detail | test("line 7: "))' -z "$ZONES/syntax-error.zone"
+t zone-missing-file 3 'st("zone_load") == "unknown" and (c("zone_load").detail | contains("No such file"))' -z "$tmp/nonexistent.zone"
+
+# ---- Usage and input errors -----------------------------------------------
+long63=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+u usage-timeout-too-large 64 "kmsdiag-dnscheck: timeout 99999: too large" -t 99999 good.test
+u usage-timeout-invalid 64 "kmsdiag-dnscheck: timeout 1s: invalid" -t 1s good.test
+u usage-port-zero 64 "kmsdiag-dnscheck: port 0: too small" -p 0 good.test
+u usage-bad-server 64 "kmsdiag-dnscheck: server dns.example: not an IP address" -s dns.example good.test
+u usage-zone-and-server 64 "cannot use --zone and --server" -z "$ZONES/good.test.zone" -s 127.0.0.1
+u usage-json-and-nagios 64 "cannot use --json and --nagios" -j -n good.test
+u usage-label-too-long 64 "label longer than 63 octets" "${long63}a.test"
+u usage-name-too-long 64 "name longer than 255 octets" "$long63.$long63.$long63.$long63.test"
+u usage-unknown-option 64 "usage: kmsdiag-dnscheck" --frobnicate
+"$BIN" --version > "$tmp/out" 2>&1 && grep -q '^kmsdiag-dnscheck [0-9]' "$tmp/out" && ok version || bad version
+"$BIN" --help > "$tmp/out" 2>&1 && grep -q -- '--zone' "$tmp/out" && ok help || bad help
+"$BIN" -z "$ZONES/ttl600.test.zone" -n > "$tmp/out" 2>&1
+rc=$?
+[ "$rc" = 1 ] && grep -q '^KMS DNS WARNING - TTL 600 s' "$tmp/out" && ok nagios-warn || bad nagios-warn
+"$BIN" -z "$ZONES/good.test.zone" -n > "$tmp/out" 2>&1
+rc=$?
+[ "$rc" = 0 ] && grep -q '^KMS DNS OK - .*|records=1$' "$tmp/out" && ok nagios-ok || bad nagios-ok
+NO_COLOR=1 "$BIN" -z "$ZONES/port.test.zone" > "$tmp/out" 2>&1
+! grep -q "$(printf '\033')" "$tmp/out" && grep -q '^FAIL  srv_port' "$tmp/out" && ok text-no-color || bad text-no-color
+
+# ---- Live: nsd, an authoritative server on loopback ------------------------
+if ! command -v nsd > /dev/null 2>&1; then
+	for c in correct ttl600 wrong-port nxdomain nodata target refused big ipv6; do
+		skip "nsd-$c" "nsd not installed"
+	done
+elif ! start_nsd; then
+	bad "nsd-start"
+else
+	SERVER=127.0.0.1:$NSD_PORT
+	fixtures nsd
+	t nsd-correct-authoritative 0 'c("srv_exists").authoritative == true and c("srv_exists").transport == "udp" and c("srv_exists").truncated == false and c("srv_exists").server == "127.0.0.1#'"$NSD_PORT"'"' -s "$SERVER" good.test
+	t nsd-two-domains-one-missing 2 'st("multi_domain") == "fail" and c("multi_domain").domains_missing == ["nxdomain.test"] and cd("srv_exists"; "good.test").status == "ok"' -s "$SERVER" good.test nxdomain.test
+	t nsd-parent-near-miss 2 'cd("srv_exists"; "branch.corp.test").outcome == "nxdomain" and cd("srv_name"; "branch.corp.test").near_misses[0].name == "_vlmcs._tcp.corp.test." and c("multi_domain").domains_missing == ["branch.corp.test"]' -s "$SERVER" corp.test branch.corp.test
+	t nsd-refused 2 'st("srv_exists") == "fail" and c("srv_exists").outcome == "refused" and c("srv_exists").rcode == "REFUSED"' -s "$SERVER" refused.test
+	t nsd-big-tcp-fallback 0 'c("srv_exists").truncated == true and c("srv_exists").transport == "tcp" and (c("srv_exists").records | length) == 40 and all(c("srv_exists").records[]; .addresses | length == 1)' -s "$SERVER" big.test
+	t nsd-tcp-only 0 'c("srv_exists").transport == "tcp" and c("srv_exists").truncated == false' -s "$SERVER" --tcp good.test
+	t nsd-ipv6 0 'all(.[]; .status == "ok") and c("srv_exists").server == "::1#'"$NSD_PORT"'"' -s "[::1]:$NSD_PORT" good.test
+	t nsd-ipv6-nxdomain 2 'c("srv_exists").outcome == "nxdomain"' -s "[::1]:$NSD_PORT" nxdomain.test
+	printf '# test resolv.conf\nnameserver 192.0.2.1\nsearch wrong.test\nsearch good.test ttl600.test\n' > "$tmp/resolv.conf"
+	t nsd-resolv-conf-search 1 'c("multi_domain").domains_ok == ["good.test", "ttl600.test"] and cd("srv_ttl"; "ttl600.test").status == "warn"' -s "$SERVER" --resolv-conf "$tmp/resolv.conf"
+	printf 'nameserver 127.0.0.1\n' > "$tmp/resolv-none.conf"
+	t resolv-conf-no-search 3 'st("srv_exists") == "unknown" and (c("srv_exists").detail | contains("no search or domain line"))' -s "$SERVER" --resolv-conf "$tmp/resolv-none.conf"
+fi
+
+# ---- Live: ldns-testns, scripted and malformed answers ---------------------
+if ! command -v ldns-testns > /dev/null 2>&1; then
+	for c in servfail timeout port0 cached loop trunc; do
+		skip "testns-$c" "ldns-testns not installed"
+	done
+elif ! start_testns; then
+	bad "testns-start"
+else
+	S=127.0.0.1:$TNS_PORT
+	t testns-servfail 2 'st("srv_exists") == "fail" and c("srv_exists").outcome == "servfail" and c("srv_exists").rcode == "SERVFAIL"' -s "$S" -t $TMO servfail.test
+	t testns-timeout 3 'st("srv_exists") == "unknown" and c("srv_exists").outcome == "timeout" and c("srv_exists").rcode == "none"' -s "$S" -t $TMO silent.test
+	t testns-tcp-hangup 3 'c("srv_exists").outcome == "unreachable" and c("srv_exists").transport == "tcp" and (c("srv_exists").detail | contains("without answering"))' -s "$S" -t $TMO --tcp silent.test
+	t testns-port0 2 'st("srv_port") == "fail" and c("srv_port").port == 0 and c("srv_exists").records[0].addresses == ["192.0.2.40"]' -s "$S" -t $TMO port0.test
+	t testns-cached-ttl 1 'st("srv_ttl") == "warn" and c("srv_exists").authoritative == false and (c("srv_ttl").detail | contains("not authoritative"))' -s "$S" -t $TMO cached.test
+	t testns-compression-loop 2 'st("srv_exists") == "fail" and c("srv_exists").outcome == "malformed" and (c("srv_exists").detail | test("compression"; "i"))' -s "$S" -t $TMO loop.test
+	t testns-truncated-rdata 2 'st("srv_exists") == "fail" and c("srv_exists").outcome == "malformed"' -s "$S" -t $TMO trunc.test
+fi
+
+# ---- No server at all --------------------------------------------------------
+# A port nobody listens on: the kernel answers UDP with ICMP port unreachable.
+for try in 1 2 3 4 5; do
+	NOPORT=$(rand_port)
+	[ "$NOPORT" != "${NSD_PORT:-}" ] && [ "$NOPORT" != "${TNS_PORT:-}" ] && break
+done
+t no-server 3 'st("srv_exists") == "unknown" and c("srv_exists").outcome == "unreachable" and (c("srv_exists").fix | length > 0)' -s "127.0.0.1:$NOPORT" -t $TMO good.test
+t no-server-tcp 3 'c("srv_exists").outcome == "unreachable"' -s "127.0.0.1:$NOPORT" -t $TMO --tcp good.test
+t no-server-ipv6 3 'c("srv_exists").outcome == "unreachable"' -s "[::1]:$NOPORT" -t $TMO good.test
+
+echo "dns: $pass passed, $failn failed, $skipn skipped"
+[ "$failn" -eq 0 ]

@@ -1,0 +1,442 @@
+/*
+ * kms-responder: a scripted KMS host for kmsdiag-probe's tests.
+ *
+ * Loopback only (127.0.0.1 or ::1), never installed, not built by the
+ * default target.  It listens on port 0, prints "PORT <n>" on stdout, and
+ * exits by itself after --lifetime seconds (default 20), so a test needs
+ * no fixed port and cannot leave a server behind.
+ *
+ *   --bind MODE     ack (default), nak, fault, reject (bind_ack refusing the
+ *                   interface), garbage (an HTTP answer), silence, close
+ *   --request MODE  ok (default), corrupt (integrity field flipped),
+ *                   fault, silence, close, or an HRESULT such as 0xC004F042
+ *   --syntax S      transfer syntaxes accepted: ndr64 (default, like a
+ *                   Windows 8+ host), ndr, both
+ *   --count N       CurrentCount answered (default 50)
+ *   --epid EPID     host ePID (default: a Windows Server 2019 host)
+ *   --ai MIN        activation interval (default 120)
+ *   --ri MIN        renewal interval (default 10080)
+ *   --lifetime S    exit after S seconds (default 20, at most 600)
+ *   --refuse        bind the port but do not listen: connections get RST,
+ *                   so "refused" tests have a port that nobody else takes
+ *   -6              listen on ::1 instead of 127.0.0.1
+ *
+ * It uses the suite's own loop, DCE/RPC and KMS codecs (the host side of
+ * protocol doc §4.9), so a probe test exercises both directions.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cursor.h"
+#include "dcerpc.h"
+#include "kdlimits.h"
+#include "kms.h"
+#include "loop.h"
+
+#define MAXCONN	64
+
+enum bind_mode { B_ACK, B_NAK, B_FAULT, B_REJECT, B_GARBAGE, B_SILENCE, B_CLOSE };
+enum req_mode { RQ_OK, RQ_CORRUPT, RQ_FAULT, RQ_SILENCE, RQ_CLOSE, RQ_HRESULT };
+
+struct cfg {
+	enum bind_mode	 bind;
+	enum req_mode	 req;
+	uint32_t	 hresult;
+	bool		 ndr, ndr64;
+	uint32_t	 count, ai, ri;
+	const char	*epid;
+	char		 port[8];
+	struct kms_keys	 keys;
+};
+
+struct conn {
+	int		 fd;
+	uint8_t		 buf[KD_MAX_RPC_FRAG];
+	size_t		 len;
+	enum dcerpc_syntax ctx_syntax[DCERPC_MAX_CTX];	/* by context id; UNKNOWN = not bound */
+	struct cfg	*cfg;
+};
+
+static struct cfg cfg;
+static struct conn *conns[MAXCONN];
+
+static void
+conn_close(struct kd_loop *l, struct conn *c)
+{
+	size_t i;
+
+	kd_loop_del_fd(l, c->fd);
+	close(c->fd);
+	for (i = 0; i < MAXCONN; i++)
+		if (conns[i] == c)
+			conns[i] = NULL;
+	free(c);
+}
+
+static void
+put(struct conn *c, const void *b, size_t n)
+{
+	/* Answers are a few hundred bytes: one blocking-free send fits the socket buffer. */
+	if (n > 0 && send(c->fd, b, n, MSG_NOSIGNAL) < 0)
+		fprintf(stderr, "kms-responder: send: %s\n", strerror(errno));
+}
+
+/* false: close the connection */
+static bool
+on_bind(struct conn *c, const struct dcerpc_hdr *h, struct kd_cur *body)
+{
+	struct dcerpc_bind b;
+	struct dcerpc_result res[DCERPC_MAX_CTX];
+	struct kd_diag d;
+	uint8_t out[1024];
+	size_t n, i;
+	static const char http[] = "HTTP/1.0 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+
+	switch (c->cfg->bind) {
+	case B_SILENCE:
+		return true;
+	case B_CLOSE:
+		return false;
+	case B_GARBAGE:
+		put(c, http, sizeof(http) - 1);
+		return true;
+	case B_NAK:
+		n = dcerpc_encode_bind_nak(out, sizeof(out), h->call_id, 4);
+		put(c, out, n);
+		return true;
+	case B_FAULT:
+		n = dcerpc_encode_fault(out, sizeof(out), h->call_id, 0, 0x1C01000B);
+		put(c, out, n);
+		return true;
+	default:
+		break;
+	}
+	kd_diag_clear(&d);
+	if (dcerpc_decode_bind(body, h, &b, &d) != KD_OK)
+		return false;	/* as vlmcsd: a malformed bind closes the connection */
+	memset(res, 0, sizeof(res));
+	for (i = 0; i < b.n_kept; i++) {
+		const struct dcerpc_ctx *x = &b.ctx[i];
+
+		if (c->cfg->bind == B_REJECT || !x->is_kms) {
+			res[i].result = 2;
+			res[i].reason = 1;	/* abstract syntax not supported */
+		} else if (x->syntax == SYNTAX_BTFN) {
+			res[i].result = 3;
+			res[i].reason = 3;
+		} else if ((x->syntax == SYNTAX_NDR && c->cfg->ndr) ||
+		    (x->syntax == SYNTAX_NDR64 && c->cfg->ndr64)) {
+			res[i].syntax = x->syntax;
+			if (x->id < DCERPC_MAX_CTX)
+				c->ctx_syntax[x->id] = x->syntax;
+		} else {
+			res[i].result = 2;
+			res[i].reason = 2;	/* transfer syntax not supported */
+		}
+	}
+	n = dcerpc_encode_bind_ack(out, sizeof(out), h->call_id, h->flags,
+	    h->ptype == DCERPC_ALTER_CONTEXT, 0x1063bf3f, c->cfg->port, res, b.n_kept);
+	put(c, out, n);
+	return true;
+}
+
+static bool
+on_request(struct conn *c, const struct dcerpc_hdr *h, struct kd_cur *body)
+{
+	struct dcerpc_call call;
+	struct kms_request req;
+	struct kms_response_spec spec;
+	struct kd_cur stub;
+	struct kd_diag d;
+	uint8_t msg[512], st[640], out[1024];
+	size_t moff, mlen, n, slen;
+	enum dcerpc_syntax syn;
+
+	kd_diag_clear(&d);
+	if (dcerpc_decode_call(body, h, &call, &d) != KD_OK)
+		return false;
+	syn = call.ctx_id < DCERPC_MAX_CTX ? c->ctx_syntax[call.ctx_id] : SYNTAX_UNKNOWN;
+	if (syn == SYNTAX_UNKNOWN || c->cfg->req == RQ_FAULT) {
+		n = dcerpc_encode_fault(out, sizeof(out), h->call_id, call.ctx_id,
+		    syn == SYNTAX_UNKNOWN ? 0x1C010003 : 0x1C010002);
+		put(c, out, n);
+		return true;
+	}
+	if (c->cfg->req == RQ_SILENCE)
+		return true;
+	if (c->cfg->req == RQ_CLOSE)
+		return false;
+	if (call.stub_off > h->frag_length || call.stub_len > h->frag_length - call.stub_off)
+		return false;
+	kd_cur_init(&stub, c->buf + call.stub_off, call.stub_len);
+	if (kms_stub_unwrap_request(&stub, syn, &moff, &mlen, &d) != KD_OK)
+		return false;
+	if (c->cfg->req == RQ_HRESULT ||
+	    kms_decode_request(&c->cfg->keys, c->buf + call.stub_off + moff, mlen, &req,
+	    &d) != KD_OK) {
+		slen = kms_stub_wrap_response(st, sizeof(st), syn, NULL, 0,
+		    c->cfg->req == RQ_HRESULT ? c->cfg->hresult : 0x8007000D);
+		n = dcerpc_encode_response(out, sizeof(out), h->call_id, call.ctx_id, st, slen);
+		put(c, out, n);
+		return true;
+	}
+	memset(&spec, 0, sizeof(spec));
+	spec.epid = c->cfg->epid;
+	spec.count = c->cfg->count;
+	spec.activation_interval = c->cfg->ai;
+	spec.renewal_interval = c->cfg->ri;
+	memcpy(spec.hwid, "\x3a\x1c\x04\x96\x00\xb6\x00\x76", 8);
+	if (getrandom(spec.random, sizeof(spec.random), 0) != sizeof(spec.random) ||
+	    getrandom(spec.x0, sizeof(spec.x0), 0) != sizeof(spec.x0))
+		return false;
+	spec.corrupt = c->cfg->req == RQ_CORRUPT;
+	mlen = kms_encode_response(&c->cfg->keys, msg, sizeof(msg), &req, &spec);
+	if (mlen == 0)
+		return false;
+	slen = kms_stub_wrap_response(st, sizeof(st), syn, msg, mlen, 0);
+	n = dcerpc_encode_response(out, sizeof(out), h->call_id, call.ctx_id, st, slen);
+	put(c, out, n);
+	return true;
+}
+
+static void
+on_conn(struct kd_loop *l, int fd, short rev, void *arg)
+{
+	struct conn *c = arg;
+	ssize_t n;
+
+	(void)fd;
+	(void)rev;
+	n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
+	if (n <= 0) {
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		conn_close(l, c);
+		return;
+	}
+	c->len += (size_t)n;
+	/* Cut whole PDUs out of the stream by frag_length (§2.9). */
+	while (c->len >= DCERPC_HDR_LEN) {
+		struct dcerpc_hdr h;
+		struct kd_cur cur, body;
+		struct kd_diag d;
+		bool keep = true;
+
+		kd_diag_clear(&d);
+		kd_cur_init(&cur, c->buf, c->len);
+		if (dcerpc_decode_hdr(&cur, &h, &d) != KD_OK) {
+			conn_close(l, c);
+			return;
+		}
+		if (c->len < h.frag_length)
+			return;
+		kd_cur_init(&cur, c->buf, h.frag_length);
+		kd_cur_sub(&cur, h.frag_length, &body);
+		kd_cur_skip(&body, DCERPC_HDR_LEN);
+		if (h.ptype == DCERPC_BIND || h.ptype == DCERPC_ALTER_CONTEXT)
+			keep = on_bind(c, &h, &body);
+		else if (h.ptype == DCERPC_REQUEST)
+			keep = on_request(c, &h, &body);
+		if (!keep) {
+			conn_close(l, c);
+			return;
+		}
+		memmove(c->buf, c->buf + h.frag_length, c->len - h.frag_length);
+		c->len -= h.frag_length;
+	}
+}
+
+static void
+on_accept(struct kd_loop *l, int lfd, short rev, void *arg)
+{
+	struct conn *c;
+	size_t i;
+	int fd;
+
+	(void)rev;
+	(void)arg;
+	if ((fd = accept(lfd, NULL, NULL)) < 0)
+		return;
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) != 0) {
+		close(fd);
+		return;
+	}
+	for (i = 0; i < MAXCONN && conns[i] != NULL; i++)
+		;
+	if (i == MAXCONN || (c = calloc(1, sizeof(*c))) == NULL) {
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	c->cfg = &cfg;
+	conns[i] = c;
+	if (kd_loop_add_fd(l, fd, POLLIN, on_conn, c) != 0)
+		conn_close(l, c);
+}
+
+static int64_t
+on_lifetime(struct kd_loop *l, long id, void *arg)
+{
+	(void)id;
+	(void)arg;
+	kd_loop_stop(l);
+	return KD_NOMORE;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: kms-responder [-6] [--bind MODE] [--request MODE] "
+	    "[--syntax ndr|ndr64|both]\n"
+	    "                     [--count N] [--epid EPID] [--ai MIN] [--ri MIN] "
+	    "[--lifetime S] [--refuse]\n");
+	exit(64);
+}
+
+static uint32_t
+num(const char *s, uint32_t max)
+{
+	char *ep;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &ep, 0);
+	if (errno != 0 || *ep != '\0' || v > max)
+		usage();
+	return (uint32_t)v;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "bind", required_argument, NULL, 'b' },
+		{ "request", required_argument, NULL, 'r' },
+		{ "syntax", required_argument, NULL, 's' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "epid", required_argument, NULL, 'e' },
+		{ "ai", required_argument, NULL, 'A' },
+		{ "ri", required_argument, NULL, 'R' },
+		{ "lifetime", required_argument, NULL, 'l' },
+		{ "refuse", no_argument, NULL, 'x' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	struct kd_loop *l;
+	unsigned lifetime = 20;
+	bool v6 = false, refuse = false;
+	int ch, lfd, one = 1;
+	size_t i;
+
+	cfg.ndr64 = true;
+	cfg.count = 50;
+	cfg.ai = 120;
+	cfg.ri = 10080;
+	cfg.epid = "06401-00206-556-123456-03-1033-17763.0000-3182018";
+	while ((ch = getopt_long(argc, argv, "6", lo, NULL)) != -1) {
+		switch (ch) {
+		case '6':
+			v6 = true;
+			break;
+		case 'b':
+			if (strcmp(optarg, "ack") == 0) cfg.bind = B_ACK;
+			else if (strcmp(optarg, "nak") == 0) cfg.bind = B_NAK;
+			else if (strcmp(optarg, "fault") == 0) cfg.bind = B_FAULT;
+			else if (strcmp(optarg, "reject") == 0) cfg.bind = B_REJECT;
+			else if (strcmp(optarg, "garbage") == 0) cfg.bind = B_GARBAGE;
+			else if (strcmp(optarg, "silence") == 0) cfg.bind = B_SILENCE;
+			else if (strcmp(optarg, "close") == 0) cfg.bind = B_CLOSE;
+			else usage();
+			break;
+		case 'r':
+			if (strcmp(optarg, "ok") == 0) cfg.req = RQ_OK;
+			else if (strcmp(optarg, "corrupt") == 0) cfg.req = RQ_CORRUPT;
+			else if (strcmp(optarg, "fault") == 0) cfg.req = RQ_FAULT;
+			else if (strcmp(optarg, "silence") == 0) cfg.req = RQ_SILENCE;
+			else if (strcmp(optarg, "close") == 0) cfg.req = RQ_CLOSE;
+			else {
+				cfg.req = RQ_HRESULT;
+				cfg.hresult = num(optarg, UINT32_MAX);
+			}
+			break;
+		case 's':
+			cfg.ndr = strcmp(optarg, "ndr") == 0 || strcmp(optarg, "both") == 0;
+			cfg.ndr64 = strcmp(optarg, "ndr64") == 0 || strcmp(optarg, "both") == 0;
+			if (!cfg.ndr && !cfg.ndr64)
+				usage();
+			break;
+		case 'c':
+			cfg.count = num(optarg, 1000000);
+			break;
+		case 'e':
+			cfg.epid = optarg;
+			break;
+		case 'A':
+			cfg.ai = num(optarg, UINT32_MAX);
+			break;
+		case 'R':
+			cfg.ri = num(optarg, UINT32_MAX);
+			break;
+		case 'l':
+			lifetime = num(optarg, 600);
+			break;
+		case 'x':
+			refuse = true;
+			break;
+		default:
+			usage();
+		}
+	}
+	kms_keys_init(&cfg.keys);
+
+	memset(&ss, 0, sizeof(ss));
+	if (v6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_addr = in6addr_loopback;
+		sl = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sl = sizeof(*s4);
+	}
+	if ((lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0 ||
+	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(lfd, (struct sockaddr *)&ss, sl) != 0 ||
+	    (!refuse && listen(lfd, 64) != 0) ||
+	    getsockname(lfd, (struct sockaddr *)&ss, &sl) != 0) {
+		fprintf(stderr, "kms-responder: listen: %s\n", strerror(errno));
+		return 1;
+	}
+	snprintf(cfg.port, sizeof(cfg.port), "%u", ntohs(ss.ss_family == AF_INET6 ?
+	    ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port));
+	printf("PORT %s\n", cfg.port);
+	fflush(stdout);
+
+	if ((l = kd_loop_new()) == NULL)
+		return 1;
+	if (!refuse)
+		kd_loop_add_fd(l, lfd, POLLIN, on_accept, NULL);
+	kd_loop_add_timer(l, (uint64_t)lifetime * 1000, on_lifetime, NULL);
+	kd_loop_run(l);
+	for (i = 0; i < MAXCONN; i++)
+		if (conns[i] != NULL)
+			conn_close(l, conns[i]);
+	close(lfd);
+	kd_loop_free(l);
+	return 0;
+}

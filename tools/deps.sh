@@ -1,0 +1,26 @@
+#!/bin/sh
+# Make sure the build and test dependencies are there.  As root, install
+# what is missing with apt-get; otherwise print the exact command to run.
+PKGS="build-essential pkg-config libpcap-dev libldns-dev libncurses-dev libjansson-dev libssl-dev ldnsutils nsd nftables iproute2 tmux python3"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+	    missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	echo "deps: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	{ apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing; } \
+	    >/tmp/kmsdiag-apt.log 2>&1 || {
+		echo "deps: apt-get failed, see /tmp/kmsdiag-apt.log" >&2
+		tail -20 /tmp/kmsdiag-apt.log >&2
+		exit 1
+	}
+	# nsd's package starts a system instance; the tests run their own.
+	command -v systemctl >/dev/null 2>&1 && systemctl stop nsd >/dev/null 2>&1
+	exit 0
+fi
+echo "deps: missing packages:$missing" >&2
+echo "deps: run: sudo apt-get install$missing" >&2
+exit 1
