@@ -304,8 +304,23 @@ analyze_exchange(struct capture *cap, const struct capture_exchange *ex)
 	if (ex->have_resp && h != NULL) {
 		const struct kms_response *rs = &ex->resp;
 
-		if (h->epid[0] != '\0' && strcmp(h->epid, rs->epid) != 0)
-			h->epid_changes++;
+		if (ex->have_req) {
+			size_t k;
+
+			for (k = 0; k < h->napp_epid; k++)
+				if (kd_guid_eq(&h->app_epid[k].app, &rq->app_id))
+					break;
+			if (k < h->napp_epid) {
+				if (strcmp(h->app_epid[k].epid, rs->epid) != 0)
+					h->epid_changes++;
+			} else if (k < sizeof(h->app_epid) / sizeof(h->app_epid[0])) {
+				h->app_epid[k].app = rq->app_id;
+				h->napp_epid++;
+			}
+			if (k < sizeof(h->app_epid) / sizeof(h->app_epid[0]))
+				memcpy(h->app_epid[k].epid, rs->epid,
+				    sizeof(h->app_epid[k].epid));
+		}
 		memcpy(h->epid, rs->epid, sizeof(h->epid));
 		h->epid_parsed = ex->epid;
 		h->hostkey = ex->hostkey;
@@ -321,8 +336,12 @@ analyze_exchange(struct capture *cap, const struct capture_exchange *ex)
 			h->iv_reused++;
 		if (!rs->verified)
 			h->unverified++;
-		if (ka != NULL && rs->count > ka->max_count)
-			ka->max_count = rs->count;
+		if (ka != NULL) {
+			if (rs->count > ka->max_count)
+				ka->max_count = rs->count;
+			ka->last_count = rs->count;
+			ka->have_count = true;
+		}
 		if (ex->host_key_mismatch) {
 			h->answered_foreign = true;
 			problem(cap, P_HOSTKEY, subj, "host %s (key %s) cannot "
@@ -543,11 +562,12 @@ capture_problems(struct capture *cap, struct kd_report *r)
 		    k->info ? k->info->min_clients : 0;
 		struct kd_check *c;
 
-		if (k->below == 0)
+		/* The host's latest answer is what clients act on now. */
+		if (k->below == 0 || !k->have_count || k->last_count >= need)
 			continue;
 		c = kd_report_add(r, "threshold", kmsid_name(k, g), KD_V_FAIL,
 		    "%s: host count %u < %u required; %llu distinct client%s seen "
-		    "in the capture", kmsid_name(k, g), k->max_count, need,
+		    "in the capture", kmsid_name(k, g), k->last_count, need,
 		    (unsigned long long)k->distinct, k->distinct == 1 ? "" : "s");
 		kd_check_item(c, "threshold");
 		kd_check_fix(c, "the host must see %u distinct machines of this "
@@ -555,7 +575,7 @@ capture_problems(struct capture *cap, struct kd_report *r)
 		    "consolidate hosts", need);
 		kd_check_int(c, "distinct_cmids", (int64_t)k->distinct);
 		kd_check_int(c, "required_count", need);
-		kd_check_int(c, "host_count", k->max_count);
+		kd_check_int(c, "host_count", k->last_count);
 	}
 	/* Clients split between hosts so that none reaches the threshold. */
 	for (size_t i = 0; i < cap->nkmsids; i++) {

@@ -67,6 +67,9 @@ struct host_agg {
 	struct kd_endpoint ep;
 	char		 epid[KMS_EPID_MAX * 3 + 1];
 	unsigned	 epid_changes;
+	/* Last ePID per application: a genuine host has one per host key. */
+	struct { struct kd_guid app; char epid[KMS_EPID_MAX * 3 + 1]; } app_epid[4];
+	size_t		 napp_epid;
 	struct kms_epid	 epid_parsed;
 	const struct kd_hostkey *hostkey;
 	const struct kd_osbuild *os;
@@ -84,7 +87,8 @@ struct kmsid_agg {
 	const struct kd_kmsid *info;
 	uint32_t	 required;
 	uint64_t	 distinct, requests, below, activates;
-	uint32_t	 max_count;
+	uint32_t	 max_count, last_count;
+	bool		 have_count;
 	uint32_t	 host_mask;
 };
 

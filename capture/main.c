@@ -149,7 +149,7 @@ main(int argc, char **argv)
 	capture_finish(cap);
 	kd_report_init(&rep, "kmsdiag-capture");
 	capture_problems(cap, &rep);
-	if (summary)
+	if (summary && readable > 0)
 		capture_out_summary(&out, cap, &rep);
 	if (readable == 0)
 		status = KD_EXIT_UNKNOWN;

@@ -407,6 +407,20 @@ process_stream(struct capture *cap, struct flow *f, int d)
 
 			if (len < DCERPC_HDR_LEN && p[0] == 5)
 				return;
+			if (len >= DCERPC_HDR_LEN && p[0] == 5 && p[1] <= 1 &&
+			    p[2] <= DCERPC_ORPHANED && (p[4] & 0xf0) == 0x10) {
+				/* A DCE/RPC header whose length we refuse. */
+				struct kd_cur hc;
+				struct dcerpc_hdr hh;
+
+				kd_cur_init(&hc, p, len);
+				if (dcerpc_decode_hdr(&hc, &hh, &dg) != KD_OK)
+					emit_error(cap, &dg);
+				f->rpc_seen[d] = true;
+				tcpreasm_consume(r, 1);
+				f->resync[d] = true;
+				continue;
+			}
 			if (!f->rpc_seen[d]) {
 				f->not_rpc[d] = true;
 				emit_conn(cap, f, CC_NOT_RPC, (unsigned)len, 0,

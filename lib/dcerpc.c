@@ -198,6 +198,11 @@ dcerpc_decode_bind(struct kd_cur *c, const struct dcerpc_hdr *h,
 	if (!kd_cur_ok(c))
 		return kd_diag_set(d, KD_ETRUNC, "dcerpc", kd_cur_off(c),
 		    "bind body shorter than 12 bytes");
+	/* Each element is at least 44 bytes: a count the PDU cannot hold is a lie. */
+	if ((size_t)b->n_ctx * 44 > kd_cur_left(c))
+		return kd_diag_set(d, KD_EINVAL, "dcerpc", 0x18,
+		    "n_context_elem %u needs at least %zu bytes, the PDU has %zu",
+		    b->n_ctx, (size_t)b->n_ctx * 44, kd_cur_left(c));
 	for (unsigned i = 0; i < b->n_ctx; i++) {
 		struct dcerpc_ctx tmp, *x = i < DCERPC_MAX_CTX ? &b->ctx[i] : &tmp;
 		size_t off = kd_cur_off(c);

@@ -31,7 +31,8 @@
 #include "dnslookup.h"
 
 struct kd_dns_zone {
-	ldns_zone	*z;
+	ldns_rr		*soa;		/* the first SOA, or NULL */
+	ldns_rr_list	*rrs;		/* every other record */
 	ldns_rdf	*origin;
 	char		 origin_str[KD_DNS_TEXT_MAX];
 	char		 path[64];
@@ -217,9 +218,14 @@ kd_dns_vlmcs_name(const char *domain, char *out, size_t outlen, struct kd_diag *
 		    domain[n - 1] == '.' ? "" : ".");
 	if (w < 0 || (size_t)w >= outlen)
 		return kd_diag_set(d, KD_ELIMIT, "dns", 0, "name too long");
-	if ((st = kd_dns_name_check(out, d)) != KD_OK)
-		return kd_diag_set(d, st, "dns", 0,
-		    "_vlmcs._tcp.%.64s...: %s", domain, d->msg);
+	if ((st = kd_dns_name_check(out, d)) != KD_OK) {
+		char why[sizeof(d->msg)];
+
+		/* d->msg cannot be both source and destination. */
+		memcpy(why, d->msg, sizeof(why));
+		return kd_diag_set(d, st, "dns", 0, "_vlmcs._tcp.%.40s...: %s",
+		    domain, why);
+	}
 	return KD_OK;
 }
 
@@ -796,63 +802,113 @@ out:
 /* -------------------------------------------------------------------- */
 /* Zone files. */
 
+/*
+ * Our own loop over ldns_rr_new_frm_fp_l() rather than
+ * ldns_zone_new_frm_fp_l(): on a syntax error the latter frees its zone
+ * shallowly and leaks every record read so far (ldns 1.8.3).
+ */
 struct kd_dns_zone *
 kd_dns_zone_load(const char *path, const char *origin, struct kd_diag *d)
 {
 	struct kd_dns_zone *zn;
-	ldns_rdf *orig = NULL;
+	ldns_rdf *cur_origin = NULL, *prev = NULL;
+	uint32_t ttl = LDNS_DEFAULT_TTL;
+	ldns_rr *rr;
 	ldns_status s;
-	FILE *fp;
+	FILE *fp = NULL;
 	int line = 0;
 	const char *base;
 
-	if (origin != NULL && name_to_rdf(origin, &orig) != 0) {
-		kd_diag_set(d, KD_EINVAL, "zone", 0, "bad origin %.64s", origin);
-		return NULL;
-	}
-	if ((fp = fopen(path, "r")) == NULL) {
-		kd_diag_set(d, KD_EIO, "zone", 0, "%s: %s", path, strerror(errno));
-		ldns_rdf_deep_free(orig);
-		return NULL;
-	}
-	if ((zn = calloc(1, sizeof(*zn))) == NULL) {
+	if ((zn = calloc(1, sizeof(*zn))) == NULL ||
+	    (zn->rrs = ldns_rr_list_new()) == NULL) {
 		kd_diag_set(d, KD_ENOMEM, "zone", 0, "out of memory");
-		fclose(fp);
-		ldns_rdf_deep_free(orig);
-		return NULL;
+		goto fail;
 	}
 	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	snprintf(zn->path, sizeof(zn->path), "%s", base);
-	s = ldns_zone_new_frm_fp_l(&zn->z, fp, orig, LDNS_DEFAULT_TTL,
-	    LDNS_RR_CLASS_IN, &line);
-	fclose(fp);
-	if (s != LDNS_STATUS_OK) {
-		kd_diag_set(d, KD_EINVAL, "zone", (size_t)line, "%s: line %d: %s",
-		    path, line, ldns_get_errorstr_by_id(s));
+	if (origin != NULL && name_to_rdf(origin, &zn->origin) != 0) {
+		kd_diag_set(d, KD_EINVAL, "zone", 0, "bad origin %.64s", origin);
 		goto fail;
 	}
-	if (orig == NULL) {
-		if (ldns_zone_soa(zn->z) == NULL) {
+	if (zn->origin != NULL && (cur_origin = ldns_rdf_clone(zn->origin)) == NULL) {
+		kd_diag_set(d, KD_ENOMEM, "zone", 0, "out of memory");
+		goto fail;
+	}
+	if ((fp = fopen(path, "r")) == NULL) {
+		kd_diag_set(d, KD_EIO, "zone", 0, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	while (!feof(fp)) {
+		rr = NULL;
+		s = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &cur_origin, &prev, &line);
+		switch (s) {
+		case LDNS_STATUS_OK:
+			break;
+		case LDNS_STATUS_SYNTAX_EMPTY:
+		case LDNS_STATUS_SYNTAX_TTL:
+		case LDNS_STATUS_SYNTAX_ORIGIN:
+			continue;
+		case LDNS_STATUS_SYNTAX_INCLUDE:
+			s = LDNS_STATUS_SYNTAX_INCLUDE_ERR_NOTIMPL;
+			/* FALLTHROUGH */
+		default:
+			ldns_rr_free(rr);
+			kd_diag_set(d, KD_EINVAL, "zone", (size_t)line,
+			    "%s: line %d: %s", path, line, ldns_get_errorstr_by_id(s));
+			goto fail;
+		}
+		if (ldns_rr_list_rr_count(zn->rrs) + 1 >= KD_DNS_MAX_ZONE_RRS) {
+			ldns_rr_free(rr);
+			kd_diag_set(d, KD_ELIMIT, "zone", (size_t)line,
+			    "%s: line %d: more than %d records", path, line,
+			    KD_DNS_MAX_ZONE_RRS);
+			goto fail;
+		}
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && zn->soa == NULL) {
+			zn->soa = rr;
+			/* Relative names after the SOA are relative to its owner. */
+			if (cur_origin == NULL &&
+			    (cur_origin = ldns_rdf_clone(ldns_rr_owner(rr))) == NULL) {
+				kd_diag_set(d, KD_ENOMEM, "zone", 0, "out of memory");
+				goto fail;
+			}
+			continue;
+		}
+		if (!ldns_rr_list_push_rr(zn->rrs, rr)) {
+			ldns_rr_free(rr);
+			kd_diag_set(d, KD_ENOMEM, "zone", 0, "out of memory");
+			goto fail;
+		}
+	}
+	if (ferror(fp)) {
+		kd_diag_set(d, KD_EIO, "zone", 0, "%s: read error", path);
+		goto fail;
+	}
+	if (zn->origin == NULL) {
+		if (zn->soa == NULL) {
 			kd_diag_set(d, KD_EINVAL, "zone", 0,
 			    "%s: no SOA record: give the zone's name with --origin",
 			    path);
 			goto fail;
 		}
-		orig = ldns_rdf_clone(ldns_rr_owner(ldns_zone_soa(zn->z)));
-		if (orig == NULL) {
+		if ((zn->origin = ldns_rdf_clone(ldns_rr_owner(zn->soa))) == NULL) {
 			kd_diag_set(d, KD_ENOMEM, "zone", 0, "out of memory");
 			goto fail;
 		}
 	}
-	zn->origin = orig;
-	if (!rdf_text(orig, zn->origin_str, sizeof(zn->origin_str))) {
+	if (!rdf_text(zn->origin, zn->origin_str, sizeof(zn->origin_str))) {
 		kd_diag_set(d, KD_EINVAL, "zone", 0, "bad origin");
-		zn->origin = NULL;
 		goto fail;
 	}
+	fclose(fp);
+	ldns_rdf_deep_free(cur_origin);
+	ldns_rdf_deep_free(prev);
 	return zn;
 fail:
-	ldns_rdf_deep_free(orig);
+	if (fp != NULL)
+		fclose(fp);
+	ldns_rdf_deep_free(cur_origin);
+	ldns_rdf_deep_free(prev);
 	kd_dns_zone_free(zn);
 	return NULL;
 }
@@ -862,8 +918,8 @@ kd_dns_zone_free(struct kd_dns_zone *zn)
 {
 	if (zn == NULL)
 		return;
-	if (zn->z != NULL)
-		ldns_zone_deep_free(zn->z);
+	ldns_rr_free(zn->soa);
+	ldns_rr_list_deep_free(zn->rrs);
 	ldns_rdf_deep_free(zn->origin);
 	free(zn);
 }
@@ -878,18 +934,17 @@ kd_dns_zone_origin(const struct kd_dns_zone *zn)
 static size_t
 zone_nrr(const struct kd_dns_zone *zn)
 {
-	return ldns_rr_list_rr_count(ldns_zone_rrs(zn->z)) +
-	    (ldns_zone_soa(zn->z) != NULL ? 1 : 0);
+	return ldns_rr_list_rr_count(zn->rrs) + (zn->soa != NULL ? 1 : 0);
 }
 
 static const ldns_rr *
 zone_rr(const struct kd_dns_zone *zn, size_t i)
 {
-	if (ldns_zone_soa(zn->z) == NULL)
-		return ldns_rr_list_rr(ldns_zone_rrs(zn->z), i);
+	if (zn->soa == NULL)
+		return ldns_rr_list_rr(zn->rrs, i);
 	if (i == 0)
-		return ldns_zone_soa(zn->z);
-	return ldns_rr_list_rr(ldns_zone_rrs(zn->z), i - 1);
+		return zn->soa;
+	return ldns_rr_list_rr(zn->rrs, i - 1);
 }
 
 static bool

@@ -35,6 +35,8 @@
  * handful, so more than this is reported (KD_ELIMIT), not stored.
  */
 #define KD_DNS_MAX_ANSWERS	256
+/* Records held from one zone file (a local file, but still a cap). */
+#define KD_DNS_MAX_ZONE_RRS	1000000
 /* CNAME hops followed inside a zone file (resolvers use 8 to 16). */
 #define KD_DNS_MAX_CNAME	8
 /* resolv.conf: glibc reads 3 nameservers; search lists are capped here. */

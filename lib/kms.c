@@ -101,8 +101,7 @@ kms_decode_request(const struct kms_keys *k, const uint8_t *msg, size_t len,
 		uint8_t mac[16];
 
 		if (len != KMS_V4_REQ_LEN)
-			return kd_diag_set(d, len < KMS_V4_REQ_LEN ? KD_ETRUNC :
-			    KD_EINVAL, "kms", 0,
+			return kd_diag_set(d, KD_EINVAL, "kms", 0,
 			    "v%u request of %zu bytes, expected %d", r->major,
 			    len, KMS_V4_REQ_LEN);
 		parse_base_request(msg, r);
@@ -112,8 +111,7 @@ kms_decode_request(const struct kms_keys *k, const uint8_t *msg, size_t len,
 		return KD_OK;
 	}
 	if (len != KMS_V56_REQ_LEN)
-		return kd_diag_set(d, len < KMS_V56_REQ_LEN ? KD_ETRUNC :
-		    KD_EINVAL, "kms", 4,
+		return kd_diag_set(d, KD_EINVAL, "kms", 4,
 		    "v%u request ciphertext of %zu bytes, expected 240",
 		    r->major, len >= 20 ? len - 20 : 0);
 	ci = cipher_for(k, r->major);
@@ -205,7 +203,13 @@ kms_decode_response(const struct kms_keys *k, const uint8_t *msg, size_t len,
 	size_t qlen, base, pad;
 	struct kd_cur c;
 	uint8_t rxor[16], hash[32], rnd[16], h2[32];
+	struct kd_diag local;
 
+	/* parse_base_response() reports through d: keep the status without one. */
+	if (d == NULL) {
+		memset(&local, 0, sizeof(local));
+		d = &local;
+	}
 	memset(r, 0, sizeof(*r));
 	if (len < 4)
 		return kd_diag_set(d, KD_ETRUNC, "kms", 0,
@@ -216,7 +220,7 @@ kms_decode_response(const struct kms_keys *k, const uint8_t *msg, size_t len,
 		uint8_t mac[16];
 
 		if ((base = parse_base_response(msg, len, 0, r, d)) == 0)
-			return d ? d->status : KD_EINVAL;
+			return d->status;
 		if (len != base + 16)
 			return kd_diag_set(d, len < base + 16 ? KD_ETRUNC :
 			    KD_EINVAL, "kms", base,
@@ -228,7 +232,7 @@ kms_decode_response(const struct kms_keys *k, const uint8_t *msg, size_t len,
 		goto echo;
 	}
 	if (len < 20 + 16 || (len - 20) % 16 != 0 || len - 20 > sizeof(q))
-		return kd_diag_set(d, len < 36 ? KD_ETRUNC : KD_EINVAL, "kms", 4,
+		return kd_diag_set(d, KD_EINVAL, "kms", 4,
 		    "v%u response ciphertext of %zu bytes is not a whole number "
 		    "of blocks", r->major, len >= 20 ? len - 20 : 0);
 	ci = cipher_for(k, r->major);
@@ -241,7 +245,7 @@ kms_decode_response(const struct kms_keys *k, const uint8_t *msg, size_t len,
 	r->pad_ok = true;
 	qlen -= pad;
 	if ((base = parse_base_response(q, qlen, 20, r, d)) == 0)
-		return d ? d->status : KD_EINVAL;
+		return d->status;
 	kd_cur_init(&c, q, qlen);
 	kd_cur_skip(&c, base);
 	kd_cur_bytes(&c, rxor, 16);
@@ -317,9 +321,23 @@ build_base_request(const struct kms_request *r, uint8_t *b)
 	put32(b + 80, r->required_count);
 	put64(b + 84, r->client_time);
 	kd_guid_to_wire(&r->prev_cmid, b + 92);
-	/* A name that does not fit is cut: the wire field has 63 characters. */
-	if (!kd_utf8_to_utf16le(r->workstation, b + 108, KMS_WS_UNITS))
-		memset(b + 108, 0, KMS_WS_UNITS * 2);
+	/*
+	 * A name that does not fit is cut at a character boundary: the wire
+	 * field has 63 units and a NUL.  Invalid UTF-8 is cut off the same way.
+	 */
+	{
+		char ws[sizeof(r->workstation)];
+		size_t n;
+
+		snprintf(ws, sizeof(ws), "%s", r->workstation);
+		n = strlen(ws);
+		while (!kd_utf8_to_utf16le(ws, b + 108, KMS_WS_UNITS) && n > 0) {
+			do
+				n--;
+			while (n > 0 && ((unsigned char)ws[n] & 0xc0) == 0x80);
+			ws[n] = '\0';
+		}
+	}
 }
 
 size_t

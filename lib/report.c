@@ -85,24 +85,30 @@ kd_check_json(struct kd_check *c, const char *key, json_t *val)
 	json_object_set_new(c->facts, key, val);
 }
 
+/* Wire text may not be valid UTF-8; jansson refuses it, so keep it printable. */
+static json_t *
+jstr(const char *val)
+{
+	json_t *j;
+
+	if ((j = json_string(val)) == NULL) {
+		char buf[512];
+
+		j = json_string(kd_sanitize(val, buf, sizeof(buf)));
+	}
+	return j;
+}
+
 void
 kd_check_str(struct kd_check *c, const char *key, const char *val)
 {
-	/* Wire text may not be valid UTF-8; jansson refuses it, so keep it printable. */
-	json_t *j;
-
 	if (c == NULL)
 		return;
 	if (val == NULL) {
 		kd_check_json(c, key, json_null());
 		return;
 	}
-	if ((j = json_string(val)) == NULL) {
-		char buf[512];
-
-		j = json_string(kd_sanitize(val, buf, sizeof(buf)));
-	}
-	kd_check_json(c, key, j);
+	kd_check_json(c, key, jstr(val));
 }
 
 void
@@ -214,9 +220,20 @@ kd_sanitize(const char *in, char *out, size_t outlen)
 			    (*s & 0xf8) == 0xf0 ? 3 : -1;
 			int k;
 
-			for (k = 1; extra > 0 && k <= extra; k++)
+			uint32_t cp = extra == 1 ? (*s & 0x1fu) : extra == 2 ?
+			    (*s & 0x0fu) : (*s & 0x07u);
+
+			for (k = 1; extra > 0 && k <= extra; k++) {
 				if ((s[k] & 0xc0) != 0x80)
 					break;
+				cp = cp << 6 | (s[k] & 0x3fu);
+			}
+			/* Overlong forms, surrogates and > U+10FFFF are not UTF-8 (jansson refuses them). */
+			if (extra > 0 && k > extra &&
+			    ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) ||
+			    (extra == 3 && cp < 0x10000) || cp > 0x10ffff ||
+			    (cp >= 0xd800 && cp <= 0xdfff)))
+				goto esc;
 			if (extra > 0 && k > extra) {
 				if (o + (size_t)extra + 1 >= outlen)
 					break;
@@ -251,13 +268,13 @@ kd_check_to_json(const struct kd_report *r, const struct kd_check *c)
 		return NULL;
 	json_object_set_new(o, "type", json_string("check"));
 	json_object_set_new(o, "tool", json_string(r->tool ? r->tool : "kmsdiag"));
-	json_object_set_new(o, "check", json_string(c->id));
-	json_object_set_new(o, "subject", json_string(c->subject));
+	json_object_set_new(o, "check", jstr(c->id));
+	json_object_set_new(o, "subject", jstr(c->subject));
 	json_object_set_new(o, "status", json_string(kd_verdict_key(c->verdict)));
-	json_object_set_new(o, "detail", json_string(c->summary));
-	json_object_set_new(o, "fix", json_string(c->fix));
+	json_object_set_new(o, "detail", jstr(c->summary));
+	json_object_set_new(o, "fix", jstr(c->fix));
 	json_object_set_new(o, "checklist", c->checklist[0] ?
-	    json_string(c->checklist) : json_null());
+	    jstr(c->checklist) : json_null());
 	json_object_foreach(c->facts, k, v)
 		json_object_set(o, k, v);
 	return o;

@@ -169,6 +169,8 @@ int		 probe_run(const struct probe_opts *, const char *const *targets, size_t n,
 
 /* Pure helpers, unit-tested. */
 enum probe_state probe_classify_errno(int err);
+/* ICMP type/code of a failed connect; PROBE_PENDING if it says nothing new. */
+enum probe_state probe_classify_icmp(int family, unsigned type, unsigned code);
 const char	*probe_state_name(enum probe_state);
 const char	*probe_rpc_name(enum probe_rpc);
 /* Split HOST[:PORT]; host gets no brackets.  false + errstr when malformed. */

@@ -105,6 +105,11 @@ t() {
 	shift 3
 	"$BIN" --json "$@" > "$tmp/out" 2> "$tmp/err"
 	rc=$?
+	if grep -q 'runtime error:\|Sanitizer' "$tmp/err"; then
+		bad "$name"
+		sed 's/^/    /' "$tmp/err" >&2
+		return
+	fi
 	if [ "$rc" != "$want" ]; then
 		bad "$name"
 		echo "    exit $rc, expected $want: $BIN --json $*" >&2
@@ -126,7 +131,8 @@ u() {
 	shift 3
 	"$BIN" "$@" > "$tmp/out" 2> "$tmp/err"
 	rc=$?
-	if [ "$rc" = "$want" ] && grep -qF -- "$text" "$tmp/err"; then
+	if [ "$rc" = "$want" ] && grep -qF -- "$text" "$tmp/err" &&
+	    ! grep -q 'runtime error:\|Sanitizer' "$tmp/err"; then
 		ok "$name"
 	else
 		bad "$name"

@@ -267,6 +267,11 @@ test_v4(void)
 	KDT_CHECK(kms_decode_response(&keys, rs, 0x10, &q, &r, &d) == KD_ETRUNC);
 	KDT_CHECK(kms_decode_response(&keys, rs, 7, &q, &r, &d) == KD_ETRUNC);
 	KDT_CHECK(kms_decode_response(&keys, rs, 3, &q, &r, &d) == KD_ETRUNC);
+	/* The diag is optional; the status is the same without it. */
+	KDT_CHECK(kms_decode_response(&keys, rs, 0x10, &q, &r, NULL) == KD_ETRUNC);
+	KDT_CHECK(kms_decode_response(&keys, rs, rn - 1, &q, &r, NULL) == KD_ETRUNC);
+	KDT_CHECK(kms_decode_response(&keys, rs, rn, &q, &r, NULL) == KD_OK && r.verified);
+	KDT_CHECK(kms_decode_request(&keys, m, 251, &q, NULL) == KD_ETRUNC);
 }
 
 /* PIDSize and ePID string edge cases on the v4 response (no cipher in the way). */
@@ -760,7 +765,23 @@ test_roundtrip(void)
 		KDT_CHECK(n == 252);
 		KDT_CHECK(kms_decode_request(&keys, m, n, &q, &d) == KD_OK);
 		KDT_CHECK(q.mac_ok && q.ws_valid && q.ws_terminated);
-		KDT_CHECK(strlen(q.workstation) <= 63);
+		KDT_CHECK(strlen(q.workstation) == 63 && q.workstation[62] == 'n');
+		/* Cut at a character boundary: 62 ASCII + a pair does not fit. */
+		memset(in.workstation, 'n', 62);
+		memcpy(in.workstation + 62, "\xf0\x9f\x98\x80", 5);
+		n = kms_encode_request(&keys, m, sizeof(m), &in, iv);
+		KDT_CHECK(kms_decode_request(&keys, m, n, &q, &d) == KD_OK);
+		KDT_CHECK(strlen(q.workstation) == 62 && q.ws_valid);
+		/* 61 ASCII + a pair fits exactly. */
+		memcpy(in.workstation + 61, "\xf0\x9f\x98\x80", 5);
+		n = kms_encode_request(&keys, m, sizeof(m), &in, iv);
+		KDT_CHECK(kms_decode_request(&keys, m, n, &q, &d) == KD_OK);
+		KDT_CHECK(strlen(q.workstation) == 65 && q.ws_valid && q.ws_terminated);
+		/* Invalid UTF-8 is cut off, the valid prefix kept. */
+		snprintf(in.workstation, sizeof(in.workstation), "ok\xff" "bad");
+		n = kms_encode_request(&keys, m, sizeof(m), &in, iv);
+		KDT_CHECK(kms_decode_request(&keys, m, n, &q, &d) == KD_OK);
+		KDT_STREQ(q.workstation, "ok");
 	}
 }
 
