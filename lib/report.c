@@ -72,7 +72,7 @@ void
 kd_check_item(struct kd_check *c, const char *item)
 {
 	if (c != NULL)
-		snprintf(c->checklist, sizeof(c->checklist), "%s", item);
+		snprintf(c->checklist, sizeof(c->checklist), "%s", item ? item : "");
 }
 
 void
