@@ -344,41 +344,91 @@ send_queued(struct gen *g, struct session *s)
 /* ---- KMS ---------------------------------------------------------------- */
 
 static const uint8_t KMS4[2][4] = { { 192, 0, 2, 10 }, { 192, 0, 2, 11 } };
-static const uint8_t KMS6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10 };
-static const char *const EPIDS[2] = {
-	"06401-00206-556-123456-03-1033-17763.0000-3182018",
-	"03612-00206-566-911342-03-2055-14393.0000-2562023"
+static const uint8_t KMS6[2][16] = {
+	{ 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10 },
+	{ 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x11 }
+};
+/*
+ * Two genuine-looking Windows Server 2025 hosts, each with a Windows
+ * Server 2025 CSVLK and an Office 2024 CSVLK (one ePID per application,
+ * key IDs inside the ranges of kms-host-key-groups.tsv), so a clean
+ * capture raises no host-key or emulator warnings.
+ */
+static const char *const EPIDS[2][2] = {
+	{ "03612-04919-000-020417-03-1033-26100.0000-3002024",
+	  "03612-00206-591-004417-03-1033-26100.0000-3002024" },
+	{ "03612-04919-000-021905-03-1033-26100.0000-3052024",
+	  "03612-00206-591-005905-03-1033-26100.0000-3052024" }
+};
+static const uint8_t HWIDS[2][8] = {
+	{ 0x5c, 0x0a, 0x41, 0x27, 0x18, 0x9e, 0x04, 0x33 },
+	{ 0x77, 0x30, 0x0b, 0xd2, 0x6e, 0x51, 0x09, 0xa4 }
 };
 
+/* Volume SKUs one of the two host keys activates, with the key that does. */
+struct cand {
+	const struct kd_sku	*sku;
+	const struct kd_kmsid	*kid;
+	int			 key;
+};
+static struct cand *cands;
+static size_t ncands;
+
 static void
+kms_candidates(void)
+{
+	const struct kd_hostkey *hk[2];
+	struct kms_epid e;
+	size_t i, n = kd_sku_count();
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		hk[k] = NULL;
+		if (kms_epid_parse(EPIDS[0][k], &e))
+			hk[k] = kd_hostkey_find(e.group, e.key_id);
+	}
+	if ((cands = calloc(n ? n : 1, sizeof(*cands))) == NULL) {
+		fprintf(stderr, "genbig: out of memory\n");
+		exit(1);
+	}
+	for (i = 0; i < n; i++) {
+		const struct kd_sku *sku = kd_sku_at(i);
+		const struct kd_kmsid *kid = sku ? kd_kmsid_find(&sku->kms_id) : NULL;
+
+		if (kid == NULL || sku->channel == NULL || strcmp(sku->channel, "volume") != 0)
+			continue;
+		for (k = 0; k < 2; k++)
+			if (hk[k] != NULL && kd_hostkey_activates(hk[k], &sku->kms_id))
+				break;
+		if (k == 2)
+			continue;
+		cands[ncands].sku = sku;
+		cands[ncands].kid = kid;
+		cands[ncands].key = k;
+		ncands++;
+	}
+	if (ncands == 0) {
+		fprintf(stderr, "genbig: no volume SKU in the tables matches the host keys\n");
+		exit(1);
+	}
+}
+
+/* Returns the host key (ePID column) that serves the product. */
+static int
 kms_pick_product(struct session *s)
 {
-	const struct kd_sku *sku;
-	const struct kd_kmsid *kid;
-	size_t n = kd_sku_count();
-	int tries;
+	const struct cand *c = &cands[rnd((uint32_t)ncands)];
+	const char *proto = c->kid->default_protocol;
 
-	for (tries = 0; tries < 16; tries++) {
-		sku = kd_sku_at(rnd((uint32_t)n));
-		if (sku != NULL && (kid = kd_kmsid_find(&sku->kms_id)) != NULL)
-			break;
-		sku = NULL;
-	}
-	if (sku == NULL) {	/* tables without counted IDs: any GUIDs will do */
-		rnd_bytes(s->rq.sku_id.b, 16);
-		s->rq.major = (uint16_t)(4 + rnd(3));
-		s->rq.required_count = 25;
-		return;
-	}
-	s->rq.app_id = sku->app_id;
-	s->rq.sku_id = sku->id;
-	s->rq.kms_id = sku->kms_id;
-	s->rq.required_count = kid->min_clients ? kid->min_clients : 25;
-	if (kid->default_protocol != NULL && kid->default_protocol[0] >= '4' &&
-	    kid->default_protocol[0] <= '6' && rnd(10) != 0)
-		s->rq.major = (uint16_t)(kid->default_protocol[0] - '0');
+	s->rq.app_id = c->sku->app_id;
+	s->rq.sku_id = c->sku->id;
+	s->rq.kms_id = c->sku->kms_id;
+	s->rq.required_count = c->kid->min_clients ? c->kid->min_clients : 25;
+	if (proto != NULL && proto[0] >= '4' && proto[0] <= '6')
+		s->rq.major = (uint16_t)(proto[0] - '0');
 	else
 		s->rq.major = (uint16_t)(4 + rnd(3));
+	return c->key;
 }
 
 static void
@@ -389,12 +439,11 @@ kms_start(struct gen *g, struct session *s)
 
 	memset(s, 0, sizeof(*s));
 	s->kind = K_KMS;
-	new_flow(g, &s->f, rnd(10) == 0, KMS4[host], KMS6, 1688);
-	s->epid = EPIDS[host];
-	memcpy(s->hwid, host ? "\x3a\x1c\x04\x96\x00\xb6\x00\x76" : "\x11\x22\x33\x44\x55\x66\x77\x88", 8);
+	new_flow(g, &s->f, rnd(10) == 0, KMS4[host], KMS6[host], 1688);
+	memcpy(s->hwid, HWIDS[host], 8);
 	s->nreq = rnd(3) == 0 ? (int)(1 + rnd(2)) : 0;
 	s->call_id = 1;
-	kms_pick_product(s);
+	s->epid = EPIDS[host][kms_pick_product(s)];
 	s->rq.license_status = rnd(4) == 0 ? 1 : 2;	/* licensed (renewal) or OOB grace */
 	s->rq.binding_expiration = s->rq.license_status == 1 ? 259200 : 43200;
 	s->rq.is_vm = rnd(5) == 0;
@@ -485,8 +534,8 @@ kms_response(struct gen *g, struct session *s)
 
 	memset(&sp, 0, sizeof(sp));
 	sp.epid = s->epid;
-	/* Mostly an activated host; one answer in 20 comes from below the threshold. */
-	sp.count = rnd(20) == 0 ? 1 + rnd(req > 1 ? req - 1 : 1) : req * 2;
+	/* An established host: it reports twice the threshold (§4.9). */
+	sp.count = req * 2;
 	sp.activation_interval = 120;
 	sp.renewal_interval = 10080;
 	memcpy(sp.hwid, s->hwid, 8);
@@ -793,6 +842,7 @@ main(int argc, char **argv)
 		usage();
 	rng_state = seed;
 	kms_keys_init(&g.keys);
+	kms_candidates();
 	if ((p = pcap_open_dead(DLT_EN10MB, SNAPLEN)) == NULL) {
 		fprintf(stderr, "genbig: pcap_open_dead failed\n");
 		return 1;

@@ -287,7 +287,7 @@ kd_json_line(FILE *fp, json_t *o)
 
 	if (o == NULL)
 		return -1;
-	rc = json_dumpf(o, fp, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	rc = json_dumpf(o, fp, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
 	fputc('\n', fp);
 	return rc;
 }

@@ -232,7 +232,7 @@ emit_json(const struct kd_report *rep)
 
 		if (o == NULL)
 			return -1;
-		/* Six significant digits: ms values are rounded to microseconds. */
+		/* ms values are rounded to microseconds; print them without binary noise. */
 		json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER |
 		    JSON_REAL_PRECISION(9));
 		fputc('\n', stdout);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Make sure the build and test dependencies are there.  As root, install
 # what is missing with apt-get; otherwise print the exact command to run.
-PKGS="build-essential pkg-config libpcap-dev libldns-dev libncurses-dev libjansson-dev libssl-dev ldnsutils nsd nftables iproute2 tmux python3"
+PKGS="build-essential pkg-config libpcap-dev libldns-dev libncurses-dev libjansson-dev libssl-dev ldnsutils nsd nftables iproute2 tmux python3 jq"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

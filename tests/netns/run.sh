@@ -18,6 +18,7 @@ NS_C=kdp-c-$$
 NS_S=kdp-s-$$
 PIDS=
 NETNS_UP=
+ETC_NETNS_NEW=
 
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
@@ -26,6 +27,7 @@ cleanup() {
 		ip netns del "$NS_C" 2>/dev/null
 		ip netns del "$NS_S" 2>/dev/null
 		rm -rf "/etc/netns/$NS_C"
+		[ -n "$ETC_NETNS_NEW" ] && rmdir /etc/netns 2>/dev/null
 	fi
 	rm -rf "$TMP"
 }
@@ -200,6 +202,17 @@ printf '# list\n127.0.0.1:%s\n\n[::1]:%s\n' "$PORT" "$PORT" >"$TMP/list"
 check "file-list" 2 'length == 2 and .[0].rpc == "kms" and .[1].state == "refused"' \
     -- "$PROBE" --json -f "$TMP/list"
 
+# Every long option is in --help and in the man page (style R13).
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+"$PROBE" --help >"$TMP/help" 2>&1
+sed 's/\\-/-/g' "$SRC/man/kmsdiag-probe.1" >"$TMP/man"
+missing=
+for o in $(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)",.*/\1/p' "$SRC/probe/main.c"); do
+	grep -Eq -- "--$o([ ,=]|\$)" "$TMP/help" || missing="$missing help:--$o"
+	grep -Eq -- "Fl -$o( |\$)" "$TMP/man" || missing="$missing man:--$o"
+done
+if [ -z "$missing" ]; then pass "options-documented"; else fail "options-documented" "$missing"; fi
+
 # ---- --srv against a real DNS server (ldns-testns) on loopback ---------------
 
 if command -v ldns-testns >/dev/null 2>&1; then
@@ -314,6 +327,7 @@ table inet kdtest {
 }
 EOF
 	# The client namespace asks a test DNS server on its own loopback.
+	[ -d /etc/netns ] || ETC_NETNS_NEW=1
 	mkdir -p "/etc/netns/$NS_C" && echo "nameserver 127.0.0.1" >"/etc/netns/$NS_C/resolv.conf"
 	# Wait until IPv6 on the veth is usable (nodad: immediate, but be sure).
 	i=0
@@ -376,7 +390,7 @@ if netns_setup; then
 		skip "ns-dns-error" "ldns-testns (ldnsutils) not installed"
 	fi
 else
-	for c in filtered unreachable-icmp admin-prohibited reset closed local-policy no-route dns-error concurrent; do
+	for c in filtered unreachable-icmp admin-prohibited reset closed local-reject local-drop no-route dns-error concurrent; do
 		skip "ns-$c" "needs root, ip and nft to create network namespaces"
 	done
 fi

@@ -303,6 +303,25 @@ usage(void)
 	exit(64);
 }
 
+/* Mode names, in enum order. */
+static const char *const bind_modes[] = {
+	"ack", "nak", "fault", "reject", "garbage", "silence", "close", NULL
+};
+static const char *const req_modes[] = {
+	"ok", "corrupt", "fault", "silence", "close", NULL
+};
+
+static int
+lookup(const char *const *names, const char *s)
+{
+	int i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(names[i], s) == 0)
+			return i;
+	return -1;
+}
+
 static uint32_t
 num(const char *s, uint32_t max)
 {
@@ -336,7 +355,7 @@ main(int argc, char **argv)
 	struct kd_loop *l;
 	unsigned lifetime = 20;
 	bool v6 = false, refuse = false;
-	int ch, lfd, one = 1;
+	int ch, k, lfd, one = 1;
 	size_t i;
 
 	cfg.ndr64 = true;
@@ -350,21 +369,13 @@ main(int argc, char **argv)
 			v6 = true;
 			break;
 		case 'b':
-			if (strcmp(optarg, "ack") == 0) cfg.bind = B_ACK;
-			else if (strcmp(optarg, "nak") == 0) cfg.bind = B_NAK;
-			else if (strcmp(optarg, "fault") == 0) cfg.bind = B_FAULT;
-			else if (strcmp(optarg, "reject") == 0) cfg.bind = B_REJECT;
-			else if (strcmp(optarg, "garbage") == 0) cfg.bind = B_GARBAGE;
-			else if (strcmp(optarg, "silence") == 0) cfg.bind = B_SILENCE;
-			else if (strcmp(optarg, "close") == 0) cfg.bind = B_CLOSE;
-			else usage();
+			if ((k = lookup(bind_modes, optarg)) < 0)
+				usage();
+			cfg.bind = (enum bind_mode)k;
 			break;
 		case 'r':
-			if (strcmp(optarg, "ok") == 0) cfg.req = RQ_OK;
-			else if (strcmp(optarg, "corrupt") == 0) cfg.req = RQ_CORRUPT;
-			else if (strcmp(optarg, "fault") == 0) cfg.req = RQ_FAULT;
-			else if (strcmp(optarg, "silence") == 0) cfg.req = RQ_SILENCE;
-			else if (strcmp(optarg, "close") == 0) cfg.req = RQ_CLOSE;
+			if ((k = lookup(req_modes, optarg)) >= 0)
+				cfg.req = (enum req_mode)k;
 			else {
 				cfg.req = RQ_HRESULT;
 				cfg.hresult = num(optarg, UINT32_MAX);
