@@ -53,10 +53,10 @@ FLAGS="-std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -O2 -Wall -Wextra -W
     -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla"
 PCFLAGS=$($PKG_CONFIG --cflags libpcap jansson libcrypto) || die "pkg-config --cflags failed"
 PCLIBS=$($PKG_CONFIG --libs libpcap jansson libcrypto ldns) || die "pkg-config --libs failed"
-# shellcheck disable=SC2086	# word splitting of the flag lists is intended
+# shellcheck disable=SC2046,SC2086	# word splitting of the flag lists is intended
 $CC $FLAGS -Ilib -I"$B/gen" $PCFLAGS -o "$W/genbig" bench/genbig.c "$B/libkmsdiag.a" \
     $PCLIBS -lm || die "cannot build bench/genbig.c"
-# shellcheck disable=SC2086
+# shellcheck disable=SC2046,SC2086
 $CC $FLAGS $($PKG_CONFIG --cflags libpcap) -o "$W/bare" bench/bare.c \
     $($PKG_CONFIG --libs libpcap) || die "cannot build bench/bare.c"
 

@@ -138,7 +138,8 @@ client_slot(struct capture *cap, const struct kd_guid *cmid,
 	size_t i;
 
 	*isnew = false;
-	if (cap->nclients * 2 >= cap->clients_cap) {
+	if (cap->nclients * 4 >= cap->clients_cap * 3 &&
+	    cap->clients_cap < KD_CLIENT_SLOTS) {
 		size_t ncap = cap->clients_cap ? cap->clients_cap * 2 : CLIENTS_INITIAL;
 		struct client_agg *nt, *old = cap->clients;
 
@@ -172,8 +173,9 @@ probe:
 		if (kd_guid_eq(&cap->clients[i].cmid, cmid) &&
 		    kd_guid_eq(&cap->clients[i].kms_id, kms_id))
 			return &cap->clients[i];
-	/* Keep the table at most half full so probing stays short. */
-	if (cap->nclients >= KD_MAX_CLIENTS || cap->nclients * 2 >= cap->clients_cap) {
+	/* Keep the table at most 3/4 full so probing stays short. */
+	if (cap->nclients >= KD_MAX_CLIENTS ||
+	    cap->nclients * 4 >= cap->clients_cap * 3) {
 		cap->clients_dropped++;
 		return NULL;
 	}

@@ -189,7 +189,7 @@ flow_close(struct capture *cap, struct flow *f, bool evicted)
 
 static struct flow *
 flow_get(struct capture *cap, const struct kd_endpoint *client,
-    const struct kd_endpoint *host)
+    const struct kd_endpoint *host, bool create)
 {
 	uint32_t h = flow_hash(client, host);
 	struct flow *f;
@@ -203,6 +203,8 @@ flow_get(struct capture *cap, const struct kd_endpoint *client,
 			}
 			return f;
 		}
+	if (!create)
+		return NULL;
 	if (cap->nflows >= cap->max_flows && cap->lru_tail != NULL) {
 		cap->stats.flows_evicted++;
 		flow_close(cap, cap->lru_tail, true);
@@ -328,6 +330,7 @@ capture_packet(struct capture *cap, const char *source, uint64_t pkt_no,
 	struct kd_diag d = { 0 };
 	enum kd_status st;
 	struct flow *f;
+	bool create;
 	int dir;
 
 	(void)wirelen;
@@ -342,15 +345,22 @@ capture_packet(struct capture *cap, const char *source, uint64_t pkt_no,
 		return;
 	}
 	cap->stats.tcp_packets++;
+	/*
+	 * Only a SYN or data opens a flow: the last ACK after both FINs, or a
+	 * stray RST, must not resurrect a closed connection.
+	 */
+	create = (pi.flags & TH_SYN) || pi.wirelen > 0;
 	if (is_kms_port(cap, pi.dst.port)) {
 		dir = 0;
-		f = flow_get(cap, &pi.src, &pi.dst);
+		f = flow_get(cap, &pi.src, &pi.dst, create);
 	} else if (is_kms_port(cap, pi.src.port)) {
 		dir = 1;
-		f = flow_get(cap, &pi.dst, &pi.src);
+		f = flow_get(cap, &pi.dst, &pi.src, create);
 	} else
 		return;
 	cap->stats.port_packets++;
+	if (f == NULL && !create)
+		return;
 	if (f == NULL) {
 		kd_diag_set(&d, KD_ENOMEM, "tcp", 0, "no memory for a new flow");
 		emit_error(cap, &d);

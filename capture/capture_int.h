@@ -60,7 +60,7 @@ struct client_agg {
 	struct timeval	 last_seen;
 	int		 host_idx;		/* last host that answered, -1 none */
 	uint32_t	 host_mask;		/* hosts 0..31 that served it */
-	char		 client_addr[64];
+	char		 client_addr[48];
 };
 
 struct host_agg {

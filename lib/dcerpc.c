@@ -187,7 +187,6 @@ dcerpc_decode_bind(struct kd_cur *c, const struct dcerpc_hdr *h,
 	uint8_t r8;
 	uint16_t r16;
 
-	(void)h;
 	memset(b, 0, sizeof(*b));
 	kd_cur_u16(c, KD_LE, &b->max_xmit_frag);
 	kd_cur_u16(c, KD_LE, &b->max_recv_frag);
@@ -198,11 +197,17 @@ dcerpc_decode_bind(struct kd_cur *c, const struct dcerpc_hdr *h,
 	if (!kd_cur_ok(c))
 		return kd_diag_set(d, KD_ETRUNC, "dcerpc", kd_cur_off(c),
 		    "bind body shorter than 12 bytes");
-	/* Each element is at least 44 bytes: a count the PDU cannot hold is a lie. */
-	if ((size_t)b->n_ctx * 44 > kd_cur_left(c))
-		return kd_diag_set(d, KD_EINVAL, "dcerpc", 0x18,
-		    "n_context_elem %u needs at least %zu bytes, the PDU has %zu",
-		    b->n_ctx, (size_t)b->n_ctx * 44, kd_cur_left(c));
+	/*
+	 * Each element is at least 44 bytes: a count that frag_length cannot
+	 * hold is a lie (EINVAL).  One that fits frag_length but not the bytes
+	 * captured is a truncation, reported by the loop below (ETRUNC).  The
+	 * offset is the count's own, counted like every other offset.
+	 */
+	if ((size_t)b->n_ctx * 44 > (h->frag_length > 28 ? h->frag_length - 28u : 0u))
+		return kd_diag_set(d, KD_EINVAL, "dcerpc", kd_cur_off(c) - 4,
+		    "n_context_elem %u needs at least %zu bytes, the PDU has %u",
+		    b->n_ctx, (size_t)b->n_ctx * 44,
+		    h->frag_length > 28 ? h->frag_length - 28u : 0u);
 	for (unsigned i = 0; i < b->n_ctx; i++) {
 		struct dcerpc_ctx tmp, *x = i < DCERPC_MAX_CTX ? &b->ctx[i] : &tmp;
 		size_t off = kd_cur_off(c);

@@ -20,7 +20,8 @@
 /* Calls awaiting a response per connection. */
 #define KD_MAX_PENDING_CALLS	16
 /* Distinct clients remembered per KMS counted ID (a host keeps 50; we keep more to see splits). */
-#define KD_MAX_CLIENTS		100000
+#define KD_CLIENT_SLOTS		131072	/* power of two; 3/4 of it usable */
+#define KD_MAX_CLIENTS		(KD_CLIENT_SLOTS / 4 * 3)
 /* Hosts remembered in the summary. */
 #define KD_MAX_HOSTS		1024
 /* Problems listed per kind in the summary text. */

@@ -984,13 +984,46 @@ test_hostile(void)
 	reload(&p);
 	KDT_CHECK(p.st == KD_OK);
 
-	/* n_context_elem 255 with a body of one element: truncated, no over-read. */
+	/*
+	 * n_context_elem 255 in a 72-byte PDU: frag_length cannot hold them,
+	 * so the sender lied (EINVAL at the count), no over-read.
+	 */
 	load(&p, ex_a1);
 	p.b[0x18] = 255;
 	reload(&p);
+	KDT_CHECK(dcerpc_decode_bind(&p.c, &p.h, &b, &p.d) == KD_EINVAL);
+	KDT_CHECK(b.n_ctx == 255 && b.n_kept == 0);
+	KDT_CHECK(p.d.offset == 0x18);
+	load(&p, ex_a1);
+	p.b[0x18] = 2;
+	reload(&p);
+	KDT_CHECK(dcerpc_decode_bind(&p.c, &p.h, &b, &p.d) == KD_EINVAL);
+	/* The same lie inside a frame: the offset is counted from the frame. */
+	{
+		uint8_t frame[200];
+		struct kd_cur fc, c;
+		struct dcerpc_hdr h;
+		struct kd_diag d;
+
+		memset(frame, 0, sizeof(frame));
+		memcpy(frame + 54, p.b, 72);
+		kd_cur_init(&fc, frame, 54 + 72);
+		kd_cur_skip(&fc, 54);
+		kd_cur_sub(&fc, 72, &c);
+		KDT_CHECK(dcerpc_decode_hdr(&c, &h, &d) == KD_OK);
+		KDT_CHECK(dcerpc_decode_bind(&c, &h, &b, &d) == KD_EINVAL);
+		KDT_CHECK(d.offset == 54 + 0x18);
+	}
+	/*
+	 * A three-context bind (C.1, 160 bytes) captured with only 100 bytes:
+	 * the count fits frag_length, the bytes are missing: a truncation.
+	 */
+	load(&p, ex_c1);
+	p.len = 100;
+	reload(&p);
+	KDT_CHECK(p.st == KD_OK);
 	KDT_CHECK(dcerpc_decode_bind(&p.c, &p.h, &b, &p.d) == KD_ETRUNC);
-	KDT_CHECK(b.n_ctx == 255 && b.n_kept == 1);
-	KDT_CHECK(p.d.offset == 72);
+	KDT_CHECK(b.n_ctx == 3 && b.n_kept == 1 && p.d.offset == 0x48);
 	/* Ten well-formed contexts: all walked, DCERPC_MAX_CTX kept. */
 	{
 		uint8_t big[28 + 44 * 10];

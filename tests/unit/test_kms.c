@@ -253,9 +253,13 @@ test_v4(void)
 	KDT_CHECK(r.mac_ok && !r.echo_ok && !r.verified);
 	q.cmid.b[0] ^= 1;
 
-	/* Sizes: a v4 request must be 252 bytes; a response 60 + PIDSize. */
-	KDT_CHECK(kms_decode_request(&keys, m, 251, &q, &d) == KD_ETRUNC);
-	KDT_CHECK(d.offset == 0 && d.status == KD_ETRUNC);
+	/*
+	 * Sizes: a v4 request must be 252 bytes; a response 60 + PIDSize.  The
+	 * message length comes from the NDR size word, so a wrong one is the
+	 * sender's (EINVAL); only "no version at all" reads as truncated.
+	 */
+	KDT_CHECK(kms_decode_request(&keys, m, 251, &q, &d) == KD_EINVAL);
+	KDT_CHECK(d.offset == 0 && d.status == KD_EINVAL);
 	KDT_STREQ(d.layer, "kms");
 	KDT_CHECK(kms_decode_request(&keys, m, 253, &q, &d) == KD_EINVAL);
 	KDT_CHECK(kms_decode_request(&keys, m, 3, &q, &d) == KD_ETRUNC);
@@ -271,7 +275,7 @@ test_v4(void)
 	KDT_CHECK(kms_decode_response(&keys, rs, 0x10, &q, &r, NULL) == KD_ETRUNC);
 	KDT_CHECK(kms_decode_response(&keys, rs, rn - 1, &q, &r, NULL) == KD_ETRUNC);
 	KDT_CHECK(kms_decode_response(&keys, rs, rn, &q, &r, NULL) == KD_OK && r.verified);
-	KDT_CHECK(kms_decode_request(&keys, m, 251, &q, NULL) == KD_ETRUNC);
+	KDT_CHECK(kms_decode_request(&keys, m, 251, &q, NULL) == KD_EINVAL);
 }
 
 /* PIDSize and ePID string edge cases on the v4 response (no cipher in the way). */
@@ -428,17 +432,19 @@ test_v5(void)
 	}
 
 	/* Ciphertext sizes. */
-	KDT_CHECK(kms_decode_request(&keys, m, 259, &q, &d) == KD_ETRUNC);
+	KDT_CHECK(kms_decode_request(&keys, m, 259, &q, &d) == KD_EINVAL);
 	KDT_CHECK(d.offset == 4);
 	KDT_CHECK(kms_decode_request(&keys, m, 261, &q, &d) == KD_EINVAL);
 	KDT_CHECK(d.offset == 4);
-	KDT_CHECK(kms_decode_request(&keys, m, 20, &q, &d) == KD_ETRUNC);
-	KDT_CHECK(kms_decode_request(&keys, m, 5, &q, &d) == KD_ETRUNC);
+	KDT_CHECK(kms_decode_request(&keys, m, 20, &q, &d) == KD_EINVAL);
+	KDT_CHECK(kms_decode_request(&keys, m, 5, &q, &d) == KD_EINVAL);
+	KDT_CHECK(kms_decode_request(&keys, m, 3, &q, &d) == KD_ETRUNC);
 	kms_decode_request(&keys, m, n, &q, &d);
 	KDT_CHECK(kms_decode_response(&keys, rs, rn - 1, &q, &r, &d) == KD_EINVAL);
 	KDT_CHECK(d.offset == 4);
-	KDT_CHECK(kms_decode_response(&keys, rs, 35, &q, &r, &d) == KD_ETRUNC);
-	KDT_CHECK(kms_decode_response(&keys, rs, 19, &q, &r, &d) == KD_ETRUNC);
+	KDT_CHECK(kms_decode_response(&keys, rs, 35, &q, &r, &d) == KD_EINVAL);
+	KDT_CHECK(kms_decode_response(&keys, rs, 19, &q, &r, &d) == KD_EINVAL);
+	KDT_CHECK(kms_decode_response(&keys, rs, 2, &q, &r, &d) == KD_ETRUNC);
 	/* Whole blocks but cut: padding no longer checks out, or a field is missing. */
 	KDT_CHECK(kms_decode_response(&keys, rs, rn - 16, &q, &r, &d) != KD_OK);
 	KDT_CHECK(kms_decode_response(&keys, rs, 36, &q, &r, &d) != KD_OK);
