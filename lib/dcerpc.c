@@ -521,7 +521,8 @@ encode_call(uint8_t *out, size_t cap, uint8_t ptype, uint32_t call_id,
 	put32(out + 16, (uint32_t)stub_len);
 	put16(out + 20, ctx_id);
 	put16(out + 22, ptype == DCERPC_REQUEST ? opnum : 0);
-	memmove(out + 24, stub, stub_len);
+	if (stub_len != 0)	/* stub may be NULL then; memmove(, NULL, 0) is undefined */
+		memmove(out + 24, stub, stub_len);
 	return len;
 }
 
@@ -569,9 +570,10 @@ kms_stub_unwrap_request(struct kd_cur *c, enum dcerpc_syntax syn,
 	if (size > KD_MAX_KMS_MSG)
 		return kd_diag_set(d, KD_ELIMIT, "kms", off,
 		    "requestSize %u > %u", size, KD_MAX_KMS_MSG);
-	*msg_off = kd_cur_off(c);
+	/* Relative to the stub (where c was on entry), as dcerpc.h says. */
+	*msg_off = kd_cur_off(c) - off;
 	if (!kd_cur_skip(c, size))
-		return kd_diag_set(d, KD_ETRUNC, "dcerpc", *msg_off,
+		return kd_diag_set(d, KD_ETRUNC, "dcerpc", off + *msg_off,
 		    "requestSize %u but only %zu stub bytes", size,
 		    (size_t)(c->end - c->p));
 	*msg_len = size;
@@ -622,9 +624,10 @@ kms_stub_unwrap_response(struct kd_cur *c, enum dcerpc_syntax syn,
 	if (size > KD_MAX_KMS_MSG)
 		return kd_diag_set(d, KD_ELIMIT, "kms", off,
 		    "responseSize %u > %u", size, KD_MAX_KMS_MSG);
-	*msg_off = kd_cur_off(c);
+	/* Relative to the stub (where c was on entry), as dcerpc.h says. */
+	*msg_off = kd_cur_off(c) - off;
 	if (!kd_cur_skip(c, size))
-		return kd_diag_set(d, KD_ETRUNC, "dcerpc", *msg_off,
+		return kd_diag_set(d, KD_ETRUNC, "dcerpc", off + *msg_off,
 		    "responseSize %u runs past the stub", size);
 	*msg_len = size;
 	/* Pad to 4 relative to the stub start, then the HRESULT. */
@@ -646,7 +649,8 @@ kms_stub_wrap_request(uint8_t *out, size_t cap, enum dcerpc_syntax syn,
 	memset(out, 0, pre);
 	put32(out, (uint32_t)len);
 	put32(out + (syn == SYNTAX_NDR64 ? 8 : 4), (uint32_t)len);
-	memcpy(out + pre, msg, len);
+	if (len != 0)
+		memcpy(out + pre, msg, len);
 	return pre + len;
 }
 

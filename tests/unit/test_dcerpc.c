@@ -488,6 +488,34 @@ test_in_frame(void)
 		KDT_CHECK(kms_stub_unwrap_response(&c, SYNTAX_NDR, &moff, &mlen, &hr,
 		    &d) == KD_OK);
 		KDT_CHECK(moff == 12 && mlen == 158 && hr == 0);
+		/* The stub as a sub-cursor of the frame: msg_off is still from the stub. */
+		kd_cur_init(&fc, frame, skip + p.len);
+		kd_cur_skip(&fc, skip + call.stub_off);
+		KDT_CHECK(kd_cur_sub(&fc, call.stub_len, &c));
+		KDT_CHECK(kms_stub_unwrap_response(&c, SYNTAX_NDR, &moff, &mlen, &hr,
+		    &d) == KD_OK);
+		KDT_CHECK(moff == 12 && mlen == 158 && hr == 0);
+		/* The same for a request, and its diag offsets count from the frame. */
+		load(&p, ex_a3);
+		{
+			static uint8_t big[400];
+
+			memcpy(big + skip, p.b, p.len);
+			kd_cur_init(&fc, big, skip + p.len);
+			kd_cur_skip(&fc, skip + 24);
+			KDT_CHECK(kd_cur_sub(&fc, 260, &c));
+			KDT_CHECK(kms_stub_unwrap_request(&c, SYNTAX_NDR, &moff, &mlen,
+			    &d) == KD_OK);
+			KDT_CHECK(moff == 8 && mlen == 252);
+			big[skip + 24] = 0xfd;	/* requestSize 253 > the 252 left */
+			big[skip + 28] = 0xfd;
+			kd_cur_init(&fc, big, skip + p.len);
+			kd_cur_skip(&fc, skip + 24);
+			kd_cur_sub(&fc, 260, &c);
+			KDT_CHECK(kms_stub_unwrap_request(&c, SYNTAX_NDR, &moff, &mlen,
+			    &d) == KD_ETRUNC);
+			KDT_CHECK(d.offset == skip + 24 + 8);
+		}
 	}
 }
 
