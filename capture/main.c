@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "parse.h"
 #include "pcapsrc.h"
 
 #define MAX_FILES	256
@@ -35,17 +36,13 @@ usage(FILE *fp)
 static int
 parse_num(const char *s, long min, long max, const char *what, long *out)
 {
-	char *end;
-	long v;
+	const char *errstr;
 
-	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || v < min || v > max) {
-		fprintf(stderr, "kmsdiag-capture: %s %s: %s\n", what, s,
-		    *s == '\0' || *end != '\0' ? "not a number" :
-		    v < min ? "too small" : "too large");
+	*out = (long)kd_parse_num(s, min, max, &errstr);
+	if (errstr != NULL) {
+		fprintf(stderr, "kmsdiag-capture: %s %s: %s\n", what, s, errstr);
 		return -1;
 	}
-	*out = v;
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include "diag.h"
 #include "dnscheck.h"
 #include "dnslookup.h"
+#include "parse.h"
 #include "report.h"
 
 #define PROG	"kmsdiag-dnscheck"
@@ -87,34 +88,11 @@ usage_error(const char *fmt, ...)
 	exit(KD_EXIT_USAGE);
 }
 
-/* strtonum(3) shaped: the number, or *errstr "too small"/"too large"/"invalid". */
-static long long
-parse_num(const char *s, long long min, long long max, const char **errstr)
-{
-	long long v;
-	char *end;
-
-	*errstr = NULL;
-	errno = 0;
-	if (*s == '\0' || *s == ' ' || *s == '+') {
-		*errstr = "invalid";
-		return 0;
-	}
-	v = strtoll(s, &end, 10);
-	if (*end != '\0')
-		*errstr = "invalid";
-	else if ((errno == ERANGE && v == LLONG_MIN) || v < min)
-		*errstr = "too small";
-	else if ((errno == ERANGE && v == LLONG_MAX) || v > max)
-		*errstr = "too large";
-	return *errstr == NULL ? v : 0;
-}
-
 static long long
 num_arg(const char *what, const char *s, long long min, long long max)
 {
 	const char *errstr;
-	long long v = parse_num(s, min, max, &errstr);
+	long long v = kd_parse_num(s, min, max, &errstr);
 
 	if (errstr != NULL)
 		usage_error("%s %s: %s", what, s, errstr);

@@ -16,6 +16,7 @@
 #include "loop.h"
 #include "nagios.h"
 #include "output.h"
+#include "parse.h"
 #include "probe.h"
 #include "report.h"
 #include "srv.h"
@@ -100,33 +101,15 @@ fail_usage(const char *fmt, ...)
 	return KD_EXIT_USAGE;
 }
 
-/* strtonum-shaped: "timeout 99999: too large". */
 static bool
 parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out,
     const char **errstr)
 {
-	char *ep;
-	unsigned long v;
+	long long v = kd_parse_num(s, (long long)min, (long long)max, errstr);
 
-	if (*s < '0' || *s > '9') {
-		*errstr = "invalid";
+	if (*errstr != NULL)
 		return false;
-	}
-	errno = 0;
-	v = strtoul(s, &ep, 10);
-	if (*ep != '\0') {
-		*errstr = "invalid";
-		return false;
-	}
-	if (errno == ERANGE || v > max) {
-		*errstr = "too large";
-		return false;
-	}
-	if (v < min) {
-		*errstr = "too small";
-		return false;
-	}
-	*out = v;
+	*out = (unsigned long)v;
 	return true;
 }
 

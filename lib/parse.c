@@ -1,0 +1,26 @@
+#include <errno.h>
+#include <stdlib.h>
+
+#include "parse.h"
+
+long long
+kd_parse_num(const char *s, long long min, long long max, const char **errstr)
+{
+	long long v;
+	char *end;
+
+	*errstr = NULL;
+	errno = 0;
+	if (*s == '\0' || *s == ' ' || *s == '+') {
+		*errstr = "invalid";
+		return 0;
+	}
+	v = strtoll(s, &end, 10);
+	if (*end != '\0')
+		*errstr = "invalid";
+	else if ((errno == ERANGE && v < 0) || v < min)
+		*errstr = "too small";
+	else if ((errno == ERANGE && v > 0) || v > max)
+		*errstr = "too large";
+	return *errstr == NULL ? v : 0;
+}

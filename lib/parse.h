@@ -1,0 +1,15 @@
+/*
+ * Numbers from the command line, shaped like OpenBSD's strtonum(3), so
+ * every tool says "timeout 99999: too large" the same way.
+ */
+#ifndef KD_PARSE_H
+#define KD_PARSE_H
+
+/*
+ * Decimal only, no sign prefix or spaces.  Returns the value, or 0 with
+ * *errstr set to "invalid", "too small" or "too large".
+ */
+long long	kd_parse_num(const char *s, long long min, long long max,
+		    const char **errstr);
+
+#endif
