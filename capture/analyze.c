@@ -54,7 +54,6 @@ problem(struct capture *cap, enum problem_kind k, const char *subject,
 void
 finalize_exchange(struct capture *cap, struct capture_exchange *ex)
 {
-	char a[64];
 	const struct kms_request *rq = &ex->req;
 
 	(void)cap;
@@ -112,7 +111,6 @@ finalize_exchange(struct capture *cap, struct capture_exchange *ex)
 		snprintf(ex->reason, sizeof(ex->reason), "count %u >= %u required",
 		    ex->resp.count, rq->required_count);
 	}
-	(void)a;
 }
 
 /* Copy a UTF-8 string, cutting on a character boundary if it does not fit. */
@@ -130,11 +128,20 @@ copy_utf8(char *dst, size_t len, const char *src)
 	dst[n] = '\0';
 }
 
+static uint32_t
+client_hash(const struct kd_guid *cmid, const struct kd_guid *kms_id)
+{
+	uint32_t h = 2166136261u;
+
+	for (int k = 0; k < 16; k++)
+		h = (h ^ cmid->b[k] ^ kms_id->b[k]) * 16777619u;
+	return h;
+}
+
 static struct client_agg *
 client_slot(struct capture *cap, const struct kd_guid *cmid,
     const struct kd_guid *kms_id, bool *isnew)
 {
-	uint32_t h = 2166136261u;
 	size_t i;
 
 	*isnew = false;
@@ -148,14 +155,11 @@ client_slot(struct capture *cap, const struct kd_guid *cmid,
 		if ((nt = calloc(ncap, sizeof(*nt))) == NULL)
 			goto probe;
 		for (i = 0; i < cap->clients_cap; i++) {
-			uint32_t hh = 2166136261u;
 			size_t j;
 
 			if (!old[i].used)
 				continue;
-			for (int k = 0; k < 16; k++)
-				hh = (hh ^ old[i].cmid.b[k] ^ old[i].kms_id.b[k]) * 16777619u;
-			for (j = hh & (ncap - 1); nt[j].used; j = (j + 1) & (ncap - 1))
+			for (j = client_hash(&old[i].cmid, &old[i].kms_id) & (ncap - 1); nt[j].used; j = (j + 1) & (ncap - 1))
 				;
 			nt[j] = old[i];
 		}
@@ -166,9 +170,7 @@ client_slot(struct capture *cap, const struct kd_guid *cmid,
 probe:
 	if (cap->clients_cap == 0)
 		return NULL;
-	for (int k = 0; k < 16; k++)
-		h = (h ^ cmid->b[k] ^ kms_id->b[k]) * 16777619u;
-	for (i = h & (cap->clients_cap - 1); cap->clients[i].used;
+	for (i = client_hash(cmid, kms_id) & (cap->clients_cap - 1); cap->clients[i].used;
 	    i = (i + 1) & (cap->clients_cap - 1))
 		if (kd_guid_eq(&cap->clients[i].cmid, cmid) &&
 		    kd_guid_eq(&cap->clients[i].kms_id, kms_id))
@@ -450,12 +452,7 @@ emulator_signs(const struct host_agg *h)
 		else if (h->os->platform_id != e->platform)
 			json_array_append_new(a, json_string("ePID platform ID does "
 			    "not match its build"));
-		if (h->os != NULL && !h->os->server_release && h->hostkey != NULL &&
-		    kms_epid_date(e, date, sizeof(date)) &&
-		    h->os->epid_min_date[0] && strcmp(date, h->os->epid_min_date) < 0)
-			json_array_append_new(a, json_string("ePID key date is before "
-			    "its build was released"));
-		else if (h->os != NULL && kms_epid_date(e, date, sizeof(date)) &&
+		if (h->os != NULL && kms_epid_date(e, date, sizeof(date)) &&
 		    h->os->epid_min_date[0] && strcmp(date, h->os->epid_min_date) < 0)
 			json_array_append_new(a, json_string("ePID key date is before "
 			    "its build was released"));

@@ -131,6 +131,22 @@ emit_exchange(struct capture *cap, struct capture_exchange *ex)
 	cap->cb(&e, cap->cb_arg);
 }
 
+/* Release a flow and everything it holds, reported or not. */
+static void
+flow_free(struct capture *cap, struct flow *f)
+{
+	for (size_t i = 0; i < KD_MAX_PENDING_CALLS; i++)
+		free(f->pend[i]);
+	for (int d = 0; d < 2; d++) {
+		tcpreasm_fini(&f->dir[d]);
+		free(f->frag[d].buf);
+	}
+	lru_unlink(cap, f);
+	hash_remove(cap, f);
+	cap->nflows--;
+	free(f);
+}
+
 static void
 flow_close(struct capture *cap, struct flow *f, bool evicted)
 {
@@ -177,14 +193,7 @@ flow_close(struct capture *cap, struct flow *f, bool evicted)
 		emit_exchange(cap, ex);
 		free(ex);
 	}
-	for (int d = 0; d < 2; d++) {
-		tcpreasm_fini(&f->dir[d]);
-		free(f->frag[d].buf);
-	}
-	lru_unlink(cap, f);
-	hash_remove(cap, f);
-	cap->nflows--;
-	free(f);
+	flow_free(cap, f);
 }
 
 static struct flow *
@@ -264,18 +273,8 @@ capture_free(struct capture *cap)
 {
 	if (cap == NULL)
 		return;
-	while (cap->lru_head != NULL) {
-		struct flow *f = cap->lru_head;
-
-		for (size_t i = 0; i < KD_MAX_PENDING_CALLS; i++)
-			free(f->pend[i]);
-		for (int d = 0; d < 2; d++) {
-			tcpreasm_fini(&f->dir[d]);
-			free(f->frag[d].buf);
-		}
-		lru_unlink(cap, f);
-		free(f);
-	}
+	while (cap->lru_head != NULL)
+		flow_free(cap, cap->lru_head);
 	analyze_fini(cap);
 	free(cap->buckets);
 	free(cap);

@@ -6,6 +6,7 @@
 
 #include "dcerpc.h"
 #include "kdlimits.h"
+#include "wire.h"
 
 const struct kd_guid dcerpc_kms_interface = { {
 	0x51, 0xc8, 0x21, 0x75, 0x84, 0x4e, 0x47, 0x50,
@@ -381,22 +382,6 @@ put_hdr(uint8_t *out, uint8_t ptype, uint8_t flags, uint16_t len, uint32_t call_
 	return DCERPC_HDR_LEN;
 }
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
 size_t
 dcerpc_encode_bind(uint8_t *out, size_t cap, const struct dcerpc_bind_spec *s)
 {
@@ -414,25 +399,25 @@ dcerpc_encode_bind(uint8_t *out, size_t cap, const struct dcerpc_bind_spec *s)
 	put_hdr(out, s->alter ? DCERPC_ALTER_CONTEXT : DCERPC_BIND,
 	    s->flags ? s->flags : PFC_FIRST_FRAG | PFC_LAST_FRAG | PFC_CONC_MPX,
 	    (uint16_t)len, s->call_id);
-	put16(out + 16, 5840);
-	put16(out + 18, 5840);
+	kd_put16le(out + 16, 5840);
+	kd_put16le(out + 18, 5840);
 	out[24] = (uint8_t)n;
 	for (int k = 0; k < 3; k++) {
 		bool want = k == 0 ? s->ndr : k == 1 ? s->ndr64 : s->btfn;
 
 		if (!want)
 			continue;
-		put16(out + p, id++);
+		kd_put16le(out + p, id++);
 		out[p + 2] = 1;
 		kd_guid_to_wire(iface, out + p + 4);
-		put32(out + p + 20, 1);
+		kd_put32le(out + p + 20, 1);
 		if (k == 0)
 			kd_guid_to_wire(&ndr_syntax, out + p + 24);
 		else if (k == 1)
 			kd_guid_to_wire(&ndr64_syntax, out + p + 24);
 		else
 			memcpy(out + p + 24, btfn, 16);
-		put32(out + p + 40, k == 0 ? 2 : 1);
+		kd_put32le(out + p + 40, k == 0 ? 2 : 1);
 		p += 44;
 	}
 	return len;
@@ -456,23 +441,23 @@ dcerpc_encode_bind_ack(uint8_t *out, size_t cap, uint32_t call_id, uint8_t flags
 	put_hdr(out, alter ? DCERPC_ALTER_CONTEXT_RESP : DCERPC_BIND_ACK,
 	    flags ? flags : PFC_FIRST_FRAG | PFC_LAST_FRAG | PFC_CONC_MPX,
 	    (uint16_t)len, call_id);
-	put16(out + 16, 5840);
-	put16(out + 18, 5840);
-	put32(out + 20, assoc_group);
-	put16(out + 24, (uint16_t)alen);
+	kd_put16le(out + 16, 5840);
+	kd_put16le(out + 18, 5840);
+	kd_put32le(out + 20, assoc_group);
+	kd_put16le(out + 24, (uint16_t)alen);
 	if (alen)
 		memcpy(out + 26, sec_addr, alen);
 	out[p] = (uint8_t)nres;
 	p += 4;
 	for (size_t i = 0; i < nres; i++, p += 24) {
-		put16(out + p, res[i].result);
-		put16(out + p + 2, res[i].reason);
+		kd_put16le(out + p, res[i].result);
+		kd_put16le(out + p + 2, res[i].reason);
 		if (res[i].result == 0) {
 			const struct kd_guid *g = res[i].syntax == SYNTAX_NDR64 ?
 			    &ndr64_syntax : &ndr_syntax;
 
 			kd_guid_to_wire(g, out + p + 4);
-			put32(out + p + 20, res[i].syntax == SYNTAX_NDR64 ? 1 : 2);
+			kd_put32le(out + p + 20, res[i].syntax == SYNTAX_NDR64 ? 1 : 2);
 		}
 	}
 	return len;
@@ -487,7 +472,7 @@ dcerpc_encode_bind_nak(uint8_t *out, size_t cap, uint32_t call_id, uint16_t reas
 		return 0;
 	put_hdr(out, DCERPC_BIND_NAK, PFC_FIRST_FRAG | PFC_LAST_FRAG,
 	    (uint16_t)len, call_id);
-	put16(out + 16, reason);
+	kd_put16le(out + 16, reason);
 	out[18] = 1;
 	out[19] = 5;
 	out[20] = 0;
@@ -503,9 +488,9 @@ dcerpc_encode_fault(uint8_t *out, size_t cap, uint32_t call_id, uint16_t ctx_id,
 	memset(out, 0, 32);
 	put_hdr(out, DCERPC_FAULT, PFC_FIRST_FRAG | PFC_LAST_FRAG |
 	    PFC_DID_NOT_EXECUTE, 32, call_id);
-	put32(out + 16, 32);
-	put16(out + 20, ctx_id);
-	put32(out + 24, status);
+	kd_put32le(out + 16, 32);
+	kd_put16le(out + 20, ctx_id);
+	kd_put32le(out + 24, status);
 	return 32;
 }
 
@@ -518,9 +503,9 @@ encode_call(uint8_t *out, size_t cap, uint8_t ptype, uint32_t call_id,
 	if (cap < len || len > KD_MAX_RPC_FRAG)
 		return 0;
 	put_hdr(out, ptype, PFC_FIRST_FRAG | PFC_LAST_FRAG, (uint16_t)len, call_id);
-	put32(out + 16, (uint32_t)stub_len);
-	put16(out + 20, ctx_id);
-	put16(out + 22, ptype == DCERPC_REQUEST ? opnum : 0);
+	kd_put32le(out + 16, (uint32_t)stub_len);
+	kd_put16le(out + 20, ctx_id);
+	kd_put16le(out + 22, ptype == DCERPC_REQUEST ? opnum : 0);
 	if (stub_len != 0)	/* stub may be NULL then; memmove(, NULL, 0) is undefined */
 		memmove(out + 24, stub, stub_len);
 	return len;
@@ -647,8 +632,8 @@ kms_stub_wrap_request(uint8_t *out, size_t cap, enum dcerpc_syntax syn,
 	if (cap < pre + len || len > KD_MAX_KMS_MSG)
 		return 0;
 	memset(out, 0, pre);
-	put32(out, (uint32_t)len);
-	put32(out + (syn == SYNTAX_NDR64 ? 8 : 4), (uint32_t)len);
+	kd_put32le(out, (uint32_t)len);
+	kd_put32le(out + (syn == SYNTAX_NDR64 ? 8 : 4), (uint32_t)len);
 	if (len != 0)
 		memcpy(out + pre, msg, len);
 	return pre + len;
@@ -668,20 +653,20 @@ kms_stub_wrap_response(uint8_t *out, size_t cap, enum dcerpc_syntax syn,
 		if (cap < p + 4)
 			return 0;
 		memset(out, 0, p);
-		put32(out + p, hresult);
+		kd_put32le(out + p, hresult);
 		return p + 4;
 	}
 	p = n64 ? 24 : 12;
 	if (cap < p + len + 3 + 4)
 		return 0;
 	memset(out, 0, p);
-	put32(out, (uint32_t)len);
-	put32(out + (n64 ? 8 : 4), 0x20000);
-	put32(out + (n64 ? 16 : 8), (uint32_t)len);
+	kd_put32le(out, (uint32_t)len);
+	kd_put32le(out + (n64 ? 8 : 4), 0x20000);
+	kd_put32le(out + (n64 ? 16 : 8), (uint32_t)len);
 	memcpy(out + p, msg, len);
 	p += len;
 	while (p % 4)
 		out[p++] = 0;
-	put32(out + p, hresult);
+	kd_put32le(out + p, hresult);
 	return p + 4;
 }

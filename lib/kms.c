@@ -10,6 +10,7 @@
 #include "cursor.h"
 #include "kms.h"
 #include "kdlimits.h"
+#include "wire.h"
 
 void
 kms_keys_init(struct kms_keys *k)
@@ -32,27 +33,6 @@ read_guid(struct kd_cur *c, struct kd_guid *g)
 
 	kd_cur_bytes(c, w, 16);
 	kd_guid_from_wire(g, w);
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
 }
 
 /* Base request, §4.2; base is 236 bytes, offsets reported from msg_off. */
@@ -309,17 +289,17 @@ static void
 build_base_request(const struct kms_request *r, uint8_t *b)
 {
 	memset(b, 0, KMS_BASE_REQ_LEN);
-	put16(b, r->minor);
-	put16(b + 2, r->major);
-	put32(b + 4, r->is_vm);
-	put32(b + 8, r->license_status);
-	put32(b + 12, r->binding_expiration);
+	kd_put16le(b, r->minor);
+	kd_put16le(b + 2, r->major);
+	kd_put32le(b + 4, r->is_vm);
+	kd_put32le(b + 8, r->license_status);
+	kd_put32le(b + 12, r->binding_expiration);
 	kd_guid_to_wire(&r->app_id, b + 16);
 	kd_guid_to_wire(&r->sku_id, b + 32);
 	kd_guid_to_wire(&r->kms_id, b + 48);
 	kd_guid_to_wire(&r->cmid, b + 64);
-	put32(b + 80, r->required_count);
-	put64(b + 84, r->client_time);
+	kd_put32le(b + 80, r->required_count);
+	kd_put64le(b + 84, r->client_time);
 	kd_guid_to_wire(&r->prev_cmid, b + 92);
 	/*
 	 * A name that does not fit is cut at a character boundary: the wire
@@ -357,8 +337,8 @@ kms_encode_request(const struct kms_keys *k, uint8_t *out, size_t cap,
 	if (cap < KMS_V56_REQ_LEN)
 		return 0;
 	memset(base + KMS_BASE_REQ_LEN, 4, 4);
-	put16(out, r->minor);
-	put16(out + 2, r->major);
+	kd_put16le(out, r->minor);
+	kd_put16le(out + 2, r->major);
 	memcpy(out + 4, iv, 16);
 	kms_cbc_encrypt(cipher_for(k, r->major), iv, base, out + 20, 240);
 	return KMS_V56_REQ_LEN;
@@ -376,17 +356,17 @@ kms_encode_response(const struct kms_keys *k, uint8_t *out, size_t cap,
 	if (nunits * 2 > KMS_MAX_PID_SIZE)
 		return 0;
 	pidsz = nunits * 2;
-	put16(q, req->minor);
-	put16(q + 2, req->major);
-	put32(q + 4, (uint32_t)pidsz);
+	kd_put16le(q, req->minor);
+	kd_put16le(q + 2, req->major);
+	kd_put32le(q + 4, (uint32_t)pidsz);
 	if (!kd_utf8_to_utf16le(s->epid, q + 8, nunits))
 		return 0;
 	p = 8 + pidsz;
 	kd_guid_to_wire(&req->cmid, q + p);
-	put64(q + p + 16, req->client_time);
-	put32(q + p + 24, s->count);
-	put32(q + p + 28, s->activation_interval);
-	put32(q + p + 32, s->renewal_interval);
+	kd_put64le(q + p + 16, req->client_time);
+	kd_put32le(q + p + 24, s->count);
+	kd_put32le(q + p + 28, s->activation_interval);
+	kd_put32le(q + p + 32, s->renewal_interval);
 	p += 36;
 	if (req->major < 5) {
 		if (cap < p + 16)
@@ -431,8 +411,8 @@ kms_encode_response(const struct kms_keys *k, uint8_t *out, size_t cap,
 		return 0;
 	memcpy(out + 4, ivout, 16);
 	memset(q + p, (int)(padded - p), padded - p);
-	put16(out, req->minor);
-	put16(out + 2, req->major);
+	kd_put16le(out, req->minor);
+	kd_put16le(out + 2, req->major);
 	kms_cbc_encrypt(ci, out + 4, q, out + 20, padded);
 	return 20 + padded;
 }
