@@ -18,8 +18,8 @@ KD_CFLAGS	= -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 		  -Wmissing-prototypes -Wvla -Ilib -I$(B)/gen -MMD -MP
 PKG_CFLAGS	= $(shell $(PKG_CONFIG) --cflags $(PKGS))
 PKG_LIBS	= $(shell $(PKG_CONFIG) --libs $(PKGS))
-ALL_CFLAGS	= $(KD_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS)
-ALL_LDFLAGS	= $(LDFLAGS) $(SANFLAGS)
+ALL_CFLAGS	= $(KD_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS) -pthread
+ALL_LDFLAGS	= $(LDFLAGS) $(SANFLAGS) -pthread
 
 TOOLS		= capture probe dnscheck tui
 LIB_SRCS	= $(wildcard lib/*.c)
@@ -61,12 +61,14 @@ $(LIBA): $(LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-# Each tool links only its own part; the dashboard and the front command link all.
+# Each tool links only its own part (dnscheck --probe uses the probe's); the
+# dashboard and the front command link all.
 define tool_rule
 $(B)/kmsdiag-$(1): $(B)/$(1)/main.o $(2) $(LIBA)
 	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$< $(2) $(LIBA) $$(PKG_LIBS) -lm
 endef
-$(foreach t,capture probe dnscheck,$(eval $(call tool_rule,$(t),$(call tool_objs,$(t)))))
+$(foreach t,capture probe,$(eval $(call tool_rule,$(t),$(call tool_objs,$(t)))))
+$(eval $(call tool_rule,dnscheck,$(call tool_objs,dnscheck) $(call tool_objs,probe)))
 $(eval $(call tool_rule,tui,$(TOOL_OBJS)))
 
 $(B)/kmsdiag: $(B)/front/main.o $(TOOL_OBJS) $(LIBA)

@@ -13,6 +13,12 @@ add() {	# parse "...: N passed, N failed[, N skipped]" lines from a log
 	total_pass=$((total_pass + p)); total_fail=$((total_fail + f)); total_skip=$((total_skip + s))
 }
 
+add_last() {	# only the last summary line of a log
+	grep "passed, .* failed" "$1" | tail -1 >"$1.last"
+	add "$1.last"
+	rm -f "$1.last"
+}
+
 run_suite() {	# $1 = build dir, $2 = label
 	B=$1
 	log=$(mktemp)
@@ -39,7 +45,8 @@ run_suite() {	# $1 = build dir, $2 = label
 			fi
 		fi
 	done
-	for s in tests/golden/run.sh tests/dns/run.sh tests/netns/run.sh tests/tui/run.sh tests/cli/run.sh; do
+	for s in tests/golden/run.sh tests/dns/run.sh tests/netns/run.sh tests/live/run.sh tests/tui/run.sh \
+	    tests/front/run.sh tests/cli/run.sh; do
 		[ -f "$s" ] || continue
 		sh "$s" "$B" >"$log.one" 2>&1
 		rc=$?
@@ -59,5 +66,16 @@ run_suite build "plain build"
 $MAKE -s -j2 asan >/dev/null || { echo "sanitizer build failed"; echo "$total_pass passed, $((total_fail + 1)) failed"; exit 1; }
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_suite build/asan "ASan+UBSan build"
+# A bounded libFuzzer smoke run of every target, when clang is there.
+if [ -f fuzz/run.sh ]; then
+	log=$(mktemp)
+	FUZZ_SECONDS=${FUZZ_SECONDS:-20} sh fuzz/run.sh --smoke >"$log" 2>&1
+	cat "$log"
+	grep -q "passed, .* failed" "$log" ||
+	    echo "fuzz/run.sh: 0 passed, 1 failed (no summary line)" >>"$log"
+	echo "== fuzz smoke"
+	add_last "$log"
+	rm -f "$log"
+fi
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" -eq 0 ]
