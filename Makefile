@@ -71,8 +71,9 @@ $(foreach t,capture probe,$(eval $(call tool_rule,$(t),$(call tool_objs,$(t)))))
 $(eval $(call tool_rule,dnscheck,$(call tool_objs,dnscheck) $(call tool_objs,probe)))
 $(eval $(call tool_rule,tui,$(TOOL_OBJS)))
 
-$(B)/kmsdiag: $(B)/front/main.o $(TOOL_OBJS) $(LIBA)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TOOL_OBJS) $(LIBA) $(PKG_LIBS) -lm
+FRONT_OBJS	= $(call tool_objs,front)
+$(B)/kmsdiag: $(B)/front/main.o $(FRONT_OBJS) $(TOOL_OBJS) $(LIBA)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(FRONT_OBJS) $(TOOL_OBJS) $(LIBA) $(PKG_LIBS) -lm
 
 $(B)/tests/%: $(B)/tests/unit/%.o $(TOOL_OBJS) $(LIBA)
 	@mkdir -p $(@D)
@@ -105,7 +106,8 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh tools/demo.sh $(B)
 
-bench: deps
+bench:
+	@sh tools/deps.sh bench
 	@$(MAKE) --no-print-directory all tests
 	@sh bench/run.sh $(B)
 
@@ -124,6 +126,16 @@ uninstall:
 	rm -f $(patsubst man/%,$(DESTDIR)$(MANDIR)/man1/%,$(wildcard man/*.1))
 	rm -f $(patsubst man/%,$(DESTDIR)$(MANDIR)/man7/%,$(wildcard man/*.7))
 	rm -rf $(DESTDIR)$(DATADIR)
+
+# A source tarball of the tracked files as they are in the working tree.
+DIST		= kmsdiag-$(VERSION)
+dist:
+	@command -v git >/dev/null && git rev-parse --git-dir >/dev/null 2>&1 || \
+	    { echo "make dist needs a git checkout"; exit 1; }
+	@mkdir -p $(B)
+	git ls-files -z | tar --null -T - --transform 's,^,$(DIST)/,' \
+	    --owner=0 --group=0 --numeric-owner -czf $(B)/$(DIST).tar.gz
+	@echo "$(B)/$(DIST).tar.gz"
 
 clean:
 	rm -rf build

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Make sure the build and test dependencies are there.  As root, install
 # what is missing with apt-get; otherwise print the exact command to run.
-PKGS="build-essential pkg-config libpcap-dev libldns-dev libncurses-dev libjansson-dev libssl-dev ldnsutils nsd nftables iproute2 tmux python3 jq"
+PKGS="build-essential pkg-config libpcap-dev libldns-dev libncurses-dev libjansson-dev libssl-dev ldnsutils nsd nftables iproute2 tmux python3 jq clang"
+# `deps.sh bench`: also the reference tools the benchmarks compare against.
+[ "$1" = bench ] && PKGS="$PKGS time nmap netcat-openbsd tcpreplay tshark"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -215,25 +215,6 @@ static const char ex_f2[] =
 	    "01 00 00 00 02 00 01 00 00 00 00 00 00 00 00 00 "
 	    "00 00 00 00 00 00 00 00 00 00 00 00";
 
-static size_t
-hex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	unsigned v;
-
-	while (*s != '\0') {
-		if (*s == ' ') {
-			s++;
-			continue;
-		}
-		if (n == cap || sscanf(s, "%2x", &v) != 1)
-			abort();
-		out[n++] = (uint8_t)v;
-		s += 2;
-	}
-	return n;
-}
-
 struct pdu {
 	uint8_t			 b[512];
 	size_t			 len;
@@ -248,7 +229,7 @@ static void
 load(struct pdu *p, const char *dump)
 {
 	memset(p, 0, sizeof(*p));
-	p->len = hex(dump, p->b, sizeof(p->b));
+	p->len = kdt_unhex(dump, p->b, sizeof(p->b));
 	kd_cur_init(&p->c, p->b, p->len);
 	p->st = dcerpc_decode_hdr(&p->c, &p->h, &p->d);
 }
@@ -631,10 +612,10 @@ test_calls(void)
 
 		load(&m, ex_c7);
 		memset(&p, 0, sizeof(p));
-		p.len = hex(d2_head, p.b, sizeof(p.b));
+		p.len = kdt_unhex(d2_head, p.b, sizeof(p.b));
 		KDT_CHECK(p.len == 48);
 		memcpy(p.b + 48, m.b + 36, 260);
-		hex("18 04 1f 16 00 00 00 00", p.b + 0x130, 8);
+		kdt_unhex("18 04 1f 16 00 00 00 00", p.b + 0x130, 8);
 		p.len = 312;
 		reload(&p);
 		KDT_CHECK(p.st == KD_OK && p.h.frag_length == 312);
@@ -890,7 +871,7 @@ test_encode(void)
 		memcpy(msg, q.b + 36, 260);
 		n = kms_stub_wrap_response(stub, sizeof(stub), SYNTAX_NDR64, msg, 260, 0);
 		KDT_CHECK(n == 288);
-		hex("04 01 00 00 00 00 00 00 00 00 02 00 00 00 00 00 "
+		kdt_unhex("04 01 00 00 00 00 00 00 00 00 02 00 00 00 00 00 "
 		    "04 01 00 00 00 00 00 00", out, 24);
 		KDT_MEMEQ(stub, out, 24);
 		n = dcerpc_encode_response(out, sizeof(out), 3, 1, stub, n);
@@ -1211,40 +1192,40 @@ test_hostile(void)
 	KDT_CHECK(call.stub_len == 0);
 
 	/* Stub framing: short prefixes, conformance mismatch, sizes past the cap and the stub. */
-	hex("fc 00 00 00 fc 00 00", body, 7);
+	kdt_unhex("fc 00 00 00 fc 00 00", body, 7);
 	kd_cur_init(&sc, body, 7);
 	KDT_CHECK(kms_stub_unwrap_request(&sc, SYNTAX_NDR, &moff, &mlen, &p.d) == KD_ETRUNC);
-	hex("fc 00 00 00 fb 00 00 00", body, 8);
+	kdt_unhex("fc 00 00 00 fb 00 00 00", body, 8);
 	kd_cur_init(&sc, body, 8 + 252);
 	KDT_CHECK(kms_stub_unwrap_request(&sc, SYNTAX_NDR, &moff, &mlen, &p.d) == KD_EINVAL);
-	hex("ff ff ff ff ff ff ff ff", body, 8);
+	kdt_unhex("ff ff ff ff ff ff ff ff", body, 8);
 	kd_cur_init(&sc, body, sizeof(body));
 	KDT_CHECK(kms_stub_unwrap_request(&sc, SYNTAX_NDR, &moff, &mlen, &p.d) == KD_ELIMIT);
-	hex("01 10 00 00 01 10 00 00", body, 8);	/* 4097 */
+	kdt_unhex("01 10 00 00 01 10 00 00", body, 8);	/* 4097 */
 	kd_cur_init(&sc, body, sizeof(body));
 	KDT_CHECK(kms_stub_unwrap_request(&sc, SYNTAX_NDR, &moff, &mlen, &p.d) == KD_ELIMIT);
-	hex("fc 00 00 00 fc 00 00 00", body, 8);
+	kdt_unhex("fc 00 00 00 fc 00 00 00", body, 8);
 	kd_cur_init(&sc, body, 8 + 251);
 	KDT_CHECK(kms_stub_unwrap_request(&sc, SYNTAX_NDR, &moff, &mlen, &p.d) == KD_ETRUNC);
 	kd_cur_init(&sc, body, 8 + 252);
 	KDT_CHECK(kms_stub_unwrap_request(&sc, SYNTAX_NDR, &moff, &mlen, &p.d) == KD_OK);
 	/* NDR64: the high half of the conformance must be zero too. */
-	hex("04 01 00 00 00 00 00 00 04 01 00 00 01 00 00 00", body, 16);
+	kdt_unhex("04 01 00 00 00 00 00 00 04 01 00 00 01 00 00 00", body, 16);
 	kd_cur_init(&sc, body, 16 + 260);
 	KDT_CHECK(kms_stub_unwrap_request(&sc, SYNTAX_NDR64, &moff, &mlen, &p.d) == KD_EINVAL);
 	kd_cur_init(&sc, body, 15);
 	KDT_CHECK(kms_stub_unwrap_request(&sc, SYNTAX_NDR64, &moff, &mlen, &p.d) == KD_ETRUNC);
 
-	hex("9e 00 00 00 00 00 02 00", body, 8);
+	kdt_unhex("9e 00 00 00 00 00 02 00", body, 8);
 	kd_cur_init(&sc, body, 8);
 	KDT_CHECK(kms_stub_unwrap_response(&sc, SYNTAX_NDR, &moff, &mlen, &hr, &p.d) == KD_ETRUNC);
-	hex("9e 00 00 00 00 00 02 00 9d 00 00 00", body, 12);
+	kdt_unhex("9e 00 00 00 00 00 02 00 9d 00 00 00", body, 12);
 	kd_cur_init(&sc, body, 12 + 160 + 4);
 	KDT_CHECK(kms_stub_unwrap_response(&sc, SYNTAX_NDR, &moff, &mlen, &hr, &p.d) == KD_EINVAL);
-	hex("ff ff ff ff 00 00 02 00 ff ff ff ff", body, 12);
+	kdt_unhex("ff ff ff ff 00 00 02 00 ff ff ff ff", body, 12);
 	kd_cur_init(&sc, body, sizeof(body));
 	KDT_CHECK(kms_stub_unwrap_response(&sc, SYNTAX_NDR, &moff, &mlen, &hr, &p.d) == KD_ELIMIT);
-	hex("9e 00 00 00 00 00 02 00 9e 00 00 00", body, 12);
+	kdt_unhex("9e 00 00 00 00 00 02 00 9e 00 00 00", body, 12);
 	kd_cur_init(&sc, body, 12 + 157);
 	KDT_CHECK(kms_stub_unwrap_response(&sc, SYNTAX_NDR, &moff, &mlen, &hr, &p.d) == KD_ETRUNC);
 	/* Message present but the HRESULT (after the pad) is missing. */
