@@ -1,0 +1,233 @@
+/*
+ * kmsdiag explain CODE...: an activation error code, as slmgr or the event
+ * log prints it, to its meaning, the checklist items it points to and the
+ * commands to run next (lib/explain.c; the facts are the error table's).
+ */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "explain.h"
+#include "front.h"
+#include "report.h"
+#include "tables.h"
+
+#define PROG	"kmsdiag explain"
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: " PROG " [-hj] code ...\n"
+	    "       " PROG " [-hj] -l\n");
+}
+
+static void
+help(void)
+{
+	usage(stdout);
+	printf("\n"
+	    "What an activation error code means, which checklist items it points\n"
+	    "to, and the kmsdiag commands to run next.\n"
+	    "\n"
+	    "  -h, --help   this help\n"
+	    "  -j, --json   JSON Lines, one object per code\n"
+	    "  -l, --list   list every code in the error table\n"
+	    "\n"
+	    "CODE: 0xC004F074, C004F074 (8 hex digits), 3221549172 (decimal), or the\n"
+	    "negative decimal form some tools print.\n"
+	    "Exit: 0 every code known, 1 a code is not in the table, 64 usage.\n");
+}
+
+static void
+print_text(const struct kd_explanation *x)
+{
+	char code[16];
+	size_t i;
+	bool by_hand = false, host = false, domain = false, file = false, product = false;
+
+	kd_explain_code_str(x->code, code, sizeof(code));
+	if (x->err == NULL) {
+		printf("%s: not a known activation error\n", code);
+		printf("  code: %s\n", x->structure);
+	} else {
+		printf("%s  %s\n", code, x->err->name[0] ? x->err->name : "(no symbolic name)");
+		printf("  %s\n", x->err->meaning);
+		printf("  applies to: %s%s\n", x->err->applies_to,
+		    x->err->ms_documented ? "; on Microsoft's activation error page" : "");
+		printf("  code: %s\n", x->structure);
+	}
+	if (x->nitems > 0) {
+		printf("\nChecklist (kmsdiag(7)):\n");
+		for (i = 0; i < x->nitems; i++) {
+			printf("  %u. %s: %s%s\n", x->items[i]->number, x->items[i]->title,
+			    x->items[i]->question, i == 0 ? "  <- check first" : "");
+			if (x->items[i]->by_hand[0] != '\0')
+				by_hand = true;
+		}
+	} else if (x->err != NULL)
+		printf("\nNot a KMS connection problem: no checklist item applies.\n");
+	if (x->ncommands > 0) {
+		printf("\nNext:\n");
+		for (i = 0; i < x->ncommands; i++) {
+			printf("  %s\n", x->commands[i]);
+			host |= strstr(x->commands[i], "HOST") != NULL;
+			domain |= strstr(x->commands[i], "DOMAIN") != NULL;
+			file |= strstr(x->commands[i], "FILE") != NULL;
+			product |= strstr(x->commands[i], "PRODUCT") != NULL;
+		}
+		if (host)
+			printf("  (HOST: the KMS host, name or address[:port])\n");
+		if (domain)
+			printf("  (DOMAIN: the client's DNS domain)\n");
+		if (file)
+			printf("  (FILE: a capture of port 1688, e.g. tcpdump -w FILE tcp port 1688)\n");
+		if (product)
+			printf("  (PRODUCT: the edition that fails, e.g. \"Windows Server 2022 Datacenter\")\n");
+	}
+	if (by_hand) {
+		printf("\nBy hand:\n");
+		for (i = 0; i < x->nitems; i++)
+			if (x->items[i]->by_hand[0] != '\0')
+				printf("  %u. %s\n", x->items[i]->number, x->items[i]->by_hand);
+	}
+}
+
+static int
+list(bool json)
+{
+	char code[16];
+	size_t i;
+
+	for (i = 0; i < kd_err_count(); i++) {
+		const struct kd_errcode *e = kd_err_at(i);
+
+		kd_explain_code_str(e->code, code, sizeof(code));
+		if (json) {
+			json_t *o = json_pack("{s:s, s:s, s:I, s:s?, s:s, s:s}", "type", "error",
+			    "code", code, "decimal", (json_int_t)e->code, "name",
+			    e->name[0] ? e->name : NULL, "check", e->check,
+			    "meaning", e->meaning);
+
+			if (o == NULL)
+				return KD_EXIT_UNKNOWN;
+			kd_json_line(stdout, o);
+			json_decref(o);
+		} else
+			printf("%s  %-46s %s\n", code, e->name[0] ? e->name : "-", e->check);
+	}
+	return KD_EXIT_OK;
+}
+
+static const struct option longopts[] = {
+	{ "help",	no_argument,	NULL, 'h' },
+	{ "json",	no_argument,	NULL, 'j' },
+	{ "list",	no_argument,	NULL, 'l' },
+	{ NULL,		0,		NULL, 0 }
+};
+
+int
+explain_main(int argc, char **argv)
+{
+	struct kd_explanation x;
+	const char *errstr;
+	uint32_t *codes;
+	char *neg[64];
+	size_t k, nneg = 0;
+	bool json = false, do_list = false;
+	int ch, i, rc = KD_EXIT_OK;
+
+	/*
+	 * "-1073418124" is a code, not an option: getopt sees it without its
+	 * sign, and the sign is put back on the operands afterwards (getopt
+	 * permutes argv but keeps the pointers).
+	 */
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (argv[i][0] == '-' && argv[i][1] >= '0' && argv[i][1] <= '9')
+			argv[i]++;
+		else
+			continue;
+		if (nneg < sizeof(neg) / sizeof(neg[0]))
+			neg[nneg++] = argv[i];
+		else
+			argv[i]--;	/* more than we track: left to getopt, a usage error */
+	}
+	while ((ch = getopt_long(argc, argv, "hjl", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			help();
+			return KD_EXIT_OK;
+		case 'j':
+			json = true;
+			break;
+		case 'l':
+			do_list = true;
+			break;
+		default:
+			usage(stderr);
+			return KD_EXIT_USAGE;
+		}
+	}
+	for (i = optind; i < argc; i++)
+		for (k = 0; k < nneg; k++)
+			if (argv[i] == neg[k])
+				argv[i]--;
+	argc -= optind;
+	argv += optind;
+	if (do_list) {
+		if (argc > 0) {
+			fprintf(stderr, PROG ": --list takes no code\n");
+			usage(stderr);
+			return KD_EXIT_USAGE;
+		}
+		return list(json);
+	}
+	if (argc == 0) {
+		fprintf(stderr, PROG ": no code given\n");
+		usage(stderr);
+		return KD_EXIT_USAGE;
+	}
+	/* Every code is read before anything is printed: a typo prints nothing. */
+	if ((codes = calloc((size_t)argc, sizeof(*codes))) == NULL) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return KD_EXIT_UNKNOWN;
+	}
+	for (i = 0; i < argc; i++) {
+		if (!kd_explain_parse(argv[i], &codes[i], &errstr)) {
+			char clean[128];
+
+			fprintf(stderr, PROG ": %s: %s error code (0xC004F074, C004F074, "
+			    "3221549172 or -1073418124)\n", kd_sanitize(argv[i], clean,
+			    sizeof(clean)), strcmp(errstr, "out of range") == 0 ?
+			    "out of range for an" : "not an");
+			free(codes);
+			return KD_EXIT_USAGE;
+		}
+	}
+	for (i = 0; i < argc; i++) {
+		kd_explain(codes[i], &x);
+		if (x.err == NULL)
+			rc = KD_EXIT_WARN;
+		if (json) {
+			json_t *o = kd_explain_json(&x);
+
+			if (o == NULL) {
+				free(codes);
+				return KD_EXIT_UNKNOWN;
+			}
+			kd_json_line(stdout, o);
+			json_decref(o);
+		} else {
+			if (i > 0)
+				printf("\n");
+			print_text(&x);
+		}
+	}
+	free(codes);
+	if (fflush(stdout) != 0)
+		return KD_EXIT_UNKNOWN;
+	return rc;
+}
