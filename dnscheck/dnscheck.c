@@ -13,8 +13,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "../probe/probe.h"
 #include "dnscheck.h"
 #include "dnslookup.h"
+#include "loop.h"
 #include "report.h"
 
 /* Records kept per domain; more are reported by dnslookup as a limit. */
@@ -628,6 +634,9 @@ check_exists(struct dc_ctx *cx, struct dc_domain *dd)
 		kd_check_str(c, "transport", res->tcp ? "tcp" : "udp");
 		kd_check_bool(c, "truncated", res->truncated);
 		kd_check_bool(c, "authoritative", res->aa);
+		/* The server answered with EDNS0, or only to a query without it. */
+		kd_check_bool(c, "edns", res->edns);
+		kd_check_bool(c, "edns_fallback", res->edns_fallback);
 	} else
 		kd_check_str(c, "zone", cx->o->zone_file);
 	if (dd->alias[0] != '\0')
@@ -916,6 +925,175 @@ check_multi(struct dc_ctx *cx, struct dc_domain *dd, size_t n)
 }
 
 /* -------------------------------------------------------------------- */
+/* --probe: every SRV target, with the probe engine, in process. */
+
+/* One address (or, outside a zone file, one name) and port to probe. */
+struct dc_ptarget {
+	char		 name[KD_DNS_TEXT_MAX];	/* SRV target without the final dot */
+	char		 addr[64];		/* "" = resolve name */
+	uint16_t	 port;
+	json_t		*domains;		/* whose records lead here */
+};
+
+struct dc_ptargets {
+	struct dc_ptarget	*v;
+	size_t			 n, cap;
+};
+
+/* Each address and port once, however many records and domains name it. */
+static bool
+ptarget_add(struct dc_ptargets *t, const char *name, const char *addr, uint16_t port,
+    const char *domain)
+{
+	struct dc_ptarget *x;
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		x = &t->v[i];
+		if (x->port != port || strcmp(x->addr, addr) != 0 ||
+		    (addr[0] == '\0' && !kd_dns_name_eq(x->name, name)))
+			continue;
+		for (size_t k = 0; k < json_array_size(x->domains); k++)
+			if (strcmp(json_string_value(json_array_get(x->domains, k)), domain) == 0)
+				return true;
+		json_array_append_new(x->domains, json_string(domain));
+		return true;
+	}
+	if (t->n == t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 8;
+		struct dc_ptarget *nv = realloc(t->v, ncap * sizeof(*nv));
+
+		if (nv == NULL)
+			return false;
+		t->v = nv;
+		t->cap = ncap;
+	}
+	x = &t->v[t->n];
+	memset(x, 0, sizeof(*x));
+	strip_dot(x->name, sizeof(x->name), name);
+	put(x->addr, sizeof(x->addr), "%s", addr);
+	x->port = port;
+	if ((x->domains = json_pack("[s]", domain)) == NULL)
+		return false;
+	t->n++;
+	return true;
+}
+
+static void
+ptargets_collect(struct dc_ctx *cx, const struct dc_domain *dd, size_t n,
+    struct dc_ptargets *t)
+{
+	size_t i, r, k;
+
+	for (i = 0; i < n; i++) {
+		for (r = 0; r < dd[i].nrec; r++) {
+			const struct dc_rec *rc = &dd[i].rec[r];
+
+			/* Nothing a client could connect to: srv_port/srv_target say why. */
+			if (rc->port == 0 || strcmp(rc->target, ".") == 0)
+				continue;
+			if (rc->t_outcome == KD_DNS_NOTZONE) {
+				if (!ptarget_add(t, rc->target, "", rc->port, dd[i].domain))
+					cx->r->oom = true;
+				continue;
+			}
+			for (k = 0; k < json_array_size(rc->addrs); k++)
+				if (!ptarget_add(t, rc->target,
+				    json_string_value(json_array_get(rc->addrs, k)), rc->port,
+				    dd[i].domain))
+					cx->r->oom = true;
+		}
+	}
+}
+
+static void
+ptarget_to_probe(struct probe *p, const struct dc_ptarget *x)
+{
+	struct sockaddr_in s4;
+	struct sockaddr_in6 s6;
+	char spec[KD_DNS_TEXT_MAX + 16], why[KD_DNS_TEXT_MAX + 64];
+	const char *err = NULL;
+
+	memset(&s4, 0, sizeof(s4));
+	memset(&s6, 0, sizeof(s6));
+	if (x->addr[0] == '\0') {
+		put(spec, sizeof(spec), "%s:%u", x->name, x->port);
+		if (probe_add_target(p, spec, &err) == 0)
+			return;
+		/* Wire text that is no host name (a ':' in a label, ...). */
+		put(why, sizeof(why), "%s cannot be probed: %s", x->name, err);
+		probe_add_error(p, x->name, x->port, PROBE_DNS_ERROR, why);
+	} else if (inet_pton(AF_INET, x->addr, &s4.sin_addr) == 1) {
+		s4.sin_family = AF_INET;
+		s4.sin_port = htons(x->port);
+		probe_add_addr(p, x->name, (struct sockaddr *)&s4, sizeof(s4));
+	} else if (inet_pton(AF_INET6, x->addr, &s6.sin6_addr) == 1) {
+		s6.sin6_family = AF_INET6;
+		s6.sin6_port = htons(x->port);
+		probe_add_addr(p, x->name, (struct sockaddr *)&s6, sizeof(s6));
+	}
+}
+
+/* Which domains lead to this probe result: its target name and port. */
+static const struct dc_ptarget *
+ptarget_find(const struct dc_ptargets *t, const char *name, json_int_t port)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->v[i].port == port && kd_dns_name_eq(t->v[i].name, name))
+			return &t->v[i];
+	return NULL;
+}
+
+static void
+run_probe(struct dc_ctx *cx, const struct dc_domain *dd, size_t n)
+{
+	struct dc_ptargets t = { NULL, 0, 0 };
+	struct probe_opts po;
+	struct kd_loop *l = NULL;
+	struct probe *p = NULL;
+	size_t i, first = cx->r->n;
+
+	ptargets_collect(cx, dd, n, &t);
+	if (t.n == 0)
+		goto out;
+	probe_opts_init(&po);
+	po.timeout_ms = cx->dns.timeout_ms;
+	po.tcp_only = cx->o->probe_tcp_only;
+	if ((l = kd_loop_new()) == NULL || (p = probe_new(&po, l)) == NULL) {
+		cx->r->oom = true;
+		goto out;
+	}
+	for (i = 0; i < t.n; i++)
+		ptarget_to_probe(p, &t.v[i]);
+	if (probe_start(p) != 0 || kd_loop_run(l) != 0) {
+		kd_report_add(cx->r, "probe.target", "probe", KD_V_UNKNOWN,
+		    "the probe could not run: out of memory or poll failed");
+		goto out;
+	}
+	probe_report(p, cx->r);
+	for (i = first; i < cx->r->n; i++) {
+		struct kd_check *c = &cx->r->checks[i];
+		const struct dc_ptarget *x = ptarget_find(&t,
+		    json_string_value(json_object_get(c->facts, "target")) ?
+		    json_string_value(json_object_get(c->facts, "target")) : "",
+		    json_integer_value(json_object_get(c->facts, "port")));
+
+		if (x == NULL)
+			continue;
+		kd_check_str(c, "domain", json_string_value(json_array_get(x->domains, 0)));
+		kd_check_json(c, "domains", json_deep_copy(x->domains));
+	}
+out:
+	probe_free(p);
+	kd_loop_free(l);
+	for (i = 0; i < t.n; i++)
+		json_decref(t.v[i].domains);
+	free(t.v);
+}
+
+/* -------------------------------------------------------------------- */
 
 static int
 cannot_run(struct kd_report *r, const char *id, const char *subject,
@@ -1008,6 +1186,8 @@ dnscheck_run(const struct dnscheck_opts *o, struct kd_report *r)
 	}
 	if (n > 1)
 		check_multi(&cx, dd, n);
+	if (o->probe)
+		run_probe(&cx, dd, n);
 out:
 	for (i = 0; dd != NULL && i < n; i++)
 		domain_fini(&dd[i]);

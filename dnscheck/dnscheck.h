@@ -15,8 +15,16 @@
  *   srv_target    every target has A and/or AAAA, is not a CNAME, not "."
  *   srv_policy    how clients choose among several hosts (never an error)
  *   multi_domain  every domain given has its record (only with 2+ domains)
+ *   probe.target  with opts.probe: one per SRV target address and port,
+ *                 from the probe engine (probe/probe.h), run in process
+ *                 after the DNS checks; facts as kmsdiag-probe --json, plus
+ *                 domain/domains (the domains whose records lead there)
  *
- * Lookups are blocking, each bounded by timeout_ms (see lib/dnslookup.h).
+ * Lookups are blocking, each bounded by timeout_ms (see lib/dnslookup.h);
+ * so is the probe step (a private loop; each probe phase gets timeout_ms).
+ * The probe uses the addresses the checks found: the server's answers, or
+ * the zone file's A/AAAA records with --zone.  A target the zone cannot
+ * tell about (outside it) is resolved by the system resolver.
  */
 #ifndef DNSCHECK_H
 #define DNSCHECK_H
@@ -43,6 +51,8 @@ struct dnscheck_opts {
 	const char		*resolv_conf;	/* NULL: /etc/resolv.conf */
 	uint32_t		 expect_ttl;
 	uint16_t		 expect_port;
+	bool			 probe;		/* probe every SRV target (probe.target checks) */
+	bool			 probe_tcp_only;	/* ... with a TCP connect only, no RPC bind */
 };
 
 void	dnscheck_opts_init(struct dnscheck_opts *);

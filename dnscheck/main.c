@@ -18,7 +18,7 @@
 
 #define PROG	"kmsdiag-dnscheck"
 
-enum { OPT_TTL = 256, OPT_RESOLV };
+enum { OPT_TTL = 256, OPT_RESOLV, OPT_PROBE, OPT_TCP_ONLY };
 
 static const struct option longopts[] = {
 	{ "help",	no_argument,		NULL, 'h' },
@@ -26,9 +26,11 @@ static const struct option longopts[] = {
 	{ "nagios",	no_argument,		NULL, 'n' },
 	{ "origin",	required_argument,	NULL, 'o' },
 	{ "port",	required_argument,	NULL, 'p' },
+	{ "probe",	no_argument,		NULL, OPT_PROBE },
 	{ "resolv-conf", required_argument,	NULL, OPT_RESOLV },
 	{ "server",	required_argument,	NULL, 's' },
 	{ "tcp",	no_argument,		NULL, 'T' },
+	{ "tcp-only",	no_argument,		NULL, OPT_TCP_ONLY },
 	{ "timeout",	required_argument,	NULL, 't' },
 	{ "ttl",	required_argument,	NULL, OPT_TTL },
 	{ "verbose",	no_argument,		NULL, 'v' },
@@ -42,8 +44,8 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: " PROG " [-hjnTvV] [-o origin] [-p port] [-s server[:port]]\n"
-	    "       [-t timeout] [--resolv-conf file] [--ttl seconds] [-z zonefile]\n"
-	    "       [domain ...]\n");
+	    "       [-t timeout] [--probe [--tcp-only]] [--resolv-conf file]\n"
+	    "       [--ttl seconds] [-z zonefile] [domain ...]\n");
 }
 
 static void
@@ -59,10 +61,14 @@ help(void)
 	    "  -n, --nagios            one monitoring-plugins status line\n"
 	    "  -o, --origin DOMAIN     the zone's name, with --zone\n"
 	    "  -p, --port PORT         port the records must give (default %u)\n"
+	    "      --probe             then probe every SRV target address at the\n"
+	    "                          record's port: TCP connect and DCE/RPC bind\n"
 	    "      --resolv-conf FILE  read FILE instead of /etc/resolv.conf\n"
 	    "  -s, --server ADDR[:PORT] ask this server (default: the system resolver)\n"
 	    "  -T, --tcp               query over TCP only\n"
-	    "  -t, --timeout SECONDS   wait at most this long per query (default %u)\n"
+	    "  -t, --timeout SECONDS   wait at most this long per query and per probe\n"
+	    "                          phase (default %u)\n"
+	    "      --tcp-only          with --probe: only connect, no RPC bind\n"
 	    "      --ttl SECONDS       TTL the records must have (default %u)\n"
 	    "  -v, --verbose           print every fact\n"
 	    "  -V, --version           print the version\n"
@@ -106,7 +112,7 @@ main(int argc, char *argv[])
 	struct kd_emit_opts eo;
 	struct kd_report r;
 	struct kd_diag diag;
-	char addr[64], perf[64];
+	char addr[64], perf[96];
 	const char *errstr;
 	uint16_t port;
 	bool json = false, nagios = false, verbose = false;
@@ -130,8 +136,14 @@ main(int argc, char *argv[])
 		case 'p':
 			o.expect_port = (uint16_t)num_arg("port", optarg, 1, 65535);
 			break;
+		case OPT_PROBE:
+			o.probe = true;
+			break;
 		case OPT_RESOLV:
 			o.resolv_conf = optarg;
+			break;
+		case OPT_TCP_ONLY:
+			o.probe_tcp_only = true;
 			break;
 		case 's':
 			if (!kd_dns_server_parse(optarg, addr, sizeof(addr), &port, &errstr))
@@ -173,6 +185,8 @@ main(int argc, char *argv[])
 		usage_error("cannot use --zone and --tcp");
 	if (o.origin != NULL && o.zone_file == NULL)
 		usage_error("--origin needs --zone");
+	if (o.probe_tcp_only && !o.probe)
+		usage_error("--tcp-only needs --probe");
 	if (argc > DNSCHECK_MAX_DOMAINS)
 		usage_error("too many domains (at most %d)", DNSCHECK_MAX_DOMAINS);
 	if (o.origin != NULL && kd_dns_name_check(o.origin, &diag) != KD_OK)
@@ -194,17 +208,40 @@ main(int argc, char *argv[])
 	if (json)
 		kd_emit_json(stdout, &r);
 	else if (nagios) {
-		size_t nrec = 0;
+		enum kd_verdict worst = kd_report_worst(&r);
+		size_t nrec = 0, nprobe = 0, nreach = 0;
+		const char *summary = NULL;
+		char line[sizeof(r.checks[0].subject) + sizeof(r.checks[0].summary) + 2];
 
-		for (size_t k = 0; k < r.n; k++)
-			if (strcmp(r.checks[k].id, "srv_exists") == 0 &&
-			    r.checks[k].verdict == KD_V_OK) {
-				json_t *a = json_object_get(r.checks[k].facts, "records");
+		for (size_t k = 0; k < r.n; k++) {
+			const struct kd_check *c = &r.checks[k];
+
+			if (strcmp(c->id, "srv_exists") == 0 && c->verdict == KD_V_OK) {
+				json_t *a = json_object_get(c->facts, "records");
 
 				nrec += json_array_size(a);
 			}
-		snprintf(perf, sizeof(perf), "records=%zu", nrec);
-		kd_emit_nagios(stdout, &r, "KMS DNS", NULL, perf);
+			if (strcmp(c->id, "probe.target") == 0) {
+				nprobe++;
+				if (c->verdict == KD_V_OK)
+					nreach++;
+			}
+			/* A probe summary does not name its address: prefix it. */
+			if (summary == NULL && c->verdict == worst) {
+				summary = c->summary;
+				if (strcmp(c->id, "probe.target") == 0) {
+					snprintf(line, sizeof(line), "%s %s", c->subject,
+					    c->summary);
+					summary = line;
+				}
+			}
+		}
+		if (o.probe)
+			snprintf(perf, sizeof(perf), "records=%zu hosts_ok=%zu;;%zu:", nrec,
+			    nreach, nprobe);
+		else
+			snprintf(perf, sizeof(perf), "records=%zu", nrec);
+		kd_emit_nagios(stdout, &r, "KMS DNS", summary, perf);
 	} else {
 		eo.color = kd_want_color(stdout);
 		eo.verbose = verbose;

@@ -438,6 +438,7 @@ kd_dns_parse_answer(const uint8_t *wire, size_t len, int id, const char *qname,
 	}
 	res->rcode = (int)ldns_pkt_get_rcode(pkt);
 	res->aa = ldns_pkt_aa(pkt);
+	res->edns = ldns_pkt_edns(pkt);
 	if (ldns_pkt_tc(pkt))
 		res->truncated = true;
 	if (qname != NULL) {
@@ -735,37 +736,47 @@ out:
 	return st;
 }
 
+/* The query in wire form, with an EDNS0 OPT record when edns. */
+static enum kd_status
+build_query(const char *qname, uint16_t qtype, bool edns, uint16_t id, uint8_t **wire,
+    size_t *len, struct kd_dns_result *res)
+{
+	ldns_pkt *pkt;
+	ldns_rdf *qrdf = NULL;
+	enum kd_status st = KD_OK;
+
+	if (name_to_rdf(qname, &qrdf) != 0)
+		return fail(res, KD_DNS_ERROR, KD_EINVAL, 0, "bad name %.64s", qname);
+	if ((pkt = ldns_pkt_query_new(qrdf, (ldns_rr_type)qtype, LDNS_RR_CLASS_IN,
+	    LDNS_RD)) == NULL) {
+		ldns_rdf_deep_free(qrdf);
+		return fail(res, KD_DNS_ERROR, KD_ENOMEM, 0, "out of memory");
+	}
+	ldns_pkt_set_id(pkt, id);
+	if (edns)
+		ldns_pkt_set_edns_udp_size(pkt, KD_DNS_EDNS_UDP);
+	if (ldns_pkt2wire(wire, pkt, len) != LDNS_STATUS_OK)
+		st = fail(res, KD_DNS_ERROR, KD_ENOMEM, 0, "cannot build the query");
+	ldns_pkt_free(pkt);
+	return st;
+}
+
 static enum kd_status
 query_server(const char *addr, uint16_t port, const char *qname, uint16_t qtype,
     unsigned timeout_ms, bool tcp_only, struct kd_dns_result *res)
 {
 	struct addrinfo hints, *ai = NULL;
 	struct query_ctx *qc = NULL;
-	ldns_pkt *pkt = NULL;
-	ldns_rdf *qrdf = NULL;
 	uint8_t *wire = NULL;
 	char portstr[8];
 	enum kd_status st;
+	bool edns = true;
 	int gai;
 
 	result_reset(res);
 	snprintf(res->server, sizeof(res->server), "%s#%u", addr, (unsigned)port);
-	if (name_to_rdf(qname, &qrdf) != 0)
-		return fail(res, KD_DNS_ERROR, KD_EINVAL, 0, "bad name %.64s", qname);
-	pkt = ldns_pkt_query_new(qrdf, (ldns_rr_type)qtype, LDNS_RR_CLASS_IN, LDNS_RD);
-	qc = calloc(1, sizeof(*qc));
-	if (pkt == NULL || qc == NULL) {
-		if (pkt == NULL)
-			ldns_rdf_deep_free(qrdf);
-		st = fail(res, KD_DNS_ERROR, KD_ENOMEM, 0, "out of memory");
-		goto out;
-	}
-	qc->id = ldns_get_random();
-	ldns_pkt_set_id(pkt, qc->id);
-	if (ldns_pkt2wire(&wire, pkt, &qc->qlen) != LDNS_STATUS_OK) {
-		st = fail(res, KD_DNS_ERROR, KD_ENOMEM, 0, "cannot build the query");
-		goto out;
-	}
+	if ((qc = calloc(1, sizeof(*qc))) == NULL)
+		return fail(res, KD_DNS_ERROR, KD_ENOMEM, 0, "out of memory");
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
 	hints.ai_socktype = SOCK_DGRAM;
@@ -779,23 +790,40 @@ query_server(const char *addr, uint16_t port, const char *qname, uint16_t qtype,
 	qc->salen = ai->ai_addrlen;
 	qc->qname = qname;
 	qc->qtype = qtype;
-	qc->q = wire;
 	qc->deadline = now_ms() + timeout_ms;
+again:
+	qc->id = ldns_get_random();
+	free(wire);
+	wire = NULL;
+	if ((st = build_query(qname, qtype, edns, qc->id, &wire, &qc->qlen, res)) != KD_OK)
+		goto out;
+	qc->q = wire;
 	if (!tcp_only) {
 		st = udp_exchange(qc, res);
 		if (st != KD_OK || !res->truncated)
-			goto out;
+			goto answered;
 		/* RFC 7766: a truncated UDP answer is retried over TCP. */
 		result_reset(res);
 		res->truncated = true;
 	}
 	st = tcp_exchange(qc, res);
+answered:
+	/*
+	 * RFC 6891 7: a server that does not know EDNS answers FORMERR or
+	 * NOTIMP without an OPT record; ask it once more the old way.
+	 */
+	if (st == KD_OK && edns && !res->edns && (res->rcode == KD_DNS_R_FORMERR ||
+	    res->rcode == KD_DNS_R_NOTIMP)) {
+		edns = false;
+		result_reset(res);
+		goto again;
+	}
+	res->edns_fallback = !edns;
 out:
 	if (ai != NULL)
 		freeaddrinfo(ai);
 	free(wire);
 	free(qc);
-	ldns_pkt_free(pkt);
 	return st;
 }
 

@@ -10,7 +10,10 @@
  *
  * The network path is blocking: one query waits at most timeout_ms
  * (poll(2) against CLOCK_MONOTONIC), UDP first and TCP again when the
- * answer comes back truncated.  Nothing here prints or exits.
+ * answer comes back truncated.  Queries carry an EDNS0 OPT record that
+ * offers KD_DNS_EDNS_UDP bytes, so answers up to that size need no TCP;
+ * a server that answers FORMERR or NOTIMP to it is asked again without
+ * (RFC 6891 7).  Nothing here prints or exits.
  */
 #ifndef KD_DNSLOOKUP_H
 #define KD_DNSLOOKUP_H
@@ -42,6 +45,11 @@
 /* resolv.conf: glibc reads 3 nameservers; search lists are capped here. */
 #define KD_DNS_MAX_NS		3
 #define KD_DNS_MAX_SEARCH	8
+/*
+ * EDNS0 UDP payload offered: the DNS Flag Day 2020 value, which fits the
+ * IPv6 minimum MTU without fragmentation.
+ */
+#define KD_DNS_EDNS_UDP		1232
 /* Query timeout bounds, in milliseconds. */
 #define KD_DNS_TIMEOUT_DEFAULT	5000
 #define KD_DNS_TIMEOUT_MAX	60000
@@ -92,6 +100,8 @@ struct kd_dns_result {
 	bool			 aa;		/* authoritative answer */
 	bool			 tcp;		/* the answer came over TCP */
 	bool			 truncated;	/* UDP answer had TC set (then TCP was used) */
+	bool			 edns;		/* the answer had an OPT record (EDNS0) */
+	bool			 edns_fallback;	/* asked again without EDNS after FORMERR/NOTIMP */
 	char			 server[64];	/* "127.0.0.1#5353", or the zone file name */
 	struct kd_dns_rr	*rr;		/* answer section, owned, heap */
 	size_t			 nrr;

@@ -34,18 +34,29 @@
 #include "kmscrypto.h"
 #include "kdlimits.h"
 #include "probe.h"
+#include "resolve.h"
 
 /* The request is sent once; call ids as a Windows client numbers them (§2.10). */
 #define PROBE_CALL_ID		2
 #define PROBE_CTX_NDR		0
 #define PROBE_CTX_NDR64		1
 #define PROBE_DEFAULT_SKU	"73111121-5638-40f6-bc11-f1d7b0d64300"	/* Windows 10/11 Enterprise */
+/* How often running name lookups are polled: small next to any timeout. */
+#define PROBE_RESOLVE_POLL_MS	5
 
 enum phase { PH_IDLE, PH_CONNECT, PH_BIND, PH_REQUEST };
 
+/*
+ * One address (or, while its name resolves, one name).  Jobs are allocated
+ * one by one and never move: loop callbacks hold job pointers, and the
+ * result inside stays valid for probe_result_at() callers while names
+ * resolve and more jobs arrive.
+ */
 struct job {
 	struct probe		*p;
-	size_t			 ix;
+	struct probe_result	 r;
+	struct probe_lookup	*lookup;	/* name being resolved, NULL once known */
+	uint64_t		 t_lookup;	/* when the lookup started */
 	struct sockaddr_storage	 sa;
 	socklen_t		 salen;
 	unsigned		 attempt;	/* attempts started */
@@ -68,11 +79,13 @@ struct job {
 struct probe {
 	struct probe_opts	 o;
 	struct kd_loop		*loop;
-	struct job		*jobs;
-	struct probe_result	*res;
+	struct job		**jobs;		/* in target order; a name's addresses follow it */
 	size_t			 n, cap;
-	size_t			*queue;		/* FIFO of job indexes ready to start */
-	size_t			 qhead, qlen;
+	struct job		**queue;	/* ring: jobs ready to start an attempt */
+	size_t			 qhead, qlen, qcap;
+	size_t			 nresolving;	/* jobs whose name is still resolving */
+	long			 resolve_timer;	/* polls the lookups while any runs */
+	long			 done_timer;	/* on_done, from the loop */
 	unsigned		 inflight, parallel;
 	size_t			 ndone;
 	bool			 started, cancelled, finished;
@@ -412,10 +425,16 @@ probe_free(struct probe *p)
 
 	if (p == NULL)
 		return;
-	for (i = 0; i < p->n; i++)
-		close_conn(&p->jobs[i]);
+	for (i = 0; i < p->n; i++) {
+		close_conn(p->jobs[i]);
+		probe_lookup_release(p->jobs[i]->lookup);
+		free(p->jobs[i]);
+	}
+	if (p->resolve_timer > 0)
+		kd_loop_del_timer(p->loop, p->resolve_timer);
+	if (p->done_timer > 0)
+		kd_loop_del_timer(p->loop, p->done_timer);
 	free(p->jobs);
-	free(p->res);
 	free(p->queue);
 	free(p);
 }
@@ -428,53 +447,51 @@ probe_set_callbacks(struct probe *p, probe_result_cb *r, probe_done_cb *d, void 
 	p->cbarg = arg;
 }
 
+/*
+ * A new job at position pos of the target order (p->n: at the end).  The
+ * public add functions only add before probe_start(); a name that resolves
+ * later adds its addresses right after its own job.
+ */
 static struct job *
-new_job(struct probe *p, const char *target)
+new_job_at(struct probe *p, size_t pos, const char *target)
 {
 	struct job *j;
-	struct probe_result *r;
 
-	if (p->started || p->n >= PROBE_MAX_ADDRS)
+	if (p->n >= PROBE_MAX_ADDRS)
 		return NULL;
 	if (p->n == p->cap) {
 		size_t ncap = p->cap ? p->cap * 2 : 16;
-		struct job *nj;
-		struct probe_result *nr;
+		struct job **nj;
 
 		if ((nj = realloc(p->jobs, ncap * sizeof(*nj))) == NULL)
 			return NULL;
 		p->jobs = nj;
-		if ((nr = realloc(p->res, ncap * sizeof(*nr))) == NULL)
-			return NULL;
-		p->res = nr;
 		p->cap = ncap;
 	}
-	j = &p->jobs[p->n];
-	r = &p->res[p->n];
-	memset(j, 0, sizeof(*j));
-	memset(r, 0, sizeof(*r));
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return NULL;
 	j->p = p;
-	j->ix = p->n;
 	j->fd = -1;
-	scopy(r->target, sizeof(r->target), target);
-	r->act.can_activate = -1;
+	scopy(j->r.target, sizeof(j->r.target), target);
+	j->r.act.can_activate = -1;
+	memmove(&p->jobs[pos + 1], &p->jobs[pos], (p->n - pos) * sizeof(*p->jobs));
+	p->jobs[pos] = j;
 	p->n++;
 	return j;
 }
 
-int
-probe_add_addr(struct probe *p, const char *target, const struct sockaddr *sa,
-    socklen_t salen)
+static struct job *
+new_job(struct probe *p, const char *target)
 {
-	struct job *j;
-	struct probe_result *r;
+	return p->started ? NULL : new_job_at(p, p->n, target);
+}
+
+static void
+set_addr(struct job *j, const struct sockaddr *sa, socklen_t salen)
+{
+	struct probe_result *r = &j->r;
 	const void *a;
 
-	if (salen > sizeof(j->sa) || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
-		return -1;
-	if ((j = new_job(p, target)) == NULL)
-		return -1;
-	r = &p->res[j->ix];
 	memcpy(&j->sa, sa, salen);
 	j->salen = salen;
 	r->family = sa->sa_family;
@@ -486,6 +503,26 @@ probe_add_addr(struct probe *p, const char *target, const struct sockaddr *sa,
 		r->port = ntohs(((const struct sockaddr_in6 *)(const void *)sa)->sin6_port);
 	}
 	inet_ntop(sa->sa_family, a, r->address, sizeof(r->address));
+}
+
+static bool
+usable_addr(const struct sockaddr *sa, socklen_t salen)
+{
+	return salen <= sizeof(struct sockaddr_storage) &&
+	    (sa->sa_family == AF_INET || sa->sa_family == AF_INET6);
+}
+
+int
+probe_add_addr(struct probe *p, const char *target, const struct sockaddr *sa,
+    socklen_t salen)
+{
+	struct job *j;
+
+	if (!usable_addr(sa, salen))
+		return -1;
+	if ((j = new_job(p, target)) == NULL)
+		return -1;
+	set_addr(j, sa, salen);
 	return 0;
 }
 
@@ -498,7 +535,7 @@ probe_add_error(struct probe *p, const char *target, uint16_t port, enum probe_s
 
 	if (j == NULL)
 		return -1;
-	r = &p->res[j->ix];
+	r = &j->r;
 	r->port = port;
 	r->state = st;
 	r->done = true;
@@ -506,12 +543,47 @@ probe_add_error(struct probe *p, const char *target, uint16_t port, enum probe_s
 	return 0;
 }
 
+/* getaddrinfo may list one address twice (hosts file + DNS). */
+static bool
+seen_before(const struct addrinfo *list, const struct addrinfo *x)
+{
+	const struct addrinfo *y;
+
+	for (y = list; y != x; y = y->ai_next)
+		if (y->ai_addrlen == x->ai_addrlen &&
+		    memcmp(y->ai_addr, x->ai_addr, x->ai_addrlen) == 0)
+			return true;
+	return false;
+}
+
+/* The state detail; names are up to 255 characters, so it may be cut. */
+static void
+detailf(struct job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+detailf(struct job *j, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(j->r.detail, sizeof(j->r.detail), fmt, ap);
+	va_end(ap);
+}
+
+static void
+dns_failed(struct job *j, const char *host, int rc)
+{
+	detailf(j, "%s does not resolve: %s", host, gai_strerror(rc));
+	j->r.state = PROBE_DNS_ERROR;
+}
+
 int
 probe_add_target(struct probe *p, const char *spec, const char **errstr)
 {
 	char host[256], portstr[8];
 	uint16_t port;
-	struct addrinfo hints, *ai = NULL, *x, *y;
+	struct addrinfo hints, *ai = NULL, *x;
+	struct job *j;
 	int rc;
 
 	if (!probe_parse_target(spec, p->o.default_port, host, sizeof(host), &port, errstr))
@@ -521,37 +593,52 @@ probe_add_target(struct probe *p, const char *spec, const char **errstr)
 		return -1;
 	}
 	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = p->o.family;
+	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_protocol = IPPROTO_TCP;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
 	snprintf(portstr, sizeof(portstr), "%u", port);
-	rc = getaddrinfo(host, portstr, &hints, &ai);
-	if (rc != 0) {
-		char why[300];
-
-		snprintf(why, sizeof(why), "%s does not resolve: %s", host,
-		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
-		if (probe_add_error(p, host, port, PROBE_DNS_ERROR, why) != 0) {
-			*errstr = "out of memory";
+	/* A numeric address never waits for a resolver, so it needs no lookup. */
+	if ((rc = getaddrinfo(host, portstr, &hints, &ai)) == 0) {
+		freeaddrinfo(ai);
+		ai = NULL;
+		hints.ai_family = p->o.family;
+		rc = getaddrinfo(host, portstr, &hints, &ai);
+		if (rc == 0) {
+			for (x = ai; x != NULL; x = x->ai_next) {
+				if (seen_before(ai, x) || !usable_addr(x->ai_addr, x->ai_addrlen))
+					continue;
+				if (probe_add_addr(p, host, x->ai_addr, x->ai_addrlen) != 0) {
+					freeaddrinfo(ai);
+					*errstr = "too many addresses";
+					return -1;
+				}
+			}
+			freeaddrinfo(ai);
+			return 0;
+		}
+	} else if (rc == EAI_NONAME) {
+		/* A name: resolve it in the background, bounded by the timeout. */
+		if ((j = new_job(p, host)) == NULL) {
+			*errstr = p->n >= PROBE_MAX_ADDRS ? "too many addresses" : "out of memory";
 			return -1;
 		}
+		j->r.port = port;
+		j->t_lookup = kd_now_ns();
+		if ((j->lookup = probe_lookup_start(host, port, p->o.family, &rc)) == NULL) {
+			dns_failed(j, host, rc);
+			j->r.done = true;
+			return 0;
+		}
+		snprintf(j->r.detail, sizeof(j->r.detail), "resolving");
+		p->nresolving++;
 		return 0;
 	}
-	for (x = ai; x != NULL; x = x->ai_next) {
-		/* getaddrinfo may list one address twice (hosts file + DNS). */
-		for (y = ai; y != x; y = y->ai_next)
-			if (y->ai_addrlen == x->ai_addrlen &&
-			    memcmp(y->ai_addr, x->ai_addr, x->ai_addrlen) == 0)
-				break;
-		if (y != x)
-			continue;
-		if (probe_add_addr(p, host, x->ai_addr, x->ai_addrlen) != 0) {
-			freeaddrinfo(ai);
-			*errstr = "too many addresses";
-			return -1;
-		}
+	if (probe_add_error(p, host, port, PROBE_DNS_ERROR, "") != 0) {
+		*errstr = "out of memory";
+		return -1;
 	}
-	freeaddrinfo(ai);
+	dns_failed(p->jobs[p->n - 1], host, rc);
 	return 0;
 }
 
@@ -570,7 +657,7 @@ probe_opts_of(const struct probe *p)
 const struct probe_result *
 probe_result_at(const struct probe *p, size_t i)
 {
-	return i < p->n ? &p->res[i] : NULL;
+	return i < p->n ? &p->jobs[i]->r : NULL;
 }
 
 bool
@@ -586,16 +673,26 @@ fire_done(struct kd_loop *l, long id, void *arg)
 
 	(void)l;
 	(void)id;
+	p->done_timer = 0;
 	if (p->on_done != NULL)
 		p->on_done(p, p->cbarg);
 	return KD_NOMORE;
 }
 
 static void
+check_finished(struct probe *p)
+{
+	if (p->ndone == p->n && p->nresolving == 0 && !p->finished) {
+		p->finished = true;
+		p->done_timer = kd_loop_add_timer(p->loop, 0, fire_done, p);
+	}
+}
+
+static void
 job_finished(struct job *j)
 {
 	struct probe *p = j->p;
-	struct probe_result *r = &p->res[j->ix];
+	struct probe_result *r = &j->r;
 
 	r->done = true;
 	if (r->received > 0) {
@@ -608,16 +705,48 @@ job_finished(struct job *j)
 	p->ndone++;
 	if (p->on_result != NULL)
 		p->on_result(p, r, p->cbarg);
-	if (p->ndone == p->n && !p->finished) {
-		p->finished = true;
-		kd_loop_add_timer(p->loop, 0, fire_done, p);
-	}
+	check_finished(p);
+}
+
+/*
+ * Room in the ring for need jobs.  A job is in the ring at most once, so
+ * need = p->n makes every later enqueue() succeed.
+ */
+static bool
+queue_reserve(struct probe *p, size_t need)
+{
+	struct job **nq;
+	size_t i, ncap;
+
+	if (need <= p->qcap)
+		return true;
+	ncap = p->qcap ? p->qcap : 16;
+	while (ncap < need)
+		ncap *= 2;
+	if ((nq = calloc(ncap, sizeof(*nq))) == NULL)
+		return false;
+	for (i = 0; i < p->qlen; i++)
+		nq[i] = p->queue[(p->qhead + i) % p->qcap];
+	free(p->queue);
+	p->queue = nq;
+	p->qcap = ncap;
+	p->qhead = 0;
+	return true;
 }
 
 static void
-enqueue(struct probe *p, size_t ix)
+enqueue(struct probe *p, struct job *j)
 {
-	p->queue[(p->qhead + p->qlen) % p->n] = ix;
+	p->queue[(p->qhead + p->qlen) % p->qcap] = j;
+	p->qlen++;
+}
+
+/* Back to the head of the ring: it goes first when descriptors free up. */
+static void
+requeue_front(struct probe *p, struct job *j)
+{
+	p->qhead = (p->qhead + p->qcap - 1) % p->qcap;
+	p->queue[p->qhead] = j;
 	p->qlen++;
 }
 
@@ -629,7 +758,7 @@ next_attempt(struct kd_loop *l, long id, void *arg)
 	(void)l;
 	(void)id;
 	j->timer = 0;
-	enqueue(j->p, j->ix);
+	enqueue(j->p, j);
 	pump(j->p);
 	return KD_NOMORE;
 }
@@ -659,7 +788,7 @@ rpc_outcome(struct job *j, enum probe_rpc rpc, const char *fmt, ...)
 static void
 rpc_outcome(struct job *j, enum probe_rpc rpc, const char *fmt, ...)
 {
-	struct probe_result *r = &j->p->res[j->ix];
+	struct probe_result *r = &j->r;
 	va_list ap;
 
 	r->rpc = rpc;
@@ -675,7 +804,7 @@ act_error(struct job *j, const char *fmt, ...) __attribute__((format(printf, 2, 
 static void
 act_error(struct job *j, const char *fmt, ...)
 {
-	struct probe_activation *a = &j->p->res[j->ix].act;
+	struct probe_activation *a = &j->r.act;
 	va_list ap;
 
 	a->done = true;
@@ -748,7 +877,7 @@ static void
 send_request(struct job *j)
 {
 	struct probe *p = j->p;
-	struct probe_activation *a = &p->res[j->ix].act;
+	struct probe_activation *a = &j->r.act;
 	const struct kd_kmsid *kid;
 	struct kms_request rq;
 	struct kd_diag d;
@@ -814,7 +943,7 @@ static void
 handle_bind_answer(struct job *j, const struct dcerpc_hdr *h, struct kd_cur *pdu)
 {
 	struct probe *p = j->p;
-	struct probe_result *r = &p->res[j->ix];
+	struct probe_result *r = &j->r;
 	struct kd_diag d;
 	double rtt = ms_since(j->t_phase);
 
@@ -894,7 +1023,7 @@ static void
 fill_activation(struct job *j, const struct kms_response *resp)
 {
 	struct probe *p = j->p;
-	struct probe_activation *a = &p->res[j->ix].act;
+	struct probe_activation *a = &j->r.act;
 	struct kms_epid e;
 
 	a->answered = true;
@@ -928,7 +1057,7 @@ static void
 handle_request_answer(struct job *j, const struct dcerpc_hdr *h, struct kd_cur *pdu)
 {
 	struct probe *p = j->p;
-	struct probe_activation *a = &p->res[j->ix].act;
+	struct probe_activation *a = &j->r.act;
 	struct dcerpc_call c;
 	struct kd_cur stub;
 	struct kd_diag d;
@@ -996,7 +1125,7 @@ handle_request_answer(struct job *j, const struct dcerpc_hdr *h, struct kd_cur *
 static void
 on_readable(struct job *j)
 {
-	struct probe_result *r = &j->p->res[j->ix];
+	struct probe_result *r = &j->r;
 	struct dcerpc_hdr h;
 	struct kd_cur cur, pdu;
 	struct kd_diag d;
@@ -1064,7 +1193,7 @@ static void
 connected(struct job *j)
 {
 	struct probe *p = j->p;
-	struct probe_result *r = &p->res[j->ix];
+	struct probe_result *r = &j->r;
 	double ms = ms_since(j->t_attempt);
 
 	r->received++;
@@ -1159,7 +1288,7 @@ static void
 end_attempt(struct job *j, enum probe_state st, int err, const char *detail)
 {
 	struct probe *p = j->p;
-	struct probe_result *r = &p->res[j->ix];
+	struct probe_result *r = &j->r;
 	uint64_t due, now;
 
 	close_conn(j);
@@ -1191,7 +1320,7 @@ static void
 start_attempt(struct job *j)
 {
 	struct probe *p = j->p;
-	struct probe_result *r = &p->res[j->ix];
+	struct probe_result *r = &j->r;
 	int fd, rc;
 
 	fd = socket(j->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
@@ -1199,9 +1328,7 @@ start_attempt(struct job *j)
 		if ((errno == EMFILE || errno == ENFILE) && p->inflight > 0) {
 			/* Out of descriptors: run at the level we reached and retry later. */
 			p->parallel = p->inflight;
-			p->qhead = (p->qhead + p->n - 1) % p->n;
-			p->queue[p->qhead] = j->ix;
-			p->qlen++;
+			requeue_front(p, j);
 			return;
 		}
 		j->attempt++;
@@ -1241,16 +1368,116 @@ static void
 pump(struct probe *p)
 {
 	while (!p->cancelled && p->qlen > 0 && p->inflight < p->parallel) {
-		size_t ix = p->queue[p->qhead];
+		struct job *j = p->queue[p->qhead];
 		unsigned before = p->inflight;
 		size_t qlen = p->qlen;
 
-		p->qhead = (p->qhead + 1) % p->n;
+		p->qhead = (p->qhead + 1) % p->qcap;
 		p->qlen--;
-		start_attempt(&p->jobs[ix]);
+		start_attempt(j);
 		if (p->qlen == qlen && p->inflight == before)
 			break;	/* requeued for lack of descriptors */
 	}
+}
+
+/*
+ * A name's lookup ended: the job takes the first address, further ones
+ * become jobs right after it (so results stay in target order), and all
+ * are queued.  Returns how many jobs were inserted.
+ */
+static size_t
+expand(struct probe *p, size_t pos, const struct addrinfo *ai)
+{
+	struct job *j = p->jobs[pos], *nj;
+	const struct addrinfo *x;
+	size_t added = 0;
+	bool first = true;
+
+	for (x = ai; x != NULL; x = x->ai_next) {
+		if (seen_before(ai, x) || !usable_addr(x->ai_addr, x->ai_addrlen))
+			continue;
+		if (first) {
+			set_addr(j, x->ai_addr, x->ai_addrlen);
+			first = false;
+			continue;
+		}
+		/* Past PROBE_MAX_ADDRS or out of memory: probe the addresses we have. */
+		if ((nj = new_job_at(p, pos + 1 + added, j->r.target)) == NULL)
+			break;
+		set_addr(nj, x->ai_addr, x->ai_addrlen);
+		added++;
+	}
+	if (first) {
+		detailf(j, "%s has no address of the family asked", j->r.target);
+		j->r.state = PROBE_DNS_ERROR;
+		job_finished(j);
+		return 0;
+	}
+	j->r.detail[0] = '\0';
+	if (!queue_reserve(p, p->n)) {
+		size_t k;
+
+		for (k = 0; k <= added; k++) {
+			p->jobs[pos + k]->r.state = PROBE_ERROR;
+			snprintf(p->jobs[pos + k]->r.detail, sizeof(j->r.detail),
+			    "out of memory");
+			job_finished(p->jobs[pos + k]);
+		}
+		return added;
+	}
+	for (size_t k = 0; k <= added; k++)
+		enqueue(p, p->jobs[pos + k]);
+	return added;
+}
+
+/*
+ * Look at the running lookups.  getaddrinfo_a() was asked for no
+ * notification (SIGEV_NONE: no signal, no thread of ours), so the loop
+ * polls; a lookup still running at the probe timeout is a dns_error.
+ */
+static int64_t
+poll_lookups(struct kd_loop *l, long id, void *arg)
+{
+	struct probe *p = arg;
+	const struct addrinfo *ai;
+	uint64_t now = kd_now_ns(), tmo = (uint64_t)p->o.timeout_ms * 1000000ULL;
+	size_t i;
+	int gerr;
+
+	(void)l;
+	(void)id;
+	for (i = 0; i < p->n; i++) {
+		struct job *j = p->jobs[i];
+
+		if (j->lookup == NULL)
+			continue;
+		if (probe_lookup_poll(j->lookup, &gerr, &ai) != 0) {
+			if (now - j->t_lookup < tmo)
+				continue;
+			probe_lookup_release(j->lookup);
+			j->lookup = NULL;
+			p->nresolving--;
+			detailf(j, "%s does not resolve: timed out after %g s", j->r.target,
+			    p->o.timeout_ms / 1000.0);
+			j->r.state = PROBE_DNS_ERROR;
+			job_finished(j);
+			continue;
+		}
+		p->nresolving--;
+		if (gerr != 0) {
+			dns_failed(j, j->r.target, gerr);
+			job_finished(j);
+		} else
+			i += expand(p, i, ai);
+		probe_lookup_release(j->lookup);
+		j->lookup = NULL;
+	}
+	pump(p);
+	check_finished(p);
+	if (p->nresolving > 0)
+		return PROBE_RESOLVE_POLL_MS;
+	p->resolve_timer = 0;
+	return KD_NOMORE;
 }
 
 int
@@ -1261,22 +1488,24 @@ probe_start(struct probe *p)
 	if (p->started)
 		return -1;
 	p->started = true;
-	if (p->n > 0 && (p->queue = calloc(p->n, sizeof(*p->queue))) == NULL)
+	if (!queue_reserve(p, p->n))
 		return -1;
 	for (i = 0; i < p->n; i++) {
-		if (p->res[i].done) {	/* dns_error: already final */
-			probe_verdict(&p->o, &p->res[i]);
+		struct job *j = p->jobs[i];
+
+		if (j->r.done) {	/* dns_error: already final */
+			probe_verdict(&p->o, &j->r);
 			p->ndone++;
 			if (p->on_result != NULL)
-				p->on_result(p, &p->res[i], p->cbarg);
-		} else
-			enqueue(p, i);
+				p->on_result(p, &j->r, p->cbarg);
+		} else if (j->lookup == NULL)
+			enqueue(p, j);
 	}
-	if (p->ndone == p->n) {
-		p->finished = true;
-		kd_loop_add_timer(p->loop, 0, fire_done, p);
-		return 0;
-	}
+	if (p->nresolving > 0 &&
+	    (p->resolve_timer = kd_loop_add_timer(p->loop, PROBE_RESOLVE_POLL_MS,
+	    poll_lookups, p)) < 0)
+		return -1;
+	check_finished(p);
 	pump(p);
 	return 0;
 }
@@ -1288,11 +1517,19 @@ probe_cancel(struct probe *p)
 
 	p->cancelled = true;
 	p->qlen = 0;
+	if (p->resolve_timer > 0)
+		kd_loop_del_timer(p->loop, p->resolve_timer);
+	p->resolve_timer = 0;
 	for (i = 0; i < p->n; i++) {
-		struct job *j = &p->jobs[i];
+		struct job *j = p->jobs[i];
 
-		if (p->res[i].done)
+		if (j->r.done)
 			continue;
+		if (j->lookup != NULL) {
+			probe_lookup_release(j->lookup);
+			j->lookup = NULL;
+			p->nresolving--;
+		}
 		if (j->fd >= 0 || j->timer > 0) {
 			bool was_conn = j->fd >= 0;
 
@@ -1300,10 +1537,10 @@ probe_cancel(struct probe *p)
 			if (was_conn)
 				p->inflight--;
 		}
-		if (p->res[i].sent == 0)
-			snprintf(p->res[i].detail, sizeof(p->res[i].detail), "cancelled");
-		p->res[i].done = true;
-		probe_verdict(&p->o, &p->res[i]);
+		if (j->r.sent == 0)
+			snprintf(j->r.detail, sizeof(j->r.detail), "cancelled");
+		j->r.done = true;
+		probe_verdict(&p->o, &j->r);
 	}
 }
 

@@ -7,13 +7,24 @@
  *
  *	p = probe_new(&opts, loop);
  *	probe_set_callbacks(p, on_result, on_done, arg);
- *	probe_add_target(p, "kms1.example:1688");	(resolves now)
+ *	probe_add_target(p, "kms1.example:1688");	(never blocks)
  *	probe_start(p);					(non-blocking)
  *	... kd_loop_run(loop) ...
  *	probe_report(p, &report);
  *	probe_free(p);
  *
  * probe_run() does all of that with a private loop.
+ *
+ * Nothing here blocks the loop, name resolution included: a host name is
+ * resolved in the background (glibc getaddrinfo_a, polled from a loop
+ * timer) while the numeric targets are already being probed, and a name
+ * that has not resolved within timeout_ms becomes a dns_error ("timed
+ * out").  Until then its result is PROBE_PENDING with the port it was
+ * given; once it resolves, its first address takes that result and any
+ * further addresses are inserted right after it, so probe_nresults() may
+ * grow after probe_start() and indexes may shift.  Result pointers never
+ * move: a pointer from probe_result_at() or a callback stays valid until
+ * probe_free().  probe_finished() waits for every lookup.
  */
 #ifndef KD_PROBE_H
 #define KD_PROBE_H
@@ -140,13 +151,15 @@ struct probe	*probe_new(const struct probe_opts *, struct kd_loop *);
 void		 probe_free(struct probe *);
 void		 probe_set_callbacks(struct probe *, probe_result_cb *, probe_done_cb *, void *arg);
 /*
- * Add "HOST", "HOST:PORT", "[V6]:PORT" or an IPv6 literal.  Resolves the
- * name now (getaddrinfo, blocking) and adds one job per address; a name
- * that does not resolve becomes one dns_error result.  Returns 0, or -1
- * with *errstr set when the spec itself is malformed (bad port, ...).
+ * Add "HOST", "HOST:PORT", "[V6]:PORT" or an IPv6 literal.  A numeric
+ * address is added at once, with no resolver involved; a name starts a
+ * background lookup and holds one pending result until it resolves (one
+ * job per address then) or fails (one dns_error result).  Never blocks.
+ * Returns 0, or -1 with *errstr set when the spec itself is malformed
+ * (bad port, ...).
  */
 int		 probe_add_target(struct probe *, const char *spec, const char **errstr);
-/* Add one already-resolved address (for --srv). */
+/* Add one already-resolved address (for --srv and dnscheck --probe). */
 int		 probe_add_addr(struct probe *, const char *target, const struct sockaddr *,
 		    socklen_t);
 /* Add a final result that needs no connection (an SRV lookup that failed). */

@@ -138,7 +138,7 @@ probe_verdict(const struct probe_opts *o, struct probe_result *r)
 			worsen(r, KD_V_FAIL, "rpc");
 			appendf(r->summary, sizeof(r->summary), ", no activation answer");
 		} else if (!a->answered) {
-			worsen(r, KD_V_FAIL, a->hresult == 0xC004F042 ? "hostkey" : "rpc");
+			worsen(r, KD_V_FAIL, a->hresult == 0xC004F042 ? "host_key" : "rpc");
 			appendf(r->summary, sizeof(r->summary), ", activation: %s", a->error);
 			if (a->hresult == 0xC004F042)
 				setfix(r, "the host's key cannot activate %s: install a host key "
@@ -177,7 +177,7 @@ probe_verdict(const struct probe_opts *o, struct probe_result *r)
 			if (a->host_key[0] != '\0')
 				appendf(r->summary, sizeof(r->summary), ", key %s", a->host_key);
 			if (a->can_activate == 0) {
-				worsen(r, KD_V_FAIL, "hostkey");
+				worsen(r, KD_V_FAIL, "host_key");
 				appendf(r->summary, sizeof(r->summary), ", cannot activate %s",
 				    a->product);
 				setfix(r, "the host key group (%s) does not cover %s: install a "

@@ -22,12 +22,14 @@ ZONES=$here/zones
 TMO=1
 
 pass=0 failn=0 skipn=0
-nsd_pid= tns_pid=
+nsd_pid= tns_pid= resp_pids= ptns_pid=
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kd-dns.XXXXXX") || exit 1
 
 cleanup() {
 	[ -n "$nsd_pid" ] && kill "$nsd_pid" 2>/dev/null && wait "$nsd_pid" 2>/dev/null
 	[ -n "$tns_pid" ] && kill "$tns_pid" 2>/dev/null && wait "$tns_pid" 2>/dev/null
+	[ -n "$ptns_pid" ] && kill "$ptns_pid" 2>/dev/null && wait "$ptns_pid" 2>/dev/null
+	for rp in $resp_pids; do kill "$rp" 2>/dev/null && wait "$rp" 2>/dev/null; done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -89,6 +91,16 @@ start_testns() {
 	fi
 	TNS_PORT=$(sed -n 's/.*Listening on port \([0-9]*\).*/\1/p' "$tmp/testns.out" | head -n 1)
 	[ -n "$TNS_PORT" ]
+}
+
+# start_resp FILE ARGS...: a test KMS responder (loopback); sets RPORT.
+start_resp() {
+	f=$1
+	shift
+	"$B/tests/kms-responder" --lifetime 120 "$@" > "$f" 2>&1 &
+	resp_pids="$resp_pids $!"
+	wait_for "$f" '^PORT ' 10 $! || return 1
+	RPORT=$(sed -n 's/^PORT //p' "$f")
 }
 
 # Helpers for the assertions: c("id") is the first check with that id,
@@ -182,6 +194,76 @@ t zone-outside 3 'st("srv_exists") == "unknown" and c("srv_exists").outcome == "
 t zone-syntax-error 3 'st("zone_load") == "unknown" and (c("zone_load").detail | test("line 7: "))' -z "$ZONES/syntax-error.zone"
 t zone-missing-file 3 'st("zone_load") == "unknown" and (c("zone_load").detail | contains("No such file"))' -z "$tmp/nonexistent.zone"
 
+# ---- --probe: the probe engine on every SRV target --------------------------
+# probe.test points at a KMS responder on 127.0.0.1 and its IPv6 twin on
+# ::1 (kms1), at 127.0.0.2 where nothing listens on that port (kms2), and
+# at localhost., outside the zone, which the system resolver answers from
+# /etc/hosts.  Every record has the responder's port (-p makes it right).
+if [ ! -x "$B/tests/kms-responder" ]; then
+	skip zone-probe "$B/tests/kms-responder not built"
+elif ! start_resp "$tmp/resp4" || ! start_resp "$tmp/resp6" -6 --port "$RPORT"; then
+	bad "probe-responder-start"
+else
+	P=$RPORT
+	cat > "$tmp/probe.test.zone" <<EOF
+\$ORIGIN probe.test.
+\$TTL 3600
+@	IN SOA	ns hostmaster 1 3600 600 86400 300
+@	IN NS	ns
+ns	IN A	127.0.0.1
+_vlmcs._tcp	3600	IN SRV	0 0 $P kms1
+_vlmcs._tcp	3600	IN SRV	10 0 $P kms2
+_vlmcs._tcp	3600	IN SRV	20 0 $P localhost.
+kms1	IN A	127.0.0.1
+kms1	IN AAAA	::1
+kms2	IN A	127.0.0.2
+EOF
+	sed -e '/kms2/d' -e '/localhost/d' -e 's/probe\.test\./open.test./' "$tmp/probe.test.zone" > "$tmp/open.test.zone"
+	PR='[.[] | select(.check == "probe.target")]'
+	t zone-probe-open 0 "$PR"' | length == 2 and all(.[]; .state == "open" and .rpc == "kms" and .port == '"$P"' and .target == "kms1.open.test" and .domains == ["open.test"]) and (map(.address) | sort) == ["127.0.0.1", "::1"]' --probe -p "$P" -z "$tmp/open.test.zone"
+	t zone-probe-mixed 2 "$PR"' | length == 4 and (map(select(.address == "127.0.0.2"))[0] | .state == "refused" and .status == "fail" and .target == "kms2.probe.test" and .checklist == "port") and (map(select(.target == "localhost"))[0] | .state == "open" and .address == "127.0.0.1" and .rpc == "kms") and (map(select(.status == "ok")) | length) == 3' --probe -p "$P" -z "$tmp/probe.test.zone"
+	t zone-probe-dns-checks-unchanged 2 'st("srv_target") == "ok" and st("srv_port") == "ok" and c("srv_exists").records[1].addresses == ["127.0.0.2"]' --probe -p "$P" -z "$tmp/probe.test.zone"
+	t zone-probe-tcp-only 0 "$PR"' | length == 2 and all(.[]; .state == "open" and .rpc == null)' --probe --tcp-only -p "$P" -z "$tmp/open.test.zone"
+	t zone-no-probe 0 "$PR"' | length == 0' -p "$P" -z "$tmp/open.test.zone"
+	"$BIN" -n --probe -p "$P" -z "$tmp/probe.test.zone" > "$tmp/out" 2>&1
+	rc=$?
+	if [ "$rc" = 2 ] && grep -q "^KMS DNS CRITICAL - 127.0.0.2:$P refused: .*|records=3 hosts_ok=3;;4:\$" "$tmp/out"; then
+		ok nagios-probe-refused
+	else
+		bad nagios-probe-refused
+		sed 's/^/    /' "$tmp/out" >&2
+	fi
+	NO_COLOR=1 "$BIN" --probe -p "$P" -z "$tmp/probe.test.zone" > "$tmp/out" 2>&1
+	if grep -q "^FAIL  probe.target  *127.0.0.2:$P: refused" "$tmp/out" &&
+	    grep -q "^OK    probe.target  *\[::1\]:$P: open" "$tmp/out"; then
+		ok text-probe
+	else
+		bad text-probe
+		sed 's/^/    /' "$tmp/out" >&2
+	fi
+	# The same through a live server (ldns-testns), answers generated for $P.
+	if command -v ldns-testns > /dev/null 2>&1; then
+		{
+			for q in "_vlmcs._tcp.probe.test. IN SRV|_vlmcs._tcp.probe.test. 3600 IN SRV 0 0 $P kms1.probe.test." \
+			    "kms1.probe.test. IN A|kms1.probe.test. 3600 IN A 127.0.0.1" \
+			    "kms1.probe.test. IN AAAA|kms1.probe.test. 3600 IN AAAA ::1"; do
+				printf 'ENTRY_BEGIN\nMATCH opcode qtype qname\nADJUST copy_id\nREPLY QR AA NOERROR\nSECTION QUESTION\n%s\nSECTION ANSWER\n%s\nENTRY_END\n' \
+				    "${q%%|*}" "${q#*|}"
+			done
+		} > "$tmp/probe.data"
+		ldns-testns -r "$tmp/probe.data" > "$tmp/ptns.out" 2>&1 &
+		ptns_pid=$!
+		if wait_for "$tmp/ptns.out" "Listening on port" 10 "$ptns_pid"; then
+			PTNS=$(sed -n 's/.*Listening on port \([0-9]*\).*/\1/p' "$tmp/ptns.out" | head -n 1)
+			t live-probe-open 0 "$PR"' | length == 2 and all(.[]; .state == "open" and .rpc == "kms" and .domain == "probe.test")' --probe -p "$P" -t 2 -s "127.0.0.1:$PTNS" probe.test
+		else
+			bad live-probe-start
+		fi
+	else
+		skip live-probe-open "ldns-testns not installed"
+	fi
+fi
+
 # ---- Usage and input errors -----------------------------------------------
 long63=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 u usage-timeout-too-large 64 "kmsdiag-dnscheck: timeout 99999: too large" -t 99999 good.test
@@ -193,8 +275,9 @@ u usage-json-and-nagios 64 "cannot use --json and --nagios" -j -n good.test
 u usage-label-too-long 64 "label longer than 63 octets" "${long63}a.test"
 u usage-name-too-long 64 "name longer than 255 octets" "$long63.$long63.$long63.$long63.test"
 u usage-unknown-option 64 "usage: kmsdiag-dnscheck" --frobnicate
+u usage-tcp-only-needs-probe 64 "--tcp-only needs --probe" --tcp-only good.test
 "$BIN" --version > "$tmp/out" 2>&1 && grep -q '^kmsdiag-dnscheck [0-9]' "$tmp/out" && ok version || bad version
-"$BIN" --help > "$tmp/out" 2>&1 && grep -q -- '--zone' "$tmp/out" && ok help || bad help
+"$BIN" --help > "$tmp/out" 2>&1 && grep -q -- '--zone' "$tmp/out" && grep -q -- '--probe' "$tmp/out" && grep -q -- '--tcp-only' "$tmp/out" && ok help || bad help
 "$BIN" -z "$ZONES/ttl600.test.zone" -n > "$tmp/out" 2>&1
 rc=$?
 [ "$rc" = 1 ] && grep -q '^KMS DNS WARNING - TTL 600 s' "$tmp/out" && ok nagios-warn || bad nagios-warn
@@ -206,7 +289,7 @@ NO_COLOR=1 "$BIN" -z "$ZONES/port.test.zone" > "$tmp/out" 2>&1
 
 # ---- Live: nsd, an authoritative server on loopback ------------------------
 if ! command -v nsd > /dev/null 2>&1; then
-	for c in correct ttl600 wrong-port nxdomain nodata target refused big ipv6; do
+	for c in correct ttl600 wrong-port nxdomain nodata target refused big ipv6 edns-mid-size-udp; do
 		skip "nsd-$c" "nsd not installed"
 	done
 elif ! start_nsd; then
@@ -220,6 +303,7 @@ else
 	t nsd-refused 2 'st("srv_exists") == "fail" and c("srv_exists").outcome == "refused" and c("srv_exists").rcode == "REFUSED"' -s "$SERVER" refused.test
 	t nsd-big-tcp-fallback 0 'c("srv_exists").truncated == true and c("srv_exists").transport == "tcp" and (c("srv_exists").records | length) == 40 and all(c("srv_exists").records[]; .addresses | length == 1)' -s "$SERVER" big.test
 	t nsd-tcp-only 0 'c("srv_exists").transport == "tcp" and c("srv_exists").truncated == false' -s "$SERVER" --tcp good.test
+	t nsd-edns-mid-size-udp 0 'c("srv_exists").transport == "udp" and c("srv_exists").truncated == false and c("srv_exists").edns == true and c("srv_exists").edns_fallback == false and (c("srv_exists").records | length) == 12' -s "$SERVER" mid.test
 	t nsd-ipv6 0 'all(.[]; .status == "ok") and c("srv_exists").server == "::1#'"$NSD_PORT"'"' -s "[::1]:$NSD_PORT" good.test
 	t nsd-ipv6-nxdomain 2 'c("srv_exists").outcome == "nxdomain"' -s "[::1]:$NSD_PORT" nxdomain.test
 	printf '# test resolv.conf\nnameserver 192.0.2.1\nsearch wrong.test\nsearch good.test ttl600.test\n' > "$tmp/resolv.conf"
@@ -230,7 +314,7 @@ fi
 
 # ---- Live: ldns-testns, scripted and malformed answers ---------------------
 if ! command -v ldns-testns > /dev/null 2>&1; then
-	for c in servfail timeout port0 cached loop trunc; do
+	for c in servfail timeout port0 cached loop trunc edns-sent edns-formerr-fallback; do
 		skip "testns-$c" "ldns-testns not installed"
 	done
 elif ! start_testns; then
@@ -244,6 +328,8 @@ else
 	t testns-cached-ttl 1 'st("srv_ttl") == "warn" and c("srv_exists").authoritative == false and (c("srv_ttl").detail | contains("not authoritative"))' -s "$S" -t $TMO cached.test
 	t testns-compression-loop 2 'st("srv_exists") == "fail" and c("srv_exists").outcome == "malformed" and (c("srv_exists").detail | test("compression"; "i"))' -s "$S" -t $TMO loop.test
 	t testns-truncated-rdata 2 'st("srv_exists") == "fail" and c("srv_exists").outcome == "malformed"' -s "$S" -t $TMO trunc.test
+	t testns-edns-sent 0 'st("srv_exists") == "ok" and c("srv_exists").edns_fallback == false and c("srv_exists").records[0].target == "kms1.port0.test."' -s "$S" -t $TMO ednsreq.test
+	t testns-edns-formerr-fallback 0 'st("srv_exists") == "ok" and c("srv_exists").edns_fallback == true and c("srv_exists").edns == false and c("srv_exists").rcode == "NOERROR"' -s "$S" -t $TMO formerr.test
 fi
 
 # ---- No server at all --------------------------------------------------------

@@ -383,6 +383,17 @@ if netns_setup; then
 			    -- $NX "$PROBE" --json nosuch.kdtest.invalid
 			check "ns-dns-name-resolves" 2 '.[0].target == "kms2.kdtest.example" and .[0].address == "198.18.0.2" and .[0].state == "refused"' \
 			    -- $NX "$PROBE" --json -4 kms2.kdtest.example:1005
+			# A name the server never answers: dns_error at the probe timeout,
+			# while the numeric target beside it is probed at the same time
+			# (a blocking lookup would take 1 s + 1 s, glibc's own 5 s x 2).
+			t0=$(date +%s%N)
+			check "ns-dns-timeout" 2 'length == 2 and .[0].target == "silent.kdtest.example" and .[0].state == "dns_error" and (.[0].state_detail | test("timed out after 1 s")) and .[1].state == "filtered"' \
+			    -- $NX "$PROBE" --json -t 1 silent.kdtest.example 198.18.0.2:1001
+			ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+			if [ $ms -lt 1800 ]; then pass "ns-dns-timeout-concurrent (${ms} ms)"; else fail "ns-dns-timeout-concurrent" "${ms} ms: the lookup held up the probe"; fi
+			# Two names and a number, all resolved while probing: target order kept.
+			check "ns-dns-order" 2 'length == 3 and ([.[].target] == ["kms2.kdtest.example", "198.18.0.2", "nosuch.kdtest.invalid"]) and .[0].state == "refused" and .[2].state == "dns_error"' \
+			    -- $NX "$PROBE" --json -4 -t 2 kms2.kdtest.example:1005 198.18.0.2:1005 nosuch.kdtest.invalid
 		else
 			fail "ns-dns" "ldns-testns did not start in the namespace"
 		fi

@@ -1,10 +1,10 @@
 /*
  * kms-responder: a scripted KMS host for kmsdiag-probe's tests.
  *
- * Loopback only (127.0.0.1 or ::1), never installed, not built by the
- * default target.  It listens on port 0, prints "PORT <n>" on stdout, and
- * exits by itself after --lifetime seconds (default 20), so a test needs
- * no fixed port and cannot leave a server behind.
+ * Loopback by default (127.0.0.1 or ::1), never installed, not built by
+ * the default target.  It listens on port 0, prints "PORT <n>" on stdout,
+ * and exits by itself after --lifetime seconds (default 20), so a test
+ * needs no fixed port and cannot leave a server behind.
  *
  *   --bind MODE     ack (default), nak, fault, reject (bind_ack refusing the
  *                   interface), garbage (an HTTP answer), silence, close
@@ -16,10 +16,15 @@
  *   --epid EPID     host ePID (default: a Windows Server 2019 host)
  *   --ai MIN        activation interval (default 120)
  *   --ri MIN        renewal interval (default 10080)
- *   --lifetime S    exit after S seconds (default 20, at most 600)
+ *   --lifetime S    exit after S seconds (default 20, at most 3600)
  *   --refuse        bind the port but do not listen: connections get RST,
  *                   so "refused" tests have a port that nobody else takes
  *   -6              listen on ::1 instead of 127.0.0.1
+ *   --listen ADDR   listen on this numeric address instead: bench/probe.sh
+ *                   answers on every address of a test namespace with
+ *                   0.0.0.0 or :: (never use it outside a namespace)
+ *   --port N        this port instead of a free one (0), e.g. the port of
+ *                   the IPv4 responder for its IPv6 twin
  *
  * It uses the suite's own loop, DCE/RPC and KMS codecs (the host side of
  * protocol doc §4.9), so a probe test exercises both directions.
@@ -43,7 +48,8 @@
 #include "kms.h"
 #include "loop.h"
 
-#define MAXCONN	64
+/* Connections served at once: bench/probe.sh opens hundreds together. */
+#define MAXCONN	1024
 
 enum bind_mode { B_ACK, B_NAK, B_FAULT, B_REJECT, B_GARBAGE, B_SILENCE, B_CLOSE };
 enum req_mode { RQ_OK, RQ_CORRUPT, RQ_FAULT, RQ_SILENCE, RQ_CLOSE, RQ_HRESULT };
@@ -299,7 +305,8 @@ usage(void)
 	fprintf(stderr, "usage: kms-responder [-6] [--bind MODE] [--request MODE] "
 	    "[--syntax ndr|ndr64|both]\n"
 	    "                     [--count N] [--epid EPID] [--ai MIN] [--ri MIN] "
-	    "[--lifetime S] [--refuse]\n");
+	    "[--lifetime S] [--refuse]\n"
+	    "                     [--listen ADDR] [--port N]\n");
 	exit(64);
 }
 
@@ -348,12 +355,15 @@ main(int argc, char **argv)
 		{ "ri", required_argument, NULL, 'R' },
 		{ "lifetime", required_argument, NULL, 'l' },
 		{ "refuse", no_argument, NULL, 'x' },
+		{ "listen", required_argument, NULL, 'L' },
+		{ "port", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	struct kd_loop *l;
-	unsigned lifetime = 20;
+	unsigned lifetime = 20, port = 0;
+	const char *listen_addr = NULL;
 	bool v6 = false, refuse = false;
 	int ch, k, lfd, one = 1;
 	size_t i;
@@ -400,10 +410,16 @@ main(int argc, char **argv)
 			cfg.ri = num(optarg, UINT32_MAX);
 			break;
 		case 'l':
-			lifetime = num(optarg, 600);
+			lifetime = num(optarg, 3600);
 			break;
 		case 'x':
 			refuse = true;
+			break;
+		case 'L':
+			listen_addr = optarg;
+			break;
+		case 'P':
+			port = num(optarg, 65535);
 			break;
 		default:
 			usage();
@@ -412,23 +428,32 @@ main(int argc, char **argv)
 	kms_keys_init(&cfg.keys);
 
 	memset(&ss, 0, sizeof(ss));
+	if (listen_addr != NULL && strchr(listen_addr, ':') != NULL)
+		v6 = true;
 	if (v6) {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 
 		s6->sin6_family = AF_INET6;
 		s6->sin6_addr = in6addr_loopback;
+		s6->sin6_port = htons((uint16_t)port);
+		if (listen_addr != NULL && inet_pton(AF_INET6, listen_addr, &s6->sin6_addr) != 1)
+			usage();
 		sl = sizeof(*s6);
 	} else {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 
 		s4->sin_family = AF_INET;
 		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		s4->sin_port = htons((uint16_t)port);
+		if (listen_addr != NULL && inet_pton(AF_INET, listen_addr, &s4->sin_addr) != 1)
+			usage();
 		sl = sizeof(*s4);
 	}
 	if ((lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0 ||
 	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    (v6 && setsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
 	    bind(lfd, (struct sockaddr *)&ss, sl) != 0 ||
-	    (!refuse && listen(lfd, 64) != 0) ||
+	    (!refuse && listen(lfd, MAXCONN) != 0) ||
 	    getsockname(lfd, (struct sockaddr *)&ss, &sl) != 0) {
 		fprintf(stderr, "kms-responder: listen: %s\n", strerror(errno));
 		return 1;

@@ -4,10 +4,13 @@
  * parsing, resolv.conf, corrected-record formats, and the whole engine on
  * a zone file written to a temporary directory.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "../../dnscheck/dnscheck.h"
@@ -461,6 +464,117 @@ test_engine(void)
 	kd_report_fini(&r);
 }
 
+/* An EDNS0 OPT record in the additional section is seen, and only then. */
+static void
+test_edns(void)
+{
+	struct kd_dns_result r;
+	struct msg m;
+
+	start(&m, 0x4b4d, 0x8400, 1, Q, KD_DNS_T_SRV);
+	m.b[11] = 1;		/* ARCOUNT */
+	srv(&m, 3600, 0, 0, 1688, "kms1.example.com");
+	put8(&m, 0);		/* root owner */
+	put16(&m, 41);		/* OPT */
+	put16(&m, KD_DNS_EDNS_UDP);	/* class: the sender's UDP payload size */
+	put32(&m, 0);
+	put16(&m, 0);
+	kd_dns_result_init(&r);
+	KDT_CHECK(kd_dns_parse_answer(m.b, m.n, 0x4b4d, Q, KD_DNS_T_SRV, &r) == KD_OK);
+	KDT_CHECK(r.outcome == KD_DNS_ANSWER && r.nrr == 1 && r.edns);
+	kd_dns_result_fini(&r);
+	start(&m, 0x4b4d, 0x8400, 1, Q, KD_DNS_T_SRV);
+	srv(&m, 3600, 0, 0, 1688, "kms1.example.com");
+	kd_dns_result_init(&r);
+	KDT_CHECK(kd_dns_parse_answer(m.b, m.n, 0x4b4d, Q, KD_DNS_T_SRV, &r) == KD_OK);
+	KDT_CHECK(!r.edns && !r.edns_fallback);
+	kd_dns_result_fini(&r);
+}
+
+/* A loopback port that answers with RST: bound, never listening. */
+static int
+refused_port(int *fd)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+
+	*fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (*fd < 0 || bind(*fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    getsockname(*fd, (struct sockaddr *)&sa, &sl) != 0)
+		return 0;
+	return ntohs(sa.sin_port);
+}
+
+/*
+ * opts.probe: one probe.target check per address and port, after the DNS
+ * checks, however many records and domains lead there.
+ */
+static void
+test_engine_probe(void)
+{
+	struct dnscheck_opts o;
+	struct kd_report r;
+	const struct kd_check *c = NULL;
+	const char *zone, *domains[2] = { "pr.test", "sub.pr.test" };
+	char text[1024];
+	size_t i, nprobe = 0;
+	int fd, port = refused_port(&fd);
+
+	KDT_CHECK(port > 0);
+	snprintf(text, sizeof(text),
+	    "$ORIGIN pr.test.\n"
+	    "$TTL 3600\n"
+	    "@ IN SOA ns hostmaster 1 3600 600 86400 300\n"
+	    "@ IN NS ns\n"
+	    "ns IN A 127.0.0.1\n"
+	    "_vlmcs._tcp IN SRV 0 0 %d kms1\n"
+	    "_vlmcs._tcp IN SRV 5 0 %d kms1\n"
+	    "_vlmcs._tcp.sub IN SRV 0 0 %d kms1.pr.test.\n"
+	    "_vlmcs._tcp IN SRV 9 0 0 kms1\n"
+	    "kms1 IN A 127.0.0.1\n", port, port, port);
+	zone = write_file("pr.test.zone", text);
+	KDT_CHECK(zone != NULL);
+	dnscheck_opts_init(&o);
+	o.zone_file = zone;
+	o.domains = domains;
+	o.ndomains = 2;
+	o.probe = true;
+	o.probe_tcp_only = true;
+	o.timeout_ms = 2000;
+	kd_report_init(&r, DNSCHECK_TOOL);
+	KDT_CHECK(dnscheck_run(&o, &r) == 0);
+	for (i = 0; i < r.n; i++)
+		if (strcmp(r.checks[i].id, "probe.target") == 0) {
+			c = &r.checks[i];
+			nprobe++;
+			/* The probe runs after every DNS check. */
+			KDT_CHECK(i + 1 == r.n);
+		}
+	/* Port 0 is not probed; the three other records are one address and port. */
+	KDT_CHECK(nprobe == 1);
+	KDT_CHECK(c != NULL && c->verdict == KD_V_FAIL);
+	KDT_STREQ(c ? json_string_value(json_object_get(c->facts, "state")) : NULL, "refused");
+	KDT_STREQ(c ? json_string_value(json_object_get(c->facts, "target")) : NULL,
+	    "kms1.pr.test");
+	KDT_STREQ(c ? json_string_value(json_object_get(c->facts, "domain")) : NULL, "pr.test");
+	KDT_CHECK(c != NULL && json_array_size(json_object_get(c->facts, "domains")) == 2);
+	KDT_STREQ(c ? json_string_value(json_array_get(json_object_get(c->facts, "domains"),
+	    1)) : NULL, "sub.pr.test");
+	kd_report_fini(&r);
+
+	/* Without opts.probe nothing is probed. */
+	o.probe = false;
+	kd_report_init(&r, DNSCHECK_TOOL);
+	KDT_CHECK(dnscheck_run(&o, &r) == 0);
+	for (i = 0; i < r.n; i++)
+		KDT_CHECK(strcmp(r.checks[i].id, "probe.target") != 0);
+	kd_report_fini(&r);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -474,9 +588,11 @@ main(void)
 	test_formats();
 	test_resolv_conf();
 	test_engine();
+	test_edns();
+	test_engine_probe();
 	{
 		static const char *const files[] = { "resolv.conf", "resolv2.conf",
-		    "ex.test.zone", "bad.zone", "nosoa.zone" };
+		    "ex.test.zone", "bad.zone", "nosoa.zone", "pr.test.zone" };
 		char path[128];
 		size_t i;
 

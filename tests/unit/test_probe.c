@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include "../../probe/probe.h"
@@ -188,7 +190,7 @@ test_verdict(void)
 	r.act.can_activate = 0;
 	probe_verdict(&o, &r);
 	KDT_CHECK(r.verdict == KD_V_FAIL);
-	KDT_STREQ(r.item, "hostkey");
+	KDT_STREQ(r.item, "host_key");
 }
 
 static void
@@ -231,6 +233,126 @@ test_engine_dns_error(void)
 	kd_report_fini(&rep);
 }
 
+/* A loopback port that answers with RST: bound, never listening. */
+static int
+refused_port(int *fd)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+
+	*fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (*fd < 0 || bind(*fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    getsockname(*fd, (struct sockaddr *)&sa, &sl) != 0)
+		return 0;
+	return ntohs(sa.sin_port);
+}
+
+struct seen {
+	size_t	results, done;
+	bool	pending_at_start;
+};
+
+static void
+count_result(struct probe *p, const struct probe_result *r, void *arg)
+{
+	struct seen *s = arg;
+
+	(void)p;
+	(void)r;
+	s->results++;
+}
+
+static void
+count_done(struct probe *p, void *arg)
+{
+	struct seen *s = arg;
+
+	(void)p;
+	s->done++;
+}
+
+/*
+ * Names resolve in the background (localhost comes from /etc/hosts: no
+ * network), numeric addresses at once; results keep the target order.
+ */
+static void
+test_engine_resolve(void)
+{
+	struct probe_opts o;
+	struct kd_loop *l;
+	struct probe *p;
+	const struct probe_result *r, *keep;
+	struct seen seen = { 0, 0, false };
+	char spec[64];
+	const char *err = NULL;
+	size_t i, n;
+	int fd, port = refused_port(&fd);
+
+	KDT_CHECK(port > 0);
+	probe_opts_init(&o);
+	o.family = AF_INET;
+	o.tcp_only = true;
+	o.timeout_ms = 2000;
+	l = kd_loop_new();
+	p = probe_new(&o, l);
+	probe_set_callbacks(p, count_result, count_done, &seen);
+	snprintf(spec, sizeof(spec), "127.0.0.1:%d", port);
+	KDT_CHECK(probe_add_target(p, spec, &err) == 0);
+	snprintf(spec, sizeof(spec), "localhost:%d", port);
+	KDT_CHECK(probe_add_target(p, spec, &err) == 0);
+	snprintf(spec, sizeof(spec), "[::1]:%d", port);	/* numeric, wrong family */
+	KDT_CHECK(probe_add_target(p, spec, &err) == 0);
+	KDT_CHECK(probe_nresults(p) == 3);
+	/* The numeric target is known before anything runs; the name is not. */
+	KDT_STREQ(probe_result_at(p, 0)->address, "127.0.0.1");
+	keep = probe_result_at(p, 1);
+	KDT_STREQ(keep->target, "localhost");
+	KDT_STREQ(keep->address, "");
+	KDT_CHECK(keep->state == PROBE_PENDING && !keep->done);
+	KDT_CHECK(keep->port == port);
+	KDT_CHECK(probe_result_at(p, 2)->state == PROBE_DNS_ERROR);
+	KDT_CHECK(probe_start(p) == 0);
+	KDT_CHECK(!probe_finished(p));
+	KDT_CHECK(kd_loop_run(l) == 0);
+	KDT_CHECK(probe_finished(p));
+	n = probe_nresults(p);
+	KDT_CHECK(n == 3);
+	KDT_CHECK(seen.results == n && seen.done == 1);
+	/* The pointer taken while the name was pending is the final result. */
+	KDT_CHECK(probe_result_at(p, 1) == keep);
+	KDT_STREQ(keep->address, "127.0.0.1");
+	for (i = 0; i < 2; i++) {
+		r = probe_result_at(p, i);
+		KDT_CHECK(r->done && r->state == PROBE_REFUSED);
+	}
+	KDT_CHECK(probe_result_at(p, 2)->done);
+	probe_free(p);
+	kd_loop_free(l);
+
+	/* Cancelled while the name resolves: a final result, nothing leaks. */
+	l = kd_loop_new();
+	p = probe_new(&o, l);
+	KDT_CHECK(probe_add_target(p, "localhost", &err) == 0);
+	KDT_CHECK(probe_start(p) == 0);
+	probe_cancel(p);
+	r = probe_result_at(p, 0);
+	KDT_CHECK(r->done && r->state == PROBE_PENDING);
+	KDT_STREQ(r->detail, "cancelled");
+	probe_free(p);
+	kd_loop_free(l);
+
+	/* Freed before it started, lookup still registered. */
+	l = kd_loop_new();
+	p = probe_new(&o, l);
+	KDT_CHECK(probe_add_target(p, "localhost", &err) == 0);
+	probe_free(p);
+	kd_loop_free(l);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -239,5 +361,6 @@ main(void)
 	test_cmid();
 	test_verdict();
 	test_engine_dns_error();
+	test_engine_resolve();
 	return KDT_DONE("test_probe");
 }
