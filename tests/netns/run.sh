@@ -175,13 +175,13 @@ for v in 4 5 6; do
 	    -- "$PROBE" --json --activate --protocol $v 127.0.0.1:$PORT
 done
 start_responder hr --request 0xC004F042
-check "activate-hresult" 2 '.[0].activation.hresult == 3221549122 and .[0].activation.count == null and .[0].checklist == "hostkey"' \
+check "activate-hresult" 2 '.[0].activation.hresult == 3221549122 and .[0].activation.count == null and .[0].checklist == "host_key"' \
     -- "$PROBE" --json --activate 127.0.0.1:$PORT
 start_responder rqf --request fault
 check "activate-fault" 2 '(.[0].activation.error | test("fault 0x1c010002"))' \
     -- "$PROBE" --json --activate 127.0.0.1:$PORT
 start_responder w8 --epid 06401-00206-200-123456-03-1033-9200.0000-2992012
-check "activate-hostkey-too-low" 2 '.[0].activation.can_activate == false and .[0].activation.key_name == "Windows 8" and .[0].checklist == "hostkey"' \
+check "activate-hostkey-too-low" 2 '.[0].activation.can_activate == false and .[0].activation.key_name == "Windows 8" and .[0].checklist == "host_key"' \
     -- "$PROBE" --json --activate 127.0.0.1:$PORT
 
 # ---- loopback: repeats, Nagios conventions, usage ----------------------------
