@@ -1,0 +1,716 @@
+/*
+ * The three engines in one kd_loop, feeding the checklist model.
+ *
+ * A cycle is: DNS checks (when a domain or a zone is given), then probes of
+ * the explicit hosts plus every address the SRV records gave.  The capture
+ * runs alongside for the whole session.  dnscheck_run() blocks (ldns), so
+ * it runs in a worker thread that owns its own copy of the options and its
+ * own report and hands the finished job back through a pipe the loop
+ * watches: the screen never waits for a DNS timeout.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../capture/capsrc.h"
+#include "../capture/capture.h"
+#include "../dnscheck/dnscheck.h"
+#include "loop.h"
+#include "privdrop.h"
+#include "../probe/probe.h"
+#include "tui.h"
+
+
+/* How often the capture's aggregates are folded into the model while packets flow. */
+#define CAPTURE_REFRESH_MS	250
+
+struct tui_dnsjob {
+	pthread_t		 thread;
+	struct dnscheck_opts	 opts;
+	char			*domains[TUI_MAX_ARGS];
+	char			*zone, *origin, *server;
+	struct kd_report	 rep;
+	int			 wfd;
+};
+
+static void	start_probe(struct tui_app *, json_t *dns_checks);
+static void	cycle_maybe_done(struct tui_app *);
+
+static void
+changed(struct tui_app *a)
+{
+	if (a->changed != NULL)
+		a->changed(a);
+}
+
+/* ------------------------------------------------------------------ */
+/* DNS, in a worker thread. */
+
+static void *
+dns_worker(void *arg)
+{
+	struct tui_dnsjob *j = arg;
+	ssize_t n;
+
+	dnscheck_run(&j->opts, &j->rep);
+	do
+		n = write(j->wfd, &j, sizeof(j));
+	while (n < 0 && errno == EINTR);
+	return NULL;
+}
+
+static void
+dns_job_free(struct tui_dnsjob *j)
+{
+	if (j == NULL)
+		return;
+	for (size_t i = 0; i < TUI_MAX_ARGS; i++)
+		free(j->domains[i]);
+	free(j->zone);
+	free(j->origin);
+	free(j->server);
+	kd_report_fini(&j->rep);
+	free(j);
+}
+
+static void
+on_dns_done(struct kd_loop *loop, int fd, short revents, void *arg)
+{
+	struct tui_app *a = arg;
+	struct tui_dnsjob *j = NULL;
+	json_t *checks;
+
+	(void)loop;
+	(void)revents;
+	if (read(fd, &j, sizeof(j)) != (ssize_t)sizeof(j) || j != a->dns)
+		return;
+	pthread_join(j->thread, NULL);
+	a->dns = NULL;
+	tui_model_set_checks(&a->model, TUI_SRC_DNS, &j->rep);
+	checks = json_incref(a->model.checks[TUI_SRC_DNS]);
+	dns_job_free(j);
+	changed(a);
+	start_probe(a, checks);
+	json_decref(checks);
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static int
+start_dns(struct tui_app *a)
+{
+	struct tui_dnsjob *j;
+	size_t i;
+
+	if (a->dns != NULL)
+		return 0;	/* the running one will start the probes */
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return -1;
+	dnscheck_opts_init(&j->opts);
+	for (i = 0; i < a->o.ndomains; i++)
+		if ((j->domains[i] = strdup(a->o.domains[i])) == NULL)
+			goto fail;
+	j->opts.domains = (const char *const *)j->domains;
+	j->opts.ndomains = a->o.ndomains;
+	j->zone = dup_or_null(a->o.zone);
+	j->origin = dup_or_null(a->o.origin);
+	j->server = dup_or_null(a->o.server);
+	j->opts.zone_file = j->zone;
+	j->opts.origin = j->origin;
+	j->opts.server = j->server;
+	j->opts.resolv_conf = a->o.resolv_conf;
+	if (a->o.timeout_ms)
+		j->opts.timeout_ms = a->o.timeout_ms;
+	kd_report_init(&j->rep, DNSCHECK_TOOL);
+	j->wfd = a->dns_pipe[1];
+	if (pthread_create(&j->thread, NULL, dns_worker, j) != 0)
+		goto fail;
+	a->dns = j;
+	return 0;
+fail:
+	dns_job_free(j);
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Probes. */
+
+static void
+host_key(const struct probe_result *r, char *out, size_t len)
+{
+	if (r->family == AF_INET6)
+		tui_fmt(out, len, "[%s]:%u", r->address[0] ? r->address : r->target,
+		    r->port);
+	else
+		tui_fmt(out, len, "%s:%u", r->address[0] ? r->address : r->target,
+		    r->port);
+}
+
+static void
+on_probe_result(struct probe *p, const struct probe_result *r, void *arg)
+{
+	struct tui_app *a = arg;
+	struct tui_host *h;
+	char key[80];
+
+	(void)p;
+	host_key(r, key, sizeof(key));
+	if ((h = tui_model_host(&a->model, key)) == NULL)
+		return;
+	tui_fmt(h->target, sizeof(h->target), "%s", r->target);
+	tui_fmt(h->reach, sizeof(h->reach), "%s", probe_state_name(r->state));
+	tui_fmt(h->rpc, sizeof(h->rpc), "%s", r->rpc == PROBE_RPC_NONE ? "" :
+	    probe_rpc_name(r->rpc));
+	tui_fmt(h->summary, sizeof(h->summary), "%s", r->summary);
+	h->verdict = r->verdict;
+	h->probed = true;
+	if (r->state == PROBE_OPEN && r->received > 0)
+		tui_host_rtt(h, r->connect_ms);
+	if (r->act.answered && r->act.verified) {
+		h->count = r->act.count;
+		h->required = r->act.required_count;
+		tui_fmt(h->epid, sizeof(h->epid), "%s", r->act.epid);
+		tui_fmt(h->host_os, sizeof(h->host_os), "%s", r->act.host_os);
+		tui_fmt(h->key_group, sizeof(h->key_group), "%s", r->act.host_key);
+	}
+	a->model.generation++;
+	changed(a);
+}
+
+/*
+ * probe_report() names only the worst finding's item; the phases before it
+ * passed, and the dashboard shows that as evidence too.
+ */
+static void
+probe_checks(struct probe *p, struct kd_report *rep)
+{
+	size_t n = probe_nresults(p);
+
+	probe_report(p, rep);
+	for (size_t i = 0; i < n; i++) {
+		const struct probe_result *r = probe_result_at(p, i);
+		struct kd_check *c;
+		char key[80];
+		int item = tui_item_parse(r->item);
+
+		host_key(r, key, sizeof(key));
+		if (r->state == PROBE_OPEN && r->received > 0 && item != TUI_PORT) {
+			c = kd_report_add(rep, "probe.port", key, KD_V_OK,
+			    "TCP %u open (%.2f ms)", r->port, r->connect_ms);
+			kd_check_item(c, "port");
+		}
+		if (r->rpc == PROBE_RPC_KMS && item != TUI_RPC) {
+			c = kd_report_add(rep, "probe.rpc", key, KD_V_OK,
+			    "a KMS host accepted the RPC bind (%s)", r->rpc_syntax);
+			kd_check_item(c, "rpc");
+		}
+		/* --activate: a verified answer speaks for the count and the key. */
+		if (!r->act.answered || !r->act.verified)
+			continue;
+		if (r->act.count >= r->act.required_count && item != TUI_THRESHOLD) {
+			c = kd_report_add(rep, "probe.count", key, KD_V_OK,
+			    "count %u >= %u required for %s", r->act.count,
+			    r->act.required_count, r->act.product);
+			kd_check_item(c, "threshold");
+			kd_check_int(c, "host_count", r->act.count);
+			kd_check_int(c, "required_count", r->act.required_count);
+		}
+		if (r->act.can_activate == 1 && item != TUI_HOSTKEY) {
+			c = kd_report_add(rep, "probe.host_key", key, KD_V_OK,
+			    "host key %s covers %s", r->act.host_key, r->act.product);
+			kd_check_item(c, "host_key");
+		}
+	}
+	/* An OK result names no item; it is about the port. */
+	for (size_t i = 0; i < rep->n; i++)
+		if (rep->checks[i].checklist[0] == '\0' &&
+		    strcmp(rep->checks[i].id, "probe.target") == 0)
+			kd_check_item(&rep->checks[i], "port");
+}
+
+static void
+on_probe_done(struct probe *p, void *arg)
+{
+	struct tui_app *a = arg;
+	struct kd_report rep;
+
+	if (!a->probe_running)
+		return;
+	kd_report_init(&rep, "kmsdiag-probe");
+	probe_checks(p, &rep);
+	tui_model_set_checks(&a->model, TUI_SRC_PROBE, &rep);
+	kd_report_fini(&rep);
+	a->probe_running = false;
+	a->cycle_net_done = true;
+	changed(a);
+	cycle_maybe_done(a);
+}
+
+static void
+add_srv_targets(struct tui_app *a, json_t *checks)
+{
+	size_t i, k, n;
+	json_t *c, *r, *ad;
+
+	json_array_foreach(checks, i, c) {
+		if (strcmp(json_string_value(json_object_get(c, "check")) ?
+		    json_string_value(json_object_get(c, "check")) : "", "srv_exists") != 0)
+			continue;
+		json_array_foreach(json_object_get(c, "records"), k, r) {
+			const char *target = json_string_value(json_object_get(r, "target"));
+			unsigned port = (unsigned)json_integer_value(json_object_get(r, "port"));
+			char name[256];
+
+			tui_fmt(name, sizeof(name), "%s", target ? target : "");
+			if (name[0] && name[strlen(name) - 1] == '.')
+				name[strlen(name) - 1] = '\0';
+			json_array_foreach(json_object_get(r, "addresses"), n, ad) {
+				const char *s = json_string_value(ad);
+				struct sockaddr_in6 s6;
+				struct sockaddr_in s4;
+
+				if (s == NULL)
+					continue;
+				memset(&s4, 0, sizeof(s4));
+				memset(&s6, 0, sizeof(s6));
+				if (inet_pton(AF_INET, s, &s4.sin_addr) == 1 &&
+				    a->o.family != AF_INET6) {
+					s4.sin_family = AF_INET;
+					s4.sin_port = htons((uint16_t)port);
+					probe_add_addr(a->probe, name, (struct sockaddr *)&s4,
+					    sizeof(s4));
+				} else if (inet_pton(AF_INET6, s, &s6.sin6_addr) == 1 &&
+				    a->o.family != AF_INET) {
+					s6.sin6_family = AF_INET6;
+					s6.sin6_port = htons((uint16_t)port);
+					probe_add_addr(a->probe, name, (struct sockaddr *)&s6,
+					    sizeof(s6));
+				}
+			}
+		}
+	}
+}
+
+static void
+start_probe(struct tui_app *a, json_t *dns_checks)
+{
+	struct probe_opts po;
+	const char *errstr;
+
+	if (a->probe != NULL) {
+		probe_cancel(a->probe);
+		probe_free(a->probe);
+		a->probe = NULL;
+	}
+	a->probe_running = false;
+	probe_opts_init(&po);
+	po.family = a->o.family;
+	po.activate = a->o.activate;
+	if (a->o.timeout_ms)
+		po.timeout_ms = a->o.timeout_ms;
+	if ((a->probe = probe_new(&po, a->loop)) == NULL)
+		goto nothing;
+	probe_set_callbacks(a->probe, on_probe_result, on_probe_done, a);
+	for (size_t i = 0; i < a->o.nhosts; i++)
+		if (probe_add_target(a->probe, a->o.hosts[i], &errstr) != 0)
+			probe_add_error(a->probe, a->o.hosts[i], PROBE_DEFAULT_PORT,
+			    PROBE_ERROR, errstr);
+	if (dns_checks != NULL)
+		add_srv_targets(a, dns_checks);
+	if (probe_nresults(a->probe) == 0 && a->o.nhosts == 0 && dns_checks == NULL)
+		goto nothing;
+	a->probe_running = true;
+	if (probe_start(a->probe) != 0) {
+		a->probe_running = false;
+		goto nothing;
+	}
+	/* Nothing to connect to (SRV gave no address): done already. */
+	if (probe_finished(a->probe) && a->probe_running)
+		on_probe_done(a->probe, a);
+	return;
+nothing:
+	a->cycle_net_done = true;
+	cycle_maybe_done(a);
+}
+
+/* ------------------------------------------------------------------ */
+/* Capture. */
+
+static void
+capture_refresh(struct tui_app *a)
+{
+	struct kd_report rep;
+	json_t *sum, *o;
+	bool have[TUI_NITEMS] = { false };
+	int64_t requests = 0, answered = 0;
+	size_t i;
+
+	if (a->cap == NULL)
+		return;
+	kd_report_init(&rep, "kmsdiag-capture");
+	capture_problems(a->cap, &rep);
+	sum = capture_summary_json(a->cap);
+	json_array_foreach(json_object_get(sum, "products"), i, o)
+		requests += json_integer_value(json_object_get(o, "requests"));
+	json_array_foreach(json_object_get(sum, "hosts"), i, o)
+		if (json_is_string(json_object_get(o, "epid")))
+			answered += json_integer_value(json_object_get(o, "exchanges"));
+	/* The engine reports input errors as events only; they are evidence too. */
+	if (a->cap_errors > 0) {
+		struct kd_check *c = kd_report_add(&rep, "input_error", "", KD_V_WARN,
+		    "%llu input error%s; first: %s", (unsigned long long)a->cap_errors,
+		    a->cap_errors == 1 ? "" : "s", a->cap_first_error);
+
+		kd_check_fix(c, "the capture is damaged or cut: what came before the "
+		    "error was decoded; re-capture if the part after it matters");
+		kd_check_int(c, "errors", (int64_t)a->cap_errors);
+	}
+	for (i = 0; i < rep.n; i++)
+		have[tui_item_of(rep.checks[i].checklist)] = true;
+	/* What the capture shows working is evidence as much as what fails. */
+	if (requests > 0) {
+		struct kd_check *c;
+
+		if (!have[TUI_TIME]) {
+			c = kd_report_add(&rep, "clock_ok", "", KD_V_OK, "%lld request%s, "
+			    "every client clock within 4 h of the capture time",
+			    (long long)requests, requests == 1 ? "" : "s");
+			kd_check_item(c, "time");
+		}
+		if (!have[TUI_KEY]) {
+			c = kd_report_add(&rep, "client_key_ok", "", KD_V_OK, "every client "
+			    "asked for a volume product (KMS client key)");
+			kd_check_item(c, "key");
+		}
+	}
+	if (answered > 0) {
+		struct kd_check *c;
+
+		if (!have[TUI_PORT]) {
+			c = kd_report_add(&rep, "port_ok", "", KD_V_OK, "clients reached "
+			    "the host: %lld exchange%s answered", (long long)answered,
+			    answered == 1 ? "" : "s");
+			kd_check_item(c, "port");
+		}
+		if (!have[TUI_RPC]) {
+			c = kd_report_add(&rep, "host_ok", "", KD_V_OK, "the host answered "
+			    "activation requests with verified responses");
+			kd_check_item(c, "rpc");
+		}
+		if (!have[TUI_HOSTKEY]) {
+			c = kd_report_add(&rep, "host_key_ok", "", KD_V_OK, "the host key "
+			    "group covers every product asked for");
+			kd_check_item(c, "host_key");
+		}
+		if (!have[TUI_THRESHOLD]) {
+			c = kd_report_add(&rep, "threshold_ok", "", KD_V_OK, "every product's "
+			    "count reached its threshold");
+			kd_check_item(c, "threshold");
+		}
+	}
+	tui_model_set_checks(&a->model, TUI_SRC_CAPTURE, &rep);
+	tui_model_set_capture_summary(&a->model, sum);
+	json_decref(sum);
+	kd_report_fini(&rep);
+	a->cap_dirty = false;
+	changed(a);
+}
+
+static int64_t
+capture_timer(struct kd_loop *loop, long id, void *arg)
+{
+	struct tui_app *a = arg;
+
+	(void)loop;
+	(void)id;
+	a->cap_timer = 0;
+	if (a->cap_dirty)
+		capture_refresh(a);
+	return KD_NOMORE;
+}
+
+static void
+capture_dirty(struct tui_app *a)
+{
+	a->cap_dirty = true;
+	if (a->cap_timer == 0)
+		a->cap_timer = kd_loop_add_timer(a->loop, CAPTURE_REFRESH_MS,
+		    capture_timer, a);
+	if (a->cap_timer < 0)
+		a->cap_timer = 0;
+}
+
+static void
+on_capture_event(const struct capture_event *e, void *arg)
+{
+	struct tui_app *a = arg;
+	char line[TUI_LINE], when[40], c[96], h[96], buf[400];
+	enum kd_verdict v = KD_V_WARN;
+	const struct capture_exchange *ex = NULL;
+
+	switch (e->type) {
+	case CE_EXCHANGE:
+		ex = e->ex;
+		v = ex->verdict == CV_ACTIVATES ? KD_V_OK : ex->verdict == CV_NO_RESPONSE ||
+		    ex->verdict == CV_UNDECODABLE ? KD_V_WARN : KD_V_FAIL;
+
+		a->cap_exchanges++;
+		/* Time of day first and the verdict early: the panel is narrow. */
+		kd_unix_format(ex->req_ts.tv_sec, when, sizeof(when));
+		kd_endpoint_format(&ex->client, c, sizeof(c));
+		kd_endpoint_format(&ex->host, h, sizeof(h));
+		if (ex->have_resp)
+			tui_fmt(buf, sizeof(buf), "%u/%u %s", ex->resp.count,
+			    ex->req.required_count, capture_verdict_name(ex->verdict));
+		else
+			tui_fmt(buf, sizeof(buf), "%s: %s", capture_verdict_name(ex->verdict),
+			    ex->reason);
+		tui_fmt(line, sizeof(line), "%.8s %s %s %s %s > %s", strlen(when) > 11 ?
+		    when + 11 : when, ex->have_req ? ex->req.workstation : "?", buf,
+		    ex->sku ? ex->sku->name : ex->kmsid ? ex->kmsid->name : "", c, h);
+		break;
+	case CE_CONNECTION:
+		v = e->conn->kind == CC_GAP || e->conn->kind == CC_SNAPLEN ||
+		    e->conn->kind == CC_INCOMPLETE || e->conn->kind == CC_EVICTED ||
+		    e->conn->kind == CC_LIMIT ? KD_V_WARN : KD_V_FAIL;
+		kd_endpoint_format(&e->conn->client, c, sizeof(c));
+		kd_endpoint_format(&e->conn->host, h, sizeof(h));
+		tui_fmt(line, sizeof(line), "packet %llu %s > %s %s: %s",
+		    (unsigned long long)e->conn->pkt_no, c, h,
+		    capture_conn_kind_name(e->conn->kind), e->conn->detail);
+		break;
+	default:
+		kd_diag_format(e->err, buf, sizeof(buf));
+		tui_fmt(line, sizeof(line), "error: %s", buf);
+		if (a->cap_errors++ == 0)
+			tui_fmt(a->cap_first_error, sizeof(a->cap_first_error), "%s", buf);
+		break;
+	}
+	kd_sanitize(line, buf, sizeof(buf));
+	tui_model_traffic(&a->model, buf, v, ex);
+	capture_dirty(a);
+	changed(a);
+}
+
+static void
+on_capture_end(struct capsrc *src, enum capsrc_end how, void *arg)
+{
+	struct tui_app *a = arg;
+
+	(void)src;
+	(void)how;
+	if (!a->cap_running)
+		return;
+	a->cap_running = false;
+	capture_finish(a->cap);
+	capture_refresh(a);
+	cycle_maybe_done(a);
+}
+
+/* ------------------------------------------------------------------ */
+/* Cycles. */
+
+static void start_cycle(struct tui_app *);
+
+static int64_t
+cycle_timer(struct kd_loop *loop, long id, void *arg)
+{
+	struct tui_app *a = arg;
+
+	(void)loop;
+	(void)id;
+	a->cycle_timer = 0;
+	if (!a->paused)
+		start_cycle(a);
+	return KD_NOMORE;
+}
+
+static void
+start_cycle(struct tui_app *a)
+{
+	a->cycle_net_done = false;
+	if (a->o.ndomains > 0 || a->o.zone != NULL) {
+		if (start_dns(a) == 0)
+			return;
+		tui_fmt(a->error, sizeof(a->error), "cannot start the DNS worker");
+	}
+	start_probe(a, NULL);
+}
+
+static void
+cycle_maybe_done(struct tui_app *a)
+{
+	/* A replayed file is part of the first cycle; live capture never ends. */
+	if (!a->cycle_net_done || (a->cap_running && a->o.file != NULL))
+		return;
+	a->cycle_net_done = false;
+	a->cycles++;
+	changed(a);
+	if (a->o.iterations > 0 && a->cycles >= a->o.iterations) {
+		a->quit = true;
+		kd_loop_stop(a->loop);
+		return;
+	}
+	if (a->cycle_timer != 0)
+		return;
+	if (a->o.interval_s > 0)
+		a->cycle_timer = kd_loop_add_timer(a->loop,
+		    (uint64_t)a->o.interval_s * 1000, cycle_timer, a);
+	else if (a->o.iterations > 1)
+		a->cycle_timer = kd_loop_add_timer(a->loop, 0, cycle_timer, a);
+	if (a->cycle_timer < 0)
+		a->cycle_timer = 0;
+}
+
+void
+tui_app_rerun(struct tui_app *a)
+{
+	if (a->dns != NULL)
+		return;		/* the running checks start the probes when done */
+	if (a->cycle_timer != 0) {
+		kd_loop_del_timer(a->loop, a->cycle_timer);
+		a->cycle_timer = 0;
+	}
+	start_cycle(a);
+}
+
+void
+tui_app_stop_capture(struct tui_app *a)
+{
+	if (a->src == NULL || !a->cap_running)
+		return;
+	capsrc_stop(a->src);
+	/* In case the source ends on its next loop turn rather than now. */
+	if (a->cap_running) {
+		a->cap_running = false;
+		capture_finish(a->cap);
+		capture_refresh(a);
+	}
+}
+
+void
+tui_app_pause(struct tui_app *a, bool paused)
+{
+	a->paused = paused;
+	if (a->src != NULL && !capsrc_live(a->src))
+		capsrc_pause(a->src, paused);
+	if (!paused && a->cycle_timer == 0 && a->cycles > 0 && a->o.interval_s > 0)
+		a->cycle_timer = kd_loop_add_timer(a->loop,
+		    (uint64_t)a->o.interval_s * 1000, cycle_timer, a);
+	if (a->cycle_timer < 0)
+		a->cycle_timer = 0;
+	a->model.generation++;
+	changed(a);
+}
+
+void
+tui_app_status(const struct tui_app *a, char *out, size_t len)
+{
+	tui_fmt(out, len, "%s%s%s%scycle %u%s", a->dns ? "dns " : "",
+	    a->probe_running ? "probing " : "", a->cap_running ? "capturing " : "",
+	    a->dns || a->probe_running || a->cap_running ? "| " : "", a->cycles,
+	    a->paused ? " | PAUSED" : "");
+}
+
+int
+tui_app_start(struct tui_app *a, const struct tui_opts *o, struct kd_loop *loop)
+{
+	memset(a, 0, sizeof(*a));
+	a->o = *o;
+	a->loop = loop;
+	a->dns_pipe[0] = a->dns_pipe[1] = -1;
+	tui_model_init(&a->model);
+	if (a->model.traffic == NULL) {
+		tui_fmt(a->error, sizeof(a->error), "out of memory");
+		return -1;
+	}
+	for (int i = 0; i < TUI_NITEMS; i++)
+		if (o->tick[i])
+			tui_model_tick(&a->model, (enum tui_item)i, true);
+	{
+		char suffix[256];
+
+		tui_resolv_suffix(o->resolv_conf ? o->resolv_conf : "/etc/resolv.conf",
+		    suffix, sizeof(suffix));
+		tui_model_set_suffix(&a->model, suffix);
+	}
+	/* jansson seeds its hash once, lazily: do it before the worker exists. */
+	json_object_seed(0);
+	if (pipe(a->dns_pipe) != 0 ||
+	    fcntl(a->dns_pipe[0], F_SETFD, FD_CLOEXEC) != 0 ||
+	    fcntl(a->dns_pipe[1], F_SETFD, FD_CLOEXEC) != 0 ||
+	    kd_loop_add_fd(loop, a->dns_pipe[0], POLLIN, on_dns_done, a) != 0) {
+		tui_fmt(a->error, sizeof(a->error), "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if (o->file != NULL || o->iface != NULL) {
+		struct capture_opts co;
+		struct capsrc_opts so;
+		struct kd_diag d;
+
+		memset(&co, 0, sizeof(co));
+		memset(&so, 0, sizeof(so));
+		kd_diag_clear(&d);
+		for (size_t i = 0; i < o->nports && i < CAPTURE_MAX_PORTS; i++)
+			co.ports[co.nports++] = o->ports[i];
+		if ((a->cap = capture_new(&co, on_capture_event, a)) == NULL) {
+			tui_fmt(a->error, sizeof(a->error), "out of memory");
+			return -1;
+		}
+		so.ports = co.nports ? co.ports : NULL;
+		so.nports = co.nports;
+		so.iface = o->iface;
+		so.file = o->iface ? NULL : o->file;
+		so.speed = o->speed;
+		if ((a->src = capsrc_open(&so, a->cap, loop, on_capture_end, a, &d,
+		    NULL)) == NULL) {
+			kd_diag_format(&d, a->error, sizeof(a->error));
+			return -1;
+		}
+		a->cap_running = true;
+		/* The decoders never run as root: drop right after opening. */
+		if (o->iface != NULL && kd_drop_privileges(o->user, &d) != 0) {
+			kd_diag_format(&d, a->error, sizeof(a->error));
+			return -1;
+		}
+	}
+	start_cycle(a);
+	return 0;
+}
+
+void
+tui_app_fini(struct tui_app *a)
+{
+	if (a->dns != NULL) {
+		/* Bounded by the DNS timeout; the job must not outlive us. */
+		pthread_join(a->dns->thread, NULL);
+		dns_job_free(a->dns);
+		a->dns = NULL;
+	}
+	if (a->probe != NULL) {
+		probe_cancel(a->probe);
+		probe_free(a->probe);
+	}
+	if (a->src != NULL)
+		capsrc_close(a->src);
+	capture_free(a->cap);
+	if (a->loop != NULL && a->dns_pipe[0] >= 0)
+		kd_loop_del_fd(a->loop, a->dns_pipe[0]);
+	if (a->cap_timer > 0)
+		kd_loop_del_timer(a->loop, a->cap_timer);
+	if (a->cycle_timer > 0)
+		kd_loop_del_timer(a->loop, a->cycle_timer);
+	for (int i = 0; i < 2; i++)
+		if (a->dns_pipe[i] >= 0)
+			close(a->dns_pipe[i]);
+	tui_model_fini(&a->model);
+}

@@ -1,0 +1,254 @@
+/*
+ * kmsdiag-tui: the troubleshooting checklist on one screen.
+ *
+ * Three parts, so that most of it is testable without a terminal:
+ *   model.c   the checklist state: checks from the three engines merged
+ *             into checklist items, plus the tables the panels show
+ *             (pure data; I/O only in the --report emitters and the
+ *             resolv.conf reader)
+ *   layout.c  terminal size -> panel rectangles (a pure function)
+ *   engines.c probe, dnscheck (in a worker thread) and capture driven
+ *             from one kd_loop, feeding the model
+ *   screen.c  ncurses painting and keys; the only file with <curses.h>
+ */
+#ifndef KD_TUI_H
+#define KD_TUI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "report.h"
+
+#define TUI_TOOL	"kmsdiag-tui"
+
+/* The checklist of kms-checklist.md, in its order, plus what fits nowhere. */
+enum tui_item {
+	TUI_PORT, TUI_DNS, TUI_RPC, TUI_THRESHOLD, TUI_HOSTKEY, TUI_KEY,
+	TUI_DOMAIN, TUI_TIME, TUI_OTHER, TUI_NITEMS
+};
+
+enum tui_source { TUI_SRC_PROBE, TUI_SRC_DNS, TUI_SRC_CAPTURE, TUI_NSRC };
+
+struct tui_itemstate {
+	bool		 known;		/* some evidence gave OK, WARN or FAIL */
+	enum kd_verdict	 verdict;	/* meaningful when known */
+	char		 reason[256];	/* the worst check's one line, or why unknown */
+	char		 fix[256];
+	char		 tool[32];	/* which engine said so, "operator" for a tick */
+	size_t		 nevidence;	/* checks behind the item */
+};
+
+#define TUI_SPARK	40	/* latency samples kept per host */
+
+struct tui_host {
+	char		 key[80];	/* "ADDR:PORT" or "[V6]:PORT" */
+	char		 target[128];	/* name it was found under */
+	char		 reach[24];	/* probe state, "" if not probed */
+	char		 rpc[24];
+	enum kd_verdict	 verdict;
+	bool		 probed;
+	char		 summary[256];
+	double		 rtt[TUI_SPARK];	/* connect times, ms, oldest first */
+	size_t		 nrtt;
+	int64_t		 count, required;	/* -1: not known */
+	char		 epid[200], host_os[96], key_group[96];
+	int64_t		 exchanges;	/* seen in the capture */
+};
+
+struct tui_dnsrec {
+	char		 domain[128], target[128], addrs[128];
+	uint32_t	 ttl;
+	unsigned	 port, priority, weight;
+	enum kd_verdict	 ttl_v, port_v;
+};
+
+struct tui_product {
+	char		 name[96];
+	int64_t		 distinct, required, count;
+};
+
+struct tui_client {
+	char		 cmid[40], workstation[64], client[64], product[96];
+	char		 license[32], last_seen[32], host[80];
+	int64_t		 requests;
+};
+
+#define TUI_TRAFFIC	1024	/* exchange lines kept for the traffic panel */
+#define TUI_LINE	200
+
+struct capture_exchange;
+
+/*
+ * One line of the traffic panel and the decode behind it.  The exchange is
+ * copied (it holds no pointers into packet buffers) so that its JSON is
+ * only built when someone opens the details: a fast replay pays a memcpy
+ * per exchange, not a JSON document.
+ */
+struct tui_event {
+	char		 line[TUI_LINE];
+	enum kd_verdict	 verdict;
+	bool		 have_ex;
+	struct capture_exchange *ex;	/* owned, reused by the slot */
+};
+
+struct tui_model {
+	json_t		*checks[TUI_NSRC];	/* array of check objects, NULL = not run */
+	bool		 ticked[TUI_NITEMS];	/* confirmed by hand (manual items) */
+	/* This machine's DNS suffix (resolv.conf), a hint for the domain item. */
+	char		 suffix[256];
+	struct tui_itemstate items[TUI_NITEMS];
+	struct tui_host	*hosts;
+	size_t		 nhosts, hosts_cap;
+	struct tui_dnsrec *dns;
+	size_t		 ndns;
+	struct tui_product *products;
+	size_t		 nproducts;
+	struct tui_client *clients;
+	size_t		 nclients;
+	struct tui_event *traffic;	/* ring of TUI_TRAFFIC events */
+	size_t		 traffic_next, ntraffic;
+	uint64_t	 traffic_total;
+	/* Bumped on every change; the screen redraws only when it moved. */
+	uint64_t	 generation;
+};
+
+/* model.c */
+/* snprintf that may truncate on purpose: screen fields have fixed widths. */
+void		 tui_fmt(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+void		 tui_model_init(struct tui_model *);
+void		 tui_model_fini(struct tui_model *);
+const char	*tui_item_key(enum tui_item);		/* "port", "dns", ... */
+const char	*tui_item_title(enum tui_item);		/* "Port 1688 reachable" */
+const char	*tui_item_question(enum tui_item);
+bool		 tui_item_manual(enum tui_item);	/* only a person can check it */
+/* A check's checklist field -> item; the engines' aliases are folded here. */
+enum tui_item	 tui_item_of(const char *checklist);
+int		 tui_item_parse(const char *key);	/* -1 if unknown */
+/* Replace everything one engine said (its latest complete report). */
+void		 tui_model_set_checks(struct tui_model *, enum tui_source,
+		    const struct kd_report *);
+/* Manual items only; returns false for the others. */
+bool		 tui_model_tick(struct tui_model *, enum tui_item, bool on);
+/* New reference: the checks behind an item. */
+json_t		*tui_model_evidence(const struct tui_model *, enum tui_item);
+struct tui_host	*tui_model_host(struct tui_model *, const char *key);
+void		 tui_host_rtt(struct tui_host *, double ms);
+/* Hosts, products and clients from capture_summary_json(). */
+void		 tui_model_set_capture_summary(struct tui_model *, json_t *summary);
+/* ex is copied; NULL for a line without an exchange. */
+void		 tui_model_traffic(struct tui_model *, const char *line, enum kd_verdict,
+		    const struct capture_exchange *ex);
+/* i-th traffic event, 0 = oldest kept; NULL past the end. */
+const struct tui_event *tui_model_traffic_at(const struct tui_model *, size_t i);
+/* 0 OK, 1 WARN, 2 FAIL, 3 nothing known (suite exit statuses). */
+int		 tui_model_status(const struct tui_model *);
+/* The domain/first search entry of a resolv.conf; "" if none. */
+void		 tui_resolv_suffix(const char *path, char *out, size_t len);
+void		 tui_model_set_suffix(struct tui_model *, const char *suffix);
+void		 tui_model_report_text(FILE *, const struct tui_model *, bool color);
+void		 tui_model_report_json(FILE *, const struct tui_model *);
+/* Characters of a count-vs-threshold bar ("#####.....") into out. */
+void		 tui_bar(char *out, size_t width, int64_t value, int64_t max);
+
+/* layout.c */
+enum tui_panel { TUI_P_CHECKLIST, TUI_P_HOSTS, TUI_P_DNS, TUI_P_TRAFFIC, TUI_P_CLIENTS,
+	TUI_NPANELS };
+
+struct tui_rect { int y, x, h, w; };
+
+struct tui_layout {
+	bool		 too_small;
+	bool		 all_visible;	/* wide terminal: every panel at once */
+	struct tui_rect	 header, footer, body;
+	struct tui_rect	 panel[TUI_NPANELS];
+	bool		 visible[TUI_NPANELS];
+};
+
+#define TUI_MIN_ROWS	12
+#define TUI_MIN_COLS	40
+
+/*
+ * Where everything goes on a rows x cols terminal.  Small terminals show
+ * the checklist and one more panel (lower, the focused one); wide ones
+ * show all five.
+ */
+void		 tui_layout(int rows, int cols, enum tui_panel lower, struct tui_layout *);
+const char	*tui_panel_name(enum tui_panel);
+
+/* engines.c: the three engines in one loop. */
+struct kd_loop;
+struct probe;
+struct capture;
+struct capsrc;
+struct tui_dnsjob;
+
+#define TUI_MAX_ARGS	64
+
+struct tui_opts {
+	const char	*domains[TUI_MAX_ARGS];
+	size_t		 ndomains;
+	const char	*hosts[TUI_MAX_ARGS];
+	size_t		 nhosts;
+	const char	*iface;		/* -i */
+	const char	*file;		/* -r */
+	const char	*zone, *origin;	/* --zone, -o */
+	const char	*server;	/* -s: DNS server */
+	const char	*resolv_conf;	/* --resolv-conf; NULL: /etc/resolv.conf */
+	const char	*user;		/* -Z: drop to this user after opening -i */
+	uint16_t	 ports[16];	/* -p: ports the capture decodes; none = 1688 */
+	size_t		 nports;
+	unsigned	 interval_s;	/* re-run probes and DNS; 0 = once */
+	double		 speed;		/* replay: 0 = as fast as possible, 1 = real time */
+	unsigned	 iterations;	/* quit after this many cycles; 0 = never */
+	unsigned	 timeout_ms;
+	int		 family;
+	bool		 activate;
+	bool		 report, json, color;
+	bool		 tick[TUI_NITEMS];
+};
+
+struct tui_app {
+	struct tui_opts	 o;
+	struct kd_loop	*loop;
+	struct tui_model model;
+	struct probe	*probe;
+	bool		 probe_running;
+	struct tui_dnsjob *dns;		/* the worker's job while it runs */
+	int		 dns_pipe[2];
+	struct capture	*cap;
+	struct capsrc	*src;
+	bool		 cap_running, cap_dirty;
+	long		 cap_timer, cycle_timer;
+	uint64_t	 cap_exchanges;
+	uint64_t	 cap_errors;		/* input errors (truncated file, ...) */
+	char		 cap_first_error[256];
+	unsigned	 cycles;
+	bool		 cycle_net_done;
+	bool		 paused;
+	bool		 quit;		/* --iterations reached */
+	char		 error[256];	/* why starting failed */
+	/* Called after the model changed (the screen schedules a redraw). */
+	void		(*changed)(struct tui_app *);
+	void		*ui;
+};
+
+/* 0, or -1 with app->error set.  The loop is the caller's. */
+int		 tui_app_start(struct tui_app *, const struct tui_opts *, struct kd_loop *);
+/* Re-run DNS checks and probes now ('r'). */
+void		 tui_app_rerun(struct tui_app *);
+void		 tui_app_pause(struct tui_app *, bool);
+/* End the capture now (--report with -i, on SIGINT): what it saw counts. */
+void		 tui_app_stop_capture(struct tui_app *);
+/* Short status of what runs, for the header. */
+void		 tui_app_status(const struct tui_app *, char *, size_t);
+void		 tui_app_fini(struct tui_app *);
+
+/* screen.c: the dashboard.  Returns the exit status. */
+int		 tui_screen_run(struct tui_app *);
+
+#endif
