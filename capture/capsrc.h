@@ -13,12 +13,21 @@
  *
  * As-fast-as-possible replay reads at most opts.batch packets per loop
  * turn, so the terminal and the timers of the same loop stay responsive.
+ *
+ * Errors while reading (a file cut short, the interface going away) reach
+ * the engine as capture_error() events before the end callback runs; an
+ * open failure is only returned in *err (report it, e.g. capture_error()).
+ * The end callback and the engine's event callback may call capsrc_stop,
+ * capsrc_pause and capsrc_close; a close from inside a read takes effect
+ * when the read returns.  After a signal stopped the loop, call
+ * capsrc_stop() so the end callback runs.
  */
 #ifndef KD_CAPSRC_H
 #define KD_CAPSRC_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "capture.h"
 #include "diag.h"
@@ -50,6 +59,11 @@ struct capsrc_opts {
 	unsigned	 duration_ms;	/* --duration; 0 = no limit */
 	double		 speed;		/* offline: 0 = as fast as possible, 1 = real time */
 	unsigned	 batch;		/* offline, as fast as possible; 0 = default */
+	bool		 no_promisc;	/* live: do not put the interface in
+					   promiscuous mode (default: like tcpdump, do) */
+	FILE		*stream;	/* offline: read this stream instead of opening
+					   file (which still names it); capsrc takes it
+					   over and closes it, even when the open fails */
 };
 
 struct capsrc_stats {
@@ -76,6 +90,8 @@ void		 capsrc_stop(struct capsrc *);
 void		 capsrc_pause(struct capsrc *, bool paused);
 bool		 capsrc_live(const struct capsrc *);
 void		 capsrc_stats(const struct capsrc *, struct capsrc_stats *);
+/* Packets handed to the engine so far (after the filter; what -c counts). */
+uint64_t	 capsrc_matched(const struct capsrc *);
 /* Unregisters from the loop, closes pcap and the -w file.  NULL is a no-op. */
 void		 capsrc_close(struct capsrc *);
 

@@ -1,27 +1,52 @@
-/* kmsdiag-capture: decode KMS activation traffic from pcap/pcapng files. */
+/* kmsdiag-capture: decode KMS activation traffic from capture files or an interface. */
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "capsrc.h"
 #include "capture.h"
+#include "loop.h"
 #include "parse.h"
-#include "pcapsrc.h"
+#include "privdrop.h"
 
 #define MAX_FILES	256
+
+static volatile sig_atomic_t got_signal;
 
 static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: kmsdiag-capture [-v] [--json] [-p port]... [-f filter] -r file...\n"
+	    "usage: kmsdiag-capture [-lv] [--json] [-p port]... [-f filter] [-c count]\n"
+	    "                       [--duration seconds] -r file...\n"
+	    "       kmsdiag-capture [-lv] [--json] [-p port]... [-f filter] [-c count]\n"
+	    "                       [--duration seconds] [-s snaplen] [-B KiB] [-w file]\n"
+	    "                       [-Z user] -i interface\n"
 	    "\n"
-	    "Decode KMS activation traffic (DCE/RPC on TCP 1688) from capture files.\n"
+	    "Decode KMS activation traffic (DCE/RPC on TCP 1688) from capture files\n"
+	    "or live from a network interface.\n"
 	    "\n"
 	    "  -r, --read FILE     read a pcap or pcapng file (\"-\" = stdin); repeatable,\n"
 	    "                      and further file operands may follow the options\n"
+	    "  -i, --interface IF  capture live on IF (\"any\" = every interface)\n"
 	    "  -p, --port PORT     KMS port to decode (repeatable; default 1688)\n"
-	    "  -f, --filter EXPR   BPF expression selecting packets to decode\n"
+	    "  -f, --filter EXPR   BPF expression selecting packets to decode (live\n"
+	    "                      default: tcp port PORT for each port)\n"
+	    "  -c, --count N       stop after N packets (after the filter)\n"
+	    "      --duration S    stop after S seconds\n"
+	    "  -s, --snaplen N     live: bytes kept per packet (default 262144)\n"
+	    "  -B, --buffer KiB    live: kernel capture buffer size\n"
+	    "  -w, --write FILE    also write the packets to FILE (pcap)\n"
+	    "  -Z, --user USER     live, as root: run as USER once the interface is\n"
+	    "                      open (default nobody; \"root\" keeps root)\n"
+	    "      --no-promisc    live: do not put the interface in promiscuous mode\n"
+	    "      --speed X       files: replay at X times real time (default: as\n"
+	    "                      fast as possible)\n"
+	    "  -l, --line-buffered flush the output after every line\n"
 	    "  -v, --verbose       print every field of every exchange\n"
 	    "  -j, --json          JSON Lines output (schema in kmsdiag-capture(1))\n"
 	    "      --no-summary    do not print the summary\n"
@@ -30,7 +55,7 @@ usage(FILE *fp)
 	    "  -V, --version       print the version\n"
 	    "\n"
 	    "Exit status: 0 nothing wrong, 1 warnings, 2 activation problems,\n"
-	    "3 input could not be read, 64 usage error.\n");
+	    "3 input could not be read or the interface not opened, 64 usage error.\n");
 }
 
 static int
@@ -46,13 +71,103 @@ parse_num(const char *s, long min, long max, const char *what, long *out)
 	return 0;
 }
 
+static void
+on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+static int
+catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0)
+		return -1;
+	return 0;
+}
+
+struct run {
+	enum capsrc_end	 how;
+	bool		 ended;
+};
+
+static void
+on_end(struct capsrc *src, enum capsrc_end how, void *arg)
+{
+	struct run *r = arg;
+
+	(void)src;
+	r->how = how;
+	r->ended = true;
+}
+
+/* The kernel's view of a live capture, after the summary. */
+static void
+print_capture_stats(const struct capture_out *out, const char *iface,
+    const struct capsrc_stats *st, const char *write_file)
+{
+	if (out->json) {
+		json_t *j = json_object();
+
+		json_object_set_new(j, "type", json_string("capture_stats"));
+		json_object_set_new(j, "interface", json_string(iface));
+		json_object_set_new(j, "packets", json_integer((json_int_t)st->packets));
+		if (write_file != NULL)
+			json_object_set_new(j, "written", json_integer((json_int_t)st->written));
+		if (st->kernel_known) {
+			json_object_set_new(j, "kernel_received",
+			    json_integer((json_int_t)st->kernel_received));
+			json_object_set_new(j, "kernel_dropped",
+			    json_integer((json_int_t)st->kernel_dropped));
+			json_object_set_new(j, "interface_dropped",
+			    json_integer((json_int_t)st->if_dropped));
+		} else {
+			json_object_set_new(j, "kernel_received", json_null());
+			json_object_set_new(j, "kernel_dropped", json_null());
+			json_object_set_new(j, "interface_dropped", json_null());
+		}
+		kd_json_line(out->fp, j);
+		json_decref(j);
+		return;
+	}
+	fprintf(out->fp, "\nCapture on %s: %llu packets captured", iface,
+	    (unsigned long long)st->packets);
+	if (write_file != NULL)
+		fprintf(out->fp, ", %llu written", (unsigned long long)st->written);
+	if (st->kernel_known)
+		fprintf(out->fp, "\n  %llu received by filter, %llu dropped by kernel, "
+		    "%llu dropped by interface\n",
+		    (unsigned long long)st->kernel_received,
+		    (unsigned long long)st->kernel_dropped,
+		    (unsigned long long)st->if_dropped);
+	else
+		fprintf(out->fp, "\n  kernel counters not available\n");
+	if (st->kernel_known && st->kernel_dropped > 0)
+		fprintf(out->fp, "  packets were lost: raise the kernel buffer (-B) or "
+		    "lower the snap length (-s 2048 is plenty for KMS)\n");
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "read", required_argument, NULL, 'r' },
+		{ "interface", required_argument, NULL, 'i' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "filter", required_argument, NULL, 'f' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "duration", required_argument, NULL, 'D' },
+		{ "snaplen", required_argument, NULL, 's' },
+		{ "buffer", required_argument, NULL, 'B' },
+		{ "write", required_argument, NULL, 'w' },
+		{ "user", required_argument, NULL, 'Z' },
+		{ "no-promisc", no_argument, NULL, 'P' },
+		{ "speed", required_argument, NULL, 'X' },
+		{ "line-buffered", no_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "no-summary", no_argument, NULL, 'S' },
@@ -62,17 +177,22 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct capture_opts opts = { 0 };
+	struct capsrc_opts so = { 0 };
 	struct capture_out out = { 0 };
-	const char *files[MAX_FILES], *bpf = NULL;
+	struct capsrc_stats st = { 0 }, one;
+	const char *files[MAX_FILES], *user = NULL;
 	size_t nfiles = 0, readable = 0;
-	bool summary = true;
-	struct capture *cap;
+	uint64_t deadline = 0;
+	bool summary = true, stopped = false, user_set = false;
+	struct capture *cap = NULL;
+	struct kd_loop *loop = NULL;
 	struct kd_report rep;
 	int ch, status;
 	long v;
 
 	out.fp = stdout;
-	while ((ch = getopt_long(argc, argv, "f:hjp:r:vV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "B:c:f:hi:jlp:r:s:vVw:Z:", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'r':
 			if (nfiles == MAX_FILES) {
@@ -80,6 +200,13 @@ main(int argc, char **argv)
 				return KD_EXIT_USAGE;
 			}
 			files[nfiles++] = optarg;
+			break;
+		case 'i':
+			if (optarg[0] == '\0') {
+				fprintf(stderr, "kmsdiag-capture: empty interface name\n");
+				return KD_EXIT_USAGE;
+			}
+			so.iface = optarg;
 			break;
 		case 'p':
 			if (parse_num(optarg, 1, 65535, "port", &v) != 0)
@@ -92,7 +219,58 @@ main(int argc, char **argv)
 			opts.ports[opts.nports++] = (uint16_t)v;
 			break;
 		case 'f':
-			bpf = optarg;
+			so.filter = optarg;
+			break;
+		case 'c':
+			if (parse_num(optarg, 1, 2000000000L, "count", &v) != 0)
+				return KD_EXIT_USAGE;
+			so.max_packets = (uint64_t)v;
+			break;
+		case 'D':
+			/* 30 days: the milliseconds still fit in an unsigned. */
+			if (parse_num(optarg, 1, 30L * 86400, "duration", &v) != 0)
+				return KD_EXIT_USAGE;
+			so.duration_ms = (unsigned)v * 1000U;
+			break;
+		case 's':
+			if (parse_num(optarg, 64, CAPSRC_DEFAULT_SNAPLEN, "snaplen", &v) != 0)
+				return KD_EXIT_USAGE;
+			so.snaplen = (int)v;
+			break;
+		case 'B':
+			if (parse_num(optarg, 1, 2097152L, "buffer", &v) != 0)
+				return KD_EXIT_USAGE;
+			so.buffer_kib = (int)v;
+			break;
+		case 'w':
+			so.write_file = optarg;
+			break;
+		case 'Z':
+			if (optarg[0] == '\0') {
+				fprintf(stderr, "kmsdiag-capture: -Z needs a user name\n");
+				return KD_EXIT_USAGE;
+			}
+			user = optarg;
+			user_set = true;
+			break;
+		case 'P':
+			so.no_promisc = true;
+			break;
+		case 'X': {
+			char *end;
+
+			errno = 0;
+			so.speed = strtod(optarg, &end);
+			if (errno != 0 || end == optarg || *end != '\0' || !(so.speed > 0) ||
+			    so.speed > 1e6) {
+				fprintf(stderr, "kmsdiag-capture: speed %s: want a number "
+				    "above 0\n", optarg);
+				return KD_EXIT_USAGE;
+			}
+			break;
+		}
+		case 'l':
+			setvbuf(stdout, NULL, _IOLBF, 0);
 			break;
 		case 'v':
 			out.verbose = true;
@@ -121,33 +299,118 @@ main(int argc, char **argv)
 	}
 	for (; optind < argc && nfiles < MAX_FILES; optind++)
 		files[nfiles++] = argv[optind];
-	if (optind < argc || nfiles == 0) {
-		fprintf(stderr, "kmsdiag-capture: %s\n", nfiles == 0 ?
-		    "no capture file given (-r FILE)" : "too many files");
+	if (optind < argc) {
+		fprintf(stderr, "kmsdiag-capture: too many files\n");
+		return KD_EXIT_USAGE;
+	}
+	if (so.iface != NULL && nfiles > 0) {
+		fprintf(stderr, "kmsdiag-capture: -i and -r exclude each other\n");
+		return KD_EXIT_USAGE;
+	}
+	if (so.iface == NULL && nfiles == 0) {
+		fprintf(stderr, "kmsdiag-capture: no capture file given (-r FILE) "
+		    "and no interface (-i IFACE)\n");
 		usage(stderr);
 		return KD_EXIT_USAGE;
 	}
+	if (so.iface == NULL && (so.snaplen || so.buffer_kib || user_set ||
+	    so.no_promisc)) {
+		fprintf(stderr, "kmsdiag-capture: -s, -B, -Z and --no-promisc need -i\n");
+		return KD_EXIT_USAGE;
+	}
+	if (so.iface != NULL && so.speed > 0) {
+		fprintf(stderr, "kmsdiag-capture: --speed is for files (-r)\n");
+		return KD_EXIT_USAGE;
+	}
+	if (so.write_file != NULL && nfiles > 1) {
+		fprintf(stderr, "kmsdiag-capture: -w takes one input\n");
+		return KD_EXIT_USAGE;
+	}
+	so.ports = opts.ports;
+	so.nports = opts.nports;
 	out.color = !out.json && kd_want_color(stdout);
-	if ((cap = capture_new(&opts, capture_out_event, &out)) == NULL) {
+	if ((cap = capture_new(&opts, capture_out_event, &out)) == NULL ||
+	    (loop = kd_loop_new()) == NULL || catch_signals() != 0) {
 		fprintf(stderr, "kmsdiag-capture: out of memory\n");
+		capture_free(cap);
+		kd_loop_free(loop);
 		return KD_EXIT_UNKNOWN;
 	}
-	for (size_t i = 0; i < nfiles; i++) {
-		uint64_t n;
-		int rc = pcapsrc_read(cap, files[i], bpf, &n);
+	kd_loop_watch_flag(loop, &got_signal);
+	if (so.duration_ms > 0)
+		deadline = kd_now_ms() + so.duration_ms;
 
-		if (rc == PCAPSRC_BADFILTER) {
-			capture_free(cap);
-			return KD_EXIT_USAGE;
+	/* One source at a time: each file in turn, or the one interface. */
+	for (size_t i = 0; i < (so.iface != NULL ? 1 : nfiles) && !stopped; i++) {
+		struct run run = { 0 };
+		struct kd_diag d = { 0 };
+		struct capsrc *src;
+		bool bad_filter;
+
+		if (so.iface == NULL)
+			so.file = files[i];
+		if (deadline > 0) {
+			uint64_t now = kd_now_ms();
+
+			if (now >= deadline)
+				break;
+			so.duration_ms = (unsigned)(deadline - now);
 		}
-		if (rc != PCAPSRC_UNREADABLE)
-			readable++;
+		src = capsrc_open(&so, cap, loop, on_end, &run, &d, &bad_filter);
+		if (src == NULL) {
+			capture_error(cap, &d);
+			if (bad_filter) {
+				capture_free(cap);
+				kd_loop_free(loop);
+				return KD_EXIT_USAGE;
+			}
+			continue;
+		}
+		readable++;
+		if (so.iface != NULL &&
+		    kd_drop_privileges(user_set ? user : NULL, &d) != 0) {
+			/* Decoding traffic as root after being asked not to is no option. */
+			capture_error(cap, &d);
+			capsrc_close(src);
+			readable = 0;
+			break;
+		}
+		if (kd_loop_run(loop) != 0) {
+			struct kd_diag le = { 0 };
+
+			le.source = so.iface != NULL ? so.iface : so.file;
+			kd_diag_set(&le, KD_EIO, "loop", 0, "poll: %s", strerror(errno));
+			capture_error(cap, &le);
+		}
+		if (!run.ended)
+			capsrc_stop(src);	/* a signal or a loop failure */
+		if (run.how == CAPSRC_END_STOPPED || run.how == CAPSRC_END_ERROR)
+			stopped = true;
+		capsrc_stats(src, &one);
+		st.packets += one.packets;
+		st.written += one.written;
+		st.kernel_known = one.kernel_known;
+		st.kernel_received = one.kernel_received;
+		st.kernel_dropped = one.kernel_dropped;
+		st.if_dropped = one.if_dropped;
+		if (so.max_packets > 0) {
+			/* -c counts across every file: what is left for the next one. */
+			uint64_t fed = capsrc_matched(src);
+
+			if (fed >= so.max_packets)
+				stopped = true;
+			else
+				so.max_packets -= fed;
+		}
+		capsrc_close(src);
 	}
 	capture_finish(cap);
 	kd_report_init(&rep, "kmsdiag-capture");
 	capture_problems(cap, &rep);
 	if (summary && readable > 0)
 		capture_out_summary(&out, cap, &rep);
+	if (so.iface != NULL && readable > 0)
+		print_capture_stats(&out, so.iface, &st, so.write_file);
 	if (readable == 0)
 		status = KD_EXIT_UNKNOWN;
 	else {
@@ -159,6 +422,7 @@ main(int argc, char **argv)
 	}
 	kd_report_fini(&rep);
 	capture_free(cap);
+	kd_loop_free(loop);
 	fflush(stdout);
 	return status;
 }

@@ -81,5 +81,67 @@ check_json below-threshold-verdicts "all(o['verdict']=='below_threshold' for o i
 expect_rc two-files 1 "$CAP" --json -r fixtures/kms-v4-vista-business.pcap fixtures/kms-v5-ws2012r2-standard-vm.pcap
 check_json two-files-hosts "objs[-1]['exchanges']==2"
 
+# Options of live capture and replay that are checked before any capture.
+f=fixtures/kms-v6-win10-education.pcap
+expect_rc usage-i-and-r 64 "$CAP" -i lo -r "$f"
+expect_rc usage-snaplen-offline 64 "$CAP" -s 2048 -r "$f"
+expect_rc usage-user-offline 64 "$CAP" -Z nobody -r "$f"
+expect_rc usage-empty-user 64 "$CAP" -Z '' -i lo
+expect_rc usage-empty-interface 64 "$CAP" -i ''
+expect_rc usage-count-zero 64 "$CAP" -c 0 -r "$f"
+expect_rc usage-snaplen-small 64 "$CAP" -s 10 -i lo
+expect_rc usage-speed-zero 64 "$CAP" --speed 0 -r "$f"
+expect_rc usage-speed-live 64 "$CAP" --speed 2 -i lo
+expect_rc usage-write-two-files 64 "$CAP" -w "$tmp/w.pcap" -r "$f" "$f"
+if "$CAP" --help | grep -q -- "-i, --interface IF"; then ok help-live; else ko help-live; fi
+
+# -c counts the packets that pass the filter; numbers stay the file's.
+expect_rc count-3 0 "$CAP" --json -c 3 -r "$f"
+check_json count-3-packets "objs[-1]['type']=='summary' and objs[-1]['packets']==3 and objs[-1]['exchanges']==0"
+# The 6th packet to the port is the request, packet 10 of the file.
+expect_rc count-filtered 1 "$CAP" --json -c 6 -f 'tcp dst port 1688' -r "$f"
+check_json count-filtered-numbers "[(o['packet'],o['verdict']) for o in objs if o['type']=='exchange']==[(10,'no_response')] and objs[-1]['packets']==6"
+# -c spans files: 14 packets in the first file, so 4 from the second.
+expect_rc count-two-files 1 "$CAP" --json -c 18 -r "$f" fixtures/kms-v4-vista-business.pcap
+check_json count-two-files-total "objs[-1]['packets']==18"
+
+# -w then -r: the same exchanges; a filter writes only what it matched.
+"$CAP" --json -r "$f" >"$tmp/direct.json"
+expect_rc write-file 1 "$CAP" --json -w "$tmp/w.pcap" -r "$f"
+expect_rc write-reread 1 "$CAP" --json -r "$tmp/w.pcap"
+if python3 -c "
+import json,sys
+a=[json.loads(l) for l in open('$tmp/direct.json')]
+b=[json.loads(l) for l in open('$tmp/out')]
+for o in a+b: o.pop('source',None)
+sys.exit(0 if a==b and any(o['type']=='exchange' for o in a) else 1)"; then ok write-reread-same; else ko write-reread-same; fi
+expect_rc write-filtered 1 "$CAP" --json -f 'tcp dst port 1688' -w "$tmp/wf.pcap" -r "$f"
+expect_rc write-filtered-reread 1 "$CAP" --json -r "$tmp/wf.pcap"
+check_json write-filtered-only-requests "objs[-1]['packets']==8 and any(o['type']=='exchange' and o['verdict']=='no_response' for o in objs)"
+expect_rc write-unwritable 3 "$CAP" -w /nonexistent-dir/x.pcap -r "$f"
+grep -q "x.pcap: offset 0: pcap: I/O error (cannot write capture" "$tmp/out" && ok write-unwritable-message || ko write-unwritable-message
+
+# Real-time replay paces by the timestamps and decodes the same.
+expect_rc speed-replay 1 "$CAP" --json --speed 1000 -r "$f"
+if python3 -c "
+import json,sys
+a=[json.loads(l) for l in open('$tmp/direct.json')]
+b=[json.loads(l) for l in open('$tmp/out')]
+sys.exit(0 if a==b else 1)"; then ok speed-replay-same; else ko speed-replay-same; fi
+# The client-list capture spans 2.36 s: about 0.59 s at 4x, instant at full speed.
+c=fixtures/kms-clientlist-6win-2office2016.pcap
+t0=$(date +%s%N)
+expect_rc speed-4x 2 "$CAP" --json --speed 4 -r "$c"
+t1=$(date +%s%N)
+"$CAP" --json -r "$c" >/dev/null
+t2=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 )) fast=$(( (t2 - t1) / 1000000 ))
+if [ "$ms" -ge 540 ] && [ "$ms" -le 2500 ] && [ "$fast" -lt 400 ]; then ok speed-4x-paced; else
+	ko "speed-4x-paced ($ms ms at 4x, $fast ms at full speed)"; fi
+check_json speed-4x-decodes "sum(1 for o in objs if o['type']=='exchange')==8"
+# --duration stops a slow replay part way, with a summary.
+expect_rc duration-offline 2 "$CAP" --json --speed 1 --duration 1 -r "$c"
+check_json duration-offline-partial "objs[-1]['type']=='summary' and 0 < objs[-1]['packets'] < 112"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

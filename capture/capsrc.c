@@ -1,0 +1,656 @@
+/*
+ * Packet sources on a kd_loop; see capsrc.h.  The only file that talks to
+ * libpcap: live interfaces and capture files both end in feed(), so every
+ * packet takes the same path into the engine.
+ *
+ * Live: pcap_create/pcap_activate in immediate mode, non-blocking, and the
+ * selectable fd in the loop; the kernel applies the BPF filter.
+ * Files, as fast as possible: the file's own fd sits in the loop (a file
+ * always polls readable) and each wakeup reads one batch, so the other fds
+ * of the loop get their turn between batches.  A zero-delay timer would
+ * not do: the loop runs a timer that is due again at once in the same
+ * round.  Files in (scaled) real time: a timer sleeps until the next
+ * packet is due.  The filter runs here with pcap_offline_filter so that
+ * packet numbers stay the file's own.
+ */
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capsrc.h"
+
+/* Longest default filter: "tcp port 65535" per port, joined by " or ". */
+#define DEFAULT_FILTER_MAX	(CAPTURE_MAX_PORTS * 20)
+
+struct capsrc {
+	struct capture	*cap;
+	struct kd_loop	*loop;
+	capsrc_end_cb	*on_end;
+	void		*arg;
+
+	pcap_t		*p;
+	pcap_dumper_t	*dump;
+	struct bpf_program prog;
+	bool		 have_prog;	/* files: filter applied by us */
+	const char	*name;		/* source in events: path, "(stdin)", iface */
+	int		 dlt;
+	bool		 live;
+
+	int		 fd;		/* live: selectable fd, -1 when not registered */
+	int		 file_fd;	/* files as fast as possible: registered fd, or -1 */
+	long		 read_timer;	/* files in real time: the reader timer, 0 = none */
+	long		 stop_timer;	/* --duration, 0 = none */
+
+	uint64_t	 max_packets;	/* packets handed to the engine */
+	uint64_t	 fed;
+	uint64_t	 pkt_no;	/* packets read, = the file's packet number */
+	uint64_t	 written;
+	double		 speed;
+	unsigned	 batch;
+
+	/* Real-time replay: a packet read but not yet due. */
+	bool		 pending;
+	struct pcap_pkthdr *pend_hdr;
+	const u_char	*pend_data;
+	bool		 have_base;
+	uint64_t	 base_ns;	/* monotonic time that the first packet maps to */
+	double		 base_ts;	/* the first packet's timestamp, seconds */
+	bool		 paused;
+	uint64_t	 paused_at_ns;
+
+	bool		 ended;
+	/*
+	 * Inside a read callback the engine's event callback may stop, pause
+	 * or close the source; a close then waits until the read returns.
+	 */
+	unsigned	 busy;
+	bool		 close_pending;
+	struct pcap_stat last_kstat;	/* kept after the end, for capsrc_stats */
+	bool		 kstat_known;
+};
+
+static int64_t	read_file_cb(struct kd_loop *, long, void *);
+static void	read_file_fd_cb(struct kd_loop *, int, short, void *);
+static void	destroy(struct capsrc *);
+
+/* Leaving a read callback: true when s was closed meanwhile and is gone now. */
+static bool
+unbusy(struct capsrc *s)
+{
+	if (--s->busy == 0 && s->close_pending) {
+		destroy(s);
+		return true;
+	}
+	return false;
+}
+
+static const char *
+dlt_name(int dlt)
+{
+	const char *n = pcap_datalink_val_to_name(dlt);
+
+	return n != NULL ? n : "?";
+}
+
+static void
+snap_kstats(struct capsrc *s)
+{
+	struct pcap_stat ps;
+
+	if (!s->live || s->p == NULL)
+		return;
+	if (pcap_stats(s->p, &ps) == 0) {
+		s->last_kstat = ps;
+		s->kstat_known = true;
+	}
+}
+
+/* Files: stop reading (pause, end). */
+static void
+disarm_reader(struct capsrc *s)
+{
+	if (s->file_fd >= 0) {
+		kd_loop_del_fd(s->loop, s->file_fd);
+		s->file_fd = -1;
+	}
+	if (s->read_timer > 0) {
+		kd_loop_del_timer(s->loop, s->read_timer);
+		s->read_timer = 0;
+	}
+}
+
+/* Files: (re)start reading: by fd as fast as possible, else by timer. */
+static int
+arm_reader(struct capsrc *s)
+{
+	int fd;
+
+	if (s->speed == 0 && (fd = pcap_get_selectable_fd(s->p)) >= 0 &&
+	    kd_loop_add_fd(s->loop, fd, POLLIN, read_file_fd_cb, s) == 0) {
+		s->file_fd = fd;
+		return 0;
+	}
+	/* stdin already watched by the caller, say: a timer still works. */
+	if ((s->read_timer = kd_loop_add_timer(s->loop, 0, read_file_cb, s)) < 0) {
+		s->read_timer = 0;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Unregisters everything and runs the end callback exactly once.  The
+ * callback comes last: it may close the source.
+ */
+static void
+finish(struct capsrc *s, enum capsrc_end how)
+{
+	if (s->ended)
+		return;
+	s->ended = true;
+	if (s->fd >= 0) {
+		kd_loop_del_fd(s->loop, s->fd);
+		s->fd = -1;
+	}
+	disarm_reader(s);
+	if (s->stop_timer > 0) {
+		kd_loop_del_timer(s->loop, s->stop_timer);
+		s->stop_timer = 0;
+	}
+	s->pending = false;
+	snap_kstats(s);
+	if (s->dump != NULL)
+		pcap_dump_flush(s->dump);
+	if (s->on_end != NULL)
+		s->on_end(s, how, s->arg);
+}
+
+/* One packet read from the source: filter (files), -w, the engine, -c. */
+static void
+feed(struct capsrc *s, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct timeval tv = { .tv_sec = h->ts.tv_sec, .tv_usec = h->ts.tv_usec };
+
+	if (s->have_prog && pcap_offline_filter(&s->prog, h, data) == 0)
+		return;
+	if (s->dump != NULL) {
+		pcap_dump((u_char *)s->dump, h, data);
+		s->written++;
+	}
+	s->fed++;
+	capture_packet(s->cap, s->name, s->pkt_no, &tv, s->dlt, data, h->caplen, h->len);
+}
+
+static bool
+at_limit(const struct capsrc *s)
+{
+	return s->max_packets > 0 && s->fed >= s->max_packets;
+}
+
+static void
+read_error(struct capsrc *s, enum capsrc_end how)
+{
+	struct kd_diag d = { 0 };
+
+	d.source = s->name;
+	d.pkt_no = s->live ? 0 : s->pkt_no + 1;
+	if (s->live)
+		kd_diag_set(&d, KD_EIO, "pcap", 0, "capture stopped: %s after %llu "
+		    "packet%s", pcap_geterr(s->p), (unsigned long long)s->pkt_no,
+		    s->pkt_no == 1 ? "" : "s");
+	else
+		kd_diag_set(&d, KD_ETRUNC, "pcap", 0, "%s after %llu packet%s",
+		    pcap_geterr(s->p), (unsigned long long)s->pkt_no,
+		    s->pkt_no == 1 ? "" : "s");
+	capture_error(s->cap, &d);
+	finish(s, how);
+}
+
+static void
+live_handler(u_char *arg, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct capsrc *s = (struct capsrc *)(void *)arg;
+
+	if (s->ended)
+		return;
+	s->pkt_no++;
+	feed(s, h, data);
+	if (at_limit(s) || s->ended)
+		pcap_breakloop(s->p);
+}
+
+static void
+live_cb(struct kd_loop *loop, int fd, short revents, void *arg)
+{
+	struct capsrc *s = arg;
+	int n;
+
+	(void)loop;
+	(void)fd;
+	(void)revents;
+	s->busy++;
+	/* -1: everything in the buffer now; non-blocking, so never waits. */
+	n = pcap_dispatch(s->p, -1, live_handler, (u_char *)s);
+	if (s->dump != NULL)
+		pcap_dump_flush(s->dump);	/* a killed capture leaves a readable file */
+	if (at_limit(s))
+		finish(s, CAPSRC_END_LIMIT);
+	else if (n == PCAP_ERROR && !s->ended)
+		read_error(s, CAPSRC_END_ERROR);
+	unbusy(s);
+}
+
+static uint64_t
+ts_ns(const struct pcap_pkthdr *h)
+{
+	return (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec * 1000ULL;
+}
+
+/*
+ * Real time: how many ms until the pending packet is due (0 = now).  The
+ * first packet defines the origin; timestamps going backwards are due at
+ * once rather than never.
+ */
+static uint64_t
+due_in_ms(struct capsrc *s)
+{
+	double rel, due;
+	uint64_t now = kd_now_ns();
+
+	if (!s->have_base) {
+		s->have_base = true;
+		s->base_ns = now;
+		s->base_ts = (double)ts_ns(s->pend_hdr) / 1e9;
+		return 0;
+	}
+	rel = (double)ts_ns(s->pend_hdr) / 1e9 - s->base_ts;
+	if (rel <= 0)
+		return 0;
+	due = (double)s->base_ns + rel / s->speed * 1e9;
+	if (due <= (double)now)
+		return 0;
+	/* Capped so that a capture with a day-long gap still answers quickly to stop. */
+	due = (due - (double)now) / 1e6 + 1;
+	return due > 1000 ? 1000 : (uint64_t)due;
+}
+
+/*
+ * Reads up to one batch.  Returns -1 when the source ended or was paused,
+ * 0 to read on, or ms to wait (real time).  The caller holds s busy.
+ */
+static int64_t
+read_batch(struct capsrc *s)
+{
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < s->batch; i++) {
+		if (s->ended || s->paused)
+			return -1;
+		if (!s->pending) {
+			rc = pcap_next_ex(s->p, &s->pend_hdr, &s->pend_data);
+			if (rc != 1) {
+				if (rc == PCAP_ERROR)
+					read_error(s, CAPSRC_END_CUT);
+				else
+					finish(s, CAPSRC_END_EOF);
+				return -1;
+			}
+			s->pkt_no++;
+			s->pending = true;
+		}
+		if (s->speed > 0) {
+			uint64_t wait = due_in_ms(s);
+
+			if (wait > 0)
+				return (int64_t)wait;
+		}
+		s->pending = false;
+		feed(s, s->pend_hdr, s->pend_data);
+		if (at_limit(s)) {
+			finish(s, CAPSRC_END_LIMIT);
+			return -1;
+		}
+	}
+	return s->ended || s->paused ? -1 : 0;
+}
+
+static int64_t
+read_file_cb(struct kd_loop *loop, long id, void *arg)
+{
+	struct capsrc *s = arg;
+	long self = s->read_timer;
+	int64_t rc;
+
+	(void)loop;
+	(void)id;
+	/* The loop took this timer off while it runs: nobody may delete it now. */
+	s->read_timer = 0;
+	s->busy++;
+	rc = read_batch(s);
+	if (unbusy(s) || rc < 0)
+		return KD_NOMORE;
+	s->read_timer = self;
+	/* A full batch with more due: next round, not a spin inside this one. */
+	return rc > 0 ? rc : 1;
+}
+
+static void
+read_file_fd_cb(struct kd_loop *loop, int fd, short revents, void *arg)
+{
+	struct capsrc *s = arg;
+
+	(void)loop;
+	(void)fd;
+	(void)revents;
+	s->busy++;
+	read_batch(s);
+	unbusy(s);
+}
+
+static int64_t
+duration_cb(struct kd_loop *loop, long id, void *arg)
+{
+	struct capsrc *s = arg;
+
+	(void)loop;
+	(void)id;
+	s->stop_timer = 0;	/* this timer ends here */
+	finish(s, CAPSRC_END_LIMIT);
+	return KD_NOMORE;
+}
+
+/* "tcp port A or tcp port B ...": only what the engine will look at. */
+static void
+default_filter(const struct capsrc_opts *o, char *buf, size_t len)
+{
+	size_t i, off = 0;
+	int n;
+
+	buf[0] = '\0';
+	if (o->ports == NULL || o->nports == 0) {
+		snprintf(buf, len, "tcp port 1688");
+		return;
+	}
+	for (i = 0; i < o->nports && i < CAPTURE_MAX_PORTS; i++) {
+		n = snprintf(buf + off, len - off, "%stcp port %u", i ? " or " : "",
+		    (unsigned)o->ports[i]);
+		if (n < 0 || (size_t)n >= len - off)
+			break;
+		off += (size_t)n;
+	}
+}
+
+static pcap_t *
+open_live(const struct capsrc_opts *o, struct kd_diag *err)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *p;
+	int rc;
+
+	if ((p = pcap_create(o->iface, errbuf)) == NULL) {
+		kd_diag_set(err, KD_EIO, "pcap", 0, "cannot open interface: %s", errbuf);
+		return NULL;
+	}
+	pcap_set_snaplen(p, o->snaplen > 0 ? o->snaplen : CAPSRC_DEFAULT_SNAPLEN);
+	pcap_set_promisc(p, o->no_promisc ? 0 : 1);
+	/* Deliver each packet at once: the poll loop, not a block timeout, sets the pace. */
+	pcap_set_immediate_mode(p, 1);
+	pcap_set_timeout(p, 100);
+	if (o->buffer_kib > 0)
+		pcap_set_buffer_size(p, o->buffer_kib * 1024);
+	rc = pcap_activate(p);
+	if (rc < 0) {
+		const char *why = pcap_geterr(p);
+
+		if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
+			kd_diag_set(err, KD_EINVAL, "pcap", 0, "no such interface "
+			    "(ip link lists them; \"any\" captures on all)");
+		else if (rc == PCAP_ERROR_PERM_DENIED)
+			kd_diag_set(err, KD_EIO, "pcap", 0, "permission denied: %s; run "
+			    "as root or give the program CAP_NET_RAW and CAP_NET_ADMIN",
+			    why);
+		else if (rc == PCAP_ERROR_IFACE_NOT_UP)
+			kd_diag_set(err, KD_EIO, "pcap", 0, "interface is down");
+		else
+			kd_diag_set(err, KD_EIO, "pcap", 0, "cannot capture: %s",
+			    why[0] ? why : pcap_statustostr(rc));
+		pcap_close(p);
+		return NULL;
+	}
+	if (pcap_setnonblock(p, 1, errbuf) != 0) {
+		kd_diag_set(err, KD_EIO, "pcap", 0, "cannot make the capture "
+		    "non-blocking: %s", errbuf);
+		pcap_close(p);
+		return NULL;
+	}
+	return p;
+}
+
+struct capsrc *
+capsrc_open(const struct capsrc_opts *o, struct capture *cap, struct kd_loop *loop,
+    capsrc_end_cb *on_end, void *arg, struct kd_diag *err, bool *bad_filter)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "", deffilter[DEFAULT_FILTER_MAX];
+	const char *filter = o->filter;
+	struct capsrc *s;
+
+	kd_diag_clear(err);
+	err->pkt_no = 0;
+	if (bad_filter != NULL)
+		*bad_filter = false;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		if (o->iface == NULL && o->stream != NULL)
+			fclose(o->stream);
+		err->source = o->iface != NULL ? o->iface : o->file;
+		kd_diag_set(err, KD_ENOMEM, "pcap", 0, "out of memory");
+		return NULL;
+	}
+	s->cap = cap;
+	s->loop = loop;
+	s->on_end = on_end;
+	s->arg = arg;
+	s->fd = -1;
+	s->file_fd = -1;
+	s->max_packets = o->max_packets;
+	s->speed = o->speed > 0 ? o->speed : 0;
+	s->batch = o->batch > 0 ? o->batch : CAPSRC_DEFAULT_BATCH;
+	s->live = o->iface != NULL;
+	if (s->live) {
+		s->name = o->iface;
+		err->source = s->name;
+		if ((s->p = open_live(o, err)) == NULL)
+			goto fail;
+		if (filter == NULL) {
+			default_filter(o, deffilter, sizeof(deffilter));
+			filter = deffilter;
+		}
+	} else {
+		const char *path = o->file != NULL ? o->file : "-";
+
+		s->name = strcmp(path, "-") == 0 ? "(stdin)" : path;
+		err->source = s->name;
+		if (o->stream != NULL) {
+			s->p = pcap_fopen_offline_with_tstamp_precision(o->stream,
+			    PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+			if (s->p == NULL)
+				fclose(o->stream);	/* ours in every case */
+		} else
+			s->p = pcap_open_offline_with_tstamp_precision(path,
+			    PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+		if (s->p == NULL) {
+			kd_diag_set(err, KD_EINVAL, "pcap", 0, "cannot read capture: %s",
+			    errbuf);
+			goto fail;
+		}
+	}
+	s->dlt = pcap_datalink(s->p);
+	if (!pkt_dlt_supported(s->dlt)) {
+		kd_diag_set(err, KD_EUNSUP, "pcap", 0, "link type %s (%d) not "
+		    "supported; use Ethernet, Linux cooked, loopback or raw IP",
+		    dlt_name(s->dlt), s->dlt);
+		goto fail;
+	}
+	if (filter != NULL) {
+		/* Compiled once; the kernel runs it live, feed() runs it on files. */
+		if (pcap_compile(s->p, &s->prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+			kd_diag_set(err, KD_EINVAL, "bpf", 0, "bad filter \"%s\": %s",
+			    filter, pcap_geterr(s->p));
+			if (bad_filter != NULL)
+				*bad_filter = true;
+			goto fail;
+		}
+		if (s->live) {
+			int rc = pcap_setfilter(s->p, &s->prog);
+
+			pcap_freecode(&s->prog);
+			if (rc != 0) {
+				kd_diag_set(err, KD_EIO, "bpf", 0, "cannot install filter "
+				    "\"%s\": %s", filter, pcap_geterr(s->p));
+				goto fail;
+			}
+		} else
+			s->have_prog = true;
+	}
+	if (o->write_file != NULL) {
+		if ((s->dump = pcap_dump_open(s->p, o->write_file)) == NULL) {
+			err->source = o->write_file;
+			kd_diag_set(err, KD_EIO, "pcap", 0, "cannot write capture: %s",
+			    pcap_geterr(s->p));
+			goto fail;
+		}
+	}
+	if (s->live) {
+		if ((s->fd = pcap_get_selectable_fd(s->p)) < 0) {
+			kd_diag_set(err, KD_EUNSUP, "pcap", 0, "this interface has no "
+			    "selectable file descriptor");
+			goto fail;
+		}
+		if (kd_loop_add_fd(loop, s->fd, POLLIN, live_cb, s) != 0) {
+			s->fd = -1;
+			kd_diag_set(err, KD_EIO, "pcap", 0, "cannot watch the capture: %s",
+			    strerror(errno));
+			goto fail;
+		}
+	} else if (arm_reader(s) != 0) {
+		kd_diag_set(err, KD_ENOMEM, "pcap", 0, "out of memory");
+		goto fail;
+	}
+	if (o->duration_ms > 0 &&
+	    (s->stop_timer = kd_loop_add_timer(loop, o->duration_ms, duration_cb, s)) < 0) {
+		s->stop_timer = 0;
+		kd_diag_set(err, KD_ENOMEM, "pcap", 0, "out of memory");
+		goto fail;
+	}
+	return s;
+fail:
+	s->on_end = NULL;
+	s->ended = true;	/* nothing to report: the caller has *err */
+	capsrc_close(s);
+	return NULL;
+}
+
+void
+capsrc_stop(struct capsrc *s)
+{
+	if (s != NULL)
+		finish(s, CAPSRC_END_STOPPED);
+}
+
+void
+capsrc_pause(struct capsrc *s, bool paused)
+{
+	if (s == NULL || s->live || s->ended || s->paused == paused)
+		return;
+	s->paused = paused;
+	if (paused) {
+		s->paused_at_ns = kd_now_ns();
+		disarm_reader(s);
+		return;
+	}
+	/* Real time resumes where it left off, not with a burst of the paused span. */
+	if (s->have_base)
+		s->base_ns += kd_now_ns() - s->paused_at_ns;
+	if (arm_reader(s) != 0) {
+		struct kd_diag d = { 0 };
+
+		d.source = s->name;
+		kd_diag_set(&d, KD_ENOMEM, "pcap", 0, "out of memory resuming the replay");
+		capture_error(s->cap, &d);
+		finish(s, CAPSRC_END_ERROR);
+	}
+}
+
+bool
+capsrc_live(const struct capsrc *s)
+{
+	return s != NULL && s->live;
+}
+
+void
+capsrc_stats(const struct capsrc *s, struct capsrc_stats *st)
+{
+	struct pcap_stat ps;
+
+	memset(st, 0, sizeof(*st));
+	if (s == NULL)
+		return;
+	st->packets = s->pkt_no;
+	st->written = s->written;
+	if (!s->live)
+		return;
+	if (!s->ended && s->p != NULL && pcap_stats(s->p, &ps) == 0) {
+		st->kernel_known = true;
+	} else if (s->kstat_known) {
+		ps = s->last_kstat;
+		st->kernel_known = true;
+	}
+	if (st->kernel_known) {
+		st->kernel_received = ps.ps_recv;
+		st->kernel_dropped = ps.ps_drop;
+		st->if_dropped = ps.ps_ifdrop;
+	}
+}
+
+uint64_t
+capsrc_matched(const struct capsrc *s)
+{
+	return s != NULL ? s->fed : 0;
+}
+
+static void
+destroy(struct capsrc *s)
+{
+	if (s->fd >= 0)
+		kd_loop_del_fd(s->loop, s->fd);
+	disarm_reader(s);
+	if (s->stop_timer > 0)
+		kd_loop_del_timer(s->loop, s->stop_timer);
+	if (s->have_prog)
+		pcap_freecode(&s->prog);
+	if (s->dump != NULL)
+		pcap_dump_close(s->dump);
+	if (s->p != NULL)
+		pcap_close(s->p);
+	free(s);
+}
+
+void
+capsrc_close(struct capsrc *s)
+{
+	if (s == NULL)
+		return;
+	if (s->busy > 0) {
+		/* Called from an event inside a read: finish reading first. */
+		if (!s->ended) {
+			s->on_end = NULL;
+			finish(s, CAPSRC_END_STOPPED);
+		}
+		s->close_pending = true;
+		return;
+	}
+	destroy(s);
+}
