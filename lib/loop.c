@@ -257,8 +257,12 @@ run_timers(struct kd_loop *l)
 			*nt = t;
 			/* Relative to the due time, so periodic timers do not drift. */
 			nt->when_ns = t.when_ns + (uint64_t)again * 1000000ULL;
-			if (nt->when_ns < now)
-				nt->when_ns = now + (uint64_t)again * 1000000ULL;
+			/*
+			 * Late, or due again at once (0): the next round, after
+			 * the fds, never again inside this one.
+			 */
+			if (nt->when_ns <= now)
+				nt->when_ns = now + (uint64_t)again * 1000000ULL + 1;
 		}
 	}
 	return ran;

@@ -109,6 +109,35 @@ test_fds(void)
 	kd_loop_free(l);
 }
 
+static int spins;
+
+static int64_t
+spin(struct kd_loop *l, long id, void *arg)
+{
+	(void)l; (void)id; (void)arg;
+	return ++spins < 1000 ? 0 : KD_NOMORE;
+}
+
+/*
+ * A timer that asks to run again at once (the capture source's "next
+ * batch") runs once per round, so the fds of the same loop (the terminal)
+ * get their turn in between.
+ */
+static void
+test_zero_delay(void)
+{
+	struct kd_loop *l = kd_loop_new();
+
+	KDT_CHECK(l != NULL);
+	kd_loop_add_timer(l, 0, spin, NULL);
+	KDT_CHECK(kd_loop_once(l, 0) >= 1);
+	KDT_CHECK(spins == 1);
+	KDT_CHECK(kd_loop_once(l, 100) >= 1);
+	KDT_CHECK(spins == 2);
+	KDT_CHECK(kd_loop_ntimers(l) == 1);
+	kd_loop_free(l);
+}
+
 static volatile sig_atomic_t stopflag;
 
 static int64_t
@@ -148,6 +177,7 @@ main(void)
 {
 	test_timers();
 	test_fds();
+	test_zero_delay();
 	test_stop();
 	return KDT_DONE("test_loop");
 }
