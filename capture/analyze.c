@@ -524,8 +524,9 @@ capture_problems(struct capture *cap, struct kd_report *r)
 		  "whole packets are kept" },
 		{ P_GAP, "capture_gap", "", KD_V_WARN, "bytes are missing from the "
 		  "capture: capture closer to the host, with a bigger buffer (-B)" },
-		{ P_EVICTED, "flows_evicted", "", KD_V_WARN, "more connections than "
-		  "the flow cap: results for the oldest are partial" },
+		{ P_EVICTED, "flows_evicted", "", KD_V_WARN, "more connections, or "
+		  "more buffered bytes, than the caps: results for the evicted "
+		  "connections are partial" },
 		{ P_LIMIT, "flow_limit", "", KD_V_WARN, "a connection carried more "
 		  "unparsed data than the per-flow cap" },
 	};
@@ -652,6 +653,8 @@ capture_summary_json(struct capture *cap)
 	json_object_set_new(o, "flows", json_integer((json_int_t)cap->stats.flows));
 	json_object_set_new(o, "flows_evicted",
 	    json_integer((json_int_t)cap->stats.flows_evicted));
+	json_object_set_new(o, "flows_evicted_memory",
+	    json_integer((json_int_t)cap->stats.flows_evicted_memory));
 	for (size_t i = 0; i < cap->nhosts; i++) {
 		const struct host_agg *h = &cap->hosts[i];
 		json_t *ho = json_object();

@@ -144,18 +144,27 @@ flow_free(struct capture *cap, struct flow *f)
 	lru_unlink(cap, f);
 	hash_remove(cap, f);
 	cap->nflows--;
+	cap->buffered -= f->buffered;
 	free(f);
 }
 
+enum close_why { CLOSE_END, CLOSE_FLOW_CAP, CLOSE_MEMORY };
+
 static void
-flow_close(struct capture *cap, struct flow *f, bool evicted)
+flow_close(struct capture *cap, struct flow *f, enum close_why why)
 {
+	bool evicted = why != CLOSE_END;
 	size_t len;
 
-	if (evicted)
+	if (why == CLOSE_FLOW_CAP)
 		emit_conn(cap, f, CC_EVICTED, 0, 0,
 		    "flow evicted after %zu flows were tracked (cap); its "
 		    "unfinished calls are reported now", cap->max_flows);
+	else if (why == CLOSE_MEMORY)
+		emit_conn(cap, f, CC_EVICTED, 0, 0,
+		    "flow evicted: reassembly buffers of all flows over %zu MiB "
+		    "(cap); its unfinished calls are reported now",
+		    cap->max_buffered >> 20);
 	if (f->syn_seen && !f->synack_seen && !f->refused && !f->any_data)
 		emit_conn(cap, f, CC_FILTERED, f->syn_count > 0 ?
 		    f->syn_count - 1 : 0, 0,
@@ -216,7 +225,7 @@ flow_get(struct capture *cap, const struct kd_endpoint *client,
 		return NULL;
 	if (cap->nflows >= cap->max_flows && cap->lru_tail != NULL) {
 		cap->stats.flows_evicted++;
-		flow_close(cap, cap->lru_tail, true);
+		flow_close(cap, cap->lru_tail, CLOSE_FLOW_CAP);
 	}
 	if ((f = flow_new(cap, client, host)) == NULL)
 		return NULL;
@@ -263,6 +272,8 @@ capture_new(const struct capture_opts *o, capture_event_cb *cb, void *arg)
 	cap->max_flows = o && o->max_flows ? o->max_flows : KD_MAX_FLOWS;
 	cap->max_flow_bytes = o && o->max_flow_bytes ? o->max_flow_bytes :
 	    KD_MAX_FLOW_BYTES;
+	cap->max_buffered = o && o->max_buffered ? o->max_buffered :
+	    KD_MAX_BUFFERED;
 	kms_keys_init(&cap->keys);
 	analyze_init(cap);
 	return cap;
@@ -293,7 +304,7 @@ void
 capture_finish(struct capture *cap)
 {
 	while (cap->lru_tail != NULL)
-		flow_close(cap, cap->lru_tail, false);
+		flow_close(cap, cap->lru_tail, CLOSE_END);
 }
 
 const struct capture_stats *
@@ -318,6 +329,38 @@ gap_check(struct capture *cap, struct flow *f, int d, uint32_t peer_ack)
 	    "%zu bytes missing from the %s stream (not in the capture); "
 	    "resynchronising at the next PDU%s", gap,
 	    d == 0 ? "client" : "host", dropped ? ", partial PDU dropped" : "");
+}
+
+/* Bytes a flow holds in buffers: allocated reassembly windows and stubs. */
+static size_t
+flow_buffered(const struct flow *f)
+{
+	size_t n = 0;
+
+	for (int d = 0; d < 2; d++)
+		n += f->dir[d].cap + f->dir[d].heldcap * 8 + f->frag[d].len;
+	return n;
+}
+
+/*
+ * Keep the buffers of all flows within the budget: evict the least
+ * recently active flows (never f, which just got a packet).
+ */
+static void
+account(struct capture *cap, struct flow *f)
+{
+	size_t now = flow_buffered(f);
+
+	cap->buffered += now - f->buffered;
+	f->buffered = now;
+	if (cap->buffered > cap->stats.peak_buffered)
+		cap->stats.peak_buffered = cap->buffered;
+	while (cap->buffered > cap->max_buffered && cap->lru_tail != NULL &&
+	    cap->lru_tail != f) {
+		cap->stats.flows_evicted++;
+		cap->stats.flows_evicted_memory++;
+		flow_close(cap, cap->lru_tail, CLOSE_MEMORY);
+	}
 }
 
 void
@@ -431,7 +474,9 @@ capture_packet(struct capture *cap, const char *source, uint64_t pkt_no,
 	if (pi.flags & TH_FIN)
 		f->fin[dir] = true;
 	if ((pi.flags & TH_RST) || (f->fin[0] && f->fin[1]))
-		flow_close(cap, f, false);
+		flow_close(cap, f, CLOSE_END);
+	else
+		account(cap, f);
 }
 
 const char *

@@ -25,6 +25,7 @@ struct capture_opts {
 	size_t		 nports;		/* 0 = 1688 */
 	size_t		 max_flows;		/* 0 = KD_MAX_FLOWS */
 	size_t		 max_flow_bytes;	/* 0 = KD_MAX_FLOW_BYTES */
+	size_t		 max_buffered;		/* 0 = KD_MAX_BUFFERED, over all flows */
 	/* Seconds of silence after which a SYN with no answer is "filtered". */
 	unsigned	 syn_timeout;
 };
@@ -123,7 +124,8 @@ json_t		*capture_summary_json(struct capture *);
 struct capture_stats {
 	uint64_t	 packets, tcp_packets, port_packets, exchanges, errors;
 	uint64_t	 flows, flows_evicted, flow_limit_hits, gaps;
-	size_t		 peak_flows;
+	uint64_t	 flows_evicted_memory;	/* of flows_evicted: over the buffer budget */
+	size_t		 peak_flows, peak_buffered;
 };
 const struct capture_stats *capture_stats(const struct capture *);
 

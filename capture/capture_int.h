@@ -45,6 +45,7 @@ struct flow {
 	size_t		 noffer;
 	struct frag_buf	 frag[2];
 	struct capture_exchange *pend[KD_MAX_PENDING_CALLS];
+	size_t		 buffered;		/* its share of capture.buffered */
 };
 
 /* One distinct (CMID, KMS counted ID) pair. */
@@ -114,6 +115,7 @@ struct capture {
 	struct flow	**buckets;
 	struct flow	*lru_head, *lru_tail;
 	size_t		 nflows;
+	size_t		 buffered, max_buffered;	/* buffer bytes over all flows */
 	const char	*cur_source;
 	uint64_t	 cur_pkt;
 	struct timeval	 cur_ts;

@@ -108,7 +108,8 @@ on_end(struct capsrc *src, enum capsrc_end how, void *arg)
 /* The kernel's view of a live capture, after the summary. */
 static void
 print_capture_stats(const struct capture_out *out, const char *iface,
-    const struct capsrc_stats *st, const char *write_file)
+    const struct capsrc_stats *st, const struct capture_stats *cs,
+    const char *write_file)
 {
 	if (out->json) {
 		json_t *j = json_object();
@@ -130,6 +131,12 @@ print_capture_stats(const struct capture_out *out, const char *iface,
 			json_object_set_new(j, "kernel_dropped", json_null());
 			json_object_set_new(j, "interface_dropped", json_null());
 		}
+		/* What a long run costs the engine: all of it is capped. */
+		json_object_set_new(j, "peak_flows", json_integer((json_int_t)cs->peak_flows));
+		json_object_set_new(j, "peak_buffered_bytes",
+		    json_integer((json_int_t)cs->peak_buffered));
+		json_object_set_new(j, "flows_evicted",
+		    json_integer((json_int_t)cs->flows_evicted));
 		kd_json_line(out->fp, j);
 		json_decref(j);
 		return;
@@ -146,6 +153,9 @@ print_capture_stats(const struct capture_out *out, const char *iface,
 		    (unsigned long long)st->if_dropped);
 	else
 		fprintf(out->fp, "\n  kernel counters not available\n");
+	fprintf(out->fp, "  at most %zu connections and %zu KiB of stream buffers "
+	    "held at once, %llu connections evicted\n", cs->peak_flows,
+	    cs->peak_buffered >> 10, (unsigned long long)cs->flows_evicted);
 	if (st->kernel_known && st->kernel_dropped > 0)
 		fprintf(out->fp, "  packets were lost: raise the kernel buffer (-B) or "
 		    "lower the snap length (-s 2048 is plenty for KMS)\n");
@@ -410,7 +420,8 @@ main(int argc, char **argv)
 	if (summary && readable > 0)
 		capture_out_summary(&out, cap, &rep);
 	if (so.iface != NULL && readable > 0)
-		print_capture_stats(&out, so.iface, &st, so.write_file);
+		print_capture_stats(&out, so.iface, &st, capture_stats(cap),
+		    so.write_file);
 	if (readable == 0)
 		status = KD_EXIT_UNKNOWN;
 	else {

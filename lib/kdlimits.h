@@ -17,6 +17,13 @@
 #define KD_MAX_OOO_SEGS		64
 /* Flows tracked at once; the oldest idle one is evicted beyond this. */
 #define KD_MAX_FLOWS		4096
+/*
+ * Bytes held in reassembly and fragment buffers over all flows.  The
+ * per-flow caps alone allow KD_MAX_FLOWS times 2 * KD_MAX_FLOW_BYTES
+ * (2 GiB) when a lossy live capture leaves holes in every stream; beyond
+ * this budget the least recently active flows are evicted instead.
+ */
+#define KD_MAX_BUFFERED		(32 * 1024 * 1024)
 /* Calls awaiting a response per connection. */
 #define KD_MAX_PENDING_CALLS	16
 /* Distinct clients remembered per KMS counted ID (a host keeps 50; we keep more to see splits). */
