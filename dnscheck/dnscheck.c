@@ -278,23 +278,26 @@ cat(char *buf, size_t len, const char *fmt, ...)
 /*
  * Corrected forms of the records that need changing, as facts: zone
  * lines, nsupdate and dnscmd commands (delete the old, add the new).
+ * The correction is the whole record, right in every field (TTL, port,
+ * a target expanded twice), whichever check found it wrong: applying any
+ * one of the proposed fixes mends the record, and two fixes never undo
+ * each other.
  */
 static void
 add_corrections(struct kd_check *c, const struct dc_domain *dd,
-    const struct dc_rec *const *bad, size_t nbad, uint32_t ttl, int port,
-    bool fix_target)
+    const struct dc_rec *const *bad, size_t nbad, const struct dnscheck_opts *o)
 {
 	json_t *zl = json_array(), *nu = json_array(), *dc = json_array();
 	char line[2 * KD_DNS_TEXT_MAX + 128], t[KD_DNS_TEXT_MAX];
+	uint32_t ttl = o->expect_ttl;
+	unsigned p = o->expect_port;
 	size_t i;
 
 	for (i = 0; i < nbad; i++) {
 		const struct dc_rec *rc = bad[i];
-		unsigned p = port >= 0 ? (unsigned)port : rc->port;
 
 		put(t, sizeof(t), "%s", rc->target);
-		if (fix_target)
-			dnscheck_doubled_suffix(rc->target, t, sizeof(t));
+		dnscheck_doubled_suffix(rc->target, t, sizeof(t));
 		dnscheck_zone_line(line, sizeof(line), dd->domain, ttl, rc->priority,
 		    rc->weight, p, t);
 		json_array_append_new(zl, json_string(line));
@@ -714,7 +717,7 @@ check_name(struct dc_ctx *cx, struct dc_domain *dd)
 		put(detail, sizeof(detail), "records are named %s", dd->qname);
 	c = dc_add(cx, dd, "srv_name", v, detail);
 	if (nbad > 0)
-		add_corrections(c, dd, bad, nbad, cx->o->expect_ttl, -1, true);
+		add_corrections(c, dd, bad, nbad, cx->o);
 	else if (dd->alias[0] != '\0')
 		kd_check_fix(c, "replace the CNAME %s with the SRV records of %s",
 		    dd->qname, dd->alias);
@@ -749,7 +752,7 @@ check_ttl(struct dc_ctx *cx, struct dc_domain *dd)
 	c = dc_add(cx, dd, "srv_ttl", KD_V_WARN, detail);
 	kd_check_int(c, "ttl", bad[0]->ttl);
 	kd_check_int(c, "expected_ttl", want);
-	add_corrections(c, dd, bad, nbad, want, -1, false);
+	add_corrections(c, dd, bad, nbad, cx->o);
 }
 
 static void
@@ -779,7 +782,7 @@ check_port(struct dc_ctx *cx, struct dc_domain *dd)
 	c = dc_add(cx, dd, "srv_port", KD_V_FAIL, detail);
 	kd_check_int(c, "port", bad[0]->port);
 	kd_check_int(c, "expected_port", want);
-	add_corrections(c, dd, bad, nbad, cx->o->expect_ttl, (int)want, false);
+	add_corrections(c, dd, bad, nbad, cx->o);
 }
 
 static void

@@ -30,6 +30,7 @@
 #define DNSCHECK_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -76,6 +77,12 @@ void	dnscheck_nsupdate(char *, size_t, const char *verb, const char *domain,
 void	dnscheck_dnscmd(char *, size_t, const char *verb, const char *domain,
 	    uint32_t ttl, unsigned prio, unsigned weight, unsigned port,
 	    const char *target);
+/*
+ * After the text report: the corrected records of each domain, once, as a
+ * zone-file line, nsupdate and dnscmd commands (dnscheck/output.c).
+ */
+void	dnscheck_print_corrections(FILE *, const struct kd_report *);
+
 /*
  * True when name ends in the same two or more labels twice
  * ("kms.example.com.example.com."): a relative name expanded with the

@@ -246,6 +246,7 @@ main(int argc, char *argv[])
 		eo.color = kd_want_color(stdout);
 		eo.verbose = verbose;
 		kd_emit_text(stdout, &r, &eo);
+		dnscheck_print_corrections(stdout, &r);
 	}
 	if (r.oom)
 		fprintf(stderr, PROG ": out of memory: some checks are missing\n");

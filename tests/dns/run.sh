@@ -286,6 +286,21 @@ rc=$?
 [ "$rc" = 0 ] && grep -q '^KMS DNS OK - .*|records=1$' "$tmp/out" && ok nagios-ok || bad nagios-ok
 NO_COLOR=1 "$BIN" -z "$ZONES/port.test.zone" > "$tmp/out" 2>&1
 ! grep -q "$(printf '\033')" "$tmp/out" && grep -q '^FAIL  srv_port' "$tmp/out" && ok text-no-color || bad text-no-color
+# TTL and port both wrong: both checks propose the one record right in
+# every field, printed once after the report.
+sed 's/^_vlmcs._tcp	3600/_vlmcs._tcp	600/' "$ZONES/port.test.zone" > "$tmp/both.zone"
+t zone-both-one-correction 2 'c("srv_ttl").zone_lines == ["_vlmcs._tcp.port.test. 3600 IN SRV 0 0 1688 kms1.port.test."] and c("srv_port").zone_lines == c("srv_ttl").zone_lines and c("srv_port").nsupdate == c("srv_ttl").nsupdate' -z "$tmp/both.zone"
+NO_COLOR=1 "$BIN" -z "$tmp/both.zone" > "$tmp/out" 2>&1
+if [ "$(grep -c '^Corrected record for port.test:$' "$tmp/out")" = 1 ] &&
+    [ "$(grep -c 'IN SRV 0 0 1688 kms1.port.test.$' "$tmp/out")" = 4 ] &&
+    grep -q '^  nsupdate   update delete _vlmcs._tcp.port.test. IN SRV 0 0 1689 kms1.port.test.$' "$tmp/out" &&
+    grep -q '^             send$' "$tmp/out" &&
+    grep -q '^             dnscmd /RecordAdd port.test _vlmcs._tcp 3600 SRV 0 0 1688 kms1.port.test.$' "$tmp/out"; then
+	ok text-corrected-record-once
+else
+	bad text-corrected-record-once
+	sed 's/^/    /' "$tmp/out" >&2
+fi
 
 # ---- Live: nsd, an authoritative server on loopback ------------------------
 if ! command -v nsd > /dev/null 2>&1; then
