@@ -29,6 +29,7 @@
 #include <wchar.h>
 
 #include "../capture/capture.h"
+#include "explain.h"
 #include "loop.h"
 #include "tui.h"
 
@@ -486,6 +487,41 @@ lines_json(struct ui *u, int width, json_t *j)
 	free(s);
 }
 
+/*
+ * The error code a client gets from this exchange, as kmsdiag explain
+ * shows it: the host's HRESULT, or the code a client reports for a count
+ * below the threshold (0xC004F038) or an unanswered request (0xC004F074).
+ */
+static void
+lines_explain(struct ui *u, int width, const struct capture_exchange *ex)
+{
+	struct kd_explanation x;
+	char code[16];
+	uint32_t c;
+	size_t k;
+
+	if (ex->hresult != 0)
+		c = ex->hresult;
+	else if (ex->verdict == CV_BELOW_THRESHOLD)
+		c = 0xC004F038;
+	else if (ex->verdict == CV_NO_RESPONSE)
+		c = 0xC004F074;
+	else
+		return;
+	kd_explain(c, &x);
+	lines_addf(u, width, "%s", "");
+	lines_addf(u, width, "Error %s%s%s (kmsdiag explain)",
+	    kd_explain_code_str(c, code, sizeof(code)), x.err ? ": " : "",
+	    x.err ? x.err->name : "");
+	if (x.err != NULL)
+		lines_addf(u, width, "  %s", x.err->meaning);
+	for (k = 0; k < x.nitems; k++)
+		lines_addf(u, width, "  checklist %u. %s: %s", x.items[k]->number,
+		    x.items[k]->title, x.items[k]->question);
+	for (k = 0; k < x.ncommands; k++)
+		lines_addf(u, width, "  next: %s", x.commands[k]);
+}
+
 static void
 build_details(struct ui *u, int width)
 {
@@ -575,6 +611,7 @@ build_details(struct ui *u, int width)
 		if (e->have_ex) {
 			json_t *j = capture_exchange_json(e->ex);
 
+			lines_explain(u, width, e->ex);
 			lines_addf(u, width, "%s", "");
 			lines_json(u, width, j);
 			json_decref(j);

@@ -284,6 +284,9 @@ keys main Enter
 shows traffic-details main 'Details: Traffic'
 shows traffic-details-newest main '^│ 14:44:41 CL-OFC-02 2/5 below_threshold'
 shows traffic-details-verdict main 'Verdict: FAIL'
+# What the client gets from it, as kmsdiag explain says it.
+shows traffic-details-explain main 'Error 0xC004F038: SL_E_VL_NOT_ENOUGH_COUNT \(kmsdiag explain\)'
+shows traffic-details-explain-item main 'checklist 4\. Threshold'
 keys main PgDn
 shows traffic-details-scrolls main '"cmid": "d7f8e031-c293-4899-87ac-df5c4339a8f7"'
 keys main Escape
