@@ -300,8 +300,16 @@ probe_parse_target(const char *spec, uint16_t default_port, char *host, size_t h
 			*errstr = "invalid port";
 			return false;
 		}
-	} else
+	} else {
+		struct in6_addr a6;
+
 		hend = spec + strlen(spec);	/* plain name, or a bare IPv6 literal */
+		/* Two colons and not an address: "::1:1688" meant [::1]:1688. */
+		if (colon != NULL && inet_pton(AF_INET6, spec, &a6) != 1) {
+			*errstr = "not an IPv6 address; with a port, write [address]:port";
+			return false;
+		}
+	}
 	if (hend == h) {
 		*errstr = "empty host";
 		return false;

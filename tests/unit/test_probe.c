@@ -73,6 +73,11 @@ test_parse(void)
 	KDT_CHECK(!probe_parse_target("[::1]x", 1688, h, sizeof(h), &port, &err));
 	KDT_CHECK(!probe_parse_target("[]:5", 1688, h, sizeof(h), &port, &err));
 	KDT_CHECK(!probe_parse_target(":5", 1688, h, sizeof(h), &port, &err));
+	/* An IPv6 address with a port needs brackets; say so. */
+	err = NULL;
+	KDT_CHECK(!probe_parse_target("::1:21688", 1688, h, sizeof(h), &port, &err));
+	KDT_CHECK(err != NULL && strstr(err, "[address]:port") != NULL);
+	KDT_CHECK(!probe_parse_target("fe80::1:x", 1688, h, sizeof(h), &port, &err));
 	KDT_CHECK(!probe_parse_target(
 	    "a-very-long-name-that-does-not-fit-in-the-small-buffer-given-here.example",
 	    1688, h, sizeof(h), &port, &err));
