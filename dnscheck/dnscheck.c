@@ -7,7 +7,6 @@
  * record in every client domain (../shared/docs/kms-checklist.md, "DNS
  * publication"; protocol doc 1.2).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 
 #include "../probe/probe.h"
 #include "dnscheck.h"
+#include "textf.h"
 #include "dnslookup.h"
 #include "loop.h"
 #include "report.h"
@@ -60,24 +60,6 @@ struct dc_ctx {
 	struct kd_dns_zone		*zone;
 };
 
-/*
- * snprintf for text that may be cut: names are up to ~1000 characters in
- * presentation form, detail lines are one short line.  Cutting is the
- * intent, so it goes through vsnprintf, out of -Wformat-truncation's sight.
- */
-static void
-put(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void
-put(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
-
 void
 dnscheck_opts_init(struct dnscheck_opts *o)
 {
@@ -95,7 +77,7 @@ strip_dot(char *out, size_t len, const char *name)
 {
 	size_t n;
 
-	put(out, len, "%s", name);
+	kd_setf(out, len, "%s", name);
 	n = strlen(out);
 	if (n > 1 && out[n - 1] == '.')
 		out[n - 1] = '\0';
@@ -106,7 +88,7 @@ abs_name(char *out, size_t len, const char *name)
 {
 	size_t n = strlen(name);
 
-	put(out, len, "%s%s", name, n > 0 && name[n - 1] == '.' ? "" : ".");
+	kd_setf(out, len, "%s%s", name, n > 0 && name[n - 1] == '.' ? "" : ".");
 }
 
 void
@@ -117,7 +99,7 @@ dnscheck_zone_line(char *buf, size_t len, const char *domain, uint32_t ttl,
 
 	abs_name(d, sizeof(d), domain);
 	abs_name(t, sizeof(t), target);
-	put(buf, len, "_vlmcs._tcp.%s %u IN SRV %u %u %u %s", d,
+	kd_setf(buf, len, "_vlmcs._tcp.%s %u IN SRV %u %u %u %s", d,
 	    (unsigned)ttl, prio, weight, port, t);
 }
 
@@ -130,10 +112,10 @@ dnscheck_nsupdate(char *buf, size_t len, const char *verb, const char *domain,
 	abs_name(d, sizeof(d), domain);
 	abs_name(t, sizeof(t), target);
 	if (strcmp(verb, "delete") == 0)
-		put(buf, len, "update delete _vlmcs._tcp.%s IN SRV %u %u %u %s",
+		kd_setf(buf, len, "update delete _vlmcs._tcp.%s IN SRV %u %u %u %s",
 		    d, prio, weight, port, t);
 	else
-		put(buf, len, "update add _vlmcs._tcp.%s %u IN SRV %u %u %u %s",
+		kd_setf(buf, len, "update add _vlmcs._tcp.%s %u IN SRV %u %u %u %s",
 		    d, (unsigned)ttl, prio, weight, port, t);
 }
 
@@ -147,10 +129,10 @@ dnscheck_dnscmd(char *buf, size_t len, const char *verb, const char *domain,
 	strip_dot(d, sizeof(d), domain);
 	abs_name(t, sizeof(t), target);
 	if (strcmp(verb, "delete") == 0)
-		put(buf, len, "dnscmd /RecordDelete %s _vlmcs._tcp SRV %u %u %u %s /f",
+		kd_setf(buf, len, "dnscmd /RecordDelete %s _vlmcs._tcp SRV %u %u %u %s /f",
 		    d, prio, weight, port, t);
 	else
-		put(buf, len, "dnscmd /RecordAdd %s _vlmcs._tcp %u SRV %u %u %u %s",
+		kd_setf(buf, len, "dnscmd /RecordAdd %s _vlmcs._tcp %u SRV %u %u %u %s",
 		    d, (unsigned)ttl, prio, weight, port, t);
 }
 
@@ -202,7 +184,7 @@ dnscheck_doubled_suffix(const char *name, char *fixed, size_t fixedlen)
 			continue;
 		if (fixed != NULL) {
 			cut = (size_t)(lab[n - k] - name);
-			put(fixed, fixedlen, "%.*s", (int)cut, name);
+			kd_setf(fixed, fixedlen, "%.*s", (int)cut, name);
 		}
 		return true;
 	}
@@ -258,23 +240,6 @@ dc_add(struct dc_ctx *cx, const struct dc_domain *dd, const char *id,
 	return c;
 }
 
-/* Append to a detail line, keeping it one line and within the field. */
-static void
-cat(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void
-cat(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t n = strlen(buf);
-	va_list ap;
-
-	if (n + 1 >= len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf + n, len - n, fmt, ap);
-	va_end(ap);
-}
-
 /*
  * Corrected forms of the records that need changing, as facts: zone
  * lines, nsupdate and dnscmd commands (delete the old, add the new).
@@ -296,7 +261,7 @@ add_corrections(struct kd_check *c, const struct dc_domain *dd,
 	for (i = 0; i < nbad; i++) {
 		const struct dc_rec *rc = bad[i];
 
-		put(t, sizeof(t), "%s", rc->target);
+		kd_setf(t, sizeof(t), "%s", rc->target);
 		dnscheck_doubled_suffix(rc->target, t, sizeof(t));
 		dnscheck_zone_line(line, sizeof(line), dd->domain, ttl, rc->priority,
 		    rc->weight, p, t);
@@ -329,9 +294,9 @@ add_new_record(struct kd_check *c, const struct dc_domain *dd, uint32_t ttl,
 	char line[2 * KD_DNS_TEXT_MAX + 128], t[KD_DNS_TEXT_MAX];
 
 	if (target != NULL && strcmp(target, ".") != 0)
-		put(t, sizeof(t), "%s", target);
+		kd_setf(t, sizeof(t), "%s", target);
 	else
-		put(t, sizeof(t), "KMSHOST.%s", dd->domain);
+		kd_setf(t, sizeof(t), "KMSHOST.%s", dd->domain);
 	dnscheck_zone_line(line, sizeof(line), dd->domain, ttl, 0, 0, port, t);
 	kd_check_fix(c, "add %s", line);
 	kd_check_json(c, "zone_lines", json_pack("[s]", line));
@@ -373,12 +338,12 @@ resolve_target(struct dc_ctx *cx, struct dc_rec *rc)
 	kd_dns_result_init(&ar);
 	kd_dns_query_addrs(&cx->dns, rc->target, &ar);
 	rc->t_outcome = ar.outcome;
-	put(rc->t_err, sizeof(rc->t_err), "%s", ar.diag.msg);
+	kd_setf(rc->t_err, sizeof(rc->t_err), "%s", ar.diag.msg);
 	for (i = 0; i < ar.nrr; i++) {
 		const struct kd_dns_rr *x = &ar.rr[i];
 
 		if (x->type == KD_DNS_T_CNAME && kd_dns_name_eq(x->owner, rc->target))
-			put(rc->t_cname, sizeof(rc->t_cname), "%s", x->data);
+			kd_setf(rc->t_cname, sizeof(rc->t_cname), "%s", x->data);
 		else if (x->type == KD_DNS_T_A || x->type == KD_DNS_T_AAAA)
 			json_array_append_new(rc->addrs, json_string(x->data));
 	}
@@ -419,7 +384,7 @@ lookup_domain(struct dc_ctx *cx, struct dc_domain *dd)
 			n++;
 		else if (res->rr[i].type == KD_DNS_T_CNAME &&
 		    kd_dns_name_eq(res->rr[i].owner, dd->qname))
-			put(dd->alias, sizeof(dd->alias), "%s", res->rr[i].data);
+			kd_setf(dd->alias, sizeof(dd->alias), "%s", res->rr[i].data);
 	if (n == 0)
 		return;
 	if ((dd->rec = calloc(n, sizeof(*dd->rec))) == NULL) {
@@ -433,8 +398,8 @@ lookup_domain(struct dc_ctx *cx, struct dc_domain *dd)
 		if (x->type != KD_DNS_T_SRV)
 			continue;
 		rc = &dd->rec[dd->nrec++];
-		put(rc->name, sizeof(rc->name), "%s", x->owner);
-		put(rc->target, sizeof(rc->target), "%s", x->data);
+		kd_setf(rc->name, sizeof(rc->name), "%s", x->owner);
+		kd_setf(rc->target, sizeof(rc->target), "%s", x->data);
 		rc->class = x->class;
 		rc->ttl = x->ttl;
 		rc->priority = x->priority;
@@ -466,13 +431,13 @@ static const char *
 secs(uint32_t ttl, char *buf, size_t len)
 {
 	if (ttl != 0 && ttl % 3600 == 0)
-		put(buf, len, "%u s (%u hour%s)", (unsigned)ttl,
+		kd_setf(buf, len, "%u s (%u hour%s)", (unsigned)ttl,
 		    (unsigned)(ttl / 3600), ttl == 3600 ? "" : "s");
 	else if (ttl != 0 && ttl % 60 == 0)
-		put(buf, len, "%u s (%u minute%s)", (unsigned)ttl,
+		kd_setf(buf, len, "%u s (%u minute%s)", (unsigned)ttl,
 		    (unsigned)(ttl / 60), ttl == 60 ? "" : "s");
 	else
-		put(buf, len, "%u s", (unsigned)ttl);
+		kd_setf(buf, len, "%u s", (unsigned)ttl);
 	return buf;
 }
 
@@ -515,14 +480,14 @@ find_near_misses(struct dc_ctx *cx, struct dc_domain *dd, struct near_found *nf)
 	abs_name(d, sizeof(d), dd->domain);
 	nq = 0;
 	for (i = 0; i < sizeof(near_misses) / sizeof(near_misses[0]); i++) {
-		put(cand[nq].name, sizeof(cand[nq].name), "%s%s%s",
+		kd_setf(cand[nq].name, sizeof(cand[nq].name), "%s%s%s",
 		    near_misses[i].prefix, d, near_misses[i].twice ? d : "");
 		cand[nq++].why = near_misses[i].why;
 	}
 	/* The parent domain, when it is not a top-level domain. */
 	if ((parent = strchr(d, '.')) != NULL && strchr(parent + 1, '.') != NULL &&
 	    strchr(parent + 1, '.')[1] != '\0') {
-		put(cand[nq].name, sizeof(cand[nq].name), "_vlmcs._tcp.%s", parent + 1);
+		kd_setf(cand[nq].name, sizeof(cand[nq].name), "_vlmcs._tcp.%s", parent + 1);
 		cand[nq++].why = "the record is in the parent domain: clients of "
 		    "this domain do not look there";
 	}
@@ -547,9 +512,9 @@ find_near_misses(struct dc_ctx *cx, struct dc_domain *dd, struct near_found *nf)
 			    "weight", (json_int_t)x->weight, "port", (json_int_t)x->port,
 			    "target", x->data, "problem", cand[i].why));
 			if (nf->detail[0] == '\0') {
-				put(nf->detail, sizeof(nf->detail), "found %s instead: %s",
+				kd_setf(nf->detail, sizeof(nf->detail), "found %s instead: %s",
 				    x->owner, cand[i].why);
-				put(nf->target, sizeof(nf->target), "%s", x->data);
+				kd_setf(nf->target, sizeof(nf->target), "%s", x->data);
 			}
 		}
 		kd_dns_result_fini(&nr);
@@ -573,54 +538,54 @@ check_exists(struct dc_ctx *cx, struct dc_domain *dd)
 		if (dd->nrec == 0)
 			goto nodata;
 		v = KD_V_OK;
-		put(detail, sizeof(detail), "%zu SRV record%s:", dd->nrec,
+		kd_setf(detail, sizeof(detail), "%zu SRV record%s:", dd->nrec,
 		    dd->nrec == 1 ? "" : "s");
 		for (i = 0; i < dd->nrec; i++)
-			cat(detail, sizeof(detail), "%s %s:%u", i ? "," : "",
+			kd_appendf(detail, sizeof(detail), "%s %s:%u", i ? "," : "",
 			    dd->rec[i].target, (unsigned)dd->rec[i].port);
 		break;
 	case KD_DNS_NODATA:
 	nodata:
-		put(detail, sizeof(detail), "%s exists but has no SRV record (NODATA)%s%s",
+		kd_setf(detail, sizeof(detail), "%s exists but has no SRV record (NODATA)%s%s",
 		    dd->qname, dd->alias[0] ? "; it is an alias for " : "", dd->alias);
 		break;
 	case KD_DNS_NXDOMAIN:
-		put(detail, sizeof(detail), "%s does not exist (NXDOMAIN)", dd->qname);
+		kd_setf(detail, sizeof(detail), "%s does not exist (NXDOMAIN)", dd->qname);
 		break;
 	case KD_DNS_SERVFAIL:
-		put(detail, sizeof(detail), "the server failed to answer for %s "
+		kd_setf(detail, sizeof(detail), "the server failed to answer for %s "
 		    "(SERVFAIL from %s)", dd->qname, res->server);
 		break;
 	case KD_DNS_REFUSED:
-		put(detail, sizeof(detail), "the server refused to answer for %s "
+		kd_setf(detail, sizeof(detail), "the server refused to answer for %s "
 		    "(REFUSED from %s)", dd->qname, res->server);
 		break;
 	case KD_DNS_RCODE:
-		put(detail, sizeof(detail), "error answer %s from %s for %s",
+		kd_setf(detail, sizeof(detail), "error answer %s from %s for %s",
 		    kd_dns_rcode_name(res->rcode), res->server, dd->qname);
 		break;
 	case KD_DNS_NOTZONE:
 		v = KD_V_UNKNOWN;
-		put(detail, sizeof(detail), "%s is outside the zone %s: cannot "
+		kd_setf(detail, sizeof(detail), "%s is outside the zone %s: cannot "
 		    "check it offline", dd->qname, kd_dns_zone_origin(cx->zone));
 		break;
 	case KD_DNS_MALFORMED:
-		put(detail, sizeof(detail), "unusable answer from %s: %s",
+		kd_setf(detail, sizeof(detail), "unusable answer from %s: %s",
 		    res->server, res->diag.msg);
 		break;
 	case KD_DNS_TIMEOUT:
 		v = KD_V_UNKNOWN;
-		put(detail, sizeof(detail), "no answer from %s within %u ms (timeout)",
+		kd_setf(detail, sizeof(detail), "no answer from %s within %u ms (timeout)",
 		    res->server, cx->dns.timeout_ms);
 		break;
 	case KD_DNS_UNREACHABLE:
 		v = KD_V_UNKNOWN;
-		put(detail, sizeof(detail), "no DNS server answers: %s",
+		kd_setf(detail, sizeof(detail), "no DNS server answers: %s",
 		    res->diag.msg);
 		break;
 	case KD_DNS_ERROR:
 		v = KD_V_UNKNOWN;
-		put(detail, sizeof(detail), "lookup failed: %s", res->diag.msg);
+		kd_setf(detail, sizeof(detail), "lookup failed: %s", res->diag.msg);
 		break;
 	}
 	if (v == KD_V_UNKNOWN)
@@ -695,13 +660,13 @@ check_name(struct dc_ctx *cx, struct dc_domain *dd)
 
 		if (rc->class != KD_DNS_C_IN) {
 			v = KD_V_FAIL;
-			cat(detail, sizeof(detail), "%s%s has class %u, not IN",
+			kd_appendf(detail, sizeof(detail), "%s%s has class %u, not IN",
 			    detail[0] ? "; " : "", rc->name, (unsigned)rc->class);
 		}
 		if (dnscheck_doubled_suffix(rc->target, fixed, sizeof(fixed))) {
 			v = KD_V_FAIL;
 			bad[nbad++] = rc;
-			cat(detail, sizeof(detail), "%starget %s has the domain twice: "
+			kd_appendf(detail, sizeof(detail), "%starget %s has the domain twice: "
 			    "written without its final dot (meant %s)",
 			    detail[0] ? "; " : "", rc->target, fixed);
 		}
@@ -709,12 +674,12 @@ check_name(struct dc_ctx *cx, struct dc_domain *dd)
 	if (dd->alias[0] != '\0') {
 		if (v == KD_V_OK)
 			v = KD_V_WARN;
-		cat(detail, sizeof(detail), "%s%s is an alias (CNAME) for %s: put the "
+		kd_appendf(detail, sizeof(detail), "%s%s is an alias (CNAME) for %s: put the "
 		    "SRV records at %s itself", detail[0] ? "; " : "", dd->qname,
 		    dd->alias, dd->qname);
 	}
 	if (v == KD_V_OK)
-		put(detail, sizeof(detail), "records are named %s", dd->qname);
+		kd_setf(detail, sizeof(detail), "records are named %s", dd->qname);
 	c = dc_add(cx, dd, "srv_name", v, detail);
 	if (nbad > 0)
 		add_corrections(c, dd, bad, nbad, cx->o);
@@ -737,17 +702,17 @@ check_ttl(struct dc_ctx *cx, struct dc_domain *dd)
 		if (dd->rec[i].ttl != want)
 			bad[nbad++] = &dd->rec[i];
 	if (nbad == 0) {
-		put(detail, sizeof(detail), "TTL %s as expected",
+		kd_setf(detail, sizeof(detail), "TTL %s as expected",
 		    secs(want, e, sizeof(e)));
 		dc_add(cx, dd, "srv_ttl", KD_V_OK, detail);
 		return;
 	}
-	put(detail, sizeof(detail), "TTL %s, expected %s",
+	kd_setf(detail, sizeof(detail), "TTL %s, expected %s",
 	    secs(bad[0]->ttl, a, sizeof(a)), secs(want, e, sizeof(e)));
 	if (dd->nrec > 1)
-		cat(detail, sizeof(detail), " (%zu of %zu records)", nbad, dd->nrec);
+		kd_appendf(detail, sizeof(detail), " (%zu of %zu records)", nbad, dd->nrec);
 	if (!dd->res.aa && cx->zone == NULL && bad[0]->ttl < want)
-		cat(detail, sizeof(detail), "; the answer is not authoritative, a cache "
+		kd_appendf(detail, sizeof(detail), "; the answer is not authoritative, a cache "
 		    "may have counted the TTL down: ask the zone's server with -s");
 	c = dc_add(cx, dd, "srv_ttl", KD_V_WARN, detail);
 	kd_check_int(c, "ttl", bad[0]->ttl);
@@ -768,16 +733,16 @@ check_port(struct dc_ctx *cx, struct dc_domain *dd)
 		if (dd->rec[i].port != want)
 			bad[nbad++] = &dd->rec[i];
 	if (nbad == 0) {
-		put(detail, sizeof(detail), "port %u as expected", want);
+		kd_setf(detail, sizeof(detail), "port %u as expected", want);
 		dc_add(cx, dd, "srv_port", KD_V_OK, detail);
 		return;
 	}
-	put(detail, sizeof(detail), "%s has port %u%s, expected %u",
+	kd_setf(detail, sizeof(detail), "%s has port %u%s, expected %u",
 	    bad[0]->target, (unsigned)bad[0]->port,
 	    bad[0]->port == 0 ? " (no service)" : "", want);
 	if (nbad > 1)
-		cat(detail, sizeof(detail), " (%zu of %zu records)", nbad, dd->nrec);
-	cat(detail, sizeof(detail), "; if the host really listens there, "
+		kd_appendf(detail, sizeof(detail), " (%zu of %zu records)", nbad, dd->nrec);
+	kd_appendf(detail, sizeof(detail), "; if the host really listens there, "
 	    "use --port");
 	c = dc_add(cx, dd, "srv_port", KD_V_FAIL, detail);
 	kd_check_int(c, "port", bad[0]->port);
@@ -804,43 +769,43 @@ check_target(struct dc_ctx *cx, struct dc_domain *dd)
 		rv = KD_V_OK;
 		if (strcmp(rc->target, ".") == 0) {
 			rv = KD_V_FAIL;
-			put(one, sizeof(one), "target \".\": the service is "
+			kd_setf(one, sizeof(one), "target \".\": the service is "
 			    "declared unavailable (RFC 2782)");
 		} else if (rc->t_cname[0] != '\0') {
 			rv = KD_V_FAIL;
-			put(one, sizeof(one), "%s is an alias (CNAME) for %s; "
+			kd_setf(one, sizeof(one), "%s is an alias (CNAME) for %s; "
 			    "RFC 2782 requires a host name with A/AAAA", rc->target,
 			    rc->t_cname);
 		} else if (rc->t_outcome == KD_DNS_ANSWER) {
 			size_t k;
 
-			put(one, sizeof(one), "%s ->", rc->target);
+			kd_setf(one, sizeof(one), "%s ->", rc->target);
 			for (k = 0; k < json_array_size(rc->addrs); k++)
-				cat(one, sizeof(one), " %s",
+				kd_appendf(one, sizeof(one), " %s",
 				    json_string_value(json_array_get(rc->addrs, k)));
 		} else if (rc->t_outcome == KD_DNS_NXDOMAIN ||
 		    rc->t_outcome == KD_DNS_NODATA) {
 			rv = KD_V_FAIL;
-			put(one, sizeof(one), "%s has no A or AAAA record (%s)",
+			kd_setf(one, sizeof(one), "%s has no A or AAAA record (%s)",
 			    rc->target, rc->t_outcome == KD_DNS_NXDOMAIN ?
 			    "NXDOMAIN" : "NODATA");
 		} else if (rc->t_outcome == KD_DNS_NOTZONE) {
-			put(one, sizeof(one), "%s is outside the zone: not "
+			kd_setf(one, sizeof(one), "%s is outside the zone: not "
 			    "checked offline", rc->target);
 			json_array_append_new(unchecked, json_string(rc->target));
 		} else if (rc->t_outcome == KD_DNS_SERVFAIL ||
 		    rc->t_outcome == KD_DNS_REFUSED || rc->t_outcome == KD_DNS_RCODE) {
 			rv = KD_V_FAIL;
-			put(one, sizeof(one), "%s: the server answered %s",
+			kd_setf(one, sizeof(one), "%s: the server answered %s",
 			    rc->target, kd_dns_outcome_name(rc->t_outcome));
 		} else {
 			rv = rc->t_outcome == KD_DNS_MALFORMED ? KD_V_FAIL : KD_V_UNKNOWN;
-			put(one, sizeof(one), "%s: %s (%s)", rc->target,
+			kd_setf(one, sizeof(one), "%s: %s (%s)", rc->target,
 			    kd_dns_outcome_name(rc->t_outcome), rc->t_err);
 		}
 		if (rv > v)
 			v = rv;
-		cat(detail, sizeof(detail), "%s%s", detail[0] ? "; " : "", one);
+		kd_appendf(detail, sizeof(detail), "%s%s", detail[0] ? "; " : "", one);
 	}
 	c = dc_add(cx, dd, "srv_target", v, detail);
 	if (json_array_size(unchecked) > 0)
@@ -869,15 +834,15 @@ check_policy(struct dc_ctx *cx, struct dc_domain *dd)
 			nlo++;
 	}
 	if (dd->nrec == 1)
-		put(detail, sizeof(detail), "one host, %s: every client of %s "
+		kd_setf(detail, sizeof(detail), "one host, %s: every client of %s "
 		    "activates there", dd->rec[0].target, dd->domain);
 	else if (nlo == dd->nrec)
-		put(detail, sizeof(detail), "%zu records, same priority %u: "
+		kd_setf(detail, sizeof(detail), "%zu records, same priority %u: "
 		    "Windows 7/2008 R2 and later pick by weight, Vista/2008 at "
 		    "random; the activation count is split between the hosts",
 		    dd->nrec, lo);
 	else
-		put(detail, sizeof(detail), "%zu records, priorities %u to %u: "
+		kd_setf(detail, sizeof(detail), "%zu records, priorities %u to %u: "
 		    "Windows 7/2008 R2 and later use %s first, Vista/2008 pick at "
 		    "random; the activation count is split between the hosts",
 		    dd->nrec, lo, (unsigned)dd->rec[dd->nrec - 1].priority,
@@ -898,14 +863,14 @@ check_multi(struct dc_ctx *cx, struct dc_domain *dd, size_t n)
 
 	detail[0] = subj[0] = '\0';
 	for (i = 0; i < n; i++) {
-		cat(subj, sizeof(subj), "%s%s", i ? "," : "", dd[i].domain);
+		kd_appendf(subj, sizeof(subj), "%s%s", i ? "," : "", dd[i].domain);
 		if (dd[i].has_record)
 			json_array_append_new(ok, json_string(dd[i].domain));
 		else if (dd[i].unknown)
 			json_array_append_new(unknown, json_string(dd[i].domain));
 		else {
 			json_array_append_new(missing, json_string(dd[i].domain));
-			cat(detail, sizeof(detail), "%s%s", json_array_size(missing) > 1 ?
+			kd_appendf(detail, sizeof(detail), "%s%s", json_array_size(missing) > 1 ?
 			    ", " : "no record in ", dd[i].domain);
 		}
 	}
@@ -913,10 +878,10 @@ check_multi(struct dc_ctx *cx, struct dc_domain *dd, size_t n)
 		v = KD_V_FAIL;
 	else if (json_array_size(unknown) > 0) {
 		v = KD_V_UNKNOWN;
-		put(detail, sizeof(detail), "%zu of %zu domains could not be checked",
+		kd_setf(detail, sizeof(detail), "%zu of %zu domains could not be checked",
 		    json_array_size(unknown), n);
 	} else
-		put(detail, sizeof(detail), "all %zu domains have a _vlmcs._tcp record", n);
+		kd_setf(detail, sizeof(detail), "all %zu domains have a _vlmcs._tcp record", n);
 	c = kd_report_add(cx->r, "multi_domain", subj, v, "%s", detail);
 	kd_check_item(c, "dns");
 	kd_check_json(c, "domains_ok", ok);
@@ -974,7 +939,7 @@ ptarget_add(struct dc_ptargets *t, const char *name, const char *addr, uint16_t 
 	x = &t->v[t->n];
 	memset(x, 0, sizeof(*x));
 	strip_dot(x->name, sizeof(x->name), name);
-	put(x->addr, sizeof(x->addr), "%s", addr);
+	kd_setf(x->addr, sizeof(x->addr), "%s", addr);
 	x->port = port;
 	if ((x->domains = json_pack("[s]", domain)) == NULL)
 		return false;
@@ -1020,11 +985,11 @@ ptarget_to_probe(struct probe *p, const struct dc_ptarget *x)
 	memset(&s4, 0, sizeof(s4));
 	memset(&s6, 0, sizeof(s6));
 	if (x->addr[0] == '\0') {
-		put(spec, sizeof(spec), "%s:%u", x->name, x->port);
+		kd_setf(spec, sizeof(spec), "%s:%u", x->name, x->port);
 		if (probe_add_target(p, spec, &err) == 0)
 			return;
 		/* Wire text that is no host name (a ':' in a label, ...). */
-		put(why, sizeof(why), "%s cannot be probed: %s", x->name, err);
+		kd_setf(why, sizeof(why), "%s cannot be probed: %s", x->name, err);
 		probe_add_error(p, x->name, x->port, PROBE_DNS_ERROR, why);
 	} else if (inet_pton(AF_INET, x->addr, &s4.sin_addr) == 1) {
 		s4.sin_family = AF_INET;
@@ -1170,7 +1135,7 @@ dnscheck_run(const struct dnscheck_opts *o, struct kd_report *r)
 		if (kd_dns_vlmcs_name(d->domain, d->qname, sizeof(d->qname), &diag) != KD_OK) {
 			char detail[256];
 
-			put(detail, sizeof(detail), "cannot check %.64s%s: %s",
+			kd_setf(detail, sizeof(detail), "cannot check %.64s%s: %s",
 			    d->domain, strlen(d->domain) > 64 ? "..." : "", diag.msg);
 			d->unknown = true;
 			cannot_run(r, "srv_exists", d->domain, detail,

@@ -25,6 +25,7 @@
 #include "dnslookup.h"
 #include "explain.h"
 #include "front.h"
+#include "textf.h"
 #include "loop.h"
 #include "parse.h"
 #include "../probe/probe.h"
@@ -116,35 +117,6 @@ usage_error(const char *fmt, ...)
 }
 
 static void
-set(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void
-set(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
-
-static void
-append(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void
-append(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t used = strlen(buf);
-	va_list ap;
-
-	if (used + 1 >= len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf + used, len - used, fmt, ap);
-	va_end(ap);
-}
-
-static void
 skip(struct step *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
@@ -203,12 +175,12 @@ step_dns(struct doctor *d, struct kd_report *r)
 	}
 	if (r->n == 0) {
 		s->verdict = KD_V_UNKNOWN;
-		set(s->detail, sizeof(s->detail), "no DNS check could run");
+		kd_setf(s->detail, sizeof(s->detail), "no DNS check could run");
 		return;
 	}
 	if (s->verdict != KD_V_OK && w != NULL) {
-		set(s->detail, sizeof(s->detail), "%s: %s: %s", w->subject, w->id, w->summary);
-		set(s->fix, sizeof(s->fix), "%s", w->fix);
+		kd_setf(s->detail, sizeof(s->detail), "%s: %s: %s", w->subject, w->id, w->summary);
+		kd_setf(s->fix, sizeof(s->fix), "%s", w->fix);
 		return;
 	}
 	/* All good: name what clients will find. */
@@ -219,15 +191,15 @@ step_dns(struct doctor *d, struct kd_report *r)
 
 		if (strcmp(c->id, "srv_exists") != 0)
 			continue;
-		append(s->detail, sizeof(s->detail), "%s_vlmcs._tcp.%s ->",
+		kd_appendf(s->detail, sizeof(s->detail), "%s_vlmcs._tcp.%s ->",
 		    s->detail[0] ? "; " : "", c->subject);
 		recs = json_object_get(c->facts, "records");
 		json_array_foreach(recs, k, rec)
-			append(s->detail, sizeof(s->detail), " %s:%d",
+			kd_appendf(s->detail, sizeof(s->detail), " %s:%d",
 			    json_string_value(json_object_get(rec, "target")),
 			    (int)json_integer_value(json_object_get(rec, "port")));
 	}
-	append(s->detail, sizeof(s->detail), " (name, TTL, port and target correct)");
+	kd_appendf(s->detail, sizeof(s->detail), " (name, TTL, port and target correct)");
 }
 
 static int
@@ -281,7 +253,7 @@ add_srv_targets(struct doctor *d, struct probe *p, const struct kd_report *r)
 			if (d->zone != NULL) {
 				const char *err;
 
-				set(spec, sizeof(spec), "%s:%u", target, (unsigned)port);
+				kd_setf(spec, sizeof(spec), "%s:%u", target, (unsigned)port);
 				if (probe_add_target(p, spec, &err) == 0)
 					n++;
 			} else if (probe_add_error(p, target, port, PROBE_DNS_ERROR,
@@ -299,12 +271,12 @@ static void
 result_name(const struct probe_result *res, char *buf, size_t len)
 {
 	if (res->address[0] == '\0')
-		set(buf, len, "%s:%u", res->target, res->port);
+		kd_setf(buf, len, "%s:%u", res->target, res->port);
 	else if (strcmp(res->target, res->address) == 0)
-		set(buf, len, res->family == AF_INET6 ? "[%s]:%u" : "%s:%u",
+		kd_setf(buf, len, res->family == AF_INET6 ? "[%s]:%u" : "%s:%u",
 		    res->address, res->port);
 	else
-		set(buf, len, res->family == AF_INET6 ? "%s [%s]:%u" : "%s %s:%u",
+		kd_setf(buf, len, res->family == AF_INET6 ? "%s [%s]:%u" : "%s %s:%u",
 		    res->target, res->address, res->port);
 }
 
@@ -316,9 +288,9 @@ note(struct step *s, int v, const char *who, const char *what, const char *fix)
 		s->verdict = v;
 		s->fix[0] = '\0';
 		if (fix != NULL)
-			set(s->fix, sizeof(s->fix), "%s", fix);
+			kd_setf(s->fix, sizeof(s->fix), "%s", fix);
 	}
-	append(s->detail, sizeof(s->detail), "%s%s %s", s->detail[0] ? "; " : "", who, what);
+	kd_appendf(s->detail, sizeof(s->detail), "%s%s %s", s->detail[0] ? "; " : "", who, what);
 }
 
 /* Whether the probe's own fix is about this step's item. */
@@ -343,29 +315,29 @@ judge(struct doctor *d, const struct probe *p)
 
 		result_name(res, who, sizeof(who));
 		if (res->state != PROBE_OPEN || res->received == 0) {
-			set(what, sizeof(what), "%s%s%s", probe_state_name(res->state),
+			kd_setf(what, sizeof(what), "%s%s%s", probe_state_name(res->state),
 			    res->detail[0] ? ": " : "", res->detail);
 			note(port, KD_V_FAIL, who, what, fix_for(res, res->item));
 			continue;
 		}
 		open++;
 		if (res->received < res->sent) {
-			set(what, sizeof(what), "open, but %u of %u attempts failed",
+			kd_setf(what, sizeof(what), "open, but %u of %u attempts failed",
 			    res->sent - res->received, res->sent);
 			note(port, KD_V_WARN, who, what, fix_for(res, "port"));
 		} else {
-			set(what, sizeof(what), "open (%.2f ms)", res->connect_ms);
+			kd_setf(what, sizeof(what), "open (%.2f ms)", res->connect_ms);
 			note(port, KD_V_OK, who, what, NULL);
 		}
 		if (res->rpc != PROBE_RPC_KMS) {
-			set(what, sizeof(what), "%s%s%s", probe_rpc_name(res->rpc),
+			kd_setf(what, sizeof(what), "%s%s%s", probe_rpc_name(res->rpc),
 			    res->rpc_detail[0] ? ": " : "", res->rpc_detail);
 			note(rpc, KD_V_FAIL, who, what, fix_for(res, "rpc"));
 			continue;
 		}
 		bound++;
 		if (!d->activate) {
-			set(what, sizeof(what), "KMS host (bind accepted, %s)", res->rpc_syntax);
+			kd_setf(what, sizeof(what), "KMS host (bind accepted, %s)", res->rpc_syntax);
 			note(rpc, KD_V_OK, who, what, NULL);
 			continue;
 		}
@@ -380,7 +352,7 @@ judge(struct doctor *d, const struct probe *p)
 			item = x.nitems > 0 ? x.items[0]->id : "rpc";
 			s = strcmp(item, "host_key") == 0 ? hk :
 			    strcmp(item, "threshold") == 0 ? thr : rpc;
-			set(what, sizeof(what), "answered %s%s%s", kd_explain_code_str(a->hresult,
+			kd_setf(what, sizeof(what), "answered %s%s%s", kd_explain_code_str(a->hresult,
 			    code, sizeof(code)), x.err && x.err->name[0] ? " " : "",
 			    x.err ? x.err->name : "");
 			note(s, KD_V_FAIL, who, what, fix_for(res, item));
@@ -389,7 +361,7 @@ judge(struct doctor *d, const struct probe *p)
 			continue;
 		}
 		if (!a->done || (!a->answered && a->hresult == 0) || (a->answered && !a->verified)) {
-			set(what, sizeof(what), "%s", !a->done ? "no activation answer" :
+			kd_setf(what, sizeof(what), "%s", !a->done ? "no activation answer" :
 			    a->error[0] ? a->error : a->verify_detail);
 			note(rpc, KD_V_FAIL, who, what, fix_for(res, "rpc"));
 			continue;
@@ -397,23 +369,23 @@ judge(struct doctor *d, const struct probe *p)
 		answered++;
 		note(rpc, KD_V_OK, who, "KMS host (answers activation requests)", NULL);
 		if (a->hresult == 0xC004F038 || a->count < a->required_count) {
-			set(what, sizeof(what), "count %u < %u required for %s", a->count,
+			kd_setf(what, sizeof(what), "count %u < %u required for %s", a->count,
 			    a->required_count, a->product);
 			note(thr, KD_V_FAIL, who, what, fix_for(res, "threshold"));
 		} else {
-			set(what, sizeof(what), "count %u >= %u required for %s", a->count,
+			kd_setf(what, sizeof(what), "count %u >= %u required for %s", a->count,
 			    a->required_count, a->product);
 			note(thr, KD_V_OK, who, what, NULL);
 		}
 		if (a->can_activate == 0) {
-			set(what, sizeof(what), "key %s cannot activate %s", a->host_key,
+			kd_setf(what, sizeof(what), "key %s cannot activate %s", a->host_key,
 			    a->product);
 			note(hk, KD_V_FAIL, who, what, fix_for(res, "host_key"));
 		} else if (a->can_activate == 1) {
-			set(what, sizeof(what), "key %s covers %s", a->host_key, a->product);
+			kd_setf(what, sizeof(what), "key %s covers %s", a->host_key, a->product);
 			note(hk, KD_V_OK, who, what, NULL);
 		} else {
-			set(what, sizeof(what), "ePID %s: key group not in the table", a->epid);
+			kd_setf(what, sizeof(what), "ePID %s: key group not in the table", a->epid);
 			note(hk, KD_V_UNKNOWN, who, what, "read the host key with slmgr /dlv on "
 			    "the host and compare with the products it must activate");
 		}
@@ -595,9 +567,9 @@ emit_by_hand(const struct doctor *d)
 		const struct kd_checklist_item *it = kd_checklist_find(hand_items[i]);
 		char detail[512];
 
-		set(detail, sizeof(detail), "%s", it->by_hand);
+		kd_setf(detail, sizeof(detail), "%s", it->by_hand);
 		if (strcmp(it->id, "domain") == 0 && d->local_domain[0] != '\0')
-			append(detail, sizeof(detail), " (this machine's resolv.conf "
+			kd_appendf(detail, sizeof(detail), " (this machine's resolv.conf "
 			    "domain: %s)", d->local_domain);
 		if (d->json) {
 			json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s}",
@@ -632,11 +604,11 @@ emit_root_cause(const struct doctor *d)
 	idx = kd_root_cause_index(v, S_N);
 	if (idx >= 0) {
 		it = kd_checklist_find(step_item[idx]);
-		set(detail, sizeof(detail), "%s (checklist item %u): %s", it->title,
+		kd_setf(detail, sizeof(detail), "%s (checklist item %u): %s", it->title,
 		    it->number, d->s[idx].detail);
-		set(fix, sizeof(fix), "%s", d->s[idx].fix);
+		kd_setf(fix, sizeof(fix), "%s", d->s[idx].fix);
 	} else {
-		set(detail, sizeof(detail), "no fault found in DNS, port and RPC%s: the "
+		kd_setf(detail, sizeof(detail), "no fault found in DNS, port and RPC%s: the "
 		    "cause is in what only a person can check (client key, domain and "
 		    "reboot, clocks)", d->activate ? ", count and host key" : "");
 		fix[0] = '\0';
@@ -669,7 +641,7 @@ local_domain(struct doctor *d)
 
 	kd_diag_clear(&diag);
 	if (kd_dns_resolv_conf(d->resolv_conf, &rc, &diag) == KD_OK && rc.nsearch > 0)
-		set(d->local_domain, sizeof(d->local_domain), "%s", rc.search[0]);
+		kd_setf(d->local_domain, sizeof(d->local_domain), "%s", rc.search[0]);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "explain.h"
+#include "parse.h"
 
 static const struct kd_checklist_item checklist[KD_CHECKLIST_ITEMS] = {
 	{ 1, "port", "Port",
@@ -107,18 +108,6 @@ kd_checklist_find(const char *id)
 	return NULL;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool
 kd_explain_parse(const char *s, uint32_t *code, const char **errstr)
 {
@@ -151,7 +140,7 @@ kd_explain_parse(const char *s, uint32_t *code, const char **errstr)
 		 */
 		hex = true;
 		for (i = 0; i < n; i++)
-			if (hexval((unsigned char)s[i]) < 0)
+			if (kd_hexval((unsigned char)s[i]) < 0)
 				hex = false;
 	}
 	if (n == 0) {
@@ -159,7 +148,7 @@ kd_explain_parse(const char *s, uint32_t *code, const char **errstr)
 		return false;
 	}
 	for (i = 0; i < n; i++) {
-		int d = hex ? hexval((unsigned char)s[i]) :
+		int d = hex ? kd_hexval((unsigned char)s[i]) :
 		    (s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : -1);
 
 		if (d < 0) {

@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "guid.h"
+#include "parse.h"
 
 /* Wire order reverses the first three groups (4, 2 and 2 bytes). */
 static const uint8_t wire_map[16] = {
@@ -23,18 +24,6 @@ kd_guid_to_wire(const struct kd_guid *g, uint8_t wire[16])
 		wire[wire_map[i]] = g->b[i];
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool
 kd_guid_parse(struct kd_guid *g, const char *s)
 {
@@ -53,7 +42,7 @@ kd_guid_parse(struct kd_guid *g, const char *s)
 				return false;
 			continue;
 		}
-		int hi = hexval((unsigned char)s[i]), lo = hexval((unsigned char)s[i + 1]);
+		int hi = kd_hexval((unsigned char)s[i]), lo = kd_hexval((unsigned char)s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return false;
 		g->b[n++] = (uint8_t)(hi << 4 | lo);

@@ -24,3 +24,15 @@ kd_parse_num(const char *s, long long min, long long max, const char **errstr)
 		*errstr = "too large";
 	return *errstr == NULL ? v : 0;
 }
+
+int
+kd_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

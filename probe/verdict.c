@@ -9,22 +9,7 @@
 #include <sys/socket.h>
 
 #include "probe.h"
-
-static void
-appendf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void
-appendf(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t used = strlen(buf);
-	va_list ap;
-
-	if (used + 1 >= len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf + used, len - used, fmt, ap);
-	va_end(ap);
-}
+#include "textf.h"
 
 static void
 worsen(struct probe_result *r, enum kd_verdict v, const char *item)
@@ -106,7 +91,7 @@ probe_verdict(const struct probe_opts *o, struct probe_result *r)
 	snprintf(r->summary, sizeof(r->summary), "open (%.2f ms)", r->connect_ms);
 	if (r->sent > 1 && r->received < r->sent) {
 		worsen(r, KD_V_WARN, "port");
-		appendf(r->summary, sizeof(r->summary), ", %u of %u attempts failed (%s)",
+		kd_appendf(r->summary, sizeof(r->summary), ", %u of %u attempts failed (%s)",
 		    r->sent - r->received, r->sent, r->detail);
 		setfix(r, "the flow to TCP %u is unreliable: check firewalls and load on "
 		    "the host", r->port);
@@ -115,12 +100,12 @@ probe_verdict(const struct probe_opts *o, struct probe_result *r)
 	case PROBE_RPC_NONE:
 		break;
 	case PROBE_RPC_KMS:
-		appendf(r->summary, sizeof(r->summary), ", KMS RPC %s (%.2f ms)",
+		kd_appendf(r->summary, sizeof(r->summary), ", KMS RPC %s (%.2f ms)",
 		    r->rpc_syntax, r->rpc_ms);
 		break;
 	default:
 		worsen(r, KD_V_FAIL, "rpc");
-		appendf(r->summary, sizeof(r->summary), ", RPC %s: %s",
+		kd_appendf(r->summary, sizeof(r->summary), ", RPC %s: %s",
 		    probe_rpc_name(r->rpc), r->rpc_detail);
 		if (r->rpc == PROBE_RPC_REJECTED)
 			setfix(r, "the listener refuses the KMS interface: this port is not "
@@ -136,10 +121,10 @@ probe_verdict(const struct probe_opts *o, struct probe_result *r)
 	if (o->activate && r->rpc == PROBE_RPC_KMS) {
 		if (!a->done) {
 			worsen(r, KD_V_FAIL, "rpc");
-			appendf(r->summary, sizeof(r->summary), ", no activation answer");
+			kd_appendf(r->summary, sizeof(r->summary), ", no activation answer");
 		} else if (!a->answered) {
 			worsen(r, KD_V_FAIL, a->hresult == 0xC004F042 ? "host_key" : "rpc");
-			appendf(r->summary, sizeof(r->summary), ", activation: %s", a->error);
+			kd_appendf(r->summary, sizeof(r->summary), ", activation: %s", a->error);
 			if (a->hresult == 0xC004F042)
 				setfix(r, "the host's key cannot activate %s: install a host key "
 				    "that covers it", a->product);
@@ -149,7 +134,7 @@ probe_verdict(const struct probe_opts *o, struct probe_result *r)
 		} else if (!a->verified) {
 			/* Reported, not believed: count and ePID are not used for verdicts. */
 			worsen(r, KD_V_FAIL, "rpc");
-			appendf(r->summary, sizeof(r->summary),
+			kd_appendf(r->summary, sizeof(r->summary),
 			    ", activation response failed its integrity check (%s): not "
 			    "believed", a->verify_detail[0] ? a->verify_detail : "unverified");
 			setfix(r, "the answer is corrupt or forged: check what really listens "
@@ -161,11 +146,11 @@ probe_verdict(const struct probe_opts *o, struct probe_result *r)
 				cv = kd_thresholds_eval(&o->count_thr, a->count);
 			else
 				cv = a->count < a->required_count ? KD_V_FAIL : KD_V_OK;
-			appendf(r->summary, sizeof(r->summary), ", count %u/%u", a->count,
+			kd_appendf(r->summary, sizeof(r->summary), ", count %u/%u", a->count,
 			    a->required_count);
 			if (cv != KD_V_OK) {
 				worsen(r, cv, "threshold");
-				appendf(r->summary, sizeof(r->summary), " (%s threshold)",
+				kd_appendf(r->summary, sizeof(r->summary), " (%s threshold)",
 				    a->count < a->required_count ? "below" : "outside the");
 				setfix(r, "the host has seen too few distinct clients for %s "
 				    "(%u < %u): clients stay unactivated until the count "
@@ -173,12 +158,12 @@ probe_verdict(const struct probe_opts *o, struct probe_result *r)
 				    "splitting the count", a->product, a->count, a->required_count);
 			}
 			if (a->host_os[0] != '\0')
-				appendf(r->summary, sizeof(r->summary), ", host %s", a->host_os);
+				kd_appendf(r->summary, sizeof(r->summary), ", host %s", a->host_os);
 			if (a->host_key[0] != '\0')
-				appendf(r->summary, sizeof(r->summary), ", key %s", a->host_key);
+				kd_appendf(r->summary, sizeof(r->summary), ", key %s", a->host_key);
 			if (a->can_activate == 0) {
 				worsen(r, KD_V_FAIL, "host_key");
-				appendf(r->summary, sizeof(r->summary), ", cannot activate %s",
+				kd_appendf(r->summary, sizeof(r->summary), ", cannot activate %s",
 				    a->product);
 				setfix(r, "the host key group (%s) does not cover %s: install a "
 				    "higher host key (CSVLK) and reactivate the host",
@@ -190,7 +175,7 @@ probe_verdict(const struct probe_opts *o, struct probe_result *r)
 	tv = kd_thresholds_eval(&o->time_thr, response_s(r));
 	if (tv != KD_V_OK) {
 		worsen(r, tv, "port");
-		appendf(r->summary, sizeof(r->summary), ", response time %.3f s %s",
+		kd_appendf(r->summary, sizeof(r->summary), ", response time %.3f s %s",
 		    response_s(r), tv == KD_V_FAIL ? "critical" : "warning");
 		setfix(r, "the host answers slowly: check its load and the network path");
 	}

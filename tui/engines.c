@@ -148,10 +148,10 @@ static void
 host_key(const struct probe_result *r, char *out, size_t len)
 {
 	if (r->family == AF_INET6)
-		tui_fmt(out, len, "[%s]:%u", r->address[0] ? r->address : r->target,
+		kd_setf(out, len, "[%s]:%u", r->address[0] ? r->address : r->target,
 		    r->port);
 	else
-		tui_fmt(out, len, "%s:%u", r->address[0] ? r->address : r->target,
+		kd_setf(out, len, "%s:%u", r->address[0] ? r->address : r->target,
 		    r->port);
 }
 
@@ -166,11 +166,11 @@ on_probe_result(struct probe *p, const struct probe_result *r, void *arg)
 	host_key(r, key, sizeof(key));
 	if ((h = tui_model_host(&a->model, key)) == NULL)
 		return;
-	tui_fmt(h->target, sizeof(h->target), "%s", r->target);
-	tui_fmt(h->reach, sizeof(h->reach), "%s", probe_state_name(r->state));
-	tui_fmt(h->rpc, sizeof(h->rpc), "%s", r->rpc == PROBE_RPC_NONE ? "" :
+	kd_setf(h->target, sizeof(h->target), "%s", r->target);
+	kd_setf(h->reach, sizeof(h->reach), "%s", probe_state_name(r->state));
+	kd_setf(h->rpc, sizeof(h->rpc), "%s", r->rpc == PROBE_RPC_NONE ? "" :
 	    probe_rpc_name(r->rpc));
-	tui_fmt(h->summary, sizeof(h->summary), "%s", r->summary);
+	kd_setf(h->summary, sizeof(h->summary), "%s", r->summary);
 	h->verdict = r->verdict;
 	h->probed = true;
 	if (r->state == PROBE_OPEN && r->received > 0)
@@ -178,9 +178,9 @@ on_probe_result(struct probe *p, const struct probe_result *r, void *arg)
 	if (r->act.answered && r->act.verified) {
 		h->count = r->act.count;
 		h->required = r->act.required_count;
-		tui_fmt(h->epid, sizeof(h->epid), "%s", r->act.epid);
-		tui_fmt(h->host_os, sizeof(h->host_os), "%s", r->act.host_os);
-		tui_fmt(h->key_group, sizeof(h->key_group), "%s", r->act.host_key);
+		kd_setf(h->epid, sizeof(h->epid), "%s", r->act.epid);
+		kd_setf(h->host_os, sizeof(h->host_os), "%s", r->act.host_os);
+		kd_setf(h->key_group, sizeof(h->key_group), "%s", r->act.host_key);
 	}
 	a->model.generation++;
 	changed(a);
@@ -270,7 +270,7 @@ add_srv_targets(struct tui_app *a, json_t *checks)
 			unsigned port = (unsigned)json_integer_value(json_object_get(r, "port"));
 			char name[256];
 
-			tui_fmt(name, sizeof(name), "%s", target ? target : "");
+			kd_setf(name, sizeof(name), "%s", target ? target : "");
 			if (name[0] && name[strlen(name) - 1] == '.')
 				name[strlen(name) - 1] = '\0';
 			json_array_foreach(json_object_get(r, "addresses"), n, ad) {
@@ -469,12 +469,12 @@ on_capture_event(const struct capture_event *e, void *arg)
 		kd_endpoint_format(&ex->client, c, sizeof(c));
 		kd_endpoint_format(&ex->host, h, sizeof(h));
 		if (ex->have_resp)
-			tui_fmt(buf, sizeof(buf), "%u/%u %s", ex->resp.count,
+			kd_setf(buf, sizeof(buf), "%u/%u %s", ex->resp.count,
 			    ex->req.required_count, capture_verdict_name(ex->verdict));
 		else
-			tui_fmt(buf, sizeof(buf), "%s: %s", capture_verdict_name(ex->verdict),
+			kd_setf(buf, sizeof(buf), "%s: %s", capture_verdict_name(ex->verdict),
 			    ex->reason);
-		tui_fmt(line, sizeof(line), "%.8s %s %s %s %s > %s", strlen(when) > 11 ?
+		kd_setf(line, sizeof(line), "%.8s %s %s %s %s > %s", strlen(when) > 11 ?
 		    when + 11 : when, ex->have_req ? ex->req.workstation : "?", buf,
 		    ex->sku ? ex->sku->name : ex->kmsid ? ex->kmsid->name : "", c, h);
 		break;
@@ -484,15 +484,15 @@ on_capture_event(const struct capture_event *e, void *arg)
 		    e->conn->kind == CC_LIMIT ? KD_V_WARN : KD_V_FAIL;
 		kd_endpoint_format(&e->conn->client, c, sizeof(c));
 		kd_endpoint_format(&e->conn->host, h, sizeof(h));
-		tui_fmt(line, sizeof(line), "packet %llu %s > %s %s: %s",
+		kd_setf(line, sizeof(line), "packet %llu %s > %s %s: %s",
 		    (unsigned long long)e->conn->pkt_no, c, h,
 		    capture_conn_kind_name(e->conn->kind), e->conn->detail);
 		break;
 	default:
 		kd_diag_format(e->err, buf, sizeof(buf));
-		tui_fmt(line, sizeof(line), "error: %s", buf);
+		kd_setf(line, sizeof(line), "error: %s", buf);
 		if (a->cap_errors++ == 0)
-			tui_fmt(a->cap_first_error, sizeof(a->cap_first_error), "%s", buf);
+			kd_setf(a->cap_first_error, sizeof(a->cap_first_error), "%s", buf);
 		break;
 	}
 	kd_sanitize(line, buf, sizeof(buf));
@@ -541,7 +541,7 @@ start_cycle(struct tui_app *a)
 	if (a->o.ndomains > 0 || a->o.zone != NULL) {
 		if (start_dns(a) == 0)
 			return;
-		tui_fmt(a->error, sizeof(a->error), "cannot start the DNS worker");
+		kd_setf(a->error, sizeof(a->error), "cannot start the DNS worker");
 	}
 	start_probe(a, NULL);
 }
@@ -615,7 +615,7 @@ tui_app_pause(struct tui_app *a, bool paused)
 void
 tui_app_status(const struct tui_app *a, char *out, size_t len)
 {
-	tui_fmt(out, len, "%s%s%s%scycle %u%s", a->dns ? "dns " : "",
+	kd_setf(out, len, "%s%s%s%scycle %u%s", a->dns ? "dns " : "",
 	    a->probe_running ? "probing " : "", a->cap_running ? "capturing " : "",
 	    a->dns || a->probe_running || a->cap_running ? "| " : "", a->cycles,
 	    a->paused ? " | PAUSED" : "");
@@ -630,7 +630,7 @@ tui_app_start(struct tui_app *a, const struct tui_opts *o, struct kd_loop *loop)
 	a->dns_pipe[0] = a->dns_pipe[1] = -1;
 	tui_model_init(&a->model);
 	if (a->model.traffic == NULL) {
-		tui_fmt(a->error, sizeof(a->error), "out of memory");
+		kd_setf(a->error, sizeof(a->error), "out of memory");
 		return -1;
 	}
 	for (int i = 0; i < TUI_NITEMS; i++)
@@ -649,7 +649,7 @@ tui_app_start(struct tui_app *a, const struct tui_opts *o, struct kd_loop *loop)
 	    fcntl(a->dns_pipe[0], F_SETFD, FD_CLOEXEC) != 0 ||
 	    fcntl(a->dns_pipe[1], F_SETFD, FD_CLOEXEC) != 0 ||
 	    kd_loop_add_fd(loop, a->dns_pipe[0], POLLIN, on_dns_done, a) != 0) {
-		tui_fmt(a->error, sizeof(a->error), "pipe: %s", strerror(errno));
+		kd_setf(a->error, sizeof(a->error), "pipe: %s", strerror(errno));
 		return -1;
 	}
 	if (o->file != NULL || o->iface != NULL) {
@@ -663,7 +663,7 @@ tui_app_start(struct tui_app *a, const struct tui_opts *o, struct kd_loop *loop)
 		for (size_t i = 0; i < o->nports && i < CAPTURE_MAX_PORTS; i++)
 			co.ports[co.nports++] = o->ports[i];
 		if ((a->cap = capture_new(&co, on_capture_event, a)) == NULL) {
-			tui_fmt(a->error, sizeof(a->error), "out of memory");
+			kd_setf(a->error, sizeof(a->error), "out of memory");
 			return -1;
 		}
 		so.ports = co.nports ? co.ports : NULL;

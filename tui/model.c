@@ -3,7 +3,6 @@
  * the troubleshooting checklist (shared/docs order), and the tables behind
  * the panels.  Pure data; the screen and --report only read it.
  */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -47,16 +46,6 @@ static const struct {
 	{ "host_state", TUI_RPC },	/* bind nak, faults, emulators: who answers */
 	{ "clock", TUI_TIME },
 };
-
-void
-tui_fmt(char *out, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(out, len, fmt, ap);
-	va_end(ap);
-}
 
 const char *
 tui_item_key(enum tui_item i)
@@ -111,7 +100,7 @@ tui_model_init(struct tui_model *m)
 	memset(m, 0, sizeof(*m));
 	m->traffic = calloc(TUI_TRAFFIC, sizeof(*m->traffic));
 	for (int i = 0; i < TUI_NITEMS; i++)
-		tui_fmt(m->items[i].reason, sizeof(m->items[i].reason), "not yet known");
+		kd_setf(m->items[i].reason, sizeof(m->items[i].reason), "not yet known");
 }
 
 void
@@ -202,30 +191,30 @@ recompute(struct tui_model *m)
 					bool named = subj[0] == '\0' ||
 					    strstr(jstr(c, "detail"), subj) != NULL;
 
-					tui_fmt(it->reason, sizeof(it->reason), "%s%s%s",
+					kd_setf(it->reason, sizeof(it->reason), "%s%s%s",
 					    named ? "" : subj, named ? "" : ": ",
 					    jstr(c, "detail"));
-					tui_fmt(it->fix, sizeof(it->fix), "%s", jstr(c, "fix"));
-					tui_fmt(it->tool, sizeof(it->tool), "%s", source_tool[s]);
+					kd_setf(it->fix, sizeof(it->fix), "%s", jstr(c, "fix"));
+					kd_setf(it->tool, sizeof(it->tool), "%s", source_tool[s]);
 				}
 			}
 		}
 		if (m->ticked[i] && best < rank(KD_V_OK)) {
 			best = rank(KD_V_OK);
 			it->verdict = KD_V_OK;
-			tui_fmt(it->reason, sizeof(it->reason), "confirmed by hand");
+			kd_setf(it->reason, sizeof(it->reason), "confirmed by hand");
 			it->fix[0] = '\0';
-			tui_fmt(it->tool, sizeof(it->tool), "operator");
+			kd_setf(it->tool, sizeof(it->tool), "operator");
 		}
 		it->known = best >= 1;
 		if (best < 0) {
 			it->verdict = KD_V_UNKNOWN;
 			if (items[i].manual && i == TUI_DOMAIN && m->suffix[0] != '\0')
-				tui_fmt(it->reason, sizeof(it->reason), "not confirmed yet "
+				kd_setf(it->reason, sizeof(it->reason), "not confirmed yet "
 				    "(space to tick); this machine's DNS suffix: %s",
 				    m->suffix);
 			else
-				tui_fmt(it->reason, sizeof(it->reason), "%s",
+				kd_setf(it->reason, sizeof(it->reason), "%s",
 				    items[i].manual ? "not confirmed yet (space to tick)" :
 				    "not yet known");
 		} else if (best == 0)
@@ -235,7 +224,7 @@ recompute(struct tui_model *m)
 	if (any_source && m->items[TUI_OTHER].nevidence == 0) {
 		m->items[TUI_OTHER].known = true;
 		m->items[TUI_OTHER].verdict = KD_V_OK;
-		tui_fmt(m->items[TUI_OTHER].reason, sizeof(m->items[TUI_OTHER].reason),
+		kd_setf(m->items[TUI_OTHER].reason, sizeof(m->items[TUI_OTHER].reason),
 		    "no other findings");
 	}
 	m->generation++;
@@ -277,8 +266,8 @@ dns_records(struct tui_model *m, json_t *checks)
 			json_t *a;
 			size_t ai;
 
-			tui_fmt(d->domain, sizeof(d->domain), "%s", jstr(c, "subject"));
-			tui_fmt(d->target, sizeof(d->target), "%s", jstr(r, "target"));
+			kd_setf(d->domain, sizeof(d->domain), "%s", jstr(c, "subject"));
+			kd_setf(d->target, sizeof(d->target), "%s", jstr(r, "target"));
 			d->ttl = (uint32_t)json_integer_value(json_object_get(r, "ttl"));
 			d->port = (unsigned)json_integer_value(json_object_get(r, "port"));
 			d->priority = (unsigned)json_integer_value(json_object_get(r, "priority"));
@@ -286,7 +275,7 @@ dns_records(struct tui_model *m, json_t *checks)
 			json_array_foreach(json_object_get(r, "addresses"), ai, a) {
 				size_t used = strlen(d->addrs);
 
-				tui_fmt(d->addrs + used, sizeof(d->addrs) - used, "%s%s",
+				kd_setf(d->addrs + used, sizeof(d->addrs) - used, "%s%s",
 				    used ? " " : "", json_string_value(a) ?
 				    json_string_value(a) : "");
 			}
@@ -319,7 +308,7 @@ tui_model_set_suffix(struct tui_model *m, const char *suffix)
 {
 	char buf[256];
 
-	tui_fmt(m->suffix, sizeof(m->suffix), "%s", kd_sanitize(suffix, buf, sizeof(buf)));
+	kd_setf(m->suffix, sizeof(m->suffix), "%s", kd_sanitize(suffix, buf, sizeof(buf)));
 	recompute(m);
 }
 
@@ -337,7 +326,7 @@ tui_resolv_suffix(const char *path, char *out, size_t len)
 		if ((strncmp(line, "domain", 6) == 0 || strncmp(line, "search", 6) == 0) &&
 		    (line[6] == ' ' || line[6] == '\t') &&
 		    sscanf(line + 6, "%255s", word) == 1)
-			tui_fmt(out, len, "%s", word);
+			kd_setf(out, len, "%s", word);
 	}
 	fclose(fp);
 }
@@ -386,7 +375,7 @@ tui_model_host(struct tui_model *m, const char *key)
 	}
 	h = &m->hosts[m->nhosts++];
 	memset(h, 0, sizeof(*h));
-	tui_fmt(h->key, sizeof(h->key), "%s", key);
+	kd_setf(h->key, sizeof(h->key), "%s", key);
 	h->count = h->required = -1;
 	h->verdict = KD_V_UNKNOWN;
 	m->generation++;
@@ -424,9 +413,9 @@ tui_model_set_capture_summary(struct tui_model *m, json_t *s)
 
 		if (h == NULL)
 			break;
-		tui_fmt(h->epid, sizeof(h->epid), "%s", jstr(o, "epid"));
-		tui_fmt(h->host_os, sizeof(h->host_os), "%s", jstr(o, "host_os"));
-		tui_fmt(h->key_group, sizeof(h->key_group), "%s", jstr(o, "key_group"));
+		kd_setf(h->epid, sizeof(h->epid), "%s", jstr(o, "epid"));
+		kd_setf(h->host_os, sizeof(h->host_os), "%s", jstr(o, "host_os"));
+		kd_setf(h->key_group, sizeof(h->key_group), "%s", jstr(o, "key_group"));
 		h->exchanges = json_integer_value(json_object_get(o, "exchanges"));
 		if (json_is_integer(json_object_get(o, "last_count")) && h->epid[0])
 			h->count = json_integer_value(json_object_get(o, "last_count"));
@@ -438,7 +427,7 @@ tui_model_set_capture_summary(struct tui_model *m, json_t *s)
 		json_array_foreach(a, i, o) {
 			struct tui_product *p = &m->products[m->nproducts++];
 
-			tui_fmt(p->name, sizeof(p->name), "%s", jstr(o, "name")[0] ?
+			kd_setf(p->name, sizeof(p->name), "%s", jstr(o, "name")[0] ?
 			    jstr(o, "name") : jstr(o, "kms_id"));
 			p->distinct = json_integer_value(json_object_get(o, "distinct_cmids"));
 			p->required = json_integer_value(json_object_get(o, "required_count"));
@@ -472,20 +461,20 @@ tui_model_set_capture_summary(struct tui_model *m, json_t *s)
 			struct tui_client *c = &m->clients[m->nclients++];
 			json_t *ls = json_object_get(o, "license_status");
 
-			tui_fmt(c->cmid, sizeof(c->cmid), "%s", jstr(o, "cmid"));
-			tui_fmt(c->workstation, sizeof(c->workstation), "%s",
+			kd_setf(c->cmid, sizeof(c->cmid), "%s", jstr(o, "cmid"));
+			kd_setf(c->workstation, sizeof(c->workstation), "%s",
 			    jstr(o, "workstation"));
-			tui_fmt(c->client, sizeof(c->client), "%s", jstr(o, "client"));
-			tui_fmt(c->product, sizeof(c->product), "%s", jstr(o, "product"));
+			kd_setf(c->client, sizeof(c->client), "%s", jstr(o, "client"));
+			kd_setf(c->product, sizeof(c->product), "%s", jstr(o, "product"));
 			if (json_is_string(ls))
-				tui_fmt(c->license, sizeof(c->license), "%s",
+				kd_setf(c->license, sizeof(c->license), "%s",
 				    json_string_value(ls));
 			else
-				tui_fmt(c->license, sizeof(c->license), "%lld",
+				kd_setf(c->license, sizeof(c->license), "%lld",
 				    (long long)json_integer_value(ls));
-			tui_fmt(c->last_seen, sizeof(c->last_seen), "%s",
+			kd_setf(c->last_seen, sizeof(c->last_seen), "%s",
 			    jstr(o, "last_seen"));
-			tui_fmt(c->host, sizeof(c->host), "%s", jstr(o, "host"));
+			kd_setf(c->host, sizeof(c->host), "%s", jstr(o, "host"));
 			c->requests = json_integer_value(json_object_get(o, "requests"));
 		}
 	if (m->clients != NULL)
@@ -502,7 +491,7 @@ tui_model_traffic(struct tui_model *m, const char *line, enum kd_verdict v,
 	if (m->traffic == NULL)
 		return;
 	e = &m->traffic[m->traffic_next];
-	tui_fmt(e->line, sizeof(e->line), "%s", line);
+	kd_setf(e->line, sizeof(e->line), "%s", line);
 	e->verdict = v;
 	e->have_ex = false;
 	if (ex != NULL && (e->ex != NULL || (e->ex = malloc(sizeof(*e->ex))) != NULL)) {

@@ -31,6 +31,7 @@
 #include "../capture/capture.h"
 #include "explain.h"
 #include "loop.h"
+#include "textf.h"
 #include "tui.h"
 
 #define REDRAW_MS	100
@@ -135,19 +136,6 @@ put(int y, int x, int w, const char *s, attr_t a)
 	return cols;
 }
 
-static void
-fmt(char *out, size_t len, const char *f, ...) __attribute__((format(printf, 3, 4)));
-
-static void
-fmt(char *out, size_t len, const char *f, ...)
-{
-	va_list ap;
-
-	va_start(ap, f);
-	vsnprintf(out, len, f, ap);
-	va_end(ap);
-}
-
 static const char *
 vword(bool known, enum kd_verdict v)
 {
@@ -228,7 +216,7 @@ row_text(const struct ui *u, enum tui_panel p, size_t i, char *out, size_t len,
 
 		*known = it->known;
 		*v = it->verdict;
-		fmt(out, len, "%u %-23s %-4s %s%s", (unsigned)i + 1,
+		kd_setf(out, len, "%u %-23s %-4s %s%s", (unsigned)i + 1,
 		    tui_item_title((enum tui_item)i), vword(it->known, it->verdict),
 		    tui_item_manual((enum tui_item)i) ? (m->ticked[i] ? "[x] " : "[ ] ") :
 		    "", it->reason);
@@ -240,25 +228,25 @@ row_text(const struct ui *u, enum tui_panel p, size_t i, char *out, size_t len,
 
 		*known = h->probed;
 		*v = h->verdict;
-		fmt(out, len, "%-4s %-21s %-9s %-6s", vword(h->probed, h->verdict), h->key,
+		kd_setf(out, len, "%-4s %-21s %-9s %-6s", vword(h->probed, h->verdict), h->key,
 		    h->reach[0] ? h->reach : "-", h->rpc[0] ? h->rpc : "-");
 		if (h->count >= 0) {
 			tui_bar(bar, 11, h->count, h->required);
 			o = strlen(out);
-			fmt(out + o, len - o, " [%s] %lld/%lld", bar, (long long)h->count,
+			kd_setf(out + o, len - o, " [%s] %lld/%lld", bar, (long long)h->count,
 			    (long long)h->required);
 		}
 		if (h->nrtt > 0) {
 			sparkline(u, h, spark, sizeof(spark));
 			o = strlen(out);
-			fmt(out + o, len - o, " %s %.1fms", spark, h->rtt[h->nrtt - 1]);
+			kd_setf(out + o, len - o, " %s %.1fms", spark, h->rtt[h->nrtt - 1]);
 		}
 		o = strlen(out);
 		if (h->host_os[0] || h->key_group[0])
-			fmt(out + o, len - o, " %s%s%s", h->host_os, h->key_group[0] ?
+			kd_setf(out + o, len - o, " %s%s%s", h->host_os, h->key_group[0] ?
 			    ", key " : "", h->key_group);
 		else
-			fmt(out + o, len - o, " %s", h->summary);
+			kd_setf(out + o, len - o, " %s", h->summary);
 		break;
 	}
 	case TUI_P_DNS: {
@@ -266,7 +254,7 @@ row_text(const struct ui *u, enum tui_panel p, size_t i, char *out, size_t len,
 
 		*known = true;
 		*v = d->port_v > d->ttl_v ? d->port_v : d->ttl_v;
-		fmt(out, len, "%-4s _vlmcs._tcp.%s -> %s port %u %s, TTL %u %s, prio %u "
+		kd_setf(out, len, "%-4s _vlmcs._tcp.%s -> %s port %u %s, TTL %u %s, prio %u "
 		    "weight %u, %s", kd_verdict_name(*v), d->domain, d->target, d->port,
 		    kd_verdict_name(d->port_v), d->ttl, kd_verdict_name(d->ttl_v),
 		    d->priority, d->weight, d->addrs[0] ? d->addrs : "no address");
@@ -275,7 +263,7 @@ row_text(const struct ui *u, enum tui_panel p, size_t i, char *out, size_t len,
 	case TUI_P_TRAFFIC: {
 		const struct tui_event *e = tui_model_traffic_at(m, i);
 
-		fmt(out, len, "%s", e ? e->line : "");
+		kd_setf(out, len, "%s", e ? e->line : "");
 		*known = e != NULL;
 		*v = e ? e->verdict : KD_V_UNKNOWN;
 		break;
@@ -287,12 +275,12 @@ row_text(const struct ui *u, enum tui_panel p, size_t i, char *out, size_t len,
 			*known = true;
 			*v = pr->distinct >= pr->required ? KD_V_OK : KD_V_FAIL;
 			tui_bar(bar, 17, pr->distinct, pr->required);
-			fmt(out, len, "%-4s %-40.40s [%s] %lld/%lld", kd_verdict_name(*v),
+			kd_setf(out, len, "%-4s %-40.40s [%s] %lld/%lld", kd_verdict_name(*v),
 			    pr->name, bar, (long long)pr->distinct, (long long)pr->required);
 		} else {
 			const struct tui_client *c = &m->clients[i - m->nproducts];
 
-			fmt(out, len, "     %-15.15s %-12.12s %s %-36s %s", c->workstation,
+			kd_setf(out, len, "     %-15.15s %-12.12s %s %-36s %s", c->workstation,
 			    c->license, c->last_seen, c->product, c->client);
 		}
 		break;
@@ -344,7 +332,7 @@ frame(struct ui *u, const struct tui_rect *r, const char *title, bool focused)
 	mvhline(r->y + r->h - 1, r->x + 1, ACS_HLINE, r->w - 2);
 	mvaddch(r->y + r->h - 1, r->x + r->w - 1, ACS_LRCORNER);
 	attroff(focused ? A_BOLD : A_NORMAL);
-	fmt(t, sizeof(t), " %s%s ", title, focused ? " *" : "");
+	kd_setf(t, sizeof(t), " %s%s ", title, focused ? " *" : "");
 	put(r->y, r->x + 2, r->w - 4, t, focused ? (A_REVERSE | A_BOLD) :
 	    (u->color ? COLOR_PAIR(ROLE_TITLE) : A_NORMAL));
 }
@@ -358,15 +346,15 @@ draw_panel(struct ui *u, enum tui_panel p)
 	bool focused = u->focus == p;
 
 	if (p == TUI_P_TRAFFIC)
-		fmt(title, sizeof(title), "%s (%llu events)", tui_panel_name(p),
+		kd_setf(title, sizeof(title), "%s (%llu events)", tui_panel_name(p),
 		    (unsigned long long)u->app->model.traffic_total);
 	else if (p == TUI_P_CLIENTS)
-		fmt(title, sizeof(title), "%s (%zu distinct CMIDs)", tui_panel_name(p),
+		kd_setf(title, sizeof(title), "%s (%zu distinct CMIDs)", tui_panel_name(p),
 		    u->app->model.nclients);
 	else
-		fmt(title, sizeof(title), "%s", tui_panel_name(p));
+		kd_setf(title, sizeof(title), "%s", tui_panel_name(p));
 	if (p != TUI_P_CHECKLIST && u->filter[0] != '\0')
-		fmt(title + strlen(title), sizeof(title) - strlen(title), " /%s", u->filter);
+		kd_setf(title + strlen(title), sizeof(title) - strlen(title), " /%s", u->filter);
 	frame(u, r, title, focused);
 	/* The traffic panel follows new lines unless the user moved up. */
 	if (p == TUI_P_TRAFFIC && u->follow)
@@ -398,7 +386,7 @@ draw_panel(struct ui *u, enum tui_panel p)
 			/* Number and title plain, the verdict word in its colour. */
 			char head[40];
 
-			fmt(head, sizeof(head), "%.*s", 26, buf);
+			kd_setf(head, sizeof(head), "%.*s", 26, buf);
 			x += put(y, x, w, head, base);
 			x += put(y, x, r->x + r->w - 1 - x, vword(known, v),
 			    vattr(u, known, v) | (sel ? A_REVERSE : 0));
@@ -410,7 +398,7 @@ draw_panel(struct ui *u, enum tui_panel p)
 			/* The verdict colours the time stamp; the words say the rest. */
 			char ts[16];
 
-			fmt(ts, sizeof(ts), "%.8s", buf);
+			kd_setf(ts, sizeof(ts), "%.8s", buf);
 			x += put(y, x, w, ts, vattr(u, known, v) | (sel ? A_REVERSE : 0));
 			put(y, x, r->x + r->w - 1 - x, buf + strlen(ts), base);
 		}
@@ -579,7 +567,7 @@ build_details(struct ui *u, int width)
 		lines_addf(u, width, "Summary:      %s", h->summary);
 		buf[0] = '\0';
 		for (size_t k = 0; k < h->nrtt; k++)
-			fmt(buf + strlen(buf), sizeof(buf) - strlen(buf), "%.2f ", h->rtt[k]);
+			kd_setf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%.2f ", h->rtt[k]);
 		lines_addf(u, width, "Connect ms:   %s", buf[0] ? buf : "-");
 		if (h->count >= 0)
 			lines_addf(u, width, "Count:        %lld of %lld required",
@@ -670,20 +658,20 @@ draw(struct ui *u)
 	erase();
 	tui_layout(u->rows, u->cols, u->lower, &u->lay);
 	if (u->lay.too_small) {
-		fmt(buf, sizeof(buf), "Terminal too small (%dx%d): need %dx%d. q quits.",
+		kd_setf(buf, sizeof(buf), "Terminal too small (%dx%d): need %dx%d. q quits.",
 		    u->cols, u->rows, TUI_MIN_COLS, TUI_MIN_ROWS);
 		put(0, 0, u->cols, buf, A_BOLD);
 		refresh();
 		return;
 	}
 	tui_app_status(u->app, st, sizeof(st));
-	fmt(buf, sizeof(buf), " kmsdiag-tui %s | overall ", KD_VERSION);
+	kd_setf(buf, sizeof(buf), " kmsdiag-tui %s | overall ", KD_VERSION);
 	{
 		int x = put(0, 0, u->cols, buf, A_BOLD);
 
 		x += put(0, x, u->cols - x, overall, vattr(u, status != 3,
 		    (enum kd_verdict)status));
-		fmt(buf, sizeof(buf), " | %s", st);
+		kd_setf(buf, sizeof(buf), " | %s", st);
 		put(0, x, u->cols - x, buf, A_NORMAL);
 	}
 	if (u->mode == M_HELP) {
@@ -699,7 +687,7 @@ draw(struct ui *u)
 			u->dtop = u->nlines - inner;
 		if (u->nlines <= inner)
 			u->dtop = 0;
-		fmt(buf, sizeof(buf), "Details: %s (Esc back)", tui_panel_name(u->focus));
+		kd_setf(buf, sizeof(buf), "Details: %s (Esc back)", tui_panel_name(u->focus));
 		frame(u, &r, buf, true);
 		for (size_t k = 0; k < inner && u->dtop + k < u->nlines; k++)
 			put(r.y + 1 + (int)k, r.x + 2, r.w - 4, u->lines[u->dtop + k],
@@ -710,9 +698,9 @@ draw(struct ui *u)
 				draw_panel(u, (enum tui_panel)p);
 	}
 	if (u->editing)
-		fmt(buf, sizeof(buf), "/%s_   (Enter keeps, Esc clears)", u->filter);
+		kd_setf(buf, sizeof(buf), "/%s_   (Enter keeps, Esc clears)", u->filter);
 	else
-		fmt(buf, sizeof(buf), "q:quit ?:help Tab:panel Enter:details Space:tick "
+		kd_setf(buf, sizeof(buf), "q:quit ?:help Tab:panel Enter:details Space:tick "
 		    "/:filter r:re-run p:%s", u->app->paused ? "resume" : "pause");
 	put(u->lay.footer.y, 0, u->cols, buf, A_REVERSE);
 	refresh();

@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "report.h"
+#include "textf.h"
 
 #define TUI_TOOL	"kmsdiag-tui"
 
@@ -117,9 +118,6 @@ struct tui_model {
 };
 
 /* model.c */
-/* snprintf that may truncate on purpose: screen fields have fixed widths. */
-void		 tui_fmt(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
 void		 tui_model_init(struct tui_model *);
 void		 tui_model_fini(struct tui_model *);
 const char	*tui_item_key(enum tui_item);		/* "port", "dns", ... */

@@ -15,6 +15,7 @@
 
 #include "../../dnscheck/dnscheck.h"
 #include "dnslookup.h"
+#include "kdnet.h"
 #include "kdtest.h"
 #include "report.h"
 
@@ -491,23 +492,6 @@ test_edns(void)
 	kd_dns_result_fini(&r);
 }
 
-/* A loopback port that answers with RST: bound, never listening. */
-static int
-refused_port(int *fd)
-{
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof(sa);
-
-	*fd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (*fd < 0 || bind(*fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    getsockname(*fd, (struct sockaddr *)&sa, &sl) != 0)
-		return 0;
-	return ntohs(sa.sin_port);
-}
-
 /*
  * opts.probe: one probe.target check per address and port, after the DNS
  * checks, however many records and domains lead there.
@@ -521,7 +505,7 @@ test_engine_probe(void)
 	const char *zone, *domains[2] = { "pr.test", "sub.pr.test" };
 	char text[1024];
 	size_t i, nprobe = 0;
-	int fd, port = refused_port(&fd);
+	int fd, port = kdt_refused_port(&fd);
 
 	KDT_CHECK(port > 0);
 	snprintf(text, sizeof(text),

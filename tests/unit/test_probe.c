@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../../probe/probe.h"
+#include "kdnet.h"
 #include "kdtest.h"
 
 static void
@@ -238,23 +239,6 @@ test_engine_dns_error(void)
 	kd_report_fini(&rep);
 }
 
-/* A loopback port that answers with RST: bound, never listening. */
-static int
-refused_port(int *fd)
-{
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof(sa);
-
-	*fd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (*fd < 0 || bind(*fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    getsockname(*fd, (struct sockaddr *)&sa, &sl) != 0)
-		return 0;
-	return ntohs(sa.sin_port);
-}
-
 struct seen {
 	size_t	results, done;
 	bool	pending_at_start;
@@ -294,7 +278,7 @@ test_engine_resolve(void)
 	char spec[64];
 	const char *err = NULL;
 	size_t i, n;
-	int fd, port = refused_port(&fd);
+	int fd, port = kdt_refused_port(&fd);
 
 	KDT_CHECK(port > 0);
 	probe_opts_init(&o);
