@@ -489,28 +489,12 @@ status_name(int v)
 	return v == V_SKIPPED ? "SKIP" : kd_verdict_name((enum kd_verdict)v);
 }
 
-static const char *
-color_of(int v)
-{
-	switch (v) {
-	case KD_V_OK:
-		return "\033[32m";
-	case KD_V_WARN:
-		return "\033[33m";
-	case KD_V_FAIL:
-		return "\033[31m";
-	case KD_V_UNKNOWN:
-		return "\033[35m";
-	default:
-		return "";
-	}
-}
-
 static void
 print_status(const struct doctor *d, int v)
 {
 	if (d->color && v != V_SKIPPED)
-		printf("%s%-4s\033[0m", color_of(v), status_name(v));
+		printf("%s%-4s\033[0m", kd_verdict_color((enum kd_verdict)v),
+		    status_name(v));
 	else
 		printf("%-4s", status_name(v));
 }

@@ -304,8 +304,8 @@ kd_emit_json(FILE *fp, const struct kd_report *r)
 	return ferror(fp) ? -1 : 0;
 }
 
-static const char *
-verdict_color(enum kd_verdict v)
+const char *
+kd_verdict_color(enum kd_verdict v)
 {
 	switch (v) {
 	case KD_V_OK:
@@ -328,7 +328,7 @@ kd_emit_text(FILE *fp, const struct kd_report *r, const struct kd_emit_opts *o)
 		const struct kd_check *c = &r->checks[i];
 
 		if (o != NULL && o->color)
-			fprintf(fp, "%s%-4s\033[0m", verdict_color(c->verdict),
+			fprintf(fp, "%s%-4s\033[0m", kd_verdict_color(c->verdict),
 			    kd_verdict_name(c->verdict));
 		else
 			fprintf(fp, "%-4s", kd_verdict_name(c->verdict));

@@ -70,6 +70,8 @@ struct kd_emit_opts {
 	bool	verbose;	/* print every fact */
 };
 bool		 kd_want_color(FILE *);		/* isatty and NO_COLOR unset and TERM not dumb */
+/* The ANSI colour of a verdict: green, yellow, red, magenta for unknown. */
+const char	*kd_verdict_color(enum kd_verdict);
 /* Check as a JSON object: type, tool, check, subject, status, detail, fix, checklist + facts. */
 json_t		*kd_check_to_json(const struct kd_report *, const struct kd_check *);
 int		 kd_emit_text(FILE *, const struct kd_report *, const struct kd_emit_opts *);
