@@ -687,14 +687,24 @@ tui_app_start(struct tui_app *a, const struct tui_opts *o, struct kd_loop *loop)
 	return 0;
 }
 
+/*
+ * A DNS job still running when the dashboard quits.  Quitting must not
+ * wait for a DNS timeout, so the job is left to finish on its own: it
+ * touches only its own memory (kept reachable here) and the pipe's write
+ * end (kept open), and the process exits under it.
+ */
+static struct tui_dnsjob *abandoned_dns;
+
 void
 tui_app_fini(struct tui_app *a)
 {
+	bool keep_wfd = false;
+
 	if (a->dns != NULL) {
-		/* Bounded by the DNS timeout; the job must not outlive us. */
-		pthread_join(a->dns->thread, NULL);
-		dns_job_free(a->dns);
+		pthread_detach(a->dns->thread);
+		abandoned_dns = a->dns;
 		a->dns = NULL;
+		keep_wfd = true;
 	}
 	if (a->probe != NULL) {
 		probe_cancel(a->probe);
@@ -709,7 +719,7 @@ tui_app_fini(struct tui_app *a)
 		kd_loop_del_timer(a->loop, a->cap_timer);
 	if (a->cycle_timer > 0)
 		kd_loop_del_timer(a->loop, a->cycle_timer);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < (keep_wfd ? 1 : 2); i++)
 		if (a->dns_pipe[i] >= 0)
 			close(a->dns_pipe[i]);
 	tui_model_fini(&a->model);

@@ -459,8 +459,19 @@ else
 	fail responsive-while-dns-waits
 fi
 shows dns-timeout-unknown slow '^│2 DNS SRV record +\?\? '
-keys slow q
-wait_rc slow && pass slow-quit || fail slow-quit
+# Quitting does not wait for the DNS timeout (5 s) either.
+q0=$(date +%s%N)
+tmux -L "$SOCK" send-keys -t slow q
+if wait_rc slow; then
+	q1=$(date +%s%N)
+	ms=$(( (q1 - q0) / 1000000 ))
+	[ "$ms" -lt 2500 ] && pass "slow-quit-at-once ($ms ms)" ||
+	    fail slow-quit-at-once "$ms ms: waited for the DNS timeout"
+	[ "$(cat "$TMP/slow.rc")" = 0 ] && pass slow-quit-status ||
+	    fail slow-quit-status "rc $(cat "$TMP/slow.rc")"
+else
+	fail slow-quit-at-once "did not exit"
+fi
 
 # Unattended: N refresh cycles then quit by itself with the checklist's
 # status (2: failures found).  A sanitizer report would change the status.
