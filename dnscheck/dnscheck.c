@@ -4,8 +4,7 @@
  * Every lookup goes through lib/dnslookup (live server or zone file alike),
  * every verdict into the kd_report.  The checks follow the checklist's DNS
  * item: right name, TTL 60 minutes, right port, a target that resolves, the
- * record in every client domain (../shared/docs/kms-checklist.md, "DNS
- * publication"; protocol doc 1.2).
+ * record in every client domain (kmsdiag(7), "DNS publication").
  */
 #include <stdio.h>
 #include <stdlib.h>

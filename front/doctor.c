@@ -1,7 +1,7 @@
 /*
  * kmsdiag doctor: the checklist in one non-interactive run.
  *
- * Steps run in the order a client goes through them (kms-checklist.md, "How
+ * Steps run in the order a client goes through them (kmsdiag(7), "How
  * a client activates"): find the host in DNS, connect to TCP 1688, bind the
  * KMS RPC interface, and with --activate ask for the count and judge the
  * host key.  The DNS step is the dnscheck engine, the others one run of the

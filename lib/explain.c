@@ -1,9 +1,8 @@
 /*
  * Error code -> meaning, checklist items, next commands.  See explain.h.
  *
- * The checklist below is the one of ../shared/docs/kms-checklist.md ("The
- * troubleshooting checklist"), in its order; each item's commands are the
- * tools its arrow names there.  The error table's check column names the
+ * The checklist below is the troubleshooting checklist of kmsdiag(7), in
+ * its order; each item's commands are the tools that check it there.  The error table's check column names the
  * check to run first, also_check the others (data/README.md); both are
  * mapped onto checklist items by kd_checklist_find().
  */

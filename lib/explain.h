@@ -6,7 +6,7 @@
  * Facts about an error (name, meaning, which check to run first) come from
  * the compiled error table (data/activation-errors.tsv through tables.h);
  * nothing here retypes them.  What this module adds is the troubleshooting
- * checklist of docs/kms-checklist.md as a table, the mapping from the error
+ * checklist of kmsdiag(7) as a table, the mapping from the error
  * table's check names to checklist items, and, per item, the command that
  * checks it.
  */

@@ -1,6 +1,6 @@
 /*
  * The checklist model: what each engine reported, folded into the items of
- * the troubleshooting checklist (shared/docs order), and the tables behind
+ * the troubleshooting checklist (in kmsdiag(7)'s order), and the tables behind
  * the panels.  Pure data; the screen and --report only read it.
  */
 #include <stdlib.h>

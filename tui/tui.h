@@ -26,7 +26,7 @@
 
 #define TUI_TOOL	"kmsdiag-tui"
 
-/* The checklist of kms-checklist.md, in its order, plus what fits nowhere. */
+/* The checklist of kmsdiag(7), in its order, plus what fits nowhere. */
 enum tui_item {
 	TUI_PORT, TUI_DNS, TUI_RPC, TUI_THRESHOLD, TUI_HOSTKEY, TUI_KEY,
 	TUI_DOMAIN, TUI_TIME, TUI_OTHER, TUI_NITEMS
