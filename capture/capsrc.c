@@ -7,10 +7,8 @@
  * selectable fd in the loop; the kernel applies the BPF filter.
  * Files, as fast as possible: the file's own fd sits in the loop (a file
  * always polls readable) and each wakeup reads one batch, so the other fds
- * of the loop get their turn between batches.  A zero-delay timer would
- * not do: the loop runs a timer that is due again at once in the same
- * round.  Files in (scaled) real time: a timer sleeps until the next
- * packet is due.  The filter runs here with pcap_offline_filter so that
+ * of the loop get their turn between batches.  Files in (scaled) real
+ * time: a timer sleeps until the next packet is due.  The filter runs here with pcap_offline_filter so that
  * packet numbers stay the file's own.
  */
 #include <errno.h>
