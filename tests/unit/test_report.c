@@ -345,10 +345,50 @@ test_color(void)
 	fclose(fp);
 }
 
+/* One line per object, short or longer than the line buffer. */
+static void
+test_json_line_lengths(void)
+{
+	static const size_t lens[] = { 0, 100, 16370, 16384, 40000 };
+	char *big, *line = NULL;
+	size_t cap = 0;
+
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		FILE *fp = tmpfile();
+		json_t *o = json_object(), *back;
+		ssize_t n;
+
+		big = malloc(lens[i] + 1);
+		KDT_CHECK(fp != NULL && big != NULL);
+		if (fp == NULL || big == NULL)
+			return;
+		memset(big, 'x', lens[i]);
+		big[lens[i]] = '\0';
+		json_object_set_new(o, "type", json_string("test"));
+		json_object_set_new(o, "text", json_string(big));
+		KDT_CHECK(kd_json_line(fp, o) == 0);
+		KDT_CHECK(kd_json_line(fp, o) == 0);
+		rewind(fp);
+		for (int k = 0; k < 2; k++) {
+			n = getline(&line, &cap, fp);
+			KDT_CHECK(n > 0 && line[n - 1] == '\n');
+			back = json_loads(line, 0, NULL);
+			KDT_CHECK(back != NULL && json_equal(back, o));
+			json_decref(back);
+		}
+		KDT_CHECK(getline(&line, &cap, fp) == -1);
+		json_decref(o);
+		free(big);
+		fclose(fp);
+	}
+	free(line);
+}
+
 int
 main(void)
 {
 	test_model();
+	test_json_line_lengths();
 	test_sanitize();
 	test_json();
 	test_text_nagios();
