@@ -42,7 +42,8 @@
 #include "diag.h"
 
 /*
- * Caps; the lead moves these to lib/limits.h.
+ * Caps of the module itself; the capture engine passes its own per-flow
+ * caps from lib/kdlimits.h.
  *
  * TCPREASM_MAX_AHEAD: the largest TCP window, 65535 << 14 (RFC 7323
  * section 2.3), rounded up to 2^30.  A sender may not send beyond the
