@@ -448,7 +448,7 @@ RPIDS="$RPIDS $!"
 i=0
 while [ $i -lt 100 ] && [ ! -s "$TMP/silent.port" ]; do sleep 0.05; i=$((i + 1)); done
 silent=$(cat "$TMP/silent.port")
-start slow 80 24 "" -d silent.test -s "127.0.0.1:$silent" -t 5
+start slow 80 24 "" -d silent.test -s "127.0.0.1:$silent" -t 120
 wait_for slow '\| dns ' >/dev/null
 k0=$(date +%s%N)
 keys slow Tab
@@ -459,18 +459,15 @@ else
 	fail responsive-while-dns-waits
 fi
 shows dns-timeout-unknown slow '^│2 DNS SRV record +\?\? '
-# Quitting does not wait for the DNS timeout (5 s) either.
-q0=$(date +%s%N)
+# Quitting does not wait for the DNS timeout (120 s) either: the exit
+# comes within the usual wait.
 tmux -L "$SOCK" send-keys -t slow q
 if wait_rc slow; then
-	q1=$(date +%s%N)
-	ms=$(( (q1 - q0) / 1000000 ))
-	[ "$ms" -lt 2500 ] && pass "slow-quit-at-once ($ms ms)" ||
-	    fail slow-quit-at-once "$ms ms: waited for the DNS timeout"
+	pass slow-quit-before-dns-timeout
 	[ "$(cat "$TMP/slow.rc")" = 0 ] && pass slow-quit-status ||
 	    fail slow-quit-status "rc $(cat "$TMP/slow.rc")"
 else
-	fail slow-quit-at-once "did not exit"
+	fail slow-quit-before-dns-timeout "still waiting for the DNS check"
 fi
 
 # Unattended: N refresh cycles then quit by itself with the checklist's
