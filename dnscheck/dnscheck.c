@@ -976,13 +976,9 @@ ptargets_collect(struct dc_ctx *cx, const struct dc_domain *dd, size_t n,
 static void
 ptarget_to_probe(struct probe *p, const struct dc_ptarget *x)
 {
-	struct sockaddr_in s4;
-	struct sockaddr_in6 s6;
 	char spec[KD_DNS_TEXT_MAX + 16], why[KD_DNS_TEXT_MAX + 64];
 	const char *err = NULL;
 
-	memset(&s4, 0, sizeof(s4));
-	memset(&s6, 0, sizeof(s6));
 	if (x->addr[0] == '\0') {
 		kd_setf(spec, sizeof(spec), "%s:%u", x->name, x->port);
 		if (probe_add_target(p, spec, &err) == 0)
@@ -990,15 +986,8 @@ ptarget_to_probe(struct probe *p, const struct dc_ptarget *x)
 		/* Wire text that is no host name (a ':' in a label, ...). */
 		kd_setf(why, sizeof(why), "%s cannot be probed: %s", x->name, err);
 		probe_add_error(p, x->name, x->port, PROBE_DNS_ERROR, why);
-	} else if (inet_pton(AF_INET, x->addr, &s4.sin_addr) == 1) {
-		s4.sin_family = AF_INET;
-		s4.sin_port = htons(x->port);
-		probe_add_addr(p, x->name, (struct sockaddr *)&s4, sizeof(s4));
-	} else if (inet_pton(AF_INET6, x->addr, &s6.sin6_addr) == 1) {
-		s6.sin6_family = AF_INET6;
-		s6.sin6_port = htons(x->port);
-		probe_add_addr(p, x->name, (struct sockaddr *)&s6, sizeof(s6));
-	}
+	} else
+		probe_add_numeric(p, x->name, x->addr, x->port);
 }
 
 /* Which domains lead to this probe result: its target name and port. */

@@ -202,27 +202,6 @@ step_dns(struct doctor *d, struct kd_report *r)
 	kd_appendf(s->detail, sizeof(s->detail), " (name, TTL, port and target correct)");
 }
 
-static int
-add_sockaddr(struct probe *p, const char *name, const char *addr, uint16_t port)
-{
-	struct sockaddr_in s4;
-	struct sockaddr_in6 s6;
-
-	memset(&s4, 0, sizeof(s4));
-	memset(&s6, 0, sizeof(s6));
-	if (inet_pton(AF_INET, addr, &s4.sin_addr) == 1) {
-		s4.sin_family = AF_INET;
-		s4.sin_port = htons(port);
-		return probe_add_addr(p, name, (struct sockaddr *)&s4, sizeof(s4));
-	}
-	if (inet_pton(AF_INET6, addr, &s6.sin6_addr) == 1) {
-		s6.sin6_family = AF_INET6;
-		s6.sin6_port = htons(port);
-		return probe_add_addr(p, name, (struct sockaddr *)&s6, sizeof(s6));
-	}
-	return -1;
-}
-
 /* Every SRV record dnscheck found becomes a probe target, by the addresses it found. */
 static size_t
 add_srv_targets(struct doctor *d, struct probe *p, const struct kd_report *r)
@@ -245,7 +224,8 @@ add_srv_targets(struct doctor *d, struct probe *p, const struct kd_report *r)
 			if (target == NULL || strcmp(target, ".") == 0)
 				continue;
 			json_array_foreach(addrs, a, addr)
-				if (add_sockaddr(p, target, json_string_value(addr), port) == 0)
+				if (json_string_value(addr) != NULL &&
+				    probe_add_numeric(p, target, json_string_value(addr), port) == 0)
 					n++;
 			if (json_array_size(addrs) > 0)
 				continue;

@@ -535,6 +535,31 @@ probe_add_addr(struct probe *p, const char *target, const struct sockaddr *sa,
 }
 
 int
+probe_add_numeric(struct probe *p, const char *target, const char *addr, uint16_t port)
+{
+	struct sockaddr_in s4;
+	struct sockaddr_in6 s6;
+
+	memset(&s4, 0, sizeof(s4));
+	memset(&s6, 0, sizeof(s6));
+	if (inet_pton(AF_INET, addr, &s4.sin_addr) == 1) {
+		if (p->o.family == AF_INET6)
+			return 1;
+		s4.sin_family = AF_INET;
+		s4.sin_port = htons(port);
+		return probe_add_addr(p, target, (struct sockaddr *)&s4, sizeof(s4));
+	}
+	if (inet_pton(AF_INET6, addr, &s6.sin6_addr) == 1) {
+		if (p->o.family == AF_INET)
+			return 1;
+		s6.sin6_family = AF_INET6;
+		s6.sin6_port = htons(port);
+		return probe_add_addr(p, target, (struct sockaddr *)&s6, sizeof(s6));
+	}
+	return -1;
+}
+
+int
 probe_add_error(struct probe *p, const char *target, uint16_t port, enum probe_state st,
     const char *detail)
 {

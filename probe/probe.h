@@ -162,6 +162,14 @@ int		 probe_add_target(struct probe *, const char *spec, const char **errstr);
 /* Add one already-resolved address (for --srv and dnscheck --probe). */
 int		 probe_add_addr(struct probe *, const char *target, const struct sockaddr *,
 		    socklen_t);
+/*
+ * Add one address found as text ("192.0.2.10", "2001:db8::10") with its
+ * port, as the SRV records of a DNS answer or a zone give them.  Returns
+ * 0, 1 when the address is of the family -4/-6 excluded (not added), or
+ * -1 when addr is not a numeric address (or no memory).
+ */
+int		 probe_add_numeric(struct probe *, const char *target, const char *addr,
+		    uint16_t port);
 /* Add a final result that needs no connection (an SRV lookup that failed). */
 int		 probe_add_error(struct probe *, const char *target, uint16_t port,
 		    enum probe_state, const char *detail);

@@ -273,29 +273,10 @@ add_srv_targets(struct tui_app *a, json_t *checks)
 			kd_setf(name, sizeof(name), "%s", target ? target : "");
 			if (name[0] && name[strlen(name) - 1] == '.')
 				name[strlen(name) - 1] = '\0';
-			json_array_foreach(json_object_get(r, "addresses"), n, ad) {
-				const char *s = json_string_value(ad);
-				struct sockaddr_in6 s6;
-				struct sockaddr_in s4;
-
-				if (s == NULL)
-					continue;
-				memset(&s4, 0, sizeof(s4));
-				memset(&s6, 0, sizeof(s6));
-				if (inet_pton(AF_INET, s, &s4.sin_addr) == 1 &&
-				    a->o.family != AF_INET6) {
-					s4.sin_family = AF_INET;
-					s4.sin_port = htons((uint16_t)port);
-					probe_add_addr(a->probe, name, (struct sockaddr *)&s4,
-					    sizeof(s4));
-				} else if (inet_pton(AF_INET6, s, &s6.sin6_addr) == 1 &&
-				    a->o.family != AF_INET) {
-					s6.sin6_family = AF_INET6;
-					s6.sin6_port = htons((uint16_t)port);
-					probe_add_addr(a->probe, name, (struct sockaddr *)&s6,
-					    sizeof(s6));
-				}
-			}
+			json_array_foreach(json_object_get(r, "addresses"), n, ad)
+				if (json_string_value(ad) != NULL)
+					probe_add_numeric(a->probe, name,
+					    json_string_value(ad), (uint16_t)port);
 		}
 	}
 }

@@ -342,6 +342,41 @@ test_engine_resolve(void)
 	close(fd);
 }
 
+/* Addresses as DNS answers give them: numeric text, filtered by -4/-6. */
+static void
+test_add_numeric(void)
+{
+	struct probe_opts o;
+	struct kd_loop *l = kd_loop_new();
+	struct probe *p;
+
+	probe_opts_init(&o);
+	p = probe_new(&o, l);
+	KDT_CHECK(probe_add_numeric(p, "kms1", "192.0.2.10", 1688) == 0);
+	KDT_CHECK(probe_add_numeric(p, "kms1", "2001:db8::10", 1689) == 0);
+	KDT_CHECK(probe_add_numeric(p, "kms1", "kms1.example", 1688) == -1);
+	KDT_CHECK(probe_add_numeric(p, "kms1", "", 1688) == -1);
+	KDT_CHECK(probe_nresults(p) == 2);
+	KDT_STREQ(probe_result_at(p, 0)->address, "192.0.2.10");
+	KDT_CHECK(probe_result_at(p, 0)->port == 1688);
+	KDT_CHECK(probe_result_at(p, 1)->family == AF_INET6);
+	KDT_CHECK(probe_result_at(p, 1)->port == 1689);
+	probe_free(p);
+
+	o.family = AF_INET6;
+	p = probe_new(&o, l);
+	KDT_CHECK(probe_add_numeric(p, "kms1", "192.0.2.10", 1688) == 1);
+	KDT_CHECK(probe_add_numeric(p, "kms1", "::1", 1688) == 0);
+	KDT_CHECK(probe_nresults(p) == 1);
+	probe_free(p);
+	o.family = AF_INET;
+	p = probe_new(&o, l);
+	KDT_CHECK(probe_add_numeric(p, "kms1", "::1", 1688) == 1);
+	KDT_CHECK(probe_nresults(p) == 0);
+	probe_free(p);
+	kd_loop_free(l);
+}
+
 int
 main(void)
 {
@@ -351,5 +386,6 @@ main(void)
 	test_verdict();
 	test_engine_dns_error();
 	test_engine_resolve();
+	test_add_numeric();
 	return KDT_DONE("test_probe");
 }
