@@ -1,14 +1,19 @@
 #!/bin/sh
-# Build every fuzz target with libFuzzer (clang) and run each for a bounded
-# time on a copy of its committed corpus.
+# Build every fuzz target with libFuzzer (clang) and run each on a copy of
+# its committed corpus.
 #
 #	sh fuzz/run.sh [--smoke] [target...]
 #
-# FUZZ_SECONDS per target: 60 by default, 20 with --smoke.  Builds into
-# build/libfuzzer/ (BUILD_DIR overrides); new inputs go to a scratch copy
-# of the corpus, never into fuzz/corpus/.  A crash is kept as
-# build/libfuzzer/crashes/<target>-crash-<sha1>: fix the bug, then commit
-# the input as fuzz/corpus/<target>/regress_<what>.
+# --smoke (make check): a fixed seed and a fixed number of runs per target
+# (FUZZ_RUNS, 20000), so the same tree gives the same result every time:
+# a random run never gates a submission.
+# Without it (make fuzz): a random campaign of FUZZ_SECONDS per target (60
+# by default).  A crash is kept as build/libfuzzer/crashes/<target>-crash-<sha1>
+# and copied to fuzz/corpus/<target>/regress_crash-<sha1>, where make check
+# replays it: fix the bug, rename the input for what it shows, commit both.
+#
+# Builds into build/libfuzzer/ (BUILD_DIR overrides); new coverage inputs go
+# to a scratch copy of the corpus, never into fuzz/corpus/.
 #
 # Prints "fuzz <target>: 1 passed, 0 failed" per target (or the crash file
 # and "0 passed, 1 failed"), then "fuzz: N passed, N failed".  Without clang:
@@ -26,7 +31,15 @@ for a in "$@"; do
 done
 [ -n "$targets" ] || targets=$(for f in fuzz/fuzz_*.c; do basename "$f" .c; done)
 ntargets=$(echo $targets | wc -w)
-if [ -n "$smoke" ]; then SECONDS_EACH=${FUZZ_SECONDS:-20}; else SECONDS_EACH=${FUZZ_SECONDS:-60}; fi
+SECONDS_EACH=${FUZZ_SECONDS:-60}
+RUNS_EACH=${FUZZ_RUNS:-20000}
+if [ -n "$smoke" ]; then
+	budget="-seed=1 -runs=$RUNS_EACH"
+	what="seed 1"
+else
+	budget="-max_total_time=$SECONDS_EACH"
+	what="${SECONDS_EACH}s"
+fi
 CLANG=${CLANG:-clang}
 if ! command -v "$CLANG" >/dev/null 2>&1; then
 	echo "fuzz: 0 passed, 0 failed, $ntargets skipped (clang not installed)"
@@ -120,19 +133,24 @@ for t in $targets; do
 	[ -d "fuzz/corpus/$t" ] && cp fuzz/corpus/"$t"/* "$work/corpus/" 2>/dev/null
 	before=$(ls "$B/crashes" | wc -l)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    "$B/$t" -max_total_time="$SECONDS_EACH" -max_len="$(max_len "$t")" -timeout=10 \
+	    "$B/$t" $budget -max_len="$(max_len "$t")" -timeout=10 \
 	    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$B/crashes/$t-" \
 	    "$work/corpus" >"$work/log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log")
 	cov=$(grep -o 'cov: [0-9]*' "$work/log" | tail -1)
 	if [ "$rc" = 0 ] && [ "$(ls "$B/crashes" | wc -l)" = "$before" ]; then
-		echo "fuzz $t: 1 passed, 0 failed (${SECONDS_EACH}s, ${execs:-?} runs, ${cov:-cov: ?})"
+		echo "fuzz $t: 1 passed, 0 failed ($what, ${execs:-?} runs, ${cov:-cov: ?})"
 		pass=$((pass + 1))
 	else
 		crash=$(grep -o "Test unit written to .*" "$work/log" | tail -1 | sed 's/Test unit written to //')
 		grep -E "^(==[0-9]+==ERROR|SUMMARY|.*runtime error)" "$work/log" | head -5
 		echo "fuzz $t: crash ${crash:-(see $work/log)}"
+		if [ -z "$smoke" ] && [ -n "$crash" ] && [ -f "$crash" ]; then
+			mkdir -p "fuzz/corpus/$t"
+			cp "$crash" "fuzz/corpus/$t/regress_$(basename "$crash" | sed "s/^$t-//")"
+			echo "fuzz $t: saved as fuzz/corpus/$t/regress_$(basename "$crash" | sed "s/^$t-//") (make check replays it)"
+		fi
 		echo "fuzz $t: 0 passed, 1 failed"
 		fail=$((fail + 1))
 	fi
