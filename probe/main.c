@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
+#include "fileio.h"
 #include "guid.h"
 #include "loop.h"
 #include "nagios.h"
@@ -166,33 +168,41 @@ add_target(struct targets *t, const char *s)
 	return 0;
 }
 
+/*
+ * A target list is a regular file (or "-"), capped in size, with no line
+ * longer than a host name could be: a long commented-out line is refused
+ * with its number instead of having its tail probed.
+ */
 static int
-read_targets(struct targets *t, const char *path)
+read_targets(struct targets *t, const char *path, char *err, size_t errlen)
 {
-	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	char line[1024];
+	struct kd_lines it;
+	char *buf, *s, *e;
+	size_t len;
+	int rc, more;
 
-	if (fp == NULL)
+	rc = strcmp(path, "-") == 0 ?
+	    kd_read_fd(STDIN_FILENO, "-", KD_FILE_MAX_BYTES, &buf, &len, err, errlen) :
+	    kd_read_regular(path, KD_FILE_MAX_BYTES, &buf, &len, err, errlen);
+	if (rc != 0)
 		return -1;
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		char *s = line, *e;
-
+	kd_lines_init(&it, buf, len, path, KD_FILE_MAX_LINE);
+	while ((more = kd_lines_next(&it, &s, err, errlen)) == 1) {
 		while (*s == ' ' || *s == '\t')
 			s++;
-		if ((e = strpbrk(s, "#\r\n")) != NULL)
+		if ((e = strchr(s, '#')) != NULL)
 			*e = '\0';
 		e = s + strlen(s);
 		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
 			*--e = '\0';
 		if (*s != '\0' && add_target(t, s) != 0) {
-			if (fp != stdin)
-				fclose(fp);
-			return -1;
+			snprintf(err, errlen, "out of memory");
+			more = -1;
+			break;
 		}
 	}
-	if (fp != stdin)
-		fclose(fp);
-	return 0;
+	free(buf);
+	return more == 0 ? 0 : -1;
 }
 
 static void
@@ -277,6 +287,7 @@ main(int argc, char **argv)
 	const char *warn = NULL, *crit = NULL, *cwarn = NULL, *ccrit = NULL;
 	const char *product = NULL, *dns_server = NULL, *errstr = NULL;
 	const char *cmid_src = NULL;
+	char ferr[512];
 	bool json = false, srv = false;
 	unsigned long v;
 	struct sigaction sa;
@@ -301,8 +312,8 @@ main(int argc, char **argv)
 			crit = optarg;
 			break;
 		case 'f':
-			if (read_targets(&t, optarg) != 0) {
-				rc = fail_usage("%s: %s", optarg, strerror(errno));
+			if (read_targets(&t, optarg, ferr, sizeof(ferr)) != 0) {
+				rc = fail_usage("%s", ferr);
 				goto out;
 			}
 			break;

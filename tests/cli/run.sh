@@ -143,5 +143,24 @@ check_json speed-4x-decodes "sum(1 for o in objs if o['type']=='exchange')==8"
 expect_rc duration-offline 2 "$CAP" --json --speed 1 --duration 1 -r "$c"
 check_json duration-offline-partial "objs[-1]['type']=='summary' and 0 < objs[-1]['packets'] < 112"
 
+# kmsdiag-probe -f reads a regular file only, capped, lines whole: none of
+# these may spin, block or probe anything (no -H: a probe would need a host).
+PRB="$B/kmsdiag-probe"
+expect_rc probe-f-devzero 64 timeout 10 "$PRB" -f /dev/zero
+grep -q "/dev/zero: is a character device, not a regular file" "$tmp/err" && ok probe-f-devzero-message || ko probe-f-devzero-message
+expect_rc probe-f-directory 64 timeout 10 "$PRB" -f "$tmp"
+grep -q "is a directory, not a regular file" "$tmp/err" && ok probe-f-directory-message || ko probe-f-directory-message
+mkfifo "$tmp/fifo"
+expect_rc probe-f-fifo 64 timeout 10 "$PRB" -f "$tmp/fifo"
+grep -q "fifo: is a FIFO, not a regular file" "$tmp/err" && ok probe-f-fifo-message || ko probe-f-fifo-message
+expect_rc probe-f-stdin-cap 64 sh -c "head -c 20000000 /dev/zero | timeout 20 $PRB -f -"
+grep -q -- "-: larger than 16777216 bytes" "$tmp/err" && ok probe-f-stdin-cap-message || ko probe-f-stdin-cap-message
+# A commented-out line of 1,032 characters: its tail after 1,023 bytes,
+# 127.0.0.1, was probed.
+{ printf '# '; head -c 1021 /dev/zero | tr '\0' x; printf '127.0.0.1\n'; } >"$tmp/long.txt"
+expect_rc probe-f-long-line 64 timeout 10 "$PRB" -t 1 -f "$tmp/long.txt"
+grep -q "long.txt: line 1: longer than 1023 bytes" "$tmp/err" && ok probe-f-long-line-message || ko probe-f-long-line-message
+grep -q "127.0.0.1" "$tmp/out" && ko probe-f-long-line-not-probed || ok probe-f-long-line-not-probed
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
