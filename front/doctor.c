@@ -273,6 +273,13 @@ note(struct step *s, int v, const char *who, const char *what, const char *fix)
 	kd_appendf(s->detail, sizeof(s->detail), "%s%s %s", s->detail[0] ? "; " : "", who, what);
 }
 
+/* Why an address gave no count, for the steps that could not be judged. */
+static void
+stop(char *buf, size_t len, const char *who, const char *what)
+{
+	kd_appendf(buf, len, "%s%s %s", buf[0] ? "; " : "", who, what);
+}
+
 /* Whether the probe's own fix is about this step's item. */
 static const char *
 fix_for(const struct probe_result *res, const char *item)
@@ -286,8 +293,8 @@ judge(struct doctor *d, const struct probe *p)
 {
 	struct step *port = &d->s[S_PORT], *rpc = &d->s[S_RPC];
 	struct step *thr = &d->s[S_THRESHOLD], *hk = &d->s[S_HOSTKEY];
-	size_t i, n = probe_nresults(p), open = 0, bound = 0, answered = 0;
-	char who[400], what[400];
+	size_t i, n = probe_nresults(p), open = 0, answered = 0;
+	char who[400], what[400], stopped[400] = "";
 
 	for (i = 0; i < n; i++) {
 		const struct probe_result *res = probe_result_at(p, i);
@@ -298,6 +305,7 @@ judge(struct doctor *d, const struct probe *p)
 			kd_setf(what, sizeof(what), "%s%s%s", probe_state_name(res->state),
 			    res->detail[0] ? ": " : "", res->detail);
 			note(port, KD_V_FAIL, who, what, fix_for(res, res->item));
+			stop(stopped, sizeof(stopped), who, what);
 			continue;
 		}
 		open++;
@@ -313,9 +321,9 @@ judge(struct doctor *d, const struct probe *p)
 			kd_setf(what, sizeof(what), "%s%s%s", probe_rpc_name(res->rpc),
 			    res->rpc_detail[0] ? ": " : "", res->rpc_detail);
 			note(rpc, KD_V_FAIL, who, what, fix_for(res, "rpc"));
+			stop(stopped, sizeof(stopped), who, what);
 			continue;
 		}
-		bound++;
 		if (!d->activate) {
 			kd_setf(what, sizeof(what), "KMS host (bind accepted, %s)", res->rpc_syntax);
 			note(rpc, KD_V_OK, who, what, NULL);
@@ -336,6 +344,8 @@ judge(struct doctor *d, const struct probe *p)
 			    code, sizeof(code)), x.err && x.err->name[0] ? " " : "",
 			    x.err ? x.err->name : "");
 			note(s, KD_V_FAIL, who, what, fix_for(res, item));
+			kd_appendf(what, sizeof(what), " instead of a count");
+			stop(stopped, sizeof(stopped), who, what);
 			if (s != rpc)
 				note(rpc, KD_V_OK, who, "KMS host (answers activation requests)", NULL);
 			continue;
@@ -344,6 +354,7 @@ judge(struct doctor *d, const struct probe *p)
 			kd_setf(what, sizeof(what), "%s", !a->done ? "no activation answer" :
 			    a->error[0] ? a->error : a->verify_detail);
 			note(rpc, KD_V_FAIL, who, what, fix_for(res, "rpc"));
+			stop(stopped, sizeof(stopped), who, what);
 			continue;
 		}
 		answered++;
@@ -377,12 +388,12 @@ judge(struct doctor *d, const struct probe *p)
 		    "client on the host)");
 		skip(hk, "not checked: add --activate to read the host's ePID");
 	} else if (answered == 0) {
+		/* No count and no ePID: nothing to judge, and the reason is what stopped it. */
 		if (thr->verdict == V_SKIPPED)
-			skip(thr, "not checked: no host answered an activation request");
+			skip(thr, "not checked: no host answered with a count: %s", stopped);
 		if (hk->verdict == V_SKIPPED)
-			skip(hk, "not checked: no host answered an activation request");
+			skip(hk, "not checked: no host answered with its ePID: %s", stopped);
 	}
-	(void)bound;
 }
 
 static int
@@ -647,7 +658,9 @@ doctor_main(int argc, char **argv)
 	d->port = PROBE_DEFAULT_PORT;
 	kd_report_init(&dns, TOOL);
 	kd_report_init(&pr, TOOL);
+	/* A step is not OK until evidence says so: each starts as not checked. */
 	for (i = 0; i < S_N; i++) {
+		d->s[i].verdict = V_SKIPPED;
 		d->s[i].evidence = json_array();
 		d->s[i].shown = -1;
 	}

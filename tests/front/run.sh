@@ -288,6 +288,26 @@ start_responder hk --request 0xC004F042 || bad "responder start"
 t doctor-host-key 2 "$D"'s("rpc").status == "ok" and s("host_key").status == "fail" and (s("host_key").detail | contains("0xC004F042")) and rc.step == "host_key" and rc.checklist == 5' \
     "$KD" doctor --json -H "127.0.0.1:$PORT" --activate
 
+# No evidence is never OK (issue 13): the count and host key steps say what
+# stopped them, for nothing listening, a silent listener, a forged answer
+# and a refusal.
+D="$D"'
+def nocheck($i; $why): s($i) as $x | ($x.status == "skipped" or $x.status == "unknown") and ($x.detail | contains($why));'
+REFUSED=$(sed -n 's/^PORT //p' "$tmp/refused.resp")
+t doctor-nothing-listens-activate 2 "$D"'nocheck("threshold"; "refused") and nocheck("host_key"; "refused") and nocheck("rpc"; "") and rc.step == "port"' \
+    "$KD" doctor --json -H "127.0.0.1:$REFUSED" --activate -t 1
+g doctor-nothing-listens-text 2 '^4\. Threshold +(SKIP|UNKNOWN) +.*refused' "$KD" doctor -H "127.0.0.1:$REFUSED" --activate -t 1
+grep -Eq '^[45]\. [A-Za-z ]+ +OK' "$tmp/out" && bad doctor-nothing-listens-text-no-ok "$(cat "$tmp/out")" ||
+    ok doctor-nothing-listens-text-no-ok
+start_responder silent --bind silence || bad "responder start"
+t doctor-silent-activate 2 "$D"'s("port").status == "ok" and s("rpc").status == "fail" and nocheck("threshold"; "silent") and nocheck("host_key"; "silent") and rc.step == "rpc"' \
+    "$KD" doctor --json -H "127.0.0.1:$PORT" --activate -t 1
+start_responder forged --request corrupt || bad "responder start"
+t doctor-forged-activate 2 "$D"'s("rpc").status == "fail" and nocheck("threshold"; "127.0.0.1:'"$PORT"'") and nocheck("host_key"; "127.0.0.1:'"$PORT"'") and rc.step == "rpc"' \
+    "$KD" doctor --json -H "127.0.0.1:$PORT" --activate -t 1
+t doctor-refusal-no-count 2 "$D"'nocheck("threshold"; "0xC004F042") and s("host_key").status == "fail"' \
+    "$KD" doctor --json -H "127.0.0.1:$(sed -n 's/^PORT //p' "$tmp/hk.resp")" --activate -t 1
+
 start_responder v6 -6 || bad "responder start"
 t doctor-ipv6 0 "$D"'s("port").status == "ok" and s("port").evidence[0].family == "ipv6" and s("rpc").status == "ok"' \
     "$KD" doctor --json -H "[::1]:$PORT"
