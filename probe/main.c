@@ -1,6 +1,7 @@
 /*
  * kmsdiag-probe: options, run, emit, exit status.  Everything else is in
- * probe.c (the engine) and output.c (table and Nagios renderings).
+ * the engine (sched.c, target.c, rpc.c, classify.c; see engine.h), verdict.c,
+ * report.c and output.c (table and Nagios renderings).
  */
 #include <errno.h>
 #include <getopt.h>
