@@ -1,5 +1,7 @@
 /*
- * A small poll(2) event loop with CLOCK_MONOTONIC timers (style R8).
+ * A small event loop (epoll(7), poll(2) semantics) with CLOCK_MONOTONIC
+ * timers (style R8).  An event costs the same with ten or twenty thousand
+ * fds and timers waiting.
  *
  * One loop drives every socket of a probe run and, in the dashboard, the
  * terminal and the redraw timer as well.  No threads.  Signal handlers only
@@ -29,19 +31,27 @@ struct kd_loop	*kd_loop_new(void);
 /* Frees the loop; does not close the fds still registered.  NULL is a no-op. */
 void		 kd_loop_free(struct kd_loop *);
 
-/* events are poll(2) events (POLLIN, POLLOUT).  0 on success, -1 (errno) on failure. */
+/*
+ * events are poll(2) events (POLLIN, POLLOUT); so are revents.  A regular
+ * file is always ready, as with poll(2).  Delete an fd before closing it.
+ * 0 on success, -1 (errno) on failure.
+ */
 int		 kd_loop_add_fd(struct kd_loop *, int fd, short events, kd_fd_cb *, void *arg);
 int		 kd_loop_mod_fd(struct kd_loop *, int fd, short events);
 void		 kd_loop_del_fd(struct kd_loop *, int fd);
 
 /* Returns a timer id > 0, or -1 on allocation failure. */
 long		 kd_loop_add_timer(struct kd_loop *, uint64_t in_ms, kd_timer_cb *, void *arg);
-/* Deleting an unknown or finished timer id is a no-op. */
+/*
+ * Deleting an unknown or finished timer id is a no-op.  A timer deleted
+ * from inside its own callback is not rescheduled, whatever it returns.
+ * Timers due at the same time run in the order they were added.
+ */
 void		 kd_loop_del_timer(struct kd_loop *, long id);
 
 /*
  * Run until kd_loop_stop(), the watched flag is set, or nothing is left to
- * wait for (no fds and no timers).  Returns 0, or -1 if poll(2) failed.
+ * wait for (no fds and no timers).  Returns 0, or -1 if waiting failed.
  */
 int		 kd_loop_run(struct kd_loop *);
 /*

@@ -2,8 +2,12 @@
  * The poll loop: timer order and repetition, fd events, deletion from
  * inside callbacks, the stop flag.
  */
+#include <sys/resource.h>
+#include <sys/socket.h>
+
 #include <fcntl.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -172,6 +176,304 @@ test_stop(void)
 	kd_loop_free(NULL);
 }
 
+
+static int64_t
+idle(struct kd_loop *l, long id, void *arg)
+{
+	(void)l; (void)id; (void)arg;
+	return 1000;
+}
+
+/* ------------------------------------------------------------------ */
+/* Scale, ordering, removal: what the heap and epoll must keep. */
+
+#define NT	20000
+
+static uint64_t last_due;
+static int nfired, misorder;
+static long tids[NT];
+
+static int64_t
+ordered(struct kd_loop *l, long id, void *arg)
+{
+	uint64_t due = (uint64_t)(uintptr_t)arg;
+
+	(void)l; (void)id;
+	/*
+	 * arg is read just before the loop reads the clock for the same timer:
+	 * allow for a preemption in between (2 ms), not for a misplaced timer.
+	 */
+	if (due + 2000000 < last_due)
+		misorder++;
+	last_due = due;
+	nfired++;
+	return KD_NOMORE;
+}
+
+/*
+ * Many timers in random order, a third deleted: the rest fire once each,
+ * in due order, and none of the deleted ones does.
+ */
+static void
+test_many_timers(void)
+{
+	struct kd_loop *l = kd_loop_new();
+	size_t i, ndel = 0, nbad = 0;
+	uint64_t t0 = kd_now_ms();
+
+	srandom(12);
+	for (i = 0; i < NT; i++) {
+		uint64_t in = (uint64_t)(random() % 200);
+		uint64_t due = kd_now_ns() + in * 1000000ULL;
+
+		tids[i] = kd_loop_add_timer(l, in, ordered, (void *)(uintptr_t)due);
+		if (tids[i] <= 0)
+			nbad++;
+	}
+	KDT_CHECK(nbad == 0);
+	for (i = 0; i < NT; i += 3, ndel++)
+		kd_loop_del_timer(l, tids[i]);
+	KDT_CHECK(kd_loop_ntimers(l) == NT - ndel);
+	KDT_CHECK(kd_loop_run(l) == 0);
+	KDT_CHECK(nfired == (int)(NT - ndel));
+	KDT_CHECK(misorder == 0);
+	KDT_CHECK(kd_now_ms() - t0 < 2000);
+	/* Stale ids of fired and deleted timers: no-ops, even on reused slots. */
+	KDT_CHECK(kd_loop_add_timer(l, 10000, idle, NULL) > 0);
+	for (i = 0; i < NT; i++)
+		kd_loop_del_timer(l, tids[i]);
+	KDT_CHECK(kd_loop_ntimers(l) == 1);
+	kd_loop_free(l);
+}
+
+/* Same due time: the order they were added in. */
+static void
+test_ties(void)
+{
+	struct kd_loop *l = kd_loop_new();
+	static const char *const letters[] = { "d", "e", "f", "g", "h", "i" };
+	size_t i;
+
+	norder = 0;
+	for (i = 0; i < 6; i++)
+		kd_loop_add_timer(l, 5, mark, (void *)letters[i]);
+	KDT_CHECK(kd_loop_run(l) == 0);
+	order[norder] = '\0';
+	KDT_STREQ(order, "defghi");
+	kd_loop_free(l);
+}
+
+static long victim;
+static int victim_ran, self_runs;
+
+static int64_t
+kill_victim(struct kd_loop *l, long id, void *arg)
+{
+	(void)id; (void)arg;
+	kd_loop_del_timer(l, victim);
+	return KD_NOMORE;
+}
+
+static int64_t
+victim_cb(struct kd_loop *l, long id, void *arg)
+{
+	(void)l; (void)id; (void)arg;
+	victim_ran++;
+	return KD_NOMORE;
+}
+
+static int64_t
+self_delete(struct kd_loop *l, long id, void *arg)
+{
+	(void)arg;
+	self_runs++;
+	kd_loop_del_timer(l, id);
+	return 1;	/* ignored: deleted */
+}
+
+/*
+ * A due timer deleted by another due timer of the same round does not run;
+ * a timer that deletes itself is not rescheduled.
+ */
+static void
+test_timer_removal(void)
+{
+	struct kd_loop *l = kd_loop_new();
+
+	kd_loop_add_timer(l, 0, kill_victim, NULL);
+	victim = kd_loop_add_timer(l, 0, victim_cb, NULL);
+	kd_loop_add_timer(l, 0, self_delete, NULL);
+	usleep(2000);
+	KDT_CHECK(kd_loop_run(l) == 0);
+	KDT_CHECK(victim_ran == 0);
+	KDT_CHECK(self_runs == 1);
+	KDT_CHECK(kd_loop_ntimers(l) == 0);
+	kd_loop_free(l);
+}
+
+#define NPAIRS	2000
+
+struct many {
+	int	 sv[NPAIRS][2];
+	int	 got, bad;
+	size_t	 n;
+};
+
+static void
+on_many(struct kd_loop *l, int fd, short rev, void *arg)
+{
+	struct many *m = arg;
+	char c;
+
+	if (!(rev & POLLIN) || read(fd, &c, 1) != 1 || c != 'x')
+		m->bad++;
+	m->got++;
+	kd_loop_del_fd(l, fd);
+}
+
+/*
+ * Thousands of fds, every one ready once: each callback runs exactly once,
+ * and the loop ends when the last one deletes itself.
+ */
+static void
+test_many_fds(void)
+{
+	struct kd_loop *l = kd_loop_new();
+	struct many *m = calloc(1, sizeof(*m));
+	struct rlimit rl;
+	size_t i;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 2 * NPAIRS + 64) {
+		rl.rlim_cur = rl.rlim_max < 2 * NPAIRS + 64 ? rl.rlim_max : 2 * NPAIRS + 64;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	for (i = 0; i < NPAIRS; i++) {
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, m->sv[i]) != 0)
+			break;
+		if (kd_loop_add_fd(l, m->sv[i][0], POLLIN, on_many, m) != 0 ||
+		    write(m->sv[i][1], "x", 1) != 1)
+			m->bad++;
+	}
+	m->n = i;
+	KDT_CHECK(m->n >= 400);	/* whatever the descriptor limit allows */
+	KDT_CHECK(kd_loop_nfds(l) == m->n);
+	KDT_CHECK(kd_loop_run(l) == 0);
+	KDT_CHECK(m->got == (int)m->n);
+	KDT_CHECK(m->bad == 0);
+	for (i = 0; i < m->n; i++) {
+		close(m->sv[i][0]);
+		close(m->sv[i][1]);
+	}
+	free(m);
+	kd_loop_free(l);
+}
+
+struct reuse {
+	int	 a[2], b[2];
+	int	 keep;
+	int	 stale, fresh;
+};
+
+static void
+on_fresh(struct kd_loop *l, int fd, short rev, void *arg)
+{
+	struct reuse *r = arg;
+
+	(void)rev;
+	r->fresh++;
+	kd_loop_del_fd(l, fd);
+}
+
+static void
+on_stale(struct kd_loop *l, int fd, short rev, void *arg)
+{
+	(void)l; (void)fd; (void)rev;
+	((struct reuse *)arg)->stale++;
+}
+
+/*
+ * The first callback closes the other ready fd and opens a new one that
+ * gets the same number: the old event (already fetched from the kernel)
+ * must not reach the new registration.
+ */
+static void
+on_reopen(struct kd_loop *l, int fd, short rev, void *arg)
+{
+	struct reuse *r = arg;
+	int other = fd == r->a[0] ? r->b[0] : r->a[0], nfd[2];
+
+	(void)rev;
+	kd_loop_del_fd(l, fd);
+	kd_loop_del_fd(l, other);
+	close(other);
+	if (pipe(nfd) != 0)
+		return;
+	/* pipe() takes the lowest free numbers: other's comes back. */
+	if (nfd[0] == other)
+		kd_loop_add_fd(l, nfd[0], POLLIN, on_stale, r);
+	else
+		r->stale += 100;	/* could not set the trap up */
+	/* The write end stays open: a hang-up would be a real event. */
+	r->keep = nfd[1];
+	if (fd == r->a[0])
+		r->b[0] = nfd[0];
+	else
+		r->a[0] = nfd[0];
+	/* A fresh fd that is ready, to prove the loop keeps going. */
+	kd_loop_add_fd(l, r->a[1], POLLOUT, on_fresh, r);
+}
+
+static void
+test_fd_reuse(void)
+{
+	struct kd_loop *l = kd_loop_new();
+	struct reuse r;
+
+	memset(&r, 0, sizeof(r));
+	KDT_CHECK(pipe(r.a) == 0 && pipe(r.b) == 0);
+	KDT_CHECK(write(r.a[1], "a", 1) == 1 && write(r.b[1], "b", 1) == 1);
+	kd_loop_add_fd(l, r.a[0], POLLIN, on_reopen, &r);
+	kd_loop_add_fd(l, r.b[0], POLLIN, on_reopen, &r);
+	KDT_CHECK(kd_loop_once(l, 100) == 1);
+	KDT_CHECK(r.stale == 0);
+	KDT_CHECK(kd_loop_once(l, 100) >= 1);
+	KDT_CHECK(r.fresh == 1);
+	KDT_CHECK(r.stale == 0);	/* the new pipe's read end has no data */
+	kd_loop_free(l);
+	close(r.a[0]); close(r.a[1]); close(r.b[0]); close(r.b[1]); close(r.keep);
+}
+
+static int file_reads;
+
+static void
+on_file(struct kd_loop *l, int fd, short rev, void *arg)
+{
+	(void)arg;
+	if (rev & POLLIN)
+		file_reads++;
+	if (file_reads == 3)
+		kd_loop_del_fd(l, fd);
+}
+
+/* epoll refuses regular files; the loop reports them ready, as poll(2) does. */
+static void
+test_regular_file(void)
+{
+	struct kd_loop *l = kd_loop_new();
+	char path[] = "/tmp/kd-loop-XXXXXX";
+	int fd = mkstemp(path);
+
+	KDT_CHECK(fd >= 0);
+	unlink(path);
+	KDT_CHECK(kd_loop_add_fd(l, fd, POLLIN, on_file, NULL) == 0);
+	KDT_CHECK(kd_loop_mod_fd(l, fd, POLLIN) == 0);
+	KDT_CHECK(kd_loop_run(l) == 0);
+	KDT_CHECK(file_reads == 3);
+	KDT_CHECK(kd_loop_nfds(l) == 0);
+	close(fd);
+	kd_loop_free(l);
+}
+
 int
 main(void)
 {
@@ -179,5 +481,11 @@ main(void)
 	test_fds();
 	test_zero_delay();
 	test_stop();
+	test_many_timers();
+	test_ties();
+	test_timer_removal();
+	test_many_fds();
+	test_fd_reuse();
+	test_regular_file();
 	return KDT_DONE("test_loop");
 }
