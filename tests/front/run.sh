@@ -397,6 +397,37 @@ g doctor-usage-bad-server 64 'server dns.example:' "$KD" doctor -s dns.example -
 g doctor-usage-bad-host 64 'host 127.0.0.1:99999:' "$KD" doctor -H 127.0.0.1:99999
 g doctor-usage-bad-domain 64 'domain ' "$KD" doctor -d "a..b"
 
+# ---- golden outputs of doctor ------------------------------------------------
+# Whole outputs, text and JSON, against the responders and zones above; what
+# varies between runs is masked (tests/front/golden.sh says what).
+GOLDEN_TMP=$tmp
+. tests/front/golden.sh
+gport() { sed -n 's/^PORT //p' "$tmp/$1.resp"; }
+G="GOOD=$GOOD REFUSED=$REFUSED LOW=$(gport low) HOSTKEY=$(gport hk) SILENT=$(gport silent) FORGED=$(gport forged) NAK=$(gport nak)"
+gd() {	# NAME ARGS...: text and --json
+	gname=$1
+	shift
+	for gj in "" --json; do
+		if golden_run tests/front/golden "doctor-$gname${gj:+-json}" "$G" "$KD" doctor $gj "$@"; then
+			ok "golden-doctor-$gname${gj:+-json}"
+		else
+			bad "golden-doctor-$gname${gj:+-json}" "$golden_diff"
+		fi
+	done
+}
+gd zone-ok -z "$tmp/good.zone" -p "$GOOD" -t 1
+gd zone-activate -z "$tmp/good.zone" -p "$GOOD" --activate -t 1
+gd zone-srv-port -z "$tmp/good.zone" -t 1
+gd zone-ttl -z "$tmp/ttl.zone" -p "$GOOD" -t 1
+gd refused-activate -H "127.0.0.1:$REFUSED" --activate -t 1
+gd bind-nak -H "127.0.0.1:$(gport nak)" -t 1
+gd silent-activate -H "127.0.0.1:$(gport silent)" --activate -t 1
+gd forged-activate -H "127.0.0.1:$(gport forged)" --activate -t 1
+gd below-threshold -H "127.0.0.1:$(gport low)" --activate -t 1
+gd host-key-refusal -H "127.0.0.1:$(gport hk)" --activate -t 1
+gd two-hosts -H "127.0.0.1:$GOOD" -H "127.0.0.1:$(gport low)" --activate -t 1
+gd no-domain --resolv-conf "$tmp/empty.conf" -t 1
+
 # ---- options: code, --help and man page agree -------------------------------
 sh tests/front/options.sh "$B" >"$tmp/options" 2>&1
 cat "$tmp/options"

@@ -136,6 +136,33 @@ done
 expect_rc report-activates 1 "$TUI" --report --json -r fixtures/kms-v6-win10-education.pcap
 check_json json-activates-threshold-ok "item['threshold']['status']=='ok' and item['port']['status']=='ok' and item['dns']['status']=='unknown'"
 
+# ---------------------------------------------------------------- golden
+GOLDEN_TMP=$TMP
+. tests/front/golden.sh
+tui_golden() {	# NAME ARGS...: --report and --report --json against tests/tui/golden
+	gname=$1
+	shift
+	for gj in "" --json; do
+		if golden_run tests/tui/golden "report-$gname${gj:+-json}" \
+		    "GOOD=${good:-} LOW=${low:-} REFUSED=${port:-}" "$TUI" --report $gj "$@"; then
+			pass "golden-report-$gname${gj:+-json}"
+		else
+			fail "golden-report-$gname${gj:+-json}"
+			echo "$golden_diff"
+		fi
+	done
+}
+if [ "$port_free" = yes ]; then
+	tui_golden demo $DEMO
+	tui_golden demo-tick --tick domain $DEMO
+else
+	skip golden-report-demo "something listens on 127.0.0.1:1689"
+fi
+for f in kms-v6-win10-education kms-clientlist-6win-2office2016; do
+	tui_golden "capture-$f" -r "fixtures/$f.pcap"
+done
+tui_golden capture-cut -r "$TMP/cut.pcap"
+
 # ---------------------------------------------------------------- probes
 # The test KMS responder on loopback, IPv4 and IPv6: the probe engine in
 # process, --activate passed through.
@@ -146,7 +173,7 @@ responder() {	# name args...: starts one, sets $port
 	"$RESP" --lifetime 60 "$@" >"$TMP/$n.port" 2>/dev/null &
 	RPIDS="$RPIDS $!"
 	i=0
-	while [ $i -lt 100 ] && ! grep -q PORT "$TMP/$n.port"; do sleep 0.05; i=$((i + 1)); done
+	while [ $i -lt 100 ] && ! grep -q PORT "$TMP/$n.port" 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
 	port=$(sed -n 's/^PORT //p' "$TMP/$n.port")
 }
 if [ -x "$RESP" ]; then
@@ -159,6 +186,7 @@ if [ -x "$RESP" ]; then
 	expect_rc probe-no-activate 0 "$TUI" --report --json -H "127.0.0.1:$good"
 	check_json probe-no-activate-count "hosts['127.0.0.1:$good']['count'] is None and item['threshold']['status']=='unknown'"
 	responder low --count 3
+	low=$port
 	expect_rc probe-below-threshold 2 "$TUI" --report --json -H "127.0.0.1:$port" --activate
 	check_json probe-below-threshold-item "item['threshold']['status']=='fail' and item['port']['status']=='ok' and item['threshold']['source']=='kmsdiag-probe'"
 	responder reject --bind reject
@@ -174,6 +202,14 @@ if [ -x "$RESP" ]; then
 	responder closed --refuse
 	expect_rc probe-refused 2 "$TUI" --report --json -H "127.0.0.1:$port"
 	check_json probe-refused-item "item['port']['status']=='fail' and 'refused' in item['port']['detail']"
+	# Golden --report outputs, text and JSON (tests/front/golden.sh masks
+	# what varies between runs).
+	for gc in "probe-good:-H 127.0.0.1:$good --activate" \
+	    "probe-below:-H 127.0.0.1:$low --activate" \
+	    "probe-refused:-H 127.0.0.1:$port" \
+	    "probe-two-hosts:-H 127.0.0.1:$good -H 127.0.0.1:$low --activate"; do
+		tui_golden "${gc%%:*}" -t 1 ${gc#*:}
+	done
 	# Live capture on loopback sees the probe's own activation exchange:
 	# the three engines in one loop.  Root only; privileges are dropped to
 	# nobody once the interface is open.
