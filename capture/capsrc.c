@@ -12,13 +12,17 @@
  * packet numbers stay the file's own.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "capsrc.h"
+#include "fileio.h"
 
 /* Longest default filter: "tcp port 65535" per port, joined by " or ". */
 #define DEFAULT_FILTER_MAX	(CAPTURE_MAX_PORTS * 20)
@@ -31,6 +35,8 @@ struct capsrc {
 
 	pcap_t		*p;
 	pcap_dumper_t	*dump;
+	const char	*write_file;	/* -w, for messages */
+	bool		 write_failed;	/* -w hit an error: nothing more is written */
 	struct bpf_program prog;
 	bool		 have_prog;	/* files: filter applied by us */
 	const char	*name;		/* source in events: path, "(stdin)", iface */
@@ -140,6 +146,36 @@ arm_reader(struct capsrc *s)
 }
 
 /*
+ * -w failed (a full disk, a file size limit, an I/O error): say so once,
+ * name the file, and stop writing.  The packets counted as written sat
+ * partly in stdio's buffer, so none of them is claimed any more.
+ */
+static void
+write_failed(struct capsrc *s, int errnum)
+{
+	struct kd_diag d = { 0 };
+
+	if (s->write_failed)
+		return;
+	s->write_failed = true;
+	d.source = s->write_file;
+	kd_diag_set(&d, KD_EIO, "pcap", 0, "cannot write capture: %s; the file "
+	    "is incomplete", errnum != 0 ? strerror(errnum) : "write error");
+	capture_error(s->cap, &d);
+}
+
+/* Flush -w and check that every write so far succeeded. */
+static void
+check_written(struct capsrc *s)
+{
+	if (s->dump == NULL || s->write_failed)
+		return;
+	errno = 0;
+	if (pcap_dump_flush(s->dump) != 0 || ferror(pcap_dump_file(s->dump)))
+		write_failed(s, errno);
+}
+
+/*
  * Unregisters everything and runs the end callback exactly once.  The
  * callback comes last: it may close the source.
  */
@@ -160,8 +196,7 @@ finish(struct capsrc *s, enum capsrc_end how)
 	}
 	s->pending = false;
 	snap_kstats(s);
-	if (s->dump != NULL)
-		pcap_dump_flush(s->dump);
+	check_written(s);
 	if (s->on_end != NULL)
 		s->on_end(s, how, s->arg);
 }
@@ -174,12 +209,18 @@ feed(struct capsrc *s, const struct pcap_pkthdr *h, const u_char *data)
 
 	if (s->have_prog && pcap_offline_filter(&s->prog, h, data) == 0)
 		return;
-	if (s->dump != NULL) {
+	if (s->dump != NULL && !s->write_failed) {
 		pcap_dump((u_char *)s->dump, h, data);
 		s->written++;
+		/* stdio reports a failed write of its buffer here. */
+		if (ferror(pcap_dump_file(s->dump)))
+			write_failed(s, errno);
 	}
 	s->fed++;
 	capture_packet(s->cap, s->name, s->pkt_no, &tv, s->dlt, data, h->caplen, h->len);
+	/* Asked for a file and not getting one: stop like tcpdump, with the reason. */
+	if (s->write_failed && !s->ended)
+		finish(s, CAPSRC_END_ERROR);
 }
 
 static bool
@@ -232,9 +273,10 @@ live_cb(struct kd_loop *loop, int fd, short revents, void *arg)
 	s->busy++;
 	/* -1: everything in the buffer now; non-blocking, so never waits. */
 	n = pcap_dispatch(s->p, -1, live_handler, (u_char *)s);
-	if (s->dump != NULL)
-		pcap_dump_flush(s->dump);	/* a killed capture leaves a readable file */
-	if (at_limit(s))
+	check_written(s);	/* a killed capture leaves a readable file */
+	if (s->write_failed && !s->ended)
+		finish(s, CAPSRC_END_ERROR);
+	else if (at_limit(s))
 		finish(s, CAPSRC_END_LIMIT);
 	else if (n == PCAP_ERROR && !s->ended)
 		read_error(s, CAPSRC_END_ERROR);
@@ -428,6 +470,67 @@ open_live(const struct capsrc_opts *o, struct kd_diag *err)
 	return p;
 }
 
+/*
+ * -w: the file is opened before privileges are dropped, so often as root,
+ * and its path may be in a directory others can write to.  Whatever was
+ * planted there must not be written through: a symbolic link (refused by
+ * O_NOFOLLOW), a hard link to a file worth keeping (refused by its link
+ * count), a FIFO or a device (refused by fstat; O_NONBLOCK so a FIFO does
+ * not block the open).  A new file is created 0600, since a capture holds
+ * client names and addresses; an existing regular file of ours is
+ * truncated, only after these checks, and set to 0600 too.
+ */
+static FILE *
+open_write_file(const char *path, char *why, size_t whylen)
+{
+	struct stat st;
+	FILE *fp;
+	int fd, fl;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST)
+		fd = open(path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+		    O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			snprintf(why, whylen, "is a symbolic link, refused");
+		else if (errno == ENXIO)
+			snprintf(why, whylen, "is not a regular file");
+		else
+			snprintf(why, whylen, "%s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "is %s, not a regular file",
+		    kd_file_kind(st.st_mode));
+		goto fail;
+	}
+	if (st.st_nlink > 1) {
+		snprintf(why, whylen, "has %lu hard links, refused (writing "
+		    "would change the other names too)", (unsigned long)st.st_nlink);
+		goto fail;
+	}
+	if (ftruncate(fd, 0) != 0 ||
+	    (st.st_uid == geteuid() && fchmod(fd, 0600) != 0) ||
+	    (fl = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		goto fail;
+	}
+	if ((fp = fdopen(fd, "wb")) == NULL) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		goto fail;
+	}
+	return fp;
+fail:
+	close(fd);
+	return NULL;
+}
+
 struct capsrc *
 capsrc_open(const struct capsrc_opts *o, struct capture *cap, struct kd_loop *loop,
     capsrc_end_cb *on_end, void *arg, struct kd_diag *err, bool *bad_filter)
@@ -514,7 +617,18 @@ capsrc_open(const struct capsrc_opts *o, struct capture *cap, struct kd_loop *lo
 			s->have_prog = true;
 	}
 	if (o->write_file != NULL) {
-		if ((s->dump = pcap_dump_open(s->p, o->write_file)) == NULL) {
+		char why[160];
+		FILE *fp;
+
+		s->write_file = o->write_file;
+		if ((fp = open_write_file(o->write_file, why, sizeof(why))) == NULL) {
+			err->source = o->write_file;
+			kd_diag_set(err, KD_EIO, "pcap", 0, "cannot write capture: %s",
+			    why);
+			goto fail;
+		}
+		if ((s->dump = pcap_dump_fopen(s->p, fp)) == NULL) {
+			fclose(fp);
 			err->source = o->write_file;
 			kd_diag_set(err, KD_EIO, "pcap", 0, "cannot write capture: %s",
 			    pcap_geterr(s->p));
@@ -597,7 +711,8 @@ capsrc_stats(const struct capsrc *s, struct capsrc_stats *st)
 	if (s == NULL)
 		return;
 	st->packets = s->pkt_no;
-	st->written = s->written;
+	st->written = s->write_failed ? 0 : s->written;
+	st->write_failed = s->write_failed;
 	if (!s->live)
 		return;
 	if (!s->ended && s->p != NULL && pcap_stats(s->p, &ps) == 0) {

@@ -54,7 +54,9 @@ struct capsrc_opts {
 	size_t		 nports;
 	int		 snaplen;	/* live; 0 = CAPSRC_DEFAULT_SNAPLEN */
 	int		 buffer_kib;	/* live -B; 0 = libpcap's default */
-	const char	*write_file;	/* -w: also write every packet read (pcap) */
+	const char	*write_file;	/* -w: also write every packet read (pcap); a
+					   symlink, hard link or non-regular file is
+					   refused, a new file is 0600 */
 	uint64_t	 max_packets;	/* -c; 0 = no limit */
 	unsigned	 duration_ms;	/* --duration; 0 = no limit */
 	double		 speed;		/* offline: 0 = as fast as possible, 1 = real time */
@@ -68,7 +70,8 @@ struct capsrc_opts {
 
 struct capsrc_stats {
 	uint64_t	 packets;	/* read from the source (before the filter, files) */
-	uint64_t	 written;	/* -w */
+	uint64_t	 written;	/* -w; 0 once writing failed */
+	bool		 write_failed;	/* -w: a write failed (reported as an error) */
 	bool		 kernel_known;	/* live: pcap_stats() worked */
 	uint64_t	 kernel_received, kernel_dropped, if_dropped;
 };

@@ -87,6 +87,10 @@ catch_signals(void)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0)
 		return -1;
+	/* A file size limit makes a -w write fail with EFBIG, reported, not kill us. */
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGXFSZ, &sa, NULL) != 0)
+		return -1;
 	return 0;
 }
 
@@ -111,6 +115,8 @@ print_capture_stats(const struct capture_out *out, const char *iface,
     const struct capsrc_stats *st, const struct capture_stats *cs,
     const char *write_file)
 {
+	char safe[256];
+
 	if (out->json) {
 		json_t *j = json_object();
 
@@ -118,7 +124,8 @@ print_capture_stats(const struct capture_out *out, const char *iface,
 		json_object_set_new(j, "interface", json_string(iface));
 		json_object_set_new(j, "packets", json_integer((json_int_t)st->packets));
 		if (write_file != NULL)
-			json_object_set_new(j, "written", json_integer((json_int_t)st->written));
+			json_object_set_new(j, "written", st->write_failed ? json_null() :
+			    json_integer((json_int_t)st->written));
 		if (st->kernel_known) {
 			json_object_set_new(j, "kernel_received",
 			    json_integer((json_int_t)st->kernel_received));
@@ -141,9 +148,13 @@ print_capture_stats(const struct capture_out *out, const char *iface,
 		json_decref(j);
 		return;
 	}
-	fprintf(out->fp, "\nCapture on %s: %llu packets captured", iface,
+	fprintf(out->fp, "\nCapture on %s: %llu packets captured",
+	    kd_sanitize(iface, safe, sizeof(safe)),
 	    (unsigned long long)st->packets);
-	if (write_file != NULL)
+	if (write_file != NULL && st->write_failed)
+		fprintf(out->fp, ", writing %s failed", kd_sanitize(write_file,
+		    safe, sizeof(safe)));
+	else if (write_file != NULL)
 		fprintf(out->fp, ", %llu written", (unsigned long long)st->written);
 	if (st->kernel_known)
 		fprintf(out->fp, "\n  %llu received by filter, %llu dropped by kernel, "
@@ -332,6 +343,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "kmsdiag-capture: --speed is for files (-r)\n");
 		return KD_EXIT_USAGE;
 	}
+	if (so.write_file != NULL && strcmp(so.write_file, "-") == 0) {
+		/* The report goes there. */
+		fprintf(stderr, "kmsdiag-capture: -w needs a file, not standard "
+		    "output\n");
+		return KD_EXIT_USAGE;
+	}
 	if (so.write_file != NULL && nfiles > 1) {
 		fprintf(stderr, "kmsdiag-capture: -w takes one input\n");
 		return KD_EXIT_USAGE;
@@ -399,6 +416,7 @@ main(int argc, char **argv)
 		capsrc_stats(src, &one);
 		st.packets += one.packets;
 		st.written += one.written;
+		st.write_failed |= one.write_failed;
 		st.kernel_known = one.kernel_known;
 		st.kernel_received = one.kernel_received;
 		st.kernel_dropped = one.kernel_dropped;
@@ -430,6 +448,9 @@ main(int argc, char **argv)
 			status = KD_EXIT_WARN;
 		if (status == KD_EXIT_UNKNOWN)
 			status = KD_EXIT_WARN;
+		/* -w asked for a file; an incomplete one is no result, unless KMS failed. */
+		if (st.write_failed && status != KD_EXIT_FAIL)
+			status = KD_EXIT_UNKNOWN;
 	}
 	kd_report_fini(&rep);
 	capture_free(cap);

@@ -15,8 +15,8 @@
 #include "report.h"
 #include "textf.h"
 
-static const char *
-file_kind(mode_t m)
+const char *
+kd_file_kind(mode_t m)
 {
 	if (S_ISDIR(m))
 		return "a directory";
@@ -114,7 +114,7 @@ kd_read_regular(const char *path, size_t max_bytes, char **out, size_t *len,
 	}
 	if (!S_ISREG(st.st_mode)) {
 		kd_setf(err, errlen, "%s: is %s, not a regular file", safe,
-		    file_kind(st.st_mode));
+		    kd_file_kind(st.st_mode));
 		close(fd);
 		return -1;
 	}

@@ -10,6 +10,7 @@
 #define KD_FILEIO_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Caps that fit every text input we read; callers may pass others. */
 #define KD_FILE_MAX_BYTES	(16u * 1024 * 1024)
@@ -32,6 +33,9 @@ int	kd_read_regular(const char *path, size_t max_bytes, char **out,
  */
 int	kd_read_fd(int fd, const char *name, size_t max_bytes, char **out,
 	    size_t *len, char *err, size_t errlen);
+
+/* "a directory", "a FIFO", ...: what a path is when it is not a regular file. */
+const char	*kd_file_kind(mode_t);
 
 /*
  * A line iterator over a buffer read above.  It writes NULs into the

@@ -13,12 +13,15 @@ done
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	echo "deps: installing:$missing"
 	export DEBIAN_FRONTEND=noninteractive
+	# A fixed name in /tmp could be a planted symlink, written through as root.
+	log=$(mktemp "${TMPDIR:-/tmp}/kmsdiag-apt.XXXXXX") || exit 1
 	{ apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing; } \
-	    >/tmp/kmsdiag-apt.log 2>&1 || {
-		echo "deps: apt-get failed, see /tmp/kmsdiag-apt.log" >&2
-		tail -20 /tmp/kmsdiag-apt.log >&2
+	    >"$log" 2>&1 || {
+		echo "deps: apt-get failed, see $log" >&2
+		tail -20 "$log" >&2
 		exit 1
 	}
+	rm -f "$log"
 	# nsd's package starts a system instance; the tests run their own.
 	command -v systemctl >/dev/null 2>&1 && systemctl stop nsd >/dev/null 2>&1
 	exit 0

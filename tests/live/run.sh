@@ -4,7 +4,8 @@
 # the decoded JSON against what the probe itself reports, the privilege drop
 # (the capture's uid once the interface is open), that -w written packets
 # read back with -r give the same exchange, -c, --duration, SIGTERM, IPv6 on
-# "any", bad interface, bad user, and capture with file capabilities only.
+# "any", bad interface, bad user, -w through a planted symlink and onto a
+# full file system, and capture with file capabilities only.
 #
 # usage: tests/live/run.sh BUILD_DIR
 # Prints PASS/FAIL/SKIP per case, then "live: N passed, N failed, N skipped".
@@ -35,7 +36,8 @@ summary() { echo "live: $npass passed, $nfail failed, $nskip skipped"; }
 
 CASES="lo4-ready lo4-privdrop lo4-line-buffered lo4-exit lo4-exchange lo4-matches-probe
 lo4-summary lo4-stats lo4-replay-same any6-exchange count-stops duration-stops
-sigterm-summary bad-interface bad-user bad-filter user-root caps-only no-privilege"
+sigterm-summary bad-interface bad-user bad-filter user-root write-symlink write-full
+caps-only no-privilege"
 
 for t in "$CAP" "$PROBE" "$RESP"; do
 	if [ ! -x "$t" ]; then
@@ -272,6 +274,58 @@ else
 	fail user-root "capture did not start: $(head -c 300 "$TMP/zroot.out" "$TMP/zroot.err")"
 fi
 stop_capture INT
+
+# -w is opened as root: a symlink planted at the path must not be followed.
+mkdir "$TMP/shared" && printf 'keep me\n' >"$TMP/victim" &&
+    ln -s "$TMP/victim" "$TMP/shared/cap.pcap"
+"$CAP" -i lo -p 9 --duration 1 -w "$TMP/shared/cap.pcap" >"$TMP/wsym.out" 2>&1
+rc=$?
+if [ "$rc" = 3 ] && [ "$(cat "$TMP/victim")" = "keep me" ] &&
+    grep -q 'cap.pcap: offset 0: pcap: I/O error (cannot write capture: is a symbolic link, refused)' "$TMP/wsym.out" &&
+    ! grep -q '^Summary' "$TMP/wsym.out"; then
+	pass write-symlink
+else
+	fail write-symlink "exit $rc, victim \"$(head -c 20 "$TMP/victim")\": $(head -c 300 "$TMP/wsym.out")"
+fi
+
+# A full file system under -w (a 4 KiB tmpfs in a mount namespace of its own):
+# the capture says so, stops, exits 3 and does not claim packets written.
+mkdir "$TMP/small"
+if ! command -v unshare >/dev/null 2>&1 ||
+    ! unshare -m sh -c "mount -t tmpfs -o size=4k tmpfs $TMP/small" 2>/dev/null; then
+	skip write-full "no unshare -m or tmpfs here"
+else
+	start_responder wfull || fail setup "responder did not start"
+	# shellcheck disable=SC2016
+	unshare -m sh -c 'mount -t tmpfs -o size=4k tmpfs "$1" && shift && exec "$@"' sh \
+	    "$TMP/small" "$CAP" -i lo -p "$PORT" --json -l -w "$TMP/small/x.pcap" \
+	    >"$TMP/wfull.out" 2>"$TMP/wfull.err" &
+	CPID=$!
+	PIDS="$PIDS $CPID"
+	if wait_for 5 uid_is "$CPID" "$NOBODY_UID"; then
+		# About 2 KiB of packets per activation: a few fill 4 KiB.
+		for i in 1 2 3 4 5 6; do
+			alive "$CPID" || break
+			"$PROBE" --json --activate "127.0.0.1:$PORT" >/dev/null 2>&1
+		done
+		if wait_for 5 dead "$CPID"; then
+			stop_capture
+			if [ "$CRC" = 3 ]; then
+				jqcheck write-full "$TMP/wfull.out" '(map(select(.type=="error" and
+				    (.message | test("cannot write capture: No space left on device; the file is incomplete")))) | length == 1) and
+				    .[-1].type == "capture_stats" and .[-1].written == null'
+			else
+				fail write-full "exit $CRC, want 3: $(head -c 300 "$TMP/wfull.out")"
+			fi
+		else
+			stop_capture KILL
+			fail write-full "still capturing with a full file system: $(head -c 300 "$TMP/wfull.out")"
+		fi
+	else
+		stop_capture KILL
+		fail write-full "capture did not start: $(head -c 300 "$TMP/wfull.out" "$TMP/wfull.err")"
+	fi
+fi
 
 # ---- without root: file capabilities only, then nothing ---------------------
 
