@@ -27,8 +27,16 @@ probe_classify_errno(int err)
 	case EISCONN:
 		return PROBE_OPEN;
 	case ECONNREFUSED:
-	case ECONNRESET:
 		return PROBE_REFUSED;
+	/*
+	 * A RST to the SYN is ECONNREFUSED; ECONNRESET on a connecting
+	 * socket means the handshake completed and the peer reset the
+	 * connection before the loop got to it.  Something listens: calling
+	 * it "refused" would send the administrator after a service that
+	 * runs.
+	 */
+	case ECONNRESET:
+		return PROBE_RESET;
 	case ETIMEDOUT:
 		return PROBE_FILTERED;
 	case ENETUNREACH:
@@ -134,7 +142,7 @@ probe_state_name(enum probe_state s)
 {
 	static const char *const names[] = {
 		"pending", "open", "refused", "filtered", "unreachable",
-		"blocked", "dns_error", "error"
+		"blocked", "dns_error", "error", "reset"
 	};
 
 	return (size_t)s < sizeof(names) / sizeof(names[0]) ? names[s] : "error";

@@ -36,6 +36,7 @@
 #define PROBE_DEFAULT_SKU	"73111121-5638-40f6-bc11-f1d7b0d64300"	/* Windows 10/11 Enterprise */
 /* How often running name lookups are polled: small next to any timeout. */
 #define PROBE_RESOLVE_POLL_MS	5
+#define PROBE_RESET_DETAIL	"accepted the connection, then reset it before answering"
 
 enum phase { PH_IDLE, PH_CONNECT, PH_BIND, PH_REQUEST };
 
@@ -59,11 +60,14 @@ struct job {
 	uint64_t		 t_attempt, t_phase;
 	uint8_t			*rbuf;		/* KD_MAX_RPC_FRAG, only while reading */
 	size_t			 rlen;
+	unsigned		 nrecv;		/* reads that brought bytes, this phase */
+	uint64_t		 t_last_rx;
 	uint8_t			 wbuf[640];
 	size_t			 wlen, woff;
 	struct kms_request	 req;
 	enum dcerpc_syntax	 syntax;	/* accepted for the request */
 	uint16_t		 ctx_id;
+	double			 conn_ms;	/* this attempt's connect time, < 0 until connected */
 	/* sums over attempts */
 	double			 sum_connect, sum_rpc;
 	unsigned		 n_rpc;

@@ -60,7 +60,8 @@ enum probe_state {
 	PROBE_UNREACHABLE,	/* ICMP unreachable, no route */
 	PROBE_BLOCKED,		/* refused by local policy (EPERM/EACCES) */
 	PROBE_DNS_ERROR,	/* the name did not resolve */
-	PROBE_ERROR		/* a local failure: out of fds, ... */
+	PROBE_ERROR,		/* a local failure: out of fds, ... */
+	PROBE_RESET		/* accepted, then reset before answering: something listens */
 };
 
 /* What answered the DCE/RPC bind. */
@@ -133,6 +134,7 @@ struct probe_result {
 	double		 rpc_ms;
 	char		 rpc_detail[192];
 	char		 rpc_syntax[16];	/* accepted transfer syntax(es) */
+	bool		 rpc_partial;		/* part of an answer came, never all of it */
 	struct probe_activation act;
 	bool		 done;
 	enum kd_verdict	 verdict;		/* set by probe_verdict() */

@@ -116,6 +116,7 @@ probe_rpc_begin(struct job *j)
 	j->wlen = dcerpc_encode_bind(j->wbuf, sizeof(j->wbuf), &s);
 	j->woff = 0;
 	j->rlen = 0;
+	j->nrecv = 0;
 	j->ph = PH_BIND;
 	if (j->rbuf == NULL && (j->rbuf = malloc(KD_MAX_RPC_FRAG)) == NULL) {
 		probe_job_end(j, PROBE_ERROR, ENOMEM, "out of memory");
@@ -192,6 +193,7 @@ send_request(struct job *j)
 	    j->ctx_id, 0, stub, slen) : 0;
 	j->woff = 0;
 	j->rlen = 0;
+	j->nrecv = 0;
 	j->ph = PH_REQUEST;
 	probe_job_deadline(j);
 	if (j->wlen == 0) {
@@ -395,10 +397,64 @@ handle_request_answer(struct job *j, const struct dcerpc_hdr *h, struct kd_cur *
 	probe_job_end(j, PROBE_OPEN, 0, NULL);
 }
 
+/*
+ * What arrived of an answer that never completed, in words: "a DCE/RPC
+ * bind_ack, 10 of 60 bytes" when the header says what it is, else the
+ * first bytes in hex.
+ */
+static void
+partial(const struct job *j, char *out, size_t len)
+{
+	char hex[24];
+
+	if (j->rlen >= 10 && j->rbuf[0] == 5) {
+		/* frag_length at offset 8, in the byte order of drep[0] (0x10: little endian). */
+		unsigned fl = j->rbuf[4] & 0x10 ? (unsigned)j->rbuf[8] | (unsigned)j->rbuf[9] << 8 :
+		    (unsigned)j->rbuf[8] << 8 | (unsigned)j->rbuf[9];
+
+		snprintf(out, len, "a DCE/RPC %s, %zu of %u bytes", dcerpc_ptype_name(j->rbuf[2]),
+		    j->rlen, fl);
+	} else if (j->rlen >= 3 && j->rbuf[0] == 5)
+		snprintf(out, len, "the first %zu bytes of a DCE/RPC %s", j->rlen,
+		    dcerpc_ptype_name(j->rbuf[2]));
+	else {
+		hexprefix(j->rbuf, j->rlen, hex, sizeof(hex));
+		snprintf(out, len, "%zu bytes (%s...)", j->rlen, hex);
+	}
+}
+
+/* The peer closed or reset before a whole answer arrived. */
+static void
+ended_early(struct job *j, bool reset)
+{
+	const char *how = reset ? "reset" : "closed";
+	char what[96];
+
+	if (j->ph == PH_REQUEST) {
+		act_error(j, "the host %s the connection without answering the request", how);
+		return;
+	}
+	if (j->rlen == 0) {
+		/*
+		 * Accepted, then reset: the same class whether or not the loop
+		 * saw the handshake complete first (probe_classify_errno).
+		 */
+		if (reset)
+			probe_job_end(j, PROBE_RESET, ECONNRESET, PROBE_RESET_DETAIL);
+		else
+			rpc_outcome(j, PROBE_RPC_SILENT,
+			    "accepted the connection, then closed it without answering the bind");
+		return;
+	}
+	partial(j, what, sizeof(what));
+	j->r.rpc_partial = true;
+	rpc_outcome(j, j->rbuf[0] == 5 ? PROBE_RPC_SILENT : PROBE_RPC_NOT_RPC,
+	    "began to answer the bind (%s), then %s the connection", what, how);
+}
+
 static void
 rpc_readable(struct job *j)
 {
-	struct probe_result *r = &j->r;
 	struct dcerpc_hdr h;
 	struct kd_cur cur, pdu;
 	struct kd_diag d;
@@ -409,24 +465,12 @@ rpc_readable(struct job *j)
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
 	if (n <= 0) {
-		const char *how = n == 0 ? "closed" : "reset";
-
-		if (j->ph == PH_REQUEST)
-			act_error(j, "the host %s the connection without answering the request",
-			    how);
-		else if (j->rlen == 0)
-			rpc_outcome(j, PROBE_RPC_SILENT,
-			    "accepted the connection, then %s it without answering the bind",
-			    how);
-		else {
-			hexprefix(j->rbuf, j->rlen, hex, sizeof(hex));
-			rpc_outcome(j, PROBE_RPC_NOT_RPC,
-			    "sent %zu bytes (%s...) that are not a complete DCE/RPC PDU, then %s",
-			    j->rlen, hex, how);
-		}
+		ended_early(j, n < 0);
 		return;
 	}
 	j->rlen += (size_t)n;
+	j->nrecv++;
+	j->t_last_rx = kd_now_ns();
 	/* Not DCE/RPC version 5: no need to wait for more. */
 	if (j->rbuf[0] != 5 || (j->rlen >= 2 && j->rbuf[1] > 1) ||
 	    (j->rlen >= DCERPC_HDR_LEN && !dcerpc_looks_like_hdr(j->rbuf, j->rlen))) {
@@ -451,11 +495,25 @@ rpc_readable(struct job *j)
 	}
 	if (j->rlen < h.frag_length)
 		return;		/* wait for the rest of the PDU */
+	/*
+	 * An answer names the call it answers; one for another call is not
+	 * an answer to ours, whatever it carries (a client's RPC runtime
+	 * drops it too).
+	 */
+	if (h.call_id != PROBE_CALL_ID) {
+		if (j->ph == PH_REQUEST)
+			act_error(j, "a DCE/RPC %s for call %u, not for the request (call %u): "
+			    "not believed", dcerpc_ptype_name(h.ptype), h.call_id, PROBE_CALL_ID);
+		else
+			rpc_outcome(j, PROBE_RPC_NOT_RPC, "answered the bind (call %u) with a "
+			    "DCE/RPC %s for call %u: not a conforming DCE/RPC server",
+			    PROBE_CALL_ID, dcerpc_ptype_name(h.ptype), h.call_id);
+		return;
+	}
 	/* One PDU: a cursor bounded by frag_length (R1), body after the header. */
 	kd_cur_init(&cur, j->rbuf, h.frag_length);
 	kd_cur_sub(&cur, h.frag_length, &pdu);
 	kd_cur_skip(&pdu, DCERPC_HDR_LEN);
-	(void)r;
 	if (j->ph == PH_BIND)
 		handle_bind_answer(j, &h, &pdu);
 	else
@@ -480,26 +538,42 @@ probe_rpc_event(struct job *j, short rev)
 void
 probe_rpc_deadline(struct job *j)
 {
-	double secs = j->p->o.timeout_ms / 1000.0;
-	char hex[24];
+	double secs = j->p->o.timeout_ms / 1000.0, quiet;
+	const char *phase = j->ph == PH_REQUEST ? "the activation request" : "the bind";
+	char what[96];
 
-	switch (j->ph) {
-	case PH_BIND:
-		if (j->rlen == 0)
+	if (j->ph != PH_BIND && j->ph != PH_REQUEST)
+		return;
+	if (j->rlen == 0) {
+		if (j->ph == PH_REQUEST)
+			act_error(j, "no answer to the activation request within %g s", secs);
+		else
 			rpc_outcome(j, PROBE_RPC_SILENT,
 			    "accepted the connection but did not answer the bind within %g s",
 			    secs);
-		else {
-			hexprefix(j->rbuf, j->rlen, hex, sizeof(hex));
-			rpc_outcome(j, PROBE_RPC_NOT_RPC,
-			    "sent %zu bytes (%s...) and then nothing for %g s", j->rlen, hex,
-			    secs);
-		}
-		break;
-	case PH_REQUEST:
-		act_error(j, "no answer to the activation request within %g s", secs);
-		break;
-	default:
-		break;
+		return;
 	}
+	/*
+	 * Part of an answer came.  Say which: bytes still trickling in when
+	 * the deadline struck (a host or path far too slow, or a tarpit) or
+	 * an answer that stopped part-way.
+	 */
+	partial(j, what, sizeof(what));
+	if (j->ph == PH_BIND)
+		j->r.rpc_partial = true;
+	quiet = probe_ms_since(j->t_last_rx) / 1000.0;
+	if (j->nrecv > 1 && quiet < secs / 4) {
+		if (j->ph == PH_REQUEST)
+			act_error(j, "the answer to %s was still arriving after %g s (%s, in "
+			    "%u pieces): far too slow", phase, secs, what, j->nrecv);
+		else
+			rpc_outcome(j, PROBE_RPC_SILENT, "the answer to %s was still arriving "
+			    "after %g s (%s, in %u pieces): far too slow", phase, secs, what,
+			    j->nrecv);
+	} else if (j->ph == PH_REQUEST)
+		act_error(j, "began to answer %s (%s), then nothing for %.1f s", phase, what,
+		    quiet);
+	else
+		rpc_outcome(j, j->rbuf[0] == 5 ? PROBE_RPC_SILENT : PROBE_RPC_NOT_RPC,
+		    "began to answer %s (%s), then nothing for %.1f s", phase, what, quiet);
 }

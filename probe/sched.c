@@ -6,6 +6,9 @@
  * of opts.timeout_ms.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stddef.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,24 +262,61 @@ probe_ms_since(uint64_t t)
 	return (double)(kd_now_ns() - t) / 1e6;
 }
 
+/*
+ * The connect time of this attempt, from the socket's own completion: the
+ * kernel's RTT sample of the SYN / SYN-ACK exchange (TCP_INFO, in
+ * microseconds).  The loop may notice a completed handshake long after it
+ * happened (thousands of connects in flight), so the time it took the loop
+ * to get round to it would be the loop's latency, not the network's.  A
+ * retransmitted SYN gives no RTT sample (Karn): then the loop's time,
+ * which does include the retransmission the client waited for.
+ */
+static double
+connect_time_ms(const struct job *j)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	double loop_ms = probe_ms_since(j->t_attempt);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(j->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
+	    len >= offsetof(struct tcp_info, tcpi_rtt) + sizeof(ti.tcpi_rtt) &&
+	    ti.tcpi_rtt > 0 && ti.tcpi_total_retrans == 0 && ti.tcpi_rtt / 1000.0 <= loop_ms)
+		return ti.tcpi_rtt / 1000.0;
+	return loop_ms;
+}
+
 static void
 connected(struct job *j)
 {
 	struct probe *p = j->p;
-	struct probe_result *r = &j->r;
-	double ms = probe_ms_since(j->t_attempt);
 
+	j->conn_ms = connect_time_ms(j);
+	if (p->o.tcp_only) {
+		probe_job_end(j, PROBE_OPEN, 0, NULL);
+		return;
+	}
+	probe_rpc_begin(j);
+}
+
+/*
+ * An attempt counts as connected once it ends open: one that was accepted
+ * and then reset is a failed attempt (PROBE_RESET), not a handshake.
+ */
+static void
+count_connect(struct job *j)
+{
+	struct probe_result *r = &j->r;
+	double ms = j->conn_ms;
+
+	if (ms < 0)
+		return;
 	r->received++;
 	j->sum_connect += ms;
 	if (r->received == 1 || ms < r->connect_min_ms)
 		r->connect_min_ms = ms;
 	if (ms > r->connect_max_ms)
 		r->connect_max_ms = ms;
-	if (p->o.tcp_only) {
-		probe_job_end(j, PROBE_OPEN, 0, NULL);
-		return;
-	}
-	probe_rpc_begin(j);
 }
 
 static void
@@ -341,6 +381,9 @@ probe_job_end(struct job *j, enum probe_state st, int err, const char *detail)
 
 	probe_job_close(j);
 	p->inflight--;
+	if (st == PROBE_OPEN)
+		count_connect(j);
+	j->conn_ms = -1;
 	if (st != PROBE_OPEN) {
 		if (r->state != PROBE_OPEN)
 			r->state = st;
@@ -350,6 +393,8 @@ probe_job_end(struct job *j, enum probe_state st, int err, const char *detail)
 		else if (st == PROBE_FILTERED)
 			snprintf(r->detail, sizeof(r->detail), "no answer within %g s",
 			    p->o.timeout_ms / 1000.0);
+		else if (st == PROBE_RESET)
+			snprintf(r->detail, sizeof(r->detail), "%s", PROBE_RESET_DETAIL);
 		else
 			snprintf(r->detail, sizeof(r->detail), "%s", strerror(err));
 	} else

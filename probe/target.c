@@ -111,6 +111,7 @@ new_job_at(struct probe *p, size_t pos, const char *target)
 		return NULL;
 	j->p = p;
 	j->fd = -1;
+	j->conn_ms = -1;
 	probe_scopy(j->r.target, sizeof(j->r.target), target);
 	j->r.act.can_activate = -1;
 	memmove(&p->jobs[pos + 1], &p->jobs[pos], (p->n - pos) * sizeof(*p->jobs));

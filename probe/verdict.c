@@ -67,6 +67,13 @@ probe_verdict(const struct probe_opts *o, struct probe_result *r)
 			setfix(r, "nothing listens on port %u: start the KMS service or point "
 			    "clients at the port it uses (slmgr /skms host:port)", r->port);
 			break;
+		case PROBE_RESET:
+			setfix(r, "something accepts TCP %u and then resets the connection before "
+			    "answering: a firewall or IPS that resets the flow, a proxy, or a "
+			    "service that is not a KMS host or is failing; see what listens on "
+			    "the host (netstat -ano | findstr :%u) and the firewalls on the path",
+			    r->port, r->port);
+			break;
 		case PROBE_FILTERED:
 			setfix(r, "a firewall silently drops TCP %u between here and the host "
 			    "(or the host is down): allow the flow", r->port);
@@ -112,6 +119,10 @@ probe_verdict(const struct probe_opts *o, struct probe_result *r)
 			    "served by a KMS host");
 		else if (r->rpc == PROBE_RPC_NOT_RPC)
 			setfix(r, "something other than a KMS host listens on port %u", r->port);
+		else if (r->rpc_partial)
+			setfix(r, "the listener began to answer the RPC bind but never finished: "
+			    "an overloaded or hung host, a network path that stalls, or a "
+			    "tarpit; check the host's load and the path");
 		else
 			setfix(r, "the listener accepts connections but does not answer an "
 			    "RPC bind: check that the KMS service is running");

@@ -139,6 +139,33 @@ for fam in 4 6; do
 	    -- "$PROBE" --json "$T:$PORT"
 done
 
+# ---- loopback: hostile listeners --------------------------------------------
+
+# Accepts, then resets before reading: "reset" whether the loop saw the
+# handshake complete first or not (three runs give both orders a chance).
+start_responder accrst --accept reset
+for i in 1 2 3; do
+	check "accept-then-reset-$i" 2 '.[0].state == "reset" and (.[0].state_detail | test("accepted the connection, then reset")) and .[0].connect_ms == null and .[0].checklist == "port" and (.[0].fix | test("nothing listens") | not)' \
+	    -- "$PROBE" --json "127.0.0.1:$PORT"
+done
+checkgrep "accept-then-reset-text" 2 "reset: accepted the connection, then reset it before answering" \
+    -- "$PROBE" "127.0.0.1:$PORT"
+start_responder bindrst --bind reset
+check "bind-then-reset" 2 '.[0].state == "reset" and .[0].rpc == null and .[0].received == 0' \
+    -- "$PROBE" --json "127.0.0.1:$PORT"
+start_responder partial --bind partial
+check "bind-ack-stalls" 2 '.[0].rpc == "silent" and (.[0].rpc_detail | test("began to answer the bind \\(a DCE/RPC bind_ack, 10 of [0-9]+ bytes\\), then nothing for")) and (.[0].fix | test("never finished"))' \
+    -- "$PROBE" --json -t 0.5 "127.0.0.1:$PORT"
+start_responder trickle --trickle 40
+check "bind-ack-trickles" 2 '.[0].rpc == "silent" and (.[0].rpc_detail | test("still arriving after 0.6 s \\(a DCE/RPC bind_ack, [0-9]+ of [0-9]+ bytes, in [0-9]+ pieces\\)"))' \
+    -- "$PROBE" --json -t 0.6 "127.0.0.1:$PORT"
+start_responder badcall --bad-call-id bind
+check "bind-ack-wrong-call-id" 2 '.[0].rpc == "not_rpc" and (.[0].rpc_detail | test("for call 7"))' \
+    -- "$PROBE" --json "127.0.0.1:$PORT"
+start_responder badcallrq --bad-call-id request
+check "response-wrong-call-id" 2 '.[0].rpc == "kms" and .[0].activation.count == null and (.[0].activation.error | test("for call 7, not for the request"))' \
+    -- "$PROBE" --json --activate "127.0.0.1:$PORT"
+
 # ---- loopback: --activate ---------------------------------------------------
 
 # The CMID is printed in the text header even when the host is not reached.

@@ -6,10 +6,18 @@
  * and exits by itself after --lifetime seconds (default 20), so a test
  * needs no fixed port and cannot leave a server behind.
  *
+ *   --accept MODE   ok (default), or reset: accept the connection and reset
+ *                   it at once, before anything is read (SO_LINGER 0)
  *   --bind MODE     ack (default), nak, fault, reject (bind_ack refusing the
- *                   interface), garbage (an HTTP answer), silence, close
+ *                   interface), garbage (an HTTP answer), silence, close,
+ *                   reset (read the bind, then reset the connection),
+ *                   partial (the first 10 bytes of the bind_ack, then
+ *                   nothing)
  *   --request MODE  ok (default), corrupt (integrity field flipped),
  *                   fault, silence, close, or an HRESULT such as 0xC004F042
+ *   --bad-call-id WHICH  answer the bind or the request with another
+ *                   call_id than the one asked (bind, request)
+ *   --trickle MS    send every answer one byte every MS milliseconds
  *   --syntax S      transfer syntaxes accepted: ndr64 (default, like a
  *                   Windows 8+ host), ndr, both
  *   --count N       CurrentCount answered (default 50)
@@ -51,7 +59,8 @@
 /* Connections served at once: bench/probe.sh opens hundreds together. */
 #define MAXCONN	1024
 
-enum bind_mode { B_ACK, B_NAK, B_FAULT, B_REJECT, B_GARBAGE, B_SILENCE, B_CLOSE };
+enum bind_mode { B_ACK, B_NAK, B_FAULT, B_REJECT, B_GARBAGE, B_SILENCE, B_CLOSE, B_RESET,
+	B_PARTIAL };
 enum req_mode { RQ_OK, RQ_CORRUPT, RQ_FAULT, RQ_SILENCE, RQ_CLOSE, RQ_HRESULT };
 
 struct cfg {
@@ -60,6 +69,9 @@ struct cfg {
 	uint32_t	 hresult;
 	bool		 ndr, ndr64;
 	uint32_t	 count, ai, ri;
+	bool		 accept_reset;
+	bool		 bad_call_bind, bad_call_request;
+	unsigned	 trickle_ms;
 	const char	*epid;
 	char		 port[8];
 	struct kms_keys	 keys;
@@ -71,6 +83,10 @@ struct conn {
 	size_t		 len;
 	enum dcerpc_syntax ctx_syntax[DCERPC_MAX_CTX];	/* by context id; UNKNOWN = not bound */
 	struct cfg	*cfg;
+	struct kd_loop	*loop;
+	uint8_t		 out[2048];	/* --trickle: what is still to send */
+	size_t		 olen, ooff;
+	long		 otimer;
 };
 
 static struct cfg cfg;
@@ -82,6 +98,8 @@ conn_close(struct kd_loop *l, struct conn *c)
 	size_t i;
 
 	kd_loop_del_fd(l, c->fd);
+	if (c->otimer > 0)
+		kd_loop_del_timer(l, c->otimer);
 	close(c->fd);
 	for (i = 0; i < MAXCONN; i++)
 		if (conns[i] == c)
@@ -89,9 +107,44 @@ conn_close(struct kd_loop *l, struct conn *c)
 	free(c);
 }
 
+/* Reset rather than close: SO_LINGER with a zero timeout sends a RST. */
+static void
+conn_reset(struct kd_loop *l, struct conn *c)
+{
+	struct linger lg = { 1, 0 };
+
+	setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	conn_close(l, c);
+}
+
+static int64_t
+trickle(struct kd_loop *l, long id, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)l;
+	(void)id;
+	if (c->ooff < c->olen && send(c->fd, c->out + c->ooff, 1, MSG_NOSIGNAL) == 1)
+		c->ooff++;
+	if (c->ooff < c->olen)
+		return c->cfg->trickle_ms;
+	c->olen = c->ooff = 0;
+	c->otimer = 0;
+	return KD_NOMORE;
+}
+
 static void
 put(struct conn *c, const void *b, size_t n)
 {
+	if (c->cfg->trickle_ms > 0) {
+		if (n > sizeof(c->out) - c->olen)
+			n = sizeof(c->out) - c->olen;
+		memcpy(c->out + c->olen, b, n);
+		c->olen += n;
+		if (c->otimer == 0)
+			c->otimer = kd_loop_add_timer(c->loop, c->cfg->trickle_ms, trickle, c);
+		return;
+	}
 	/* Answers are a few hundred bytes: one blocking-free send fits the socket buffer. */
 	if (n > 0 && send(c->fd, b, n, MSG_NOSIGNAL) < 0)
 		fprintf(stderr, "kms-responder: send: %s\n", strerror(errno));
@@ -112,6 +165,7 @@ on_bind(struct conn *c, const struct dcerpc_hdr *h, struct kd_cur *body)
 	case B_SILENCE:
 		return true;
 	case B_CLOSE:
+	case B_RESET:	/* the caller resets */
 		return false;
 	case B_GARBAGE:
 		put(c, http, sizeof(http) - 1);
@@ -150,9 +204,9 @@ on_bind(struct conn *c, const struct dcerpc_hdr *h, struct kd_cur *body)
 			res[i].reason = 2;	/* transfer syntax not supported */
 		}
 	}
-	n = dcerpc_encode_bind_ack(out, sizeof(out), h->call_id, h->flags,
-	    h->ptype == DCERPC_ALTER_CONTEXT, 0x1063bf3f, c->cfg->port, res, b.n_kept);
-	put(c, out, n);
+	n = dcerpc_encode_bind_ack(out, sizeof(out), h->call_id + (c->cfg->bad_call_bind ? 5 : 0),
+	    h->flags, h->ptype == DCERPC_ALTER_CONTEXT, 0x1063bf3f, c->cfg->port, res, b.n_kept);
+	put(c, out, c->cfg->bind == B_PARTIAL && n > 10 ? 10 : n);
 	return true;
 }
 
@@ -210,7 +264,8 @@ on_request(struct conn *c, const struct dcerpc_hdr *h, struct kd_cur *body)
 	if (mlen == 0)
 		return false;
 	slen = kms_stub_wrap_response(st, sizeof(st), syn, msg, mlen, 0);
-	n = dcerpc_encode_response(out, sizeof(out), h->call_id, call.ctx_id, st, slen);
+	n = dcerpc_encode_response(out, sizeof(out), h->call_id +
+	    (c->cfg->bad_call_request ? 5 : 0), call.ctx_id, st, slen);
 	put(c, out, n);
 	return true;
 }
@@ -254,7 +309,10 @@ on_conn(struct kd_loop *l, int fd, short rev, void *arg)
 		else if (h.ptype == DCERPC_REQUEST)
 			keep = on_request(c, &h, &body);
 		if (!keep) {
-			conn_close(l, c);
+			if (c->cfg->bind == B_RESET)
+				conn_reset(l, c);
+			else
+				conn_close(l, c);
 			return;
 		}
 		memmove(c->buf, c->buf + h.frag_length, c->len - h.frag_length);
@@ -285,7 +343,12 @@ on_accept(struct kd_loop *l, int lfd, short rev, void *arg)
 	}
 	c->fd = fd;
 	c->cfg = &cfg;
+	c->loop = l;
 	conns[i] = c;
+	if (cfg.accept_reset) {
+		conn_reset(l, c);
+		return;
+	}
 	if (kd_loop_add_fd(l, fd, POLLIN, on_conn, c) != 0)
 		conn_close(l, c);
 }
@@ -306,13 +369,15 @@ usage(void)
 	    "[--syntax ndr|ndr64|both]\n"
 	    "                     [--count N] [--epid EPID] [--ai MIN] [--ri MIN] "
 	    "[--lifetime S] [--refuse]\n"
-	    "                     [--listen ADDR] [--port N]\n");
+	    "                     [--listen ADDR] [--port N] [--accept ok|reset]\n"
+	    "                     [--bad-call-id bind|request] [--trickle MS]\n");
 	exit(64);
 }
 
 /* Mode names, in enum order. */
 static const char *const bind_modes[] = {
-	"ack", "nak", "fault", "reject", "garbage", "silence", "close", NULL
+	"ack", "nak", "fault", "reject", "garbage", "silence", "close", "reset", "partial",
+	NULL
 };
 static const char *const req_modes[] = {
 	"ok", "corrupt", "fault", "silence", "close", NULL
@@ -357,6 +422,9 @@ main(int argc, char **argv)
 		{ "refuse", no_argument, NULL, 'x' },
 		{ "listen", required_argument, NULL, 'L' },
 		{ "port", required_argument, NULL, 'P' },
+		{ "accept", required_argument, NULL, 'a' },
+		{ "bad-call-id", required_argument, NULL, 'C' },
+		{ "trickle", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sockaddr_storage ss;
@@ -420,6 +488,23 @@ main(int argc, char **argv)
 			break;
 		case 'P':
 			port = num(optarg, 65535);
+			break;
+		case 'a':
+			if (strcmp(optarg, "reset") == 0)
+				cfg.accept_reset = true;
+			else if (strcmp(optarg, "ok") != 0)
+				usage();
+			break;
+		case 'C':
+			if (strcmp(optarg, "bind") == 0)
+				cfg.bad_call_bind = true;
+			else if (strcmp(optarg, "request") == 0)
+				cfg.bad_call_request = true;
+			else
+				usage();
+			break;
+		case 'T':
+			cfg.trickle_ms = num(optarg, 10000);
 			break;
 		default:
 			usage();

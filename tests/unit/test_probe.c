@@ -22,6 +22,9 @@ test_classify(void)
 {
 	KDT_CHECK(probe_classify_errno(0) == PROBE_OPEN);
 	KDT_CHECK(probe_classify_errno(ECONNREFUSED) == PROBE_REFUSED);
+	/* Accepted, then reset before the loop saw it: something listens. */
+	KDT_CHECK(probe_classify_errno(ECONNRESET) == PROBE_RESET);
+	KDT_STREQ(probe_state_name(PROBE_RESET), "reset");
 	KDT_CHECK(probe_classify_errno(ETIMEDOUT) == PROBE_FILTERED);
 	KDT_CHECK(probe_classify_errno(EHOSTUNREACH) == PROBE_UNREACHABLE);
 	KDT_CHECK(probe_classify_errno(ENETUNREACH) == PROBE_UNREACHABLE);
@@ -134,6 +137,18 @@ test_verdict(void)
 	KDT_STREQ(r.item, "port");
 	KDT_CHECK(strstr(r.summary, "filtered") != NULL);
 	KDT_CHECK(strstr(r.fix, "firewall") != NULL);
+
+	/* Accepted then reset: not "nothing listens". */
+	memset(&r, 0, sizeof(r));
+	r.port = 1688;
+	r.state = PROBE_RESET;
+	r.sent = 1;
+	snprintf(r.detail, sizeof(r.detail), "accepted the connection, then reset it");
+	probe_verdict(&o, &r);
+	KDT_CHECK(r.verdict == KD_V_FAIL);
+	KDT_CHECK(strstr(r.summary, "reset") != NULL);
+	KDT_CHECK(strstr(r.fix, "nothing listens") == NULL);
+	KDT_CHECK(strstr(r.fix, "resets the connection") != NULL);
 
 	memset(&r, 0, sizeof(r));
 	r.state = PROBE_OPEN;
