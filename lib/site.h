@@ -193,10 +193,10 @@ struct kd_site_srv {
 };
 
 enum kd_dns_status {
-	KD_DNS_UNKNOWN = 0,	/* not asked */
-	KD_DNS_FOUND,		/* SRV records found */
-	KD_DNS_NONE,		/* NXDOMAIN or no SRV data */
-	KD_DNS_ERROR,		/* no answer, SERVFAIL, timeout: could not check */
+	KD_SITE_DNS_UNKNOWN = 0,	/* not asked */
+	KD_SITE_DNS_FOUND,		/* SRV records found */
+	KD_SITE_DNS_NONE,		/* NXDOMAIN or no SRV data */
+	KD_SITE_DNS_ERROR,	/* no answer, SERVFAIL, timeout: could not check */
 };
 
 struct kd_site_domain {
