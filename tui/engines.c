@@ -650,10 +650,11 @@ tui_app_start(struct tui_app *a, const struct tui_opts *o, struct kd_loop *loop)
 		so.ports = co.nports ? co.ports : NULL;
 		so.nports = co.nports;
 		so.iface = o->iface;
+		so.filter = o->filter;
 		so.file = o->iface ? NULL : o->file;
 		so.speed = o->speed;
 		if ((a->src = capsrc_open(&so, a->cap, loop, on_capture_end, a, &d,
-		    NULL)) == NULL) {
+		    &a->bad_filter)) == NULL) {
 			kd_diag_format(&d, a->error, sizeof(a->error));
 			return -1;
 		}

@@ -35,8 +35,8 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: " PROG " [-46hjRV] [-d domain] [-H host[:port]] [-i iface] [-r file]\n"
-	    "                   [-z zonefile] [-o origin] [-p port] [-s server[:port]]\n"
-	    "                   [-t timeout] [-I seconds] [-n iterations] [-S speed]\n"
+	    "                   [-f filter] [-z zonefile] [-o origin] [-p port] [-t timeout]\n"
+	    "                   [-s server[:port]] [-I seconds] [-n iterations] [-S speed]\n"
 	    "                   [-Z user] [--activate] [--no-color] [--resolv-conf file]\n"
 	    "                   [--tick item]\n");
 }
@@ -51,6 +51,8 @@ help(void)
 	    "      --activate          probes send one activation request (adds this\n"
 	    "                          machine to the host's count)\n"
 	    "  -d, --domain DOMAIN     check _vlmcs._tcp.DOMAIN, probe its hosts; repeatable\n"
+	    "  -f, --filter EXPR       BPF expression selecting the packets -i or -r\n"
+	    "                          decode (default with -i: tcp port PORT per -p)\n"
 	    "  -H, --host HOST[:PORT]  probe this KMS host (repeatable)\n"
 	    "  -h, --help              this help\n"
 	    "  -I, --interval SECONDS  re-run DNS checks and probes this often; default once\n"
@@ -115,6 +117,7 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "activate",	no_argument,		NULL, 'A' },
 		{ "domain",	required_argument,	NULL, 'd' },
+		{ "filter",	required_argument,	NULL, 'f' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "host",	required_argument,	NULL, 'H' },
 		{ "interface",	required_argument,	NULL, 'i' },
@@ -145,7 +148,7 @@ main(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	o.speed = 1;
-	while ((ch = getopt_long(argc, argv, "46d:H:hI:i:jn:o:p:Rr:S:s:t:Vz:Z:", longopts,
+	while ((ch = getopt_long(argc, argv, "46d:f:H:hI:i:jn:o:p:Rr:S:s:t:Vz:Z:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '4':
@@ -164,6 +167,9 @@ main(int argc, char **argv)
 			if (o.ndomains == TUI_MAX_ARGS)
 				die_usage("too many domains (at most 64): %s", optarg);
 			o.domains[o.ndomains++] = optarg;
+			break;
+		case 'f':
+			o.filter = optarg;
 			break;
 		case 'F':
 			o.resolv_conf = optarg;
@@ -258,6 +264,8 @@ main(int argc, char **argv)
 		die_usage("%s", "nothing to check: give -d, -H, -z, -r or -i");
 	if (o.json && !o.report)
 		die_usage("%s", "--json needs --report");
+	if (o.filter != NULL && o.iface == NULL && o.file == NULL)
+		die_usage("%s", "-f applies to a capture (-i or -r)");
 	if (o.user != NULL && o.iface == NULL)
 		die_usage("%s", "-Z only applies to live capture (-i)");
 	if (o.report && !speed_set)
@@ -276,9 +284,10 @@ main(int argc, char **argv)
 	}
 	if (tui_app_start(&app, &o, loop) != 0) {
 		fprintf(stderr, PROG ": %s\n", app.error);
+		rc = app.bad_filter ? KD_EXIT_USAGE : KD_EXIT_UNKNOWN;
 		tui_app_fini(&app);
 		kd_loop_free(loop);
-		return KD_EXIT_UNKNOWN;
+		return rc;
 	}
 	if (o.report) {
 		struct sigaction sa;

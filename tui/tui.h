@@ -194,6 +194,7 @@ struct tui_opts {
 	size_t		 nhosts;
 	const char	*iface;		/* -i */
 	const char	*file;		/* -r */
+	const char	*filter;	/* -f: BPF for -i or -r */
 	const char	*zone, *origin;	/* --zone, -o */
 	const char	*server;	/* -s: DNS server */
 	const char	*resolv_conf;	/* --resolv-conf; NULL: /etc/resolv.conf */
@@ -230,6 +231,7 @@ struct tui_app {
 	bool		 paused;
 	bool		 quit;		/* --iterations reached */
 	char		 error[256];	/* why starting failed */
+	bool		 bad_filter;	/* ... because -f does not compile: a usage error */
 	/* Called after the model changed (the screen schedules a redraw). */
 	void		(*changed)(struct tui_app *);
 	void		*ui;

@@ -74,6 +74,14 @@ expect_rc usage-i-and-r 64 "$TUI" --report -i lo -r "$PCAP"
 expect_rc usage-bad-host-port 64 "$TUI" --report -H 127.0.0.1:99999
 grep -q 'host 127.0.0.1:99999' "$TMP/err" && pass usage-bad-host-message || fail usage-bad-host-message
 expect_rc usage-extra-arg 64 "$TUI" --report -r "$PCAP" stray
+# -f narrows what the capture decodes; it needs a capture and must compile.
+expect_rc usage-filter-needs-capture 64 "$TUI" --report -H 127.0.0.1 -f tcp
+expect_rc usage-bad-filter 64 "$TUI" --report -r "$PCAP" -f 'tcp port'
+grep -q 'bad filter "tcp port"' "$TMP/err" && pass usage-bad-filter-message || fail usage-bad-filter-message
+"$TUI" --report --json -r "$PCAP" -f 'tcp port 1688 and host 127.0.0.1' >"$TMP/out" 2>"$TMP/err"
+check_json filter-keeps "objs[-1]['clients']==8 and objs[-1]['events']>=8"
+"$TUI" --report --json -r "$PCAP" -f 'tcp port 1689' >"$TMP/out" 2>"$TMP/err"
+check_json filter-drops "objs[-1]['clients']==0 and objs[-1]['events']==0"
 expect_rc usage-no-terminal 64 "$TUI" $DEMO
 grep -q 'needs a terminal' "$TMP/err" && pass no-terminal-message || fail no-terminal-message
 expect_rc missing-capture 3 "$TUI" --report -r "$TMP/does-not-exist.pcap"
