@@ -12,7 +12,9 @@
 
 #include "explain.h"
 #include "parse.h"
+#include "site.h"
 
+/* Indexed by enum kd_item: the one enumeration of the checklist. */
 static const struct kd_checklist_item checklist[KD_CHECKLIST_ITEMS] = {
 	{ 1, "port", "Port",
 	    "TCP 1688 on the KMS host can be reached from the client",
@@ -63,19 +65,67 @@ static const struct kd_checklist_item checklist[KD_CHECKLIST_ITEMS] = {
 };
 
 /*
- * Names that are finer than a checklist item.  srv_ttl and srv_port are
- * parts of item 2 (error table, data/README.md); host_state is item 5's
- * "is the host itself licensed"; hostkey is how kmsdiag-probe spells item 5.
+ * Names that are finer than a checklist item, resolved here once for every
+ * tool.  srv_ttl and srv_port are parts of item 2 (error table,
+ * data/README.md); host_state is item 5's "is the host itself licensed";
+ * hostkey is how kmsdiag-probe spells item 5; client_key is the enum's name
+ * for item 6.
  */
 static const struct {
 	const char	*name;
-	const char	*item;
+	enum kd_item	 item;
 } aliases[] = {
-	{ "srv_ttl",	"dns" },
-	{ "srv_port",	"dns" },
-	{ "host_state",	"host_key" },
-	{ "hostkey",	"host_key" },
+	{ "srv_ttl",	KD_ITEM_DNS },
+	{ "srv_port",	KD_ITEM_DNS },
+	{ "host_state",	KD_ITEM_HOST_KEY },
+	{ "hostkey",	KD_ITEM_HOST_KEY },
+	{ "client_key",	KD_ITEM_CLIENT_KEY },
 };
+
+_Static_assert(KD_CHECKLIST_ITEMS == KD_ITEM_OTHER,
+    "the checklist table is indexed by enum kd_item");
+
+bool
+kd_item_parse(const char *id, enum kd_item *out)
+{
+	size_t i;
+
+	if (id == NULL || *id == '\0')
+		return false;
+	for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (strcmp(id, aliases[i].name) == 0) {
+			*out = aliases[i].item;
+			return true;
+		}
+	for (i = 0; i < KD_CHECKLIST_ITEMS; i++)
+		if (strcmp(id, checklist[i].id) == 0) {
+			*out = (enum kd_item)i;
+			return true;
+		}
+	if (strcmp(id, "other") == 0) {
+		*out = KD_ITEM_OTHER;
+		return true;
+	}
+	return false;
+}
+
+const char *
+kd_item_id(enum kd_item it)
+{
+	return (unsigned)it < KD_CHECKLIST_ITEMS ? checklist[it].id : "other";
+}
+
+const char *
+kd_item_title(enum kd_item it)
+{
+	return (unsigned)it < KD_CHECKLIST_ITEMS ? checklist[it].title : "Other";
+}
+
+unsigned
+kd_item_number(enum kd_item it)
+{
+	return (unsigned)it < KD_CHECKLIST_ITEMS ? checklist[it].number : 0;
+}
 
 size_t
 kd_checklist_count(void)
@@ -92,19 +142,11 @@ kd_checklist_at(size_t i)
 const struct kd_checklist_item *
 kd_checklist_find(const char *id)
 {
-	size_t i;
+	enum kd_item it;
 
-	if (id == NULL || *id == '\0')
+	if (!kd_item_parse(id, &it) || it == KD_ITEM_OTHER)
 		return NULL;
-	for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
-		if (strcmp(id, aliases[i].name) == 0) {
-			id = aliases[i].item;
-			break;
-		}
-	for (i = 0; i < KD_CHECKLIST_ITEMS; i++)
-		if (strcmp(id, checklist[i].id) == 0)
-			return &checklist[i];
-	return NULL;
+	return &checklist[it];
 }
 
 bool
@@ -351,12 +393,19 @@ kd_explain_json(const struct kd_explanation *x)
 int
 kd_root_cause_index(const int *verdicts, size_t n)
 {
-	static const int precedence[] = { KD_V_FAIL, KD_V_UNKNOWN, KD_V_WARN };
-	size_t p, i;
+	int best = -1, rank = 0;
 
-	for (p = 0; p < sizeof(precedence) / sizeof(precedence[0]); p++)
-		for (i = 0; i < n; i++)
-			if (verdicts[i] == precedence[p])
-				return (int)i;
-	return -1;
+	/* The first step of the worst verdict, in kd_verdict_rank's order. */
+	for (size_t i = 0; i < n; i++) {
+		int r;
+
+		if (verdicts[i] < KD_V_OK || verdicts[i] > KD_V_UNKNOWN)
+			continue;
+		r = kd_verdict_rank((enum kd_verdict)verdicts[i]);
+		if (r > rank) {
+			rank = r;
+			best = (int)i;
+		}
+	}
+	return best;
 }

@@ -132,20 +132,42 @@ kd_check_real(struct kd_check *c, const char *key, double val)
 		kd_check_json(c, key, json_real(val));
 }
 
+int
+kd_verdict_rank(enum kd_verdict v)
+{
+	/* A definite failure is the more useful answer than "could not check". */
+	switch (v) {
+	case KD_V_OK:
+		return 0;
+	case KD_V_WARN:
+		return 1;
+	case KD_V_UNKNOWN:
+		return 2;
+	case KD_V_FAIL:
+		return 3;
+	}
+	return 2;	/* out of range: as good as unknown */
+}
+
+enum kd_verdict
+kd_verdict_worst(enum kd_verdict a, enum kd_verdict b)
+{
+	return kd_verdict_rank(b) > kd_verdict_rank(a) ? b : a;
+}
+
 enum kd_verdict
 kd_report_worst(const struct kd_report *r)
 {
 	enum kd_verdict w = KD_V_OK;
+	size_t counted = 0;
 
 	for (size_t i = 0; i < r->n; i++) {
-		enum kd_verdict v = r->checks[i].verdict;
-
-		/* FAIL outranks UNKNOWN: a definite failure is the more useful answer. */
-		if (v == KD_V_FAIL || (v == KD_V_UNKNOWN && w != KD_V_FAIL) ||
-		    (v == KD_V_WARN && w == KD_V_OK))
-			w = v;
+		if (r->checks[i].skipped)
+			continue;
+		w = kd_verdict_worst(w, r->checks[i].verdict);
+		counted++;
 	}
-	return w;
+	return r->n > 0 && counted == 0 ? KD_V_UNKNOWN : w;
 }
 
 size_t

@@ -34,6 +34,13 @@ struct kd_check {
 	char		 fix[256];	/* one-line fix, empty when nothing to do */
 	char		 checklist[16];	/* checklist item: port, dns, threshold, ... */
 	json_t		*facts;		/* object; owned by the check */
+	/*
+	 * The check could not run or only a person can make it: shown (as
+	 * UNKNOWN, with the reason in summary) but not counted by
+	 * kd_report_worst, so a step nobody asked for does not make a run
+	 * "could not check".
+	 */
+	bool		 skipped;
 };
 
 struct kd_report {
@@ -58,6 +65,14 @@ void		 kd_check_bool(struct kd_check *, const char *key, bool val);
 void		 kd_check_real(struct kd_check *, const char *key, double val);
 /* Takes ownership of val (jansson "new" reference semantics). */
 void		 kd_check_json(struct kd_check *, const char *key, json_t *val);
+/*
+ * The one verdict order, used everywhere a worst verdict is taken:
+ * FAIL > UNKNOWN > WARN > OK.  (The enum's numeric order is Nagios's exit
+ * status, not severity: never compare verdicts with < or >.)
+ */
+int		 kd_verdict_rank(enum kd_verdict);
+enum kd_verdict	 kd_verdict_worst(enum kd_verdict, enum kd_verdict);
+/* The worst verdict of the checks not skipped; UNKNOWN if every check was skipped. */
 enum kd_verdict	 kd_report_worst(const struct kd_report *);
 size_t		 kd_report_count(const struct kd_report *, enum kd_verdict);
 

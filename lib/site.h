@@ -63,13 +63,7 @@ unsigned	 kd_item_number(enum kd_item);		/* 1..8, 0 for other */
 /* By id or by the finer names of the error table ("srv_ttl", "host_state"); false if unknown. */
 bool		 kd_item_parse(const char *, enum kd_item *);
 
-/*
- * The one verdict order, used everywhere a worst verdict is taken:
- * FAIL > UNKNOWN > WARN > OK.  (The enum's numeric order is Nagios's exit
- * status, not severity: never compare verdicts with < or >.)
- */
-int		 kd_verdict_rank(enum kd_verdict);
-enum kd_verdict	 kd_verdict_worst(enum kd_verdict, enum kd_verdict);
+/* The verdict order (kd_verdict_rank, kd_verdict_worst) is in report.h. */
 
 /* --- hosts ---------------------------------------------------------------- */
 
@@ -145,6 +139,8 @@ enum kd_sign {
 	KD_SIGN_EPID_MALFORMED	= 1 << 9,
 	KD_SIGN_OLD_BUILD_NEW_KEY = 1 << 10,	/* e.g. a Vista/7 build carrying a Server 2019 key */
 };
+/* One line per sign, for views: "HwId 3A1C049600B60076 is vlmcsd's default". */
+const char	*kd_sign_text(enum kd_sign);
 
 struct kd_site_host {
 	char			 addr[64];	/* numeric, no brackets; "" when the name never resolved */
@@ -359,11 +355,14 @@ struct kd_checklist {
 	struct kd_item_result	 items[KD_NITEMS];
 	struct kd_finding	*findings;	/* grouped by item, worst first within an item */
 	size_t			 nfindings, findings_cap;
+	/* Worst of the items judged on evidence or ticked; UNKNOWN if none was. */
 	enum kd_verdict		 overall;
 	/*
-	 * The most likely root cause: the first failing item in the order a
-	 * client meets them (DNS, port, RPC, threshold, host key, client
-	 * key, time); KD_NITEMS when none fails.
+	 * The most likely root cause, among items judged on evidence, in the
+	 * order a client meets them (domain, DNS, port, RPC, threshold, host
+	 * key, client key, time, other): the first FAIL; else the first
+	 * UNKNOWN (the run could not see past it); else the first WARN;
+	 * KD_NITEMS when every judged item is OK.
 	 */
 	enum kd_item		 root_cause;
 	bool			 oom;
