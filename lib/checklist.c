@@ -1254,11 +1254,11 @@ judge_dns(struct ctx *x)
 		const char *dt = d->detail;
 
 		switch (d->status) {
-		case KD_DNS_FOUND:
+		case KD_SITE_DNS_FOUND:
 			for (size_t r = 0; r < d->nsrv; r++)
 				judge_srv(x, (long)i, &d->srv[r]);
 			break;
-		case KD_DNS_NONE:
+		case KD_SITE_DNS_NONE:
 			f = add(x, KD_ITEM_DNS, KD_V_FAIL, "srv_missing", -1, (long)i, -1);
 			fsubj(f, "%s", d->name);
 			fsum(f, "no _vlmcs._tcp SRV record in %s%s%s: clients there "
@@ -1270,13 +1270,13 @@ judge_dns(struct ctx *x)
 				ffix(f, "publish _vlmcs._tcp.%s pointing at the KMS host, "
 				    "or let the host publish it (slmgr /cdns)", d->name);
 			break;
-		case KD_DNS_ERROR:
+		case KD_SITE_DNS_ERROR:
 			f = add(x, KD_ITEM_DNS, KD_V_UNKNOWN, "dns_error", -1, (long)i, -1);
 			fsubj(f, "%s", d->name);
 			fsum(f, "could not look up _vlmcs._tcp.%s%s%s", d->name,
 			    dt[0] ? ": " : "", dt);
 			break;
-		case KD_DNS_UNKNOWN:
+		case KD_SITE_DNS_UNKNOWN:
 			break;
 		}
 	}
@@ -1292,7 +1292,7 @@ srv_judged(const struct kd_site *s, long domain)
 {
 	for (size_t i = 0; i < s->ndomains; i++)
 		if ((domain < 0 || (size_t)domain == i) &&
-		    s->domains[i].status == KD_DNS_FOUND && s->domains[i].nsrv > 0)
+		    s->domains[i].status == KD_SITE_DNS_FOUND && s->domains[i].nsrv > 0)
 			return true;
 	return false;
 }
@@ -1692,8 +1692,8 @@ static json_t *
 domain_json(const struct kd_site *s, const struct kd_site_domain *d)
 {
 	static const char *const status[] = {
-		[KD_DNS_UNKNOWN] = "not_asked", [KD_DNS_FOUND] = "found",
-		[KD_DNS_NONE] = "none", [KD_DNS_ERROR] = "error",
+		[KD_SITE_DNS_UNKNOWN] = "not_asked", [KD_SITE_DNS_FOUND] = "found",
+		[KD_SITE_DNS_NONE] = "none", [KD_SITE_DNS_ERROR] = "error",
 	};
 	json_t *o = json_object(), *srv = json_array();
 	char buf[300];

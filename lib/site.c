@@ -424,8 +424,8 @@ kd_site_srv(struct kd_site *s, long domain, const char *target, uint16_t priorit
 	r->weight = weight;
 	r->port = port;
 	r->ttl = ttl;
-	if (d->status == KD_DNS_UNKNOWN)
-		d->status = KD_DNS_FOUND;
+	if (d->status == KD_SITE_DNS_UNKNOWN)
+		d->status = KD_SITE_DNS_FOUND;
 	return (long)d->nsrv++;
 }
 

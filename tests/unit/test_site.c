@@ -152,7 +152,7 @@ test_model(void)
 	KDT_STREQ(s.domains[d].name, "corp.test.");
 	KDT_CHECK(kd_site_domain(&s, "CORP.test.", KD_SRC_ZONE) == d);
 	r = kd_site_srv(&s, d, "kms2.corp.test.", 0, 0, 21789, 3600);
-	KDT_CHECK(r == 0 && s.domains[d].status == KD_DNS_FOUND);
+	KDT_CHECK(r == 0 && s.domains[d].status == KD_SITE_DNS_FOUND);
 	h2 = kd_site_srv_addr(&s, d, r, "127.0.0.2", KD_SRC_DNS);
 	KDT_CHECK(h2 == 2 && s.hosts[h2].port == 21789);
 	KDT_STREQ(s.hosts[h2].names[0], "kms2.corp.test");
