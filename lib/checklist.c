@@ -419,6 +419,19 @@ version_explains(const struct ctx *x, long host)
 	return false;
 }
 
+/* The host answered something, or its silence is already counted per product. */
+static bool
+h_said_anything(const struct kd_site_host *h)
+{
+	if (h->rpc == KD_RPC_FAULT)
+		return true;
+	for (size_t k = 0; k < h->ncounts; k++)
+		if (h->counts[k].refusals || h->counts[k].faults ||
+		    h->counts[k].unverified || h->counts[k].no_response)
+			return true;
+	return false;
+}
+
 static void
 judge_rpc(struct ctx *x)
 {
@@ -473,6 +486,13 @@ judge_rpc(struct ctx *x)
 			f = add(x, KD_ITEM_RPC, KD_V_FAIL, code[h->rpc], hi, -1, -1);
 			fsubj(f, "%s", ep);
 			fsum(f, "%s %s%s%s", hl, what[h->rpc], d[0] ? ": " : "", d);
+		}
+		if (h->exchanges > 0 && h->answers == 0 && !h_said_anything(h)) {
+			/* Rule 9: a host that never answered is not a host with count 0. */
+			f = add(x, KD_ITEM_RPC, KD_V_WARN, "no_answer", hi, -1, -1);
+			fsubj(f, "%s", ep);
+			fsum(f, "%s: no answer seen to %llu activation call%s", hl,
+			    (unsigned long long)h->exchanges, plural(h->exchanges));
 		}
 		for (size_t k = 0; k < h->ncounts; k++) {
 			const struct kd_site_count *c = &h->counts[k];
@@ -765,8 +785,9 @@ judge_threshold(struct ctx *x)
 	}
 	if (x->skip[KD_ITEM_THRESHOLD][0] == '\0')
 		kd_setf(x->skip[KD_ITEM_THRESHOLD], sizeof(x->skip[0]), "%s",
-		    !any_asked && !x->activation_asked ? "no activation request was "
-		    "sent: use --activate" : "no verified answer carried a count");
+		    any_asked ? "no verified answer carried a count" :
+		    x->activation_asked ? "no KMS host was reached, so no count was "
+		    "asked for" : "no activation request was sent: use --activate");
 	/* Cloned images: one CMID, two machines, one count. */
 	for (i = 0; i < s->nclients; i++) {
 		const struct kd_site_client *c = &s->clients[i];
@@ -849,6 +870,33 @@ judge_refusal(struct ctx *x, long hi, const struct kd_site_count *c)
 		    "activate it (slmgr /ipk, slmgr /ato)", pn, ep);
 	} else if (c->last_hresult == HR_INVALID_DATA && version_explains(x, hi)) {
 		return;
+	} else if (c->last_hresult == HR_INVALID_TIMESTAMP) {
+		bool known = false;
+		int64_t skew = 0;
+
+		/* The clock difference the exchange measured, the largest of this host's clients. */
+		for (size_t i = 0; i < x->s->nclients; i++) {
+			const struct kd_site_client *cc = &x->s->clients[i];
+
+			if (cc->host == hi && cc->skew_known && (!known ||
+			    (cc->skew < 0 ? -cc->skew : cc->skew) > (skew < 0 ? -skew : skew))) {
+				skew = cc->skew;
+				known = true;
+			}
+		}
+		f = add(x, KD_ITEM_TIME, KD_V_FAIL, "clock_refused", hi, -1, -1);
+		fsubj(f, "%s", ep);
+		if (known) {
+			fsum(f, "%s refused %s with 0xC004F06C: the client's clock is "
+			    "%+lld s from the %s's, more than 4 h apart", hl, pn,
+			    (long long)skew, x->s->sources & KD_SRC_CAPTURE ?
+			    "capture" : "probe");
+			fint(f, "clock_skew", skew);
+		} else
+			fsum(f, "%s refused %s with 0xC004F06C: the client's clock is "
+			    "more than 4 h from the host's", hl, pn);
+		ffix(f, "synchronise the client's and the host's clocks with the "
+		    "domain's time source (w32tm /resync), in UTC");
 	} else if (c->last_hresult == HR_NOT_ENOUGH_COUNT) {
 		f = add(x, KD_ITEM_THRESHOLD, KD_V_FAIL, "threshold", hi, -1, -1);
 		fsubj(f, "%s", ep);

@@ -512,30 +512,39 @@ test_foreign(void)
 	kd_site_fini(&s);
 }
 
+/* A captured host that refused one client's request with hr; *ci is the client. */
+static long
+refused_by(struct kd_site *s, uint32_t hr, const char *cmid, long *ci)
+{
+	struct kd_guid cm = guid(cmid);
+	struct kd_site_count *c;
+	long h = kd_site_host(s, "127.0.0.1", 1688, KD_SRC_CAPTURE);
+
+	s->hosts[h].rpc = KD_RPC_KMS;
+	s->hosts[h].exchanges = 1;
+	c = kd_site_count(s, h, &win10);
+	c->requests = c->refusals = 1;
+	c->last_hresult = hr;
+	*ci = kd_site_client(s, &cm, &win10, NULL);
+	s->clients[*ci].host = h;
+	s->clients[*ci].requests = 1;
+	s->clients[*ci].outcome = KD_OUT_REFUSED;
+	s->clients[*ci].last_hresult = hr;
+	return h;
+}
+
 /* Rule 6: 0x8007000D after protocol 7.0 is the version, under RPC. */
 static void
 test_version(void)
 {
 	struct kd_site s;
 	struct kd_checklist cl;
-	struct kd_site_count *c;
 	const struct kd_finding *f;
-	struct kd_guid cm = guid("aaaaaaaa-2222-3333-4444-555555555555");
 	long h, ci;
 
 	kd_site_init(&s);
-	h = kd_site_host(&s, "127.0.0.1", 1688, KD_SRC_CAPTURE);
-	s.hosts[h].rpc = KD_RPC_KMS;
-	s.hosts[h].exchanges = 1;
-	c = kd_site_count(&s, h, &win10);
-	c->requests = c->refusals = 1;
-	c->last_hresult = 0x8007000D;
-	ci = kd_site_client(&s, &cm, &win10, NULL);
+	h = refused_by(&s, 0x8007000D, "aaaaaaaa-2222-3333-4444-555555555555", &ci);
 	s.clients[ci].major = 7;
-	s.clients[ci].requests = 1;
-	s.clients[ci].host = h;
-	s.clients[ci].outcome = KD_OUT_REFUSED;
-	s.clients[ci].last_hresult = 0x8007000D;
 	memcpy(s.clients[ci].workstation, "PC1", 4);
 	judge(&s, true, &cl);
 	f = finding(&cl, "protocol_version", h);
@@ -608,6 +617,150 @@ test_json(void)
 	kd_site_fini(&s);
 }
 
+/* Rule 6: 0xC004F06C with the measured skew is the time item. */
+static void
+test_time(void)
+{
+	struct kd_site s;
+	struct kd_checklist cl;
+	struct kd_site_count *c;
+	const struct kd_finding *f;
+	long h, ci;
+
+	kd_site_init(&s);
+	h = refused_by(&s, 0xC004F06C, "bbbbbbbb-2222-3333-4444-555555555555", &ci);
+	c = kd_site_count(&s, h, &win10);
+	s.clients[ci].skew_known = true;
+	s.clients[ci].skew = 18000;
+	judge(&s, true, &cl);
+	f = finding(&cl, "clock_refused", h);
+	KDT_CHECK(f != NULL && f->item == KD_ITEM_TIME && f->verdict == KD_V_FAIL &&
+	    strstr(f->summary, "+18000 s") != NULL);
+	f = finding(&cl, "clock_skew", -1);
+	KDT_CHECK(f != NULL && f->item == KD_ITEM_TIME);
+	KDT_CHECK(cl.items[KD_ITEM_TIME].verdict == KD_V_FAIL &&
+	    cl.items[KD_ITEM_TIME].basis == KD_BASIS_EVIDENCE);
+	KDT_CHECK(cl.items[KD_ITEM_HOST_KEY].verdict != KD_V_FAIL);
+	KDT_CHECK(cl.root_cause == KD_ITEM_TIME);
+	kd_checklist_fini(&cl);
+	/* Within 4 h: OK on the evidence. */
+	c->refusals = 0;
+	c->last_hresult = 0;
+	s.clients[ci].skew = -60;
+	judge(&s, true, &cl);
+	KDT_CHECK(cl.items[KD_ITEM_TIME].verdict == KD_V_OK &&
+	    cl.items[KD_ITEM_TIME].basis == KD_BASIS_EVIDENCE);
+	kd_checklist_fini(&cl);
+	kd_site_fini(&s);
+}
+
+/* Rule 7: a response that fails its integrity check is reported as such. */
+static void
+test_integrity(void)
+{
+	struct kd_site s;
+	struct kd_checklist cl;
+	struct kd_site_count *c;
+	const struct kd_finding *f;
+	long h, ci;
+
+	kd_site_init(&s);
+	h = refused_by(&s, 0, "cccccccc-2222-3333-4444-555555555555", &ci);
+	s.clients[ci].outcome = KD_OUT_UNVERIFIED;
+	c = kd_site_count(&s, h, &win10);
+	c->refusals = 0;
+	c->unverified = 1;
+	judge(&s, true, &cl);
+	f = finding(&cl, "integrity", h);
+	KDT_CHECK(f != NULL && f->verdict == KD_V_FAIL && f->item == KD_ITEM_RPC &&
+	    strstr(f->summary, "integrity check failed") != NULL);
+	KDT_CHECK(cl.items[KD_ITEM_THRESHOLD].basis == KD_BASIS_SKIPPED &&
+	    strstr(cl.items[KD_ITEM_THRESHOLD].summary, "integrity") != NULL);
+	KDT_CHECK(finding(&cl, "no_answer", -1) == NULL);
+	kd_checklist_fini(&cl);
+	kd_site_fini(&s);
+}
+
+/* Rule 9: a host that never answered is listed as such. */
+static void
+test_no_answer(void)
+{
+	struct kd_site s;
+	struct kd_checklist cl;
+	const struct kd_finding *f;
+	long h;
+
+	kd_site_init(&s);
+	answered(&s, "127.0.0.1", 1688, "kms1.corp.test", 30, EPID_2019);
+	h = kd_site_host(&s, "127.0.0.2", 1688, KD_SRC_CAPTURE);
+	s.hosts[h].rpc = KD_RPC_KMS;
+	s.hosts[h].exchanges = 3;
+	judge(&s, true, &cl);
+	f = finding(&cl, "no_answer", h);
+	KDT_CHECK(f != NULL && f->verdict == KD_V_WARN &&
+	    strstr(f->summary, "no answer seen to 3 activation calls") != NULL);
+	KDT_CHECK(!any_text(&cl, "count 0"));
+	kd_checklist_fini(&cl);
+	kd_site_fini(&s);
+}
+
+/* Root cause: the first failing item in the order a client meets them. */
+static void
+test_root_cause(void)
+{
+	struct kd_site s;
+	struct kd_checklist cl;
+	struct kd_report r;
+	long d, h;
+
+	kd_site_init(&s);
+	h = answered(&s, "127.0.0.1", 1688, "kms.corp.test", 3, EPID_2019);
+	d = kd_site_domain(&s, "corp.test", KD_SRC_DNS);
+	s.domains[d].status = KD_SITE_DNS_NONE;
+	s.manual[KD_ITEM_DOMAIN] = true;
+	kd_site_observe(&s, KD_ITEM_OTHER, KD_V_WARN, "capture_gap", "10.0.0.1:1688",
+	    "bytes missing", "capture with -B", NULL, KD_SRC_PROBE);
+	judge(&s, true, &cl);
+	KDT_CHECK(cl.items[KD_ITEM_THRESHOLD].verdict == KD_V_FAIL);
+	KDT_CHECK(cl.items[KD_ITEM_DNS].verdict == KD_V_FAIL);
+	KDT_CHECK(cl.root_cause == KD_ITEM_DNS);
+	KDT_CHECK(cl.items[KD_ITEM_DOMAIN].verdict == KD_V_OK &&
+	    cl.items[KD_ITEM_DOMAIN].basis == KD_BASIS_MANUAL);
+	/* The fix names the one host proven to answer. */
+	KDT_CHECK(any_fix(&cl, "SRV 0 0 1688 kms.corp.test."));
+	KDT_CHECK(cl.items[KD_ITEM_OTHER].verdict == KD_V_WARN &&
+	    finding(&cl, "capture_gap", -1) != NULL);
+	/* Grouped by item in checklist order, worst first within an item. */
+	for (size_t i = 1; i < cl.nfindings; i++) {
+		KDT_CHECK(cl.findings[i - 1].item <= cl.findings[i].item);
+		if (cl.findings[i - 1].item == cl.findings[i].item)
+			KDT_CHECK(kd_verdict_rank(cl.findings[i - 1].verdict) >=
+			    kd_verdict_rank(cl.findings[i].verdict));
+	}
+	kd_report_init(&r, "test");
+	kd_checklist_report(&cl, &s, &r);
+	KDT_CHECK(kd_report_worst(&r) == KD_V_FAIL);
+	KDT_CHECK(r.n == KD_NITEMS + cl.nfindings);
+	{
+		bool seen = false;
+
+		for (size_t i = 0; i < r.n; i++)
+			if (strcmp(r.checks[i].id, "threshold") == 0) {
+				seen = true;
+				KDT_STREQ(r.checks[i].checklist, "threshold");
+				KDT_STREQ(json_string_value(json_object_get(r.checks[i].facts,
+				    "host")), "127.0.0.1:1688");
+				KDT_CHECK(json_integer_value(json_object_get(
+				    r.checks[i].facts, "count")) == 3);
+			}
+		KDT_CHECK(seen);
+	}
+	kd_report_fini(&r);
+	kd_checklist_fini(&cl);
+	(void)h;
+	kd_site_fini(&s);
+}
+
 int
 main(void)
 {
@@ -631,5 +784,9 @@ main(void)
 	test_version();
 	test_no_traffic();
 	test_json();
+	test_time();
+	test_integrity();
+	test_no_answer();
+	test_root_cause();
 	return KDT_DONE("test_site");
 }
