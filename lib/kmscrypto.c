@@ -1,13 +1,18 @@
 /*
  * KMS ciphers: a small table-driven Rijndael for v4 (160-bit key, 11
- * rounds) and v6 (AES-128 with a patched key schedule), OpenSSL for the
- * standard pieces (AES-128 for v5, SHA-256, HMAC-SHA-256).  Protocol doc
- * §4.4-§4.7 and §4.10.
+ * rounds) and v6 (AES-128 with a patched key schedule), run on the AES
+ * instructions when the CPU has them, and OpenSSL for the standard pieces
+ * (AES-128 for v5, SHA-256, HMAC-SHA-256).  Protocol doc §4.4-§4.7 and
+ * §4.10.
  */
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include "kmscrypto.h"
 
@@ -225,6 +230,7 @@ schedule_words(struct kms_cipher *c)
 			c->dk[i] = c->ek[i];
 		else
 			c->dk[i] = inv_mix_word(c->ek[i]);
+		store_be32(c->rkd + 4 * i, c->dk[i]);
 	}
 }
 
@@ -346,30 +352,298 @@ own_cbc_decrypt(const struct kms_cipher *c, const uint8_t iv[16],
 	}
 }
 
+/* ---- AES-NI rounds ------------------------------------------------------ */
+
 /*
- * AES-128 through OpenSSL for v5.  One short-lived context per call: the
- * struct stays plain data (no fini, copyable), and a whole CBC buffer is a
- * single call, so the setup is paid once per message, not per block.
- * Returns false only if OpenSSL failed before writing anything; the
- * caller then falls back to the own Rijndael, which computes the same
- * standard AES-128, because this API has no way to report an error.
+ * The AES instructions take any round keys and any round count, so they
+ * run the patched v6 schedule and the 11 rounds of Rijndael-160 as well
+ * as plain AES.  They are used only when the CPU has them (checked at run
+ * time); the tables above remain the portable path and the reference the
+ * tests compare against.
  */
-static bool
-evp_aes128(const struct kms_cipher *c, bool cbc, int enc, const uint8_t *iv,
+#if defined(__x86_64__) && defined(__GNUC__)
+#define KMS_AESNI	1
+#include <emmintrin.h>
+#include <wmmintrin.h>
+
+#define AESNI_FN	__attribute__((target("aes,sse2")))
+
+AESNI_FN static inline __m128i
+ni_load(const uint8_t *p)
+{
+	return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
+
+AESNI_FN static inline void
+ni_store(uint8_t *p, __m128i v)
+{
+	_mm_storeu_si128((__m128i *)(void *)p, v);
+}
+
+AESNI_FN static inline __m128i
+ni_enc(const uint8_t *rk, int nr, __m128i x)
+{
+	int	 r;
+
+	x = _mm_xor_si128(x, ni_load(rk));
+	for (r = 1; r < nr; r++)
+		x = _mm_aesenc_si128(x, ni_load(rk + 16 * r));
+	return _mm_aesenclast_si128(x, ni_load(rk + 16 * nr));
+}
+
+/* rk is the equivalent inverse cipher's schedule (c->rkd), used backwards. */
+AESNI_FN static inline __m128i
+ni_dec(const uint8_t *rk, int nr, __m128i x)
+{
+	int	 r;
+
+	x = _mm_xor_si128(x, ni_load(rk + 16 * nr));
+	for (r = nr - 1; r > 0; r--)
+		x = _mm_aesdec_si128(x, ni_load(rk + 16 * r));
+	return _mm_aesdeclast_si128(x, ni_load(rk));
+}
+
+AESNI_FN static void
+ni_block_encrypt(const struct kms_cipher *c, const uint8_t in[16],
+    uint8_t out[16])
+{
+	ni_store(out, ni_enc(c->rk, c->nrounds, ni_load(in)));
+}
+
+AESNI_FN static void
+ni_block_decrypt(const struct kms_cipher *c, const uint8_t in[16],
+    uint8_t out[16])
+{
+	ni_store(out, ni_dec(c->rkd, c->nrounds, ni_load(in)));
+}
+
+AESNI_FN static void
+ni_cbc_encrypt(const struct kms_cipher *c, const uint8_t iv[16],
     const uint8_t *in, uint8_t *out, size_t len)
 {
-	EVP_CIPHER_CTX	*ctx;
-	size_t		 done;
-	int		 chunk, n;
+	__m128i	 chain;
+	size_t	 off;
 
-	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
-		return false;
-	if (EVP_CipherInit_ex(ctx, cbc ? EVP_aes_128_cbc() : EVP_aes_128_ecb(),
-	    NULL, c->key, cbc ? iv : NULL, enc) != 1 ||
-	    EVP_CIPHER_CTX_set_padding(ctx, 0) != 1) {
-		EVP_CIPHER_CTX_free(ctx);
-		return false;
+	chain = ni_load(iv);
+	for (off = 0; off < len; off += KMS_BLOCK) {
+		chain = ni_enc(c->rk, c->nrounds,
+		    _mm_xor_si128(ni_load(in + off), chain));
+		ni_store(out + off, chain);
 	}
+}
+
+/*
+ * CBC decryption has no chain between the block decryptions, so four run
+ * interleaved.  All four ciphertext blocks are loaded before anything is
+ * stored, which keeps in == out safe.
+ */
+AESNI_FN static void
+ni_cbc_decrypt(const struct kms_cipher *c, const uint8_t iv[16],
+    const uint8_t *in, uint8_t *out, size_t len)
+{
+	const uint8_t	*rk = c->rkd;
+	__m128i		 k, chain, c0, c1, c2, c3, x0, x1, x2, x3;
+	size_t		 off;
+	int		 nr = c->nrounds, r;
+
+	chain = ni_load(iv);
+	for (off = 0; off + 4 * KMS_BLOCK <= len; off += 4 * KMS_BLOCK) {
+		c0 = ni_load(in + off);
+		c1 = ni_load(in + off + 16);
+		c2 = ni_load(in + off + 32);
+		c3 = ni_load(in + off + 48);
+		k = ni_load(rk + 16 * nr);
+		x0 = _mm_xor_si128(c0, k);
+		x1 = _mm_xor_si128(c1, k);
+		x2 = _mm_xor_si128(c2, k);
+		x3 = _mm_xor_si128(c3, k);
+		for (r = nr - 1; r > 0; r--) {
+			k = ni_load(rk + 16 * r);
+			x0 = _mm_aesdec_si128(x0, k);
+			x1 = _mm_aesdec_si128(x1, k);
+			x2 = _mm_aesdec_si128(x2, k);
+			x3 = _mm_aesdec_si128(x3, k);
+		}
+		k = ni_load(rk);
+		x0 = _mm_aesdeclast_si128(x0, k);
+		x1 = _mm_aesdeclast_si128(x1, k);
+		x2 = _mm_aesdeclast_si128(x2, k);
+		x3 = _mm_aesdeclast_si128(x3, k);
+		ni_store(out + off, _mm_xor_si128(x0, chain));
+		ni_store(out + off + 16, _mm_xor_si128(x1, c0));
+		ni_store(out + off + 32, _mm_xor_si128(x2, c1));
+		ni_store(out + off + 48, _mm_xor_si128(x3, c2));
+		chain = c3;
+	}
+	for (; off < len; off += KMS_BLOCK) {
+		c0 = ni_load(in + off);
+		ni_store(out + off, _mm_xor_si128(ni_dec(rk, nr, c0), chain));
+		chain = c0;
+	}
+}
+
+AESNI_FN static void
+ni_v4_hash(const struct kms_cipher *c, const uint8_t *msg, size_t len,
+    uint8_t mac[16])
+{
+	__m128i	 st;
+	uint8_t	 tail[KMS_BLOCK];
+
+	st = _mm_setzero_si128();
+	for (; len >= KMS_BLOCK; msg += KMS_BLOCK, len -= KMS_BLOCK)
+		st = ni_enc(c->rk, c->nrounds, _mm_xor_si128(st, ni_load(msg)));
+	memset(tail, 0, sizeof(tail));
+	memcpy(tail, msg, len);
+	tail[len] = 0x80;
+	st = ni_enc(c->rk, c->nrounds, _mm_xor_si128(st, ni_load(tail)));
+	ni_store(mac, st);
+}
+#endif	/* KMS_AESNI */
+
+/* ---- implementation choice and per-thread OpenSSL state ----------------- */
+
+/* KMS_IMPL_AUTO until first resolved; read and written atomically. */
+static int	kms_impl_sel = KMS_IMPL_AUTO;
+
+static bool
+cpu_has_aesni(void)
+{
+#ifdef KMS_AESNI
+	return __builtin_cpu_supports("aes") && __builtin_cpu_supports("sse2");
+#else
+	return false;
+#endif
+}
+
+enum kms_impl
+kms_crypto_impl(enum kms_impl want)
+{
+	int	 v;
+
+	if (want == KMS_IMPL_AESNI && !cpu_has_aesni())
+		want = KMS_IMPL_TABLES;
+	if (want == KMS_IMPL_AUTO)
+		want = cpu_has_aesni() ? KMS_IMPL_AESNI : KMS_IMPL_TABLES;
+	v = want;
+	__atomic_store_n(&kms_impl_sel, v, __ATOMIC_RELAXED);
+	return want;
+}
+
+static inline bool
+use_aesni(void)
+{
+	int	 v = __atomic_load_n(&kms_impl_sel, __ATOMIC_RELAXED);
+
+	if (v == KMS_IMPL_AUTO)
+		v = (int)kms_crypto_impl(KMS_IMPL_AUTO);
+	return v == KMS_IMPL_AESNI;
+}
+
+/*
+ * OpenSSL 3 looks an algorithm up by name on every EVP_sha256()-style
+ * call and every one-shot HMAC(): fetch each one once per process and
+ * keep one context of each kind per thread, re-initialised per message.
+ * The struct kms_cipher stays plain data; the contexts live here.
+ */
+struct kms_tls {
+	EVP_CIPHER_CTX	*cbc[2];	/* [enc]: AES-128-CBC keyed with key[enc] */
+	uint8_t		 key[2][16];
+	bool		 keyed[2];
+	EVP_MD_CTX	*md;
+	EVP_MAC_CTX	*mac;		/* HMAC-SHA-256 */
+	bool		 mac_keyed;
+	uint64_t	 slot;		/* §4.6 time slot of hkey and mac's key */
+	bool		 have_slot;
+	uint8_t		 hkey[16];
+};
+
+static pthread_once_t	 kms_once = PTHREAD_ONCE_INIT;
+static pthread_key_t	 kms_tls_key;
+static bool		 kms_tls_ok;
+static EVP_CIPHER	*kms_evp_cbc;
+static EVP_MD		*kms_evp_sha256;
+static EVP_MAC		*kms_evp_hmac;
+/* The V4 key is fixed: its schedule is built once, not per hash. */
+static struct kms_cipher kms_v4_cipher;
+
+static void
+kms_tls_free(void *p)
+{
+	struct kms_tls	*t = p;
+
+	if (t == NULL)
+		return;
+	EVP_CIPHER_CTX_free(t->cbc[0]);
+	EVP_CIPHER_CTX_free(t->cbc[1]);
+	EVP_MD_CTX_free(t->md);
+	EVP_MAC_CTX_free(t->mac);
+	free(t);
+}
+
+static void
+kms_init_once(void)
+{
+	kms_tls_ok = pthread_key_create(&kms_tls_key, kms_tls_free) == 0;
+	kms_evp_cbc = EVP_CIPHER_fetch(NULL, "AES-128-CBC", NULL);
+	kms_evp_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	kms_evp_hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	kms_cipher_init(&kms_v4_cipher, KMS_CIPHER_V4);
+}
+
+/* This thread's contexts, or NULL if they cannot be had (no memory). */
+static struct kms_tls *
+tls_get(void)
+{
+	struct kms_tls	*t;
+
+	pthread_once(&kms_once, kms_init_once);
+	if (!kms_tls_ok)
+		return NULL;
+	if ((t = pthread_getspecific(kms_tls_key)) != NULL)
+		return t;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	if (pthread_setspecific(kms_tls_key, t) != 0) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+/*
+ * AES-128-CBC through OpenSSL for v5, on this thread's context: keyed
+ * once, then only the IV is set per call.  A single block is CBC with a
+ * zero IV, which is ECB.  Returns false only if OpenSSL failed before
+ * writing anything; the caller then falls back to the own Rijndael, which
+ * computes the same standard AES-128, because this API has no way to
+ * report an error.
+ */
+static bool
+evp_aes128(const struct kms_cipher *c, int enc, const uint8_t *iv,
+    const uint8_t *in, uint8_t *out, size_t len)
+{
+	static const uint8_t	 zero_iv[KMS_BLOCK];
+	struct kms_tls		*t;
+	EVP_CIPHER_CTX		*ctx;
+	size_t			 done;
+	int			 chunk, n;
+
+	if ((t = tls_get()) == NULL || kms_evp_cbc == NULL)
+		return false;
+	if (iv == NULL)
+		iv = zero_iv;
+	if (t->cbc[enc] == NULL && (t->cbc[enc] = EVP_CIPHER_CTX_new()) == NULL)
+		return false;
+	ctx = t->cbc[enc];
+	if (!t->keyed[enc] || memcmp(t->key[enc], c->key, 16) != 0) {
+		t->keyed[enc] = false;
+		if (EVP_CipherInit_ex2(ctx, kms_evp_cbc, c->key, iv, enc,
+		    NULL) != 1 || EVP_CIPHER_CTX_set_padding(ctx, 0) != 1)
+			return false;
+		memcpy(t->key[enc], c->key, 16);
+		t->keyed[enc] = true;
+	} else if (EVP_CipherInit_ex2(ctx, NULL, NULL, iv, enc, NULL) != 1)
+		return false;
 	for (done = 0; done < len; done += (size_t)chunk) {
 		chunk = len - done > (size_t)EVP_CHUNK ? EVP_CHUNK :
 		    (int)(len - done);
@@ -381,11 +655,11 @@ evp_aes128(const struct kms_cipher *c, bool cbc, int enc, const uint8_t *iv,
 			 * closed: an all-zero plaintext fails every check.
 			 */
 			memset(out, 0, len);
+			t->keyed[enc] = false;
 			break;
 		}
 	}
 	/* No EVP_CipherFinal_ex: without padding there is nothing left. */
-	EVP_CIPHER_CTX_free(ctx);
 	return true;
 }
 
@@ -437,9 +711,15 @@ void
 kms_block_encrypt(const struct kms_cipher *c, const uint8_t in[16],
     uint8_t out[16])
 {
-	if (c->kind == KMS_CIPHER_V5 && evp_aes128(c, false, 1, NULL, in, out,
+	if (c->kind == KMS_CIPHER_V5 && evp_aes128(c, 1, NULL, in, out,
 	    KMS_BLOCK))
 		return;
+#ifdef KMS_AESNI
+	if (use_aesni()) {
+		ni_block_encrypt(c, in, out);
+		return;
+	}
+#endif
 	rijndael_encrypt(c, in, out);
 }
 
@@ -447,9 +727,15 @@ void
 kms_block_decrypt(const struct kms_cipher *c, const uint8_t in[16],
     uint8_t out[16])
 {
-	if (c->kind == KMS_CIPHER_V5 && evp_aes128(c, false, 0, NULL, in, out,
+	if (c->kind == KMS_CIPHER_V5 && evp_aes128(c, 0, NULL, in, out,
 	    KMS_BLOCK))
 		return;
+#ifdef KMS_AESNI
+	if (use_aesni()) {
+		ni_block_decrypt(c, in, out);
+		return;
+	}
+#endif
 	rijndael_decrypt(c, in, out);
 }
 
@@ -460,9 +746,14 @@ kms_cbc_encrypt(const struct kms_cipher *c, const uint8_t iv[16],
 	len -= len % KMS_BLOCK;
 	if (len == 0)
 		return;
-	if (c->kind == KMS_CIPHER_V5 && evp_aes128(c, true, 1, iv, in, out,
-	    len))
+	if (c->kind == KMS_CIPHER_V5 && evp_aes128(c, 1, iv, in, out, len))
 		return;
+#ifdef KMS_AESNI
+	if (use_aesni()) {
+		ni_cbc_encrypt(c, iv, in, out, len);
+		return;
+	}
+#endif
 	own_cbc_encrypt(c, iv, in, out, len);
 }
 
@@ -473,9 +764,14 @@ kms_cbc_decrypt(const struct kms_cipher *c, const uint8_t iv[16],
 	len -= len % KMS_BLOCK;
 	if (len == 0)
 		return;
-	if (c->kind == KMS_CIPHER_V5 && evp_aes128(c, true, 0, iv, in, out,
-	    len))
+	if (c->kind == KMS_CIPHER_V5 && evp_aes128(c, 0, iv, in, out, len))
 		return;
+#ifdef KMS_AESNI
+	if (use_aesni()) {
+		ni_cbc_decrypt(c, iv, in, out, len);
+		return;
+	}
+#endif
 	own_cbc_decrypt(c, iv, in, out, len);
 }
 
@@ -491,6 +787,12 @@ kms_v4_hash_with(const struct kms_cipher *c, const uint8_t *msg, size_t len,
 	uint8_t	 st[KMS_BLOCK];
 	size_t	 i;
 
+#ifdef KMS_AESNI
+	if (use_aesni()) {
+		ni_v4_hash(c, msg, len, mac);
+		return;
+	}
+#endif
 	memset(st, 0, sizeof(st));
 	for (; len >= KMS_BLOCK; msg += KMS_BLOCK, len -= KMS_BLOCK) {
 		xor_block(st, st, msg);
@@ -503,27 +805,28 @@ kms_v4_hash_with(const struct kms_cipher *c, const uint8_t *msg, size_t len,
 	memcpy(mac, st, KMS_BLOCK);
 }
 
-/*
- * Expanding the 160-bit key costs less than one of the 16 block
- * encryptions a request needs; callers hashing in bulk can use
- * kms_v4_hash_with() anyway.
- */
 void
 kms_v4_hash(const uint8_t *msg, size_t len, uint8_t mac[16])
 {
-	struct kms_cipher	 c;
-
-	kms_cipher_init(&c, KMS_CIPHER_V4);
-	kms_v4_hash_with(&c, msg, len, mac);
+	pthread_once(&kms_once, kms_init_once);
+	kms_v4_hash_with(&kms_v4_cipher, msg, len, mac);
 }
 
 void
 kms_sha256(const void *msg, size_t len, uint8_t out[32])
 {
 	static const uint8_t	 empty[1];
+	struct kms_tls		*t;
+	unsigned int		 n = 0;
 
 	if (msg == NULL)
 		msg = empty;
+	if ((t = tls_get()) != NULL && kms_evp_sha256 != NULL &&
+	    (t->md != NULL || (t->md = EVP_MD_CTX_new()) != NULL) &&
+	    EVP_DigestInit_ex2(t->md, kms_evp_sha256, NULL) == 1 &&
+	    EVP_DigestUpdate(t->md, msg, len) == 1 &&
+	    EVP_DigestFinal_ex(t->md, out, &n) == 1 && n == 32)
+		return;
 	if (EVP_Digest(msg, len, out, NULL, EVP_sha256(), NULL) != 1)
 		memset(out, 0, 32);
 }
@@ -553,6 +856,53 @@ kms_v6_hmac_key(uint64_t client_time, uint8_t key[16])
 	memcpy(key, h + 16, 16);
 }
 
+/*
+ * HMAC-SHA-256 on this thread's EVP_MAC context.  A time slot lasts about
+ * 41 hours, so nearly every message of a capture has the key of the one
+ * before: then the context is only reset (OpenSSL keeps the padded key),
+ * which saves deriving the key and hashing the pads again.
+ */
+static bool
+tls_hmac(struct kms_tls *t, uint64_t client_time, const uint8_t *msg,
+    size_t len, uint8_t md[32])
+{
+	OSSL_PARAM	 p[2];
+	uint64_t	 slot = kms_v6_time_slot(client_time);
+	size_t		 n = 0;
+	int		 ok;
+
+	if (t == NULL || kms_evp_hmac == NULL)
+		return false;
+	if (t->mac == NULL) {
+		p[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+		    (char *)"SHA256", 0);
+		p[1] = OSSL_PARAM_construct_end();
+		if ((t->mac = EVP_MAC_CTX_new(kms_evp_hmac)) == NULL)
+			return false;
+		if (EVP_MAC_CTX_set_params(t->mac, p) != 1) {
+			EVP_MAC_CTX_free(t->mac);
+			t->mac = NULL;
+			return false;
+		}
+	}
+	if (t->mac_keyed && t->have_slot && t->slot == slot)
+		ok = EVP_MAC_init(t->mac, NULL, 0, NULL);
+	else {
+		t->mac_keyed = false;
+		kms_v6_hmac_key(client_time, t->hkey);
+		t->slot = slot;
+		t->have_slot = true;
+		ok = EVP_MAC_init(t->mac, t->hkey, sizeof(t->hkey), NULL);
+		t->mac_keyed = ok == 1;
+	}
+	if (ok != 1 || EVP_MAC_update(t->mac, msg, len) != 1 ||
+	    EVP_MAC_final(t->mac, md, &n, 32) != 1 || n != 32) {
+		t->mac_keyed = false;
+		return false;
+	}
+	return true;
+}
+
 void
 kms_v6_hmac(uint64_t client_time, const uint8_t *msg, size_t len,
     uint8_t out[16])
@@ -563,13 +913,17 @@ kms_v6_hmac(uint64_t client_time, const uint8_t *msg, size_t len,
 
 	if (msg == NULL)
 		msg = empty;
+	if (tls_hmac(tls_get(), client_time, msg, len, md)) {
+		/* The field carries the second half of the 32-byte HMAC. */
+		memcpy(out, md + 16, 16);
+		return;
+	}
 	kms_v6_hmac_key(client_time, key);
 	if (HMAC(EVP_sha256(), key, (int)sizeof(key), msg, len, md,
 	    &mdlen) == NULL || mdlen != 32) {
 		memset(out, 0, 16);
 		return;
 	}
-	/* The field carries the second half of the 32-byte HMAC. */
 	memcpy(out, md + 16, 16);
 }
 

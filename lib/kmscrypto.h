@@ -9,8 +9,11 @@
  * decryption), so it runs on our own Rijndael as well.
  *
  * A struct kms_cipher is caller-owned plain data: no heap, no fini, safe to
- * copy and to share read-only between threads.  Nothing here prints,
- * exits or keeps mutable global state.
+ * copy and to share read-only between threads.  Nothing here prints or
+ * exits.  The OpenSSL algorithm objects are fetched once per process and
+ * each thread keeps its own reusable OpenSSL contexts (freed when the
+ * thread ends): looking the algorithms up again on every call was the
+ * larger part of the crypto cost of a capture.
  */
 #ifndef KD_KMSCRYPTO_H
 #define KD_KMSCRYPTO_H
@@ -35,7 +38,19 @@ struct kms_cipher {			/* caller-owned, no heap */
 	uint8_t		 key[16];	/* AES-128 key, OpenSSL's for v5 */
 	uint32_t	 ek[4 * 15];	/* rk as big-endian words */
 	uint32_t	 dk[4 * 15];	/* decryption schedule, from rk */
+	uint8_t		 rkd[15 * 16];	/* dk as bytes, for the AES instructions */
 };
+
+/*
+ * How the Rijndael rounds run: the lookup tables (portable), or the AES
+ * instructions (x86-64 with AES-NI, checked at run time).  The choice is
+ * process-wide; AUTO picks AES-NI when the CPU has it and is the default.
+ * Tests and benchmarks force TABLES to compare the two.  Returns the
+ * implementation now in use (asking for AESNI on a CPU without it gives
+ * TABLES).  Not meant to be switched while other threads are encrypting.
+ */
+enum kms_impl { KMS_IMPL_AUTO, KMS_IMPL_TABLES, KMS_IMPL_AESNI };
+enum kms_impl	kms_crypto_impl(enum kms_impl);
 
 /* The fixed keys of §4.4-§4.6. */
 extern const uint8_t	kms_key_v4[20];
@@ -66,7 +81,8 @@ void	kms_cbc_encrypt(const struct kms_cipher *, const uint8_t iv[16],
 void	kms_cbc_decrypt(const struct kms_cipher *, const uint8_t iv[16],
 	    const uint8_t *in, uint8_t *out, size_t len);
 
-/* V4HASH, §4.4: Rijndael-160 CBC-MAC with 0x80 padding, zero IV. */
+/* V4HASH, §4.4: Rijndael-160 CBC-MAC with 0x80 padding, zero IV (the
+ * fixed key's schedule is built once per process). */
 void	kms_v4_hash(const uint8_t *msg, size_t len, uint8_t mac[16]);
 /* The same with a KMS_CIPHER_V4 cipher prepared once by the caller. */
 void	kms_v4_hash_with(const struct kms_cipher *, const uint8_t *msg,

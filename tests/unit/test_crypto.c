@@ -605,8 +605,105 @@ test_pkcs7(void)
 	KDT_CHECK(kms_pkcs7_check(NULL, 16) == 0);
 }
 
-int
-main(void)
+/* Random keys, IVs and lengths: the AES-NI path against the tables. */
+static void
+test_impls_agree(void)
+{
+	struct kms_cipher	 c;
+	uint8_t			 key[16], iv[16], pt[160], a[160], b[160];
+	uint8_t			 ma[16], mb[16];
+	uint64_t		 st = 0x0123456789abcdefULL;
+	size_t			 len;
+	int			 kind, k;
+
+	if (kms_crypto_impl(KMS_IMPL_AESNI) != KMS_IMPL_AESNI) {
+		printf("test_crypto: no AES-NI on this CPU, cross-check skipped\n");
+		kms_crypto_impl(KMS_IMPL_AUTO);
+		return;
+	}
+	for (k = 0; k < 40; k++) {
+		kind = k % 4;
+		fill(&st, key, 16);
+		fill(&st, iv, 16);
+		fill(&st, pt, sizeof(pt));
+		if (kind == 3)
+			kms_cipher_init_aes128(&c, key);
+		else
+			kms_cipher_init(&c, kind == 0 ? KMS_CIPHER_V4 :
+			    kind == 1 ? KMS_CIPHER_V6 : KMS_CIPHER_V5);
+		/* 1 to 10 blocks: the four-way decryption and its tail. */
+		len = 16 * (size_t)(1 + k % 10);
+		kms_crypto_impl(KMS_IMPL_TABLES);
+		kms_cbc_encrypt(&c, iv, pt, a, len);
+		kms_crypto_impl(KMS_IMPL_AESNI);
+		kms_cbc_encrypt(&c, iv, pt, b, len);
+		KDT_MEMEQ(a, b, len);
+		kms_crypto_impl(KMS_IMPL_TABLES);
+		kms_cbc_decrypt(&c, iv, pt, a, len);
+		kms_crypto_impl(KMS_IMPL_AESNI);
+		memcpy(b, pt, len);
+		kms_cbc_decrypt(&c, iv, b, b, len);	/* in place */
+		KDT_MEMEQ(a, b, len);
+		kms_crypto_impl(KMS_IMPL_TABLES);
+		kms_block_encrypt(&c, pt, a);
+		kms_block_decrypt(&c, pt + 16, a + 16);
+		kms_v4_hash_with(&c, pt, len - (size_t)k % 16, ma);
+		kms_crypto_impl(KMS_IMPL_AESNI);
+		kms_block_encrypt(&c, pt, b);
+		kms_block_decrypt(&c, pt + 16, b + 16);
+		kms_v4_hash_with(&c, pt, len - (size_t)k % 16, mb);
+		KDT_MEMEQ(a, b, 32);
+		KDT_MEMEQ(ma, mb, 16);
+	}
+	kms_crypto_impl(KMS_IMPL_AUTO);
+}
+
+/*
+ * The per-thread contexts are re-initialised per call: alternate keys
+ * (time slots), IVs and directions and compare with one-shot OpenSSL.
+ */
+static void
+test_context_reuse(void)
+{
+	struct kms_cipher	 v5;
+	EVP_CIPHER_CTX		*ctx;
+	uint8_t			 iv[16], pt[64], a[64], b[64], key[16];
+	uint8_t			 md[32], h[16];
+	uint64_t		 st = 0xfeedfacecafebeefULL;
+	uint64_t		 times[] = { 0, 0, UINT64_C(133500000000000000),
+				    UINT64_C(133500000000000001),
+				    UINT64_C(133600000000000000), 0 };
+	unsigned int		 mdlen;
+	int			 i, n;
+
+	kms_cipher_init(&v5, KMS_CIPHER_V5);
+	for (i = 0; i < 6; i++) {
+		fill(&st, iv, 16);
+		fill(&st, pt, sizeof(pt));
+		ctx = EVP_CIPHER_CTX_new();
+		KDT_CHECK(ctx != NULL);
+		if (ctx == NULL)
+			return;
+		EVP_CipherInit_ex(ctx, EVP_aes_128_cbc(), NULL, kms_key_v5, iv,
+		    i % 2);
+		EVP_CIPHER_CTX_set_padding(ctx, 0);
+		EVP_CipherUpdate(ctx, b, &n, pt, (int)sizeof(pt));
+		EVP_CIPHER_CTX_free(ctx);
+		if (i % 2)
+			kms_cbc_encrypt(&v5, iv, pt, a, sizeof(pt));
+		else
+			kms_cbc_decrypt(&v5, iv, pt, a, sizeof(pt));
+		KDT_MEMEQ(a, b, sizeof(pt));
+
+		kms_v6_hmac(times[i], pt, 16 + (size_t)i * 7, h);
+		kms_v6_hmac_key(times[i], key);
+		HMAC(EVP_sha256(), key, 16, pt, 16 + (size_t)i * 7, md, &mdlen);
+		KDT_MEMEQ(h, md + 16, 16);
+	}
+}
+
+static void
+run_all(void)
 {
 	test_vectors();
 	test_fips197();
@@ -619,5 +716,19 @@ main(void)
 	test_vs_openssl();
 	test_sha256();
 	test_pkcs7();
+	test_context_reuse();
+}
+
+/* Every known answer on the tables, then on AES-NI where the CPU has it. */
+int
+main(void)
+{
+	kms_crypto_impl(KMS_IMPL_TABLES);
+	run_all();
+	if (kms_crypto_impl(KMS_IMPL_AESNI) == KMS_IMPL_AESNI)
+		run_all();
+	else
+		printf("test_crypto: no AES-NI on this CPU, tables only\n");
+	test_impls_agree();
 	return KDT_DONE("test_crypto");
 }
