@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "capture.h"
+#include "jsonw.h"
 
 static char *
 ts_text(const struct timeval *tv, char *out, size_t len)
@@ -161,6 +162,311 @@ capture_exchange_json(const struct capture_exchange *ex)
 	return o;
 }
 
+/*
+ * The per-event lines below are built with lib/jsonw.h, not jansson and
+ * not stdio formatting: at a busy host's rate, building a jansson tree
+ * per exchange and printf's format parsing cost more than decoding and
+ * verifying the exchange.  The bytes are the same as capture_exchange_json
+ * dumped by kd_json_line(), and as the printf formats they replace
+ * (tests/unit/test_capture.c compares both ways on hostile strings).
+ */
+
+/* Calendar fields of a Unix time from 1970 to 9999, without gmtime_r. */
+struct civil {
+	unsigned	 year, mon, mday, hour, min, sec;
+};
+
+static bool
+civil_of(int64_t secs, struct civil *c)
+{
+	int64_t		 days, z, era, doe, yoe, doy, mp;
+
+	if (secs < 0 || secs > INT64_C(253402300799))
+		return false;
+	days = secs / 86400;
+	secs %= 86400;
+	c->hour = (unsigned)(secs / 3600);
+	c->min = (unsigned)(secs / 60 % 60);
+	c->sec = (unsigned)(secs % 60);
+	/* H. Hinnant's civil_from_days, for days >= 0. */
+	z = days + 719468;
+	era = z / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	c->mday = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	c->mon = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	c->year = (unsigned)(yoe + era * 400 + (c->mon <= 2));
+	return true;
+}
+
+/* "YYYY-MM-DD<sep>HH:MM:SS" */
+static void
+put_civil(struct jsonw *w, const struct civil *c, char sep)
+{
+	jw_dec0(w, c->year, 4);
+	jw_char(w, '-');
+	jw_dec0(w, c->mon, 2);
+	jw_char(w, '-');
+	jw_dec0(w, c->mday, 2);
+	jw_char(w, sep);
+	jw_dec0(w, c->hour, 2);
+	jw_char(w, ':');
+	jw_dec0(w, c->min, 2);
+	jw_char(w, ':');
+	jw_dec0(w, c->sec, 2);
+}
+
+/* ts_text() (rfc3339 false) or ts_rfc3339() of tv. */
+static void
+put_ts(struct jsonw *w, const struct timeval *tv, bool rfc3339)
+{
+	struct civil	 c;
+	char		 b[64];
+
+	if (tv->tv_usec < 0 || tv->tv_usec > 999999 ||
+	    !civil_of(tv->tv_sec, &c)) {
+		jw_text(w, rfc3339 ? ts_rfc3339(tv, b, sizeof(b)) :
+		    ts_text(tv, b, sizeof(b)));
+		return;
+	}
+	put_civil(w, &c, rfc3339 ? 'T' : ' ');
+	jw_char(w, '.');
+	jw_dec0(w, (uint64_t)tv->tv_usec, 6);
+	if (rfc3339)
+		jw_char(w, 'Z');
+}
+
+/* kd_endpoint_format(): IPv4 written here, IPv6 left to inet_ntop. */
+static void
+put_endpoint(struct jsonw *w, const struct kd_endpoint *e)
+{
+	char	 b[96];
+
+	if (e->af == 6) {
+		jw_text(w, kd_endpoint_format(e, b, sizeof(b)));
+		return;
+	}
+	for (int i = 0; i < 4; i++) {
+		if (i > 0)
+			jw_char(w, '.');
+		jw_dec(w, e->addr[i]);
+	}
+	jw_char(w, ':');
+	jw_dec(w, e->port);
+}
+
+/* A JSON member whose value needs no escaping: digits, '-', ':', '.'. */
+static void
+j_ts(struct jsonw *w, const char *key, const struct timeval *tv)
+{
+	jw_key(w, key);
+	jw_char(w, '"');
+	put_ts(w, tv, true);
+	jw_char(w, '"');
+}
+
+static void
+j_endpoint(struct jsonw *w, const char *key, const struct kd_endpoint *e)
+{
+	jw_key(w, key);
+	jw_char(w, '"');
+	put_endpoint(w, e);
+	jw_char(w, '"');
+}
+
+static void
+j_guid(struct jsonw *w, const char *key, const struct kd_guid *g)
+{
+	char	 b[KD_GUID_STRLEN];
+
+	jw_key(w, key);
+	jw_char(w, '"');
+	jw_text(w, kd_guid_format(g, b));
+	jw_char(w, '"');
+}
+
+/* jstr(): a string that is not UTF-8 is sanitised first. */
+static void
+j_sstr(struct jsonw *w, const char *key, const char *s)
+{
+	char	 buf[512];
+
+	if (!jw_str(w, key, s))
+		jw_str(w, key, kd_sanitize(s, buf, sizeof(buf)));
+}
+
+/* A table string or JSON null. */
+static void
+j_strnull(struct jsonw *w, const char *key, const char *s)
+{
+	if (s != NULL)
+		jw_str(w, key, s);
+	else
+		jw_null(w, key);
+}
+
+static void
+j_hex32(struct jsonw *w, const char *key, uint32_t v)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	char			 b[12];
+
+	b[0] = '"';
+	b[1] = '0';
+	b[2] = 'x';
+	for (int i = 0; i < 8; i++)
+		b[3 + i] = hex[(v >> (28 - 4 * i)) & 15];
+	b[11] = '"';
+	jw_key(w, key);
+	jw_raw(w, b, sizeof(b));
+}
+
+static void
+j_version(struct jsonw *w, uint16_t major, uint16_t minor)
+{
+	jw_key(w, "version");
+	jw_char(w, '"');
+	jw_dec(w, major);
+	jw_char(w, '.');
+	jw_dec(w, minor);
+	jw_char(w, '"');
+}
+
+/* capture_exchange_json(), streamed: the same members in the same order. */
+static void
+exchange_jsonw(struct jsonw *w, const struct capture_exchange *ex)
+{
+	char b[256];
+
+	jw_open(w, NULL);
+	jw_str(w, "type", "exchange");
+	j_sstr(w, "source", ex->source ? ex->source : "");
+	jw_int(w, "packet", (int64_t)(ex->req_pkt ? ex->req_pkt : ex->resp_pkt));
+	j_ts(w, "time", ex->req_pkt ? &ex->req_ts : &ex->resp_ts);
+	j_endpoint(w, "client", &ex->client);
+	j_endpoint(w, "host", &ex->host);
+	jw_int(w, "call_id", ex->call_id);
+	jw_str(w, "transfer_syntax", dcerpc_syntax_name(ex->syntax));
+	if (ex->have_req) {
+		const struct kms_request *r = &ex->req;
+		const char *ls = kd_license_status_name(r->license_status);
+
+		jw_open(w, "request");
+		j_version(w, r->major, r->minor);
+		jw_bool(w, "vm", r->is_vm != 0);
+		if (ls != NULL)
+			jw_str(w, "license_status", ls);
+		else
+			jw_int(w, "license_status", r->license_status);
+		jw_int(w, "license_status_code", r->license_status);
+		jw_int(w, "binding_expiration", r->binding_expiration);
+		j_guid(w, "application_id", &r->app_id);
+		j_strnull(w, "application", ex->app ? ex->app->name : NULL);
+		j_guid(w, "sku_id", &r->sku_id);
+		j_strnull(w, "sku", ex->sku ? ex->sku->name : NULL);
+		j_guid(w, "kms_id", &r->kms_id);
+		j_strnull(w, "kms_name", ex->kmsid ? ex->kmsid->name : NULL);
+		j_guid(w, "cmid", &r->cmid);
+		j_guid(w, "previous_cmid", &r->prev_cmid);
+		j_sstr(w, "workstation", r->workstation);
+		jw_int(w, "required_count", r->required_count);
+		jw_str(w, "client_time", kd_filetime_format(r->client_time, b,
+		    sizeof(b)));
+		if (ex->skew_known)
+			jw_int(w, "clock_skew", ex->clock_skew);
+		if (r->major < 5)
+			jw_bool(w, "mac_verified", r->mac_ok);
+		jw_close(w);
+	} else
+		jw_null(w, "request");
+	if (ex->have_resp) {
+		const struct kms_response *s = &ex->resp;
+
+		jw_open(w, "response");
+		j_version(w, s->major, s->minor);
+		j_sstr(w, "epid", s->epid);
+		if (ex->epid.valid)
+			jw_int(w, "host_build", ex->epid.build);
+		else
+			jw_null(w, "host_build");
+		j_strnull(w, "host_os", ex->os ? ex->os->os_name : NULL);
+		j_strnull(w, "key_group", ex->hostkey ? ex->hostkey->name : NULL);
+		if (ex->epid.valid && kms_epid_date(&ex->epid, b, sizeof(b)))
+			jw_str(w, "key_date", b);
+		jw_int(w, "count", s->count);
+		jw_int(w, "activation_interval", s->activation_interval);
+		jw_int(w, "renewal_interval", s->renewal_interval);
+		if (s->has_hwid) {
+			static const char hex[] = "0123456789ABCDEF";
+
+			for (int i = 0; i < 8; i++) {
+				b[2 * i] = hex[s->hwid[i] >> 4];
+				b[2 * i + 1] = hex[s->hwid[i] & 15];
+			}
+			b[16] = '\0';
+			jw_str(w, "hwid", b);
+		}
+		jw_bool(w, "verified", s->verified);
+		if (!s->verified)
+			jw_str(w, "verify_detail", s->verify_detail);
+		if (s->iv_reused)
+			jw_bool(w, "iv_reused", true);
+		jw_close(w);
+	} else
+		jw_null(w, "response");
+	if (ex->hresult != 0) {
+		j_hex32(w, "hresult", ex->hresult);
+		j_strnull(w, "hresult_name", ex->herr && ex->herr->name[0] ?
+		    ex->herr->name : NULL);
+		j_strnull(w, "hresult_meaning", ex->herr ? ex->herr->meaning : NULL);
+	}
+	if (ex->fault) {
+		j_hex32(w, "fault", ex->fault_status);
+		j_strnull(w, "fault_name", dcerpc_fault_name(ex->fault_status));
+	}
+	jw_bool(w, "host_key_mismatch", ex->host_key_mismatch);
+	jw_str(w, "verdict", capture_verdict_name(ex->verdict));
+	jw_bool(w, "will_activate", ex->verdict == CV_ACTIVATES);
+	jw_str(w, "reason", ex->reason);
+	jw_close(w);
+}
+
+static void
+conn_jsonw(struct jsonw *w, const struct capture_conn_event *c)
+{
+	jw_open(w, NULL);
+	jw_str(w, "type", "connection");
+	j_sstr(w, "source", c->source ? c->source : "");
+	jw_int(w, "packet", (int64_t)c->pkt_no);
+	j_ts(w, "time", &c->ts);
+	j_endpoint(w, "client", &c->client);
+	j_endpoint(w, "host", &c->host);
+	jw_str(w, "event", capture_conn_kind_name(c->kind));
+	jw_int(w, "count", c->count);
+	jw_str(w, "detail", c->detail);
+	jw_close(w);
+}
+
+static void
+error_jsonw(struct jsonw *w, const struct kd_diag *d)
+{
+	char	 buf[512];
+
+	jw_open(w, NULL);
+	jw_str(w, "type", "error");
+	j_sstr(w, "source", d->source ? d->source : "");
+	jw_int(w, "packet", (int64_t)d->pkt_no);
+	jw_int(w, "offset", (int64_t)d->offset);
+	jw_str(w, "layer", d->layer ? d->layer : "input");
+	jw_str(w, "status", kd_strstatus(d->status));
+	j_sstr(w, "message", d->msg);
+	kd_diag_format(d, buf, sizeof(buf));
+	j_sstr(w, "text", buf);
+	jw_close(w);
+}
+
 static const char *
 color_of(const struct capture_out *o, enum capture_verdict v)
 {
@@ -170,26 +476,61 @@ color_of(const struct capture_out *o, enum capture_verdict v)
 	    "\033[31m";
 }
 
+/* Endpoints and time of an event line: "<time> <client> > <host> ". */
+static void
+line_head(struct jsonw *w, const struct timeval *tv,
+    const struct kd_endpoint *client, const struct kd_endpoint *host)
+{
+	put_ts(w, tv, false);
+	jw_char(w, ' ');
+	put_endpoint(w, client);
+	jw_raw(w, " > ", 3);
+	put_endpoint(w, host);
+	jw_char(w, ' ');
+}
+
 static void
 text_exchange(struct capture_out *o, const struct capture_exchange *ex)
 {
-	char t[64], c[96], h[96], g[KD_GUID_STRLEN], ws[256];
+	char t[64], g[KD_GUID_STRLEN], ws[256], line[1024];
 	const struct kms_request *r = &ex->req;
 	FILE *fp = o->fp;
+	struct jsonw w;
 
-	fprintf(fp, "%s %s > %s call %u", ts_text(ex->req_pkt ? &ex->req_ts :
-	    &ex->resp_ts, t, sizeof(t)), kd_endpoint_format(&ex->client, c,
-	    sizeof(c)), kd_endpoint_format(&ex->host, h, sizeof(h)), ex->call_id);
-	if (ex->have_req)
-		fprintf(fp, " KMS v%u.%u %s \"%s\" cmid %s", r->major, r->minor,
-		    ex->sku ? ex->sku->name : ex->kmsid ? ex->kmsid->name :
-		    "unknown product", kd_sanitize(r->workstation, ws, sizeof(ws)),
-		    kd_guid_format(&r->cmid, g));
-	if (ex->have_resp)
-		fprintf(fp, ": count %u/%u%s", ex->resp.count, r->required_count,
-		    ex->resp.verified ? "" : " UNVERIFIED");
-	fprintf(fp, " -> %s%s%s: %s\n", color_of(o, ex->verdict),
-	    capture_verdict_name(ex->verdict), o->color ? "\033[0m" : "", ex->reason);
+	jw_init(&w, line, sizeof(line), fp);
+	line_head(&w, ex->req_pkt ? &ex->req_ts : &ex->resp_ts, &ex->client,
+	    &ex->host);
+	jw_text(&w, "call ");
+	jw_dec(&w, ex->call_id);
+	if (ex->have_req) {
+		jw_text(&w, " KMS v");
+		jw_dec(&w, r->major);
+		jw_char(&w, '.');
+		jw_dec(&w, r->minor);
+		jw_char(&w, ' ');
+		jw_text(&w, ex->sku ? ex->sku->name : ex->kmsid ?
+		    ex->kmsid->name : "unknown product");
+		jw_text(&w, " \"");
+		jw_text(&w, kd_sanitize(r->workstation, ws, sizeof(ws)));
+		jw_text(&w, "\" cmid ");
+		jw_text(&w, kd_guid_format(&r->cmid, g));
+	}
+	if (ex->have_resp) {
+		jw_text(&w, ": count ");
+		jw_dec(&w, ex->resp.count);
+		jw_char(&w, '/');
+		jw_dec(&w, r->required_count);
+		if (!ex->resp.verified)
+			jw_text(&w, " UNVERIFIED");
+	}
+	jw_text(&w, " -> ");
+	jw_text(&w, color_of(o, ex->verdict));
+	jw_text(&w, capture_verdict_name(ex->verdict));
+	jw_text(&w, o->color ? "\033[0m" : "");
+	jw_text(&w, ": ");
+	jw_text(&w, ex->reason);
+	jw_char(&w, '\n');
+	jw_flush(&w);
 	if (!o->verbose)
 		return;
 	if (ex->have_req) {
@@ -240,59 +581,34 @@ void
 capture_out_event(const struct capture_event *e, void *arg)
 {
 	struct capture_out *o = arg;
-	char buf[512], c[96], h[96], t[64];
+	char buf[512], line[2048];
+	struct jsonw w;
 
 	o->counts[e->type]++;
-	if (o->json) {
-		json_t *j = NULL;
-
-		if (e->type == CE_EXCHANGE)
-			j = capture_exchange_json(e->ex);
-		else if (e->type == CE_CONNECTION) {
-			j = json_object();
-			json_object_set_new(j, "type", json_string("connection"));
-			json_object_set_new(j, "source", jstr(e->conn->source ?
-			    e->conn->source : ""));
-			json_object_set_new(j, "packet", json_integer((json_int_t)e->conn->pkt_no));
-			json_object_set_new(j, "time", json_string(ts_rfc3339(&e->conn->ts,
-			    t, sizeof(t))));
-			json_object_set_new(j, "client", json_string(kd_endpoint_format(
-			    &e->conn->client, c, sizeof(c))));
-			json_object_set_new(j, "host", json_string(kd_endpoint_format(
-			    &e->conn->host, h, sizeof(h))));
-			json_object_set_new(j, "event", json_string(
-			    capture_conn_kind_name(e->conn->kind)));
-			json_object_set_new(j, "count", json_integer(e->conn->count));
-			json_object_set_new(j, "detail", json_string(e->conn->detail));
-		} else {
-			j = json_object();
-			json_object_set_new(j, "type", json_string("error"));
-			json_object_set_new(j, "source", jstr(e->err->source ?
-			    e->err->source : ""));
-			json_object_set_new(j, "packet", json_integer((json_int_t)e->err->pkt_no));
-			json_object_set_new(j, "offset", json_integer((json_int_t)e->err->offset));
-			json_object_set_new(j, "layer", json_string(e->err->layer ?
-			    e->err->layer : "input"));
-			json_object_set_new(j, "status", json_string(kd_strstatus(e->err->status)));
-			json_object_set_new(j, "message", jstr(e->err->msg));
-			kd_diag_format(e->err, buf, sizeof(buf));
-			json_object_set_new(j, "text", jstr(buf));
-		}
-		kd_json_line(o->fp, j);
-		json_decref(j);
+	if (e->type == CE_EXCHANGE && !o->json) {
+		text_exchange(o, e->ex);
 		return;
 	}
-	if (e->type == CE_EXCHANGE)
-		text_exchange(o, e->ex);
-	else if (e->type == CE_CONNECTION)
-		fprintf(o->fp, "%s %s > %s %s: %s\n", ts_text(&e->conn->ts, t, sizeof(t)),
-		    kd_endpoint_format(&e->conn->client, c, sizeof(c)),
-		    kd_endpoint_format(&e->conn->host, h, sizeof(h)),
-		    capture_conn_kind_name(e->conn->kind), e->conn->detail);
-	else {
+	jw_init(&w, line, sizeof(line), o->fp);
+	if (o->json) {
+		if (e->type == CE_EXCHANGE)
+			exchange_jsonw(&w, e->ex);
+		else if (e->type == CE_CONNECTION)
+			conn_jsonw(&w, e->conn);
+		else
+			error_jsonw(&w, e->err);
+	} else if (e->type == CE_CONNECTION) {
+		line_head(&w, &e->conn->ts, &e->conn->client, &e->conn->host);
+		jw_text(&w, capture_conn_kind_name(e->conn->kind));
+		jw_text(&w, ": ");
+		jw_text(&w, e->conn->detail);
+	} else {
 		kd_diag_format(e->err, buf, sizeof(buf));
-		fprintf(o->fp, "error: %s\n", kd_sanitize(buf, c, sizeof(c)) ? buf : buf);
+		jw_text(&w, "error: ");
+		jw_text(&w, buf);
 	}
+	jw_char(&w, '\n');
+	jw_flush(&w);
 }
 
 void

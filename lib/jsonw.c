@@ -1,0 +1,291 @@
+/*
+ * Streaming JSON and text lines; see jsonw.h for why and for the exact
+ * output rules (those of jansson's compact dump).
+ */
+#include <string.h>
+
+#include "jsonw.h"
+
+void
+jw_init(struct jsonw *w, char *buf, size_t cap, FILE *fp)
+{
+	w->fp = fp;
+	w->buf = buf;
+	w->len = 0;
+	w->cap = cap;
+	w->overflow = cap == 0;
+	w->depth = 0;
+	w->nonempty = 0;
+}
+
+bool
+jw_flush(struct jsonw *w)
+{
+	bool	 ok = true;
+
+	if (w->fp != NULL && w->len > 0)
+		ok = fwrite(w->buf, 1, w->len, w->fp) == w->len;
+	if (w->fp != NULL)
+		w->len = 0;
+	return ok;
+}
+
+void
+jw_raw(struct jsonw *w, const char *s, size_t n)
+{
+	if (w->overflow)
+		return;
+	if (n > w->cap - w->len) {
+		if (w->fp == NULL) {
+			w->overflow = true;
+			return;
+		}
+		jw_flush(w);
+		if (n > w->cap) {
+			fwrite(s, 1, n, w->fp);
+			return;
+		}
+	}
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+void
+jw_text(struct jsonw *w, const char *s)
+{
+	jw_raw(w, s, strlen(s));
+}
+
+void
+jw_char(struct jsonw *w, char c)
+{
+	if (w->len < w->cap)
+		w->buf[w->len++] = c;
+	else
+		jw_raw(w, &c, 1);
+}
+
+void
+jw_dec0(struct jsonw *w, uint64_t v, unsigned width)
+{
+	char	 t[24];
+	size_t	 n = sizeof(t);
+
+	do {
+		t[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	while (sizeof(t) - n < width && n > 0)
+		t[--n] = '0';
+	jw_raw(w, t + n, sizeof(t) - n);
+}
+
+void
+jw_dec(struct jsonw *w, uint64_t v)
+{
+	jw_dec0(w, v, 1);
+}
+
+void
+jw_sdec(struct jsonw *w, int64_t v)
+{
+	if (v < 0) {
+		jw_char(w, '-');
+		/* Two's complement: -(v + 1) + 1 avoids overflow at INT64_MIN. */
+		jw_dec(w, (uint64_t)-(v + 1) + 1);
+	} else
+		jw_dec(w, (uint64_t)v);
+}
+
+/*
+ * Length of the UTF-8 sequence at s (1-4), or 0 if it is not valid:
+ * jansson's utf8_check_first/utf8_check_full.
+ */
+static size_t
+utf8_seq(const unsigned char *s)
+{
+	unsigned char	 u = s[0];
+	uint32_t	 v;
+	size_t		 n, i;
+
+	if (u < 0x80)
+		return 1;
+	if (u >= 0xc2 && u <= 0xdf) {
+		n = 2;
+		v = u & 0x1f;
+	} else if (u >= 0xe0 && u <= 0xef) {
+		n = 3;
+		v = u & 0x0f;
+	} else if (u >= 0xf0 && u <= 0xf4) {
+		n = 4;
+		v = u & 0x07;
+	} else
+		return 0;	/* continuation byte, C0/C1, F5..FF */
+	for (i = 1; i < n; i++) {
+		/* A NUL here fails this test too, so s is never overrun. */
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (s[i] & 0x3fu);
+	}
+	if (v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff) ||
+	    (n == 3 && v < 0x800) || (n == 4 && v < 0x10000))
+		return 0;
+	return n;
+}
+
+bool
+jw_utf8_valid(const char *str)
+{
+	const unsigned char	*s = (const unsigned char *)str;
+	size_t			 n;
+
+	while (*s != '\0') {
+		if (*s < 0x80) {
+			s++;
+			continue;
+		}
+		if ((n = utf8_seq(s)) == 0)
+			return false;
+		s += n;
+	}
+	return true;
+}
+
+/* Appends s, valid UTF-8, as a JSON string. */
+static void
+put_string(struct jsonw *w, const char *str)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	const unsigned char	*s = (const unsigned char *)str, *run;
+	char			 e[6];
+	size_t			 n;
+
+	jw_char(w, '"');
+	for (;;) {
+		/* The run of bytes that need no escape goes out in one copy. */
+		run = s;
+		while (*s >= 0x20 && *s != '"' && *s != '\\')
+			s++;
+		jw_raw(w, (const char *)run, (size_t)(s - run));
+		if (*s == '\0')
+			break;
+		e[0] = '\\';
+		n = 2;
+		switch (*s) {
+		case '"':
+			e[1] = '"';
+			break;
+		case '\\':
+			e[1] = '\\';
+			break;
+		case '\b':
+			e[1] = 'b';
+			break;
+		case '\f':
+			e[1] = 'f';
+			break;
+		case '\n':
+			e[1] = 'n';
+			break;
+		case '\r':
+			e[1] = 'r';
+			break;
+		case '\t':
+			e[1] = 't';
+			break;
+		default:
+			e[1] = 'u';
+			e[2] = '0';
+			e[3] = '0';
+			e[4] = hex[*s >> 4];
+			e[5] = hex[*s & 15];
+			n = 6;
+		}
+		jw_raw(w, e, n);
+		s++;
+	}
+	jw_char(w, '"');
+}
+
+/* The separator and the member name before a value. */
+static void
+member(struct jsonw *w, const char *key)
+{
+	uint32_t	 bit;
+
+	if (w->depth == 0)
+		return;
+	bit = UINT32_C(1) << (w->depth - 1);
+	if (w->nonempty & bit)
+		jw_char(w, ',');
+	w->nonempty |= bit;
+	if (key != NULL) {
+		put_string(w, key);
+		jw_char(w, ':');
+	}
+}
+
+void
+jw_open(struct jsonw *w, const char *key)
+{
+	member(w, key);
+	if (w->depth >= JW_MAX_DEPTH) {
+		w->overflow = true;
+		return;
+	}
+	w->depth++;
+	w->nonempty &= ~(UINT32_C(1) << (w->depth - 1));
+	jw_char(w, '{');
+}
+
+void
+jw_close(struct jsonw *w)
+{
+	if (w->depth == 0) {
+		w->overflow = true;
+		return;
+	}
+	w->depth--;
+	jw_char(w, '}');
+}
+
+void
+jw_key(struct jsonw *w, const char *key)
+{
+	member(w, key);
+}
+
+bool
+jw_str(struct jsonw *w, const char *key, const char *s)
+{
+	/* Not UTF-8: no member at all, as jansson would not add it. */
+	if (!jw_utf8_valid(s))
+		return false;
+	member(w, key);
+	put_string(w, s);
+	return true;
+}
+
+void
+jw_int(struct jsonw *w, const char *key, int64_t v)
+{
+	member(w, key);
+	jw_sdec(w, v);
+}
+
+void
+jw_bool(struct jsonw *w, const char *key, bool v)
+{
+	member(w, key);
+	if (v)
+		jw_raw(w, "true", 4);
+	else
+		jw_raw(w, "false", 5);
+}
+
+void
+jw_null(struct jsonw *w, const char *key)
+{
+	member(w, key);
+	jw_raw(w, "null", 4);
+}
