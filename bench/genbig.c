@@ -1,7 +1,13 @@
 /*
  * genbig: write a large Ethernet pcap for `make bench`.
  *
- * usage: genbig [-x exchanges] [-n packets] [-s seed] file
+ * usage: genbig [-k] [-c sessions] [-x exchanges] [-n packets] [-s seed] file
+ *
+ * -c: sessions in flight at once (default 64).  -k: every new session is
+ * a KMS connection until enough exchanges are planned (no unrelated
+ * traffic in between).  `-k -c 10000 -x 40000 -n 0` is the busy host of
+ * `make bench`: 10,000 KMS connections in flight, as at a large site at
+ * 8 a.m.
  *
  * The file holds at least -x complete KMS activation exchanges (default
  * 100000) and at least -n packets (default 1000000).  KMS connections
@@ -33,7 +39,8 @@
 #include "kms.h"
 #include "tables.h"
 
-#define SLOTS		64		/* sessions in flight at once */
+#define SLOTS		64		/* sessions in flight at once (default) */
+#define MAX_SLOTS	100000
 #define MSS		1448
 #define SNAPLEN		262144
 #define T0		1768204800LL	/* 2026-01-12T08:00:00Z */
@@ -795,7 +802,8 @@ dns_step(struct gen *g, struct session *s)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: genbig [-x exchanges] [-n packets] [-s seed] file\n");
+	fprintf(stderr, "usage: genbig [-k] [-c sessions] [-x exchanges] [-n packets] "
+	    "[-s seed] file\n");
 	exit(64);
 }
 
@@ -815,16 +823,25 @@ num(const char *s)
 int
 main(int argc, char **argv)
 {
-	static struct session slots[SLOTS];
 	static struct gen g;
+	struct session *slots;
+	size_t *active, *freel, nactive = 0, nfree, k;
 	unsigned long want_x = 100000, want_pkts = 1000000, seed = 1688;
+	unsigned long nslots = SLOTS;
+	bool kms_only = false;
 	uint64_t kms_planned = 0;
 	pcap_t *p;
-	size_t active = 0, i;
+	size_t i;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "n:s:x:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:kn:s:x:")) != -1) {
 		switch (ch) {
+		case 'c':
+			nslots = num(optarg);
+			break;
+		case 'k':
+			kms_only = true;
+			break;
 		case 'n':
 			want_pkts = num(optarg);
 			break;
@@ -838,8 +855,18 @@ main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (argc - optind != 1)
+	if (argc - optind != 1 || nslots == 0 || nslots > MAX_SLOTS)
 		usage();
+	if ((slots = calloc(nslots, sizeof(*slots))) == NULL ||
+	    (active = calloc(nslots, sizeof(*active))) == NULL ||
+	    (freel = calloc(nslots, sizeof(*freel))) == NULL) {
+		fprintf(stderr, "genbig: out of memory\n");
+		return 1;
+	}
+	/* Slot indices: free ones (taken from the end) and active ones. */
+	for (i = 0; i < nslots; i++)
+		freel[i] = nslots - 1 - i;
+	nfree = nslots;
 	rng_state = seed;
 	kms_keys_init(&g.keys);
 	kms_candidates();
@@ -853,31 +880,28 @@ main(int argc, char **argv)
 	}
 
 	/*
-	 * Keep SLOTS sessions in flight and advance a random one each time,
+	 * Keep nslots sessions in flight and advance a random one each time,
 	 * so flows interleave as on a shared link.  About half the new
 	 * sessions are KMS connections until enough exchanges are planned;
 	 * after that, unrelated traffic fills up to the packet target.
 	 */
 	for (;;) {
-		for (i = 0; i < SLOTS; i++) {
-			struct session *s = &slots[i];
+		while (nfree > 0) {
+			struct session *s = &slots[freel[nfree - 1]];
 
-			if (s->kind != K_FREE)
-				continue;
-			if (kms_planned < want_x && rnd(2) == 0) {
+			if (kms_planned < want_x && (kms_only || rnd(2) == 0)) {
 				kms_start(&g, s);
 				kms_planned += 1 + (uint64_t)s->nreq;
 			} else if (kms_planned < want_x || g.st.packets < want_pkts)
 				rnd(5) < 3 ? tls_start(&g, s) : dns_start(&g, s);
 			else
-				continue;
-			active++;
+				break;
+			active[nactive++] = freel[--nfree];
 		}
-		if (active == 0)
+		if (nactive == 0)
 			break;
-		i = rnd(SLOTS);
-		while (slots[i].kind == K_FREE)
-			i = (i + 1) % SLOTS;
+		k = rnd((uint32_t)nactive);
+		i = active[k];
 		{
 			struct session *s = &slots[i];
 			bool more = s->kind == K_KMS ? kms_step(&g, s) :
@@ -885,7 +909,8 @@ main(int argc, char **argv)
 
 			if (!more) {
 				s->kind = K_FREE;
-				active--;
+				active[k] = active[--nactive];
+				freel[nfree++] = i;
 			}
 		}
 	}
@@ -895,6 +920,9 @@ main(int argc, char **argv)
 	}
 	pcap_dump_close(g.d);
 	pcap_close(p);
+	free(slots);
+	free(active);
+	free(freel);
 	printf("packets %llu bytes %llu exchanges %llu kms_connections %llu "
 	    "v4 %llu v5 %llu v6 %llu ndr64 %llu split_pdus %llu tls_flows %llu dns_pairs %llu\n",
 	    (unsigned long long)g.st.packets, (unsigned long long)g.st.bytes,

@@ -33,19 +33,28 @@ flow_new(struct capture *cap, const struct kd_endpoint *client,
 	return f;
 }
 
-static uint32_t
-flow_hash(const struct kd_endpoint *c, const struct kd_endpoint *h)
+/*
+ * The flow key: the two endpoints mixed a word at a time (a multiply and
+ * a fold per word), not byte by byte; it picks the bucket and, for an
+ * evicted flow, is what the tombstone table remembers.
+ */
+static uint64_t
+flow_key(const struct kd_endpoint *c, const struct kd_endpoint *h)
 {
-	uint32_t x = 2166136261u;
-	const struct kd_endpoint *e[2] = { c, h };
+	const uint64_t m = 0x9e3779b97f4a7c15ULL;
+	uint64_t w[4] = { 0, 0, 0, 0 }, x;
 
-	for (int k = 0; k < 2; k++) {
-		for (int i = 0; i < 16; i++)
-			x = (x ^ e[k]->addr[i]) * 16777619u;
-		x = (x ^ e[k]->port) * 16777619u;
-		x = (x ^ (e[k]->port >> 8)) * 16777619u;
+	/* Only the bytes kd_endpoint_eq() compares. */
+	memcpy(w, c->addr, c->af == 6 ? 16 : 4);
+	memcpy(w + 2, h->addr, h->af == 6 ? 16 : 4);
+	x = (uint64_t)c->port << 32 | (uint64_t)h->port << 16 |
+	    (uint64_t)c->af << 8 | h->af;
+	for (int i = 0; i < 4; i++) {
+		x = (x ^ w[i]) * m;
+		x ^= x >> 29;
 	}
-	return x;
+	x *= m;
+	return x ^ (x >> 32);
 }
 
 static void
@@ -77,7 +86,7 @@ lru_push_head(struct capture *cap, struct flow *f)
 static void
 hash_remove(struct capture *cap, struct flow *f)
 {
-	struct flow **pp = &cap->buckets[f->hash % FLOW_BUCKETS];
+	struct flow **pp = &cap->buckets[f->key & (cap->nbuckets - 1)];
 
 	for (; *pp != NULL; pp = &(*pp)->hnext)
 		if (*pp == f) {
@@ -150,21 +159,84 @@ flow_free(struct capture *cap, struct flow *f)
 
 enum close_why { CLOSE_END, CLOSE_FLOW_CAP, CLOSE_MEMORY };
 
+/*
+ * Evicted flows are remembered by key in a direct-mapped table (a newer
+ * eviction may overwrite an older one), so that the rest of an evicted
+ * connection is counted as not tracked instead of coming back as a new
+ * connection whose requests have no responses or whose response has no
+ * request: those would be false protocol problems.
+ */
+static size_t
+tomb_slot(const struct capture *cap, uint64_t key)
+{
+	return (size_t)(key >> 32 ^ key) & (cap->ntombs - 1);
+}
+
+static void
+tomb_add(struct capture *cap, uint64_t key)
+{
+	if (cap->tombs != NULL)
+		cap->tombs[tomb_slot(cap, key)] = key | 1;
+}
+
+/* Is key a recently evicted flow?  With forget, it no longer is. */
+static bool
+tomb_check(struct capture *cap, uint64_t key, bool forget)
+{
+	uint64_t *t;
+
+	if (cap->tombs == NULL)
+		return false;
+	t = &cap->tombs[tomb_slot(cap, key)];
+	if (*t != (key | 1))
+		return false;
+	if (forget)
+		*t = 0;
+	return true;
+}
+
+/*
+ * An evicted flow is not tracked any more, and nothing about it is a
+ * finding: its calls were not left unanswered and its streams had no gap,
+ * we stopped looking.  One event says so, with the number of calls it
+ * had pending (dropped, not reported as exchanges), and the counters
+ * keep the totals for the summary.
+ */
+static void
+flow_evict(struct capture *cap, struct flow *f, enum close_why why)
+{
+	unsigned calls = 0;
+
+	for (size_t i = 0; i < KD_MAX_PENDING_CALLS; i++)
+		if (f->pend[i] != NULL)
+			calls++;
+	cap->stats.flows_evicted++;
+	cap->stats.calls_untracked += calls;
+	if (why == CLOSE_FLOW_CAP)
+		emit_conn(cap, f, CC_EVICTED, calls, 0,
+		    "not tracked: flow evicted after %zu flows were tracked "
+		    "(cap); %u unanswered call%s dropped unreported",
+		    cap->max_flows, calls, calls == 1 ? "" : "s");
+	else {
+		cap->stats.flows_evicted_memory++;
+		emit_conn(cap, f, CC_EVICTED, calls, 0,
+		    "not tracked: flow evicted, reassembly buffers of all flows "
+		    "over %zu MiB (cap); %u unanswered call%s dropped unreported",
+		    cap->max_buffered >> 20, calls, calls == 1 ? "" : "s");
+	}
+	tomb_add(cap, f->key);
+	flow_free(cap, f);
+}
+
 static void
 flow_close(struct capture *cap, struct flow *f, enum close_why why)
 {
-	bool evicted = why != CLOSE_END;
 	size_t len;
 
-	if (why == CLOSE_FLOW_CAP)
-		emit_conn(cap, f, CC_EVICTED, 0, 0,
-		    "flow evicted after %zu flows were tracked (cap); its "
-		    "unfinished calls are reported now", cap->max_flows);
-	else if (why == CLOSE_MEMORY)
-		emit_conn(cap, f, CC_EVICTED, 0, 0,
-		    "flow evicted: reassembly buffers of all flows over %zu MiB "
-		    "(cap); its unfinished calls are reported now",
-		    cap->max_buffered >> 20);
+	if (why != CLOSE_END) {
+		flow_evict(cap, f, why);
+		return;
+	}
 	if (f->syn_seen && !f->synack_seen && !f->refused && !f->any_data)
 		emit_conn(cap, f, CC_FILTERED, f->syn_count > 0 ?
 		    f->syn_count - 1 : 0, 0,
@@ -184,8 +256,7 @@ flow_close(struct capture *cap, struct flow *f, enum close_why why)
 		if (len > 0 && !f->not_rpc[d])
 			emit_conn(cap, f, CC_INCOMPLETE, (unsigned)len, 0,
 			    "%zu bytes of an unfinished PDU from the %s when the "
-			    "%s", len, d == 0 ? "client" : "host",
-			    evicted ? "flow was evicted" : "capture ended");
+			    "capture ended", len, d == 0 ? "client" : "host");
 	}
 	if (f->bind_rejected && !f->kms_accepted)
 		emit_conn(cap, f, CC_BIND_REJECTED, 0, f->reject_reason,
@@ -207,13 +278,13 @@ flow_close(struct capture *cap, struct flow *f, enum close_why why)
 
 static struct flow *
 flow_get(struct capture *cap, const struct kd_endpoint *client,
-    const struct kd_endpoint *host, bool create)
+    const struct kd_endpoint *host, bool create, bool syn)
 {
-	uint32_t h = flow_hash(client, host);
+	uint64_t h = flow_key(client, host);
 	struct flow *f;
 
-	for (f = cap->buckets[h % FLOW_BUCKETS]; f != NULL; f = f->hnext)
-		if (f->hash == h && kd_endpoint_eq(&f->client, client) &&
+	for (f = cap->buckets[h & (cap->nbuckets - 1)]; f != NULL; f = f->hnext)
+		if (f->key == h && kd_endpoint_eq(&f->client, client) &&
 		    kd_endpoint_eq(&f->host, host)) {
 			if (cap->lru_head != f) {
 				lru_unlink(cap, f);
@@ -223,15 +294,18 @@ flow_get(struct capture *cap, const struct kd_endpoint *client,
 		}
 	if (!create)
 		return NULL;
-	if (cap->nflows >= cap->max_flows && cap->lru_tail != NULL) {
-		cap->stats.flows_evicted++;
-		flow_close(cap, cap->lru_tail, CLOSE_FLOW_CAP);
+	/* A new SYN on an evicted 4-tuple is a new connection. */
+	if (tomb_check(cap, h, syn)) {
+		cap->stats.packets_untracked++;
+		return NULL;
 	}
+	if (cap->nflows >= cap->max_flows && cap->lru_tail != NULL)
+		flow_close(cap, cap->lru_tail, CLOSE_FLOW_CAP);
 	if ((f = flow_new(cap, client, host)) == NULL)
 		return NULL;
-	f->hash = h;
-	f->hnext = cap->buckets[h % FLOW_BUCKETS];
-	cap->buckets[h % FLOW_BUCKETS] = f;
+	f->key = h;
+	f->hnext = cap->buckets[h & (cap->nbuckets - 1)];
+	cap->buckets[h & (cap->nbuckets - 1)] = f;
 	lru_push_head(cap, f);
 	cap->nflows++;
 	cap->stats.flows++;
@@ -256,10 +330,17 @@ capture_new(const struct capture_opts *o, capture_event_cb *cb, void *arg)
 
 	if (cap == NULL)
 		return NULL;
-	if ((cap->buckets = calloc(FLOW_BUCKETS, sizeof(*cap->buckets))) == NULL) {
+	cap->max_flows = o && o->max_flows ? o->max_flows : KD_MAX_FLOWS;
+	/* Buckets: a power of two, at least twice the flow cap. */
+	for (cap->nbuckets = 1024; cap->nbuckets < 2 * cap->max_flows;)
+		cap->nbuckets *= 2;
+	cap->ntombs = cap->nbuckets;
+	if ((cap->buckets = calloc(cap->nbuckets, sizeof(*cap->buckets))) == NULL) {
 		free(cap);
 		return NULL;
 	}
+	/* Without tombstones evictions are still counted, only less precisely. */
+	cap->tombs = calloc(cap->ntombs, sizeof(*cap->tombs));
 	cap->cb = cb;
 	cap->cb_arg = arg;
 	if (o != NULL && o->nports > 0) {
@@ -269,7 +350,6 @@ capture_new(const struct capture_opts *o, capture_event_cb *cb, void *arg)
 		cap->nports = 1;
 		cap->ports[0] = 1688;
 	}
-	cap->max_flows = o && o->max_flows ? o->max_flows : KD_MAX_FLOWS;
 	cap->max_flow_bytes = o && o->max_flow_bytes ? o->max_flow_bytes :
 	    KD_MAX_FLOW_BYTES;
 	cap->max_buffered = o && o->max_buffered ? o->max_buffered :
@@ -288,6 +368,7 @@ capture_free(struct capture *cap)
 		flow_free(cap, cap->lru_head);
 	analyze_fini(cap);
 	free(cap->buckets);
+	free(cap->tombs);
 	free(cap);
 }
 
@@ -331,14 +412,21 @@ gap_check(struct capture *cap, struct flow *f, int d, uint32_t peer_ack)
 	    d == 0 ? "client" : "host", dropped ? ", partial PDU dropped" : "");
 }
 
-/* Bytes a flow holds in buffers: allocated reassembly windows and stubs. */
+/*
+ * Bytes a flow holds beyond its own struct: the reassembly windows in use
+ * (a drained one is freed, so an idle flow holds nothing), fragment stubs
+ * and the calls waiting for a response.
+ */
 static size_t
 flow_buffered(const struct flow *f)
 {
 	size_t n = 0;
 
 	for (int d = 0; d < 2; d++)
-		n += f->dir[d].cap + f->dir[d].heldcap * 8 + f->frag[d].len;
+		n += tcpreasm_held(&f->dir[d]) + f->frag[d].len;
+	for (size_t i = 0; i < KD_MAX_PENDING_CALLS; i++)
+		if (f->pend[i] != NULL)
+			n += sizeof(struct capture_exchange);
 	return n;
 }
 
@@ -356,11 +444,8 @@ account(struct capture *cap, struct flow *f)
 	if (cap->buffered > cap->stats.peak_buffered)
 		cap->stats.peak_buffered = cap->buffered;
 	while (cap->buffered > cap->max_buffered && cap->lru_tail != NULL &&
-	    cap->lru_tail != f) {
-		cap->stats.flows_evicted++;
-		cap->stats.flows_evicted_memory++;
+	    cap->lru_tail != f)
 		flow_close(cap, cap->lru_tail, CLOSE_MEMORY);
-	}
 }
 
 void
@@ -372,7 +457,8 @@ capture_packet(struct capture *cap, const char *source, uint64_t pkt_no,
 	struct kd_diag d = { 0 };
 	enum kd_status st;
 	struct flow *f;
-	bool create;
+	uint64_t untracked = cap->stats.packets_untracked;
+	bool create, direct = false;
 	int dir;
 
 	(void)wirelen;
@@ -394,15 +480,18 @@ capture_packet(struct capture *cap, const char *source, uint64_t pkt_no,
 	create = (pi.flags & TH_SYN) || pi.wirelen > 0;
 	if (is_kms_port(cap, pi.dst.port)) {
 		dir = 0;
-		f = flow_get(cap, &pi.src, &pi.dst, create);
+		f = flow_get(cap, &pi.src, &pi.dst, create,
+		    (pi.flags & (TH_SYN | TH_ACK)) == TH_SYN);
 	} else if (is_kms_port(cap, pi.src.port)) {
 		dir = 1;
-		f = flow_get(cap, &pi.dst, &pi.src, create);
+		f = flow_get(cap, &pi.dst, &pi.src, create, false);
 	} else
 		return;
 	cap->stats.port_packets++;
 	if (f == NULL && !create)
 		return;
+	if (f == NULL && cap->stats.packets_untracked > untracked)
+		return;		/* the rest of an evicted connection */
 	if (f == NULL) {
 		kd_diag_set(&d, KD_ENOMEM, "tcp", 0, "no memory for a new flow");
 		emit_error(cap, &d);
@@ -444,7 +533,9 @@ capture_packet(struct capture *cap, const char *source, uint64_t pkt_no,
 		}
 		if (!r->have_isn)
 			tcpreasm_set_isn(r, pi.seq);
-		if (pi.paylen > 0) {
+		/* In order with nothing buffered: parse it in place, below. */
+		direct = pi.paylen > 0 && tcpreasm_can_pass(r, pi.seq);
+		if (pi.paylen > 0 && !direct) {
 			st = tcpreasm_add(r, pi.seq, pi.payload, pi.paylen);
 			if (st == KD_ELIMIT) {
 				cap->stats.flow_limit_hits++;
@@ -470,7 +561,20 @@ capture_packet(struct capture *cap, const char *source, uint64_t pkt_no,
 	}
 	if (pi.flags & TH_ACK)
 		gap_check(cap, f, 1 - dir, pi.ack);
-	process_stream(cap, f, dir);
+	if (direct) {
+		size_t used = cut_pdus(cap, f, dir, pi.payload, pi.paylen);
+
+		tcpreasm_pass(&f->dir[dir], used);
+		/* Only an unfinished PDU is left: it waits in the buffer. */
+		if (used < pi.paylen && tcpreasm_add(&f->dir[dir],
+		    pi.seq + (uint32_t)used, pi.payload + used,
+		    pi.paylen - used) == KD_ENOMEM) {
+			kd_diag_set(&d, KD_ENOMEM, "tcp", pi.payload_off + used,
+			    "no memory for reassembly");
+			emit_error(cap, &d);
+		}
+	} else
+		process_stream(cap, f, dir);
 	if (pi.flags & TH_FIN)
 		f->fin[dir] = true;
 	if ((pi.flags & TH_RST) || (f->fin[0] && f->fin[1]))

@@ -125,6 +125,11 @@ struct capture_stats {
 	uint64_t	 packets, tcp_packets, port_packets, exchanges, errors;
 	uint64_t	 flows, flows_evicted, flow_limit_hits, gaps;
 	uint64_t	 flows_evicted_memory;	/* of flows_evicted: over the buffer budget */
+	/*
+	 * Not tracked: calls pending on evicted flows (dropped, not reported
+	 * as exchanges) and packets of evicted connections seen afterwards.
+	 */
+	uint64_t	 calls_untracked, packets_untracked;
 	size_t		 peak_flows, peak_buffered;
 };
 const struct capture_stats *capture_stats(const struct capture *);

@@ -6,7 +6,6 @@
 #include "kdlimits.h"
 #include "tcpreasm.h"
 
-#define FLOW_BUCKETS		8192
 #define MAX_FLOW_CTX		16
 #define MAX_TRACKED_KMSIDS	256
 
@@ -26,7 +25,7 @@ struct frag_buf {
 
 struct flow {
 	struct flow	*hnext, *lru_prev, *lru_next;
-	uint32_t	 hash;
+	uint64_t	 key;			/* flow_key() of the endpoints */
 	struct kd_endpoint client, host;
 	uint64_t	 first_pkt;
 	struct timeval	 first_ts, last_ts;
@@ -113,6 +112,9 @@ struct capture {
 	size_t		 nports, max_flows, max_flow_bytes;
 	struct kms_keys	 keys;
 	struct flow	**buckets;
+	size_t		 nbuckets;		/* a power of two */
+	uint64_t	*tombs;			/* keys of evicted flows, | 1 */
+	size_t		 ntombs;		/* a power of two */
 	struct flow	*lru_head, *lru_tail;
 	size_t		 nflows;
 	size_t		 buffered, max_buffered;	/* buffer bytes over all flows */
@@ -137,6 +139,8 @@ struct capture {
 };
 
 void	process_stream(struct capture *, struct flow *, int dir);
+size_t	cut_pdus(struct capture *, struct flow *, int dir, const uint8_t *,
+	    size_t);
 void	finalize_exchange(struct capture *, struct capture_exchange *);
 void	emit_conn(struct capture *, struct flow *, enum capture_conn_kind,
 	    unsigned count, uint16_t reason, const char *fmt, ...)

@@ -367,23 +367,29 @@ handle_pdu(struct capture *cap, struct flow *f, int d, const uint8_t *pdu,
 	}
 }
 
-void
-process_stream(struct capture *cap, struct flow *f, int d)
+/*
+ * Cut the PDUs out of n bytes of one direction's stream, in order, and
+ * return how many bytes were used; the rest is an incomplete PDU (or a
+ * possible header prefix while resynchronising) that has to wait for
+ * more bytes.  buf is either the reassembly window or, when nothing is
+ * buffered, the segment itself (capture.c's zero-copy path).
+ */
+size_t
+cut_pdus(struct capture *cap, struct flow *f, int d, const uint8_t *buf,
+    size_t n)
 {
-	struct tcpreasm *r = &f->dir[d];
 	const uint8_t *p;
-	size_t len;
+	size_t used = 0, len;
 
 	for (;;) {
 		uint16_t flen;
 
-		p = tcpreasm_data(r, &len);
+		p = buf + used;
+		len = n - used;
 		if (len == 0)
-			return;
-		if (f->not_rpc[d]) {
-			tcpreasm_consume(r, len);
-			return;
-		}
+			return used;
+		if (f->not_rpc[d])
+			return n;
 		if (f->resync[d]) {
 			size_t i;
 
@@ -393,20 +399,20 @@ process_stream(struct capture *cap, struct flow *f, int d)
 			if (i + DCERPC_HDR_LEN > len) {
 				/* Keep a possible header prefix for the next segment. */
 				if (len >= DCERPC_HDR_LEN)
-					tcpreasm_consume(r, len - (DCERPC_HDR_LEN - 1));
-				return;
+					used += len - (DCERPC_HDR_LEN - 1);
+				return used;
 			}
-			tcpreasm_consume(r, i);
+			used += i;
 			f->resync[d] = false;
 			continue;
 		}
 		if (len < DCERPC_HDR_LEN && (p[0] == 5 || len < 1))
-			return;
+			return used;
 		if (!dcerpc_looks_like_hdr(p, len)) {
 			struct kd_diag dg = { 0 };
 
 			if (len < DCERPC_HDR_LEN && p[0] == 5)
-				return;
+				return used;
 			if (len >= DCERPC_HDR_LEN && p[0] == 5 && p[1] <= 1 &&
 			    p[2] <= DCERPC_ORPHANED && (p[4] & 0xf0) == 0x10) {
 				/* A DCE/RPC header whose length we refuse. */
@@ -417,7 +423,7 @@ process_stream(struct capture *cap, struct flow *f, int d)
 				if (dcerpc_decode_hdr(&hc, &hh, &dg) != KD_OK)
 					emit_error(cap, &dg);
 				f->rpc_seen[d] = true;
-				tcpreasm_consume(r, 1);
+				used++;
 				f->resync[d] = true;
 				continue;
 			}
@@ -427,8 +433,7 @@ process_stream(struct capture *cap, struct flow *f, int d)
 				    "%s sent %zu bytes that are not DCE/RPC "
 				    "(first byte 0x%02x): not a KMS host on this port",
 				    d == 0 ? "client" : "host", len, p[0]);
-				tcpreasm_consume(r, len);
-				return;
+				return n;
 			}
 			kd_diag_set(&dg, KD_EINVAL, "dcerpc", 0,
 			    "no valid PDU header in the %s stream (rpc_vers 0x%02x, "
@@ -436,14 +441,26 @@ process_stream(struct capture *cap, struct flow *f, int d)
 			    d == 0 ? "client" : "host", p[0],
 			    len >= 10 ? (unsigned)(p[8] | p[9] << 8) : 0);
 			emit_error(cap, &dg);
-			tcpreasm_consume(r, 1);
+			used++;
 			f->resync[d] = true;
 			continue;
 		}
 		flen = (uint16_t)(p[8] | p[9] << 8);
 		if (len < flen)
-			return;
+			return used;
 		handle_pdu(cap, f, d, p, flen);
-		tcpreasm_consume(r, flen);
+		used += flen;
 	}
+}
+
+void
+process_stream(struct capture *cap, struct flow *f, int d)
+{
+	struct tcpreasm *r = &f->dir[d];
+	const uint8_t *p;
+	size_t len;
+
+	p = tcpreasm_data(r, &len);
+	if (len > 0)
+		tcpreasm_consume(r, cut_pdus(cap, f, d, p, len));
 }

@@ -15,15 +15,22 @@
 /* TCP reassembly: bytes held per direction and out-of-order segments held. */
 #define KD_MAX_FLOW_BYTES	(256 * 1024)
 #define KD_MAX_OOO_SEGS		64
-/* Flows tracked at once; the oldest idle one is evicted beyond this. */
-#define KD_MAX_FLOWS		4096
 /*
- * Bytes held in reassembly and fragment buffers over all flows.  The
- * per-flow caps alone allow KD_MAX_FLOWS times 2 * KD_MAX_FLOW_BYTES
- * (2 GiB) when a lossy live capture leaves holes in every stream; beyond
- * this budget the least recently active flows are evicted instead.
+ * Flows tracked at once; the least recently active one is evicted beyond
+ * this.  A large site at 8 a.m. has about 10,000 KMS connections in
+ * flight; 20,000 leaves room for twice that.  A flow's own state is about
+ * 1 KiB (20 MiB at the cap) and an idle flow holds no buffer.
  */
-#define KD_MAX_BUFFERED		(32 * 1024 * 1024)
+#define KD_MAX_FLOWS		20000
+/*
+ * Bytes held over all flows: reassembly windows in use, fragment stubs
+ * and calls waiting for their response (about 1.2 KiB each).  The
+ * per-flow caps alone allow KD_MAX_FLOWS times 2 * KD_MAX_FLOW_BYTES
+ * when a lossy live capture leaves holes in every stream; beyond this
+ * budget the least recently active flows are evicted instead.  With the
+ * flow structs this keeps the engine's connection state within 64 MiB.
+ */
+#define KD_MAX_BUFFERED		(40 * 1024 * 1024)
 /* Calls awaiting a response per connection. */
 #define KD_MAX_PENDING_CALLS	16
 /* Distinct clients remembered per KMS counted ID (a host keeps 50; we keep more to see splits). */

@@ -16,7 +16,12 @@ struct tcpreasm_range {
 	uint32_t	end;		/* one past the last, modulo 2^32 */
 };
 
-#define TCPREASM_ALLOC_MIN	4096	/* first size of buf */
+/*
+ * First size of buf.  Small because a drained window is freed: a buffer
+ * exists only while a PDU is incomplete, and KMS PDUs are a few hundred
+ * bytes.
+ */
+#define TCPREASM_ALLOC_MIN	512
 #define TCPREASM_RANGES_MIN	8	/* first size of held[] */
 /* Compact when moved bytes <= RATIO * consumed prefix (tcpreasm.h). */
 #define TCPREASM_COMPACT_RATIO	4
@@ -65,6 +70,23 @@ tcpreasm_fini(struct tcpreasm *r)
 	r->resync = false;
 }
 
+/*
+ * Nothing unread and nothing held: give the memory back.  An idle
+ * connection then costs no buffer at all, which is what lets a busy host's
+ * ten thousand connections in flight fit the capture's budget.
+ */
+static void
+release_if_drained(struct tcpreasm *r)
+{
+	if (r->len != 0 || r->nheld != 0)
+		return;
+	free(r->buf);
+	free(r->held);
+	r->buf = NULL;
+	r->held = NULL;
+	r->off = r->cap = r->heldcap = 0;
+}
+
 void
 tcpreasm_set_isn(struct tcpreasm *r, uint32_t next_seq)
 {
@@ -72,6 +94,7 @@ tcpreasm_set_isn(struct tcpreasm *r, uint32_t next_seq)
 	r->off = r->len = 0;
 	r->nheld = 0;
 	r->held_bytes = 0;
+	release_if_drained(r);
 	r->next_seq = next_seq;
 	r->have_isn = true;
 	r->resync = false;
@@ -353,8 +376,26 @@ tcpreasm_consume(struct tcpreasm *r, size_t n)
 		n = r->len;
 	r->off += n;
 	r->len -= n;
-	if (r->len == 0 && r->nheld == 0)
-		r->off = 0;
+	release_if_drained(r);
+}
+
+bool
+tcpreasm_can_pass(const struct tcpreasm *r, uint32_t seq)
+{
+	return r->have_isn && r->len == 0 && r->nheld == 0 &&
+	    seq == r->next_seq;
+}
+
+void
+tcpreasm_pass(struct tcpreasm *r, size_t n)
+{
+	if (n > TCPREASM_MAX_AHEAD)
+		n = TCPREASM_MAX_AHEAD;
+	r->next_seq += (uint32_t)n;
+	r->bytes_accepted += n;
+	r->bytes_in_order += n;
+	if (n > 0)
+		r->resync = false;
 }
 
 size_t
@@ -368,6 +409,7 @@ tcpreasm_skip_gap(struct tcpreasm *r, size_t *dropped_unread)
 	if (r->nheld == 0) {
 		r->off = r->len = 0;
 		r->resync = r->have_isn;
+		release_if_drained(r);
 		return (0);
 	}
 	gap = rel(r, r->held[0].seq);
@@ -385,6 +427,12 @@ bool
 tcpreasm_has_held(const struct tcpreasm *r)
 {
 	return (r->nheld > 0);
+}
+
+size_t
+tcpreasm_held(const struct tcpreasm *r)
+{
+	return (r->len + span(r));
 }
 
 size_t

@@ -15,6 +15,9 @@
  * filling a hole is one memcpy of the new bytes and a held range that
  * becomes contiguous costs nothing to drain.  The in-order common case
  * (nothing held, room in buf) is a single memcpy with no allocation.
+ * Once everything is consumed and nothing is held the buffers are freed,
+ * so an idle direction holds no memory; a consumer that can parse straight
+ * from the segment skips the buffer altogether (tcpreasm_can_pass()).
  *
  * Caps (R4).  len + span <= max_bytes, where span is the distance from
  * next_seq to the end of the furthest held byte; buf itself never grows
@@ -145,6 +148,23 @@ void	tcpreasm_consume(struct tcpreasm *, size_t n);
  */
 size_t	tcpreasm_skip_gap(struct tcpreasm *, size_t *dropped_unread);
 bool	tcpreasm_has_held(const struct tcpreasm *);
+/*
+ * Zero-copy delivery.  can_pass: nothing is unread or held and seq is
+ * next_seq, so a segment starting at seq is the stream itself and the
+ * consumer may read it in place.  pass: the consumer did, and used n
+ * bytes of it; they count as accepted and in order and next_seq moves
+ * past them.  The rest of the segment (a partial PDU) is then added with
+ * tcpreasm_add() at seq + n.
+ */
+bool	tcpreasm_can_pass(const struct tcpreasm *, uint32_t seq);
+void	tcpreasm_pass(struct tcpreasm *, size_t n);
+/*
+ * Bytes of the window in use: unread plus up to the end of the furthest
+ * held byte (holes included, as buf must keep room for them).  This is
+ * what the capture engine counts against its budget; the allocation is
+ * at most about twice that, and zero when nothing is held.
+ */
+size_t	tcpreasm_held(const struct tcpreasm *);
 /* Bytes currently allocated: at most max_bytes + 8 * max_segs. */
 size_t	tcpreasm_mem(const struct tcpreasm *);
 /* Checks every internal invariant; for tests and fuzz targets. */
