@@ -179,9 +179,12 @@ tomb_add(struct capture *cap, uint64_t key)
 		cap->tombs[tomb_slot(cap, key)] = key | 1;
 }
 
-/* Is key a recently evicted flow?  With forget, it no longer is. */
+/*
+ * Is key a recently evicted flow, whose packets are not tracked?  A SYN
+ * (new_conn) starts a new connection on the 4-tuple: it is forgotten.
+ */
 static bool
-tomb_check(struct capture *cap, uint64_t key, bool forget)
+tomb_check(struct capture *cap, uint64_t key, bool new_conn)
 {
 	uint64_t *t;
 
@@ -190,8 +193,10 @@ tomb_check(struct capture *cap, uint64_t key, bool forget)
 	t = &cap->tombs[tomb_slot(cap, key)];
 	if (*t != (key | 1))
 		return false;
-	if (forget)
+	if (new_conn) {
 		*t = 0;
+		return false;
+	}
 	return true;
 }
 
