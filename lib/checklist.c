@@ -9,6 +9,7 @@
  * UNKNOWN, skipped with the reason (or left to a person), never OK.  The
  * rules are listed in kmsdiag(7), "THE SITE MODEL".
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,12 @@ struct ctx {
 	uint16_t			 defport;
 	bool				 activation_asked;
 	char				 skip[KD_NITEMS][320];	/* why an item has no finding */
+	/* Hosts that rejected a protocol version with 0x8007000D (rule 6). */
+	long				 version_host[8];
+	size_t				 nversion_host;
+	/* Per host, the largest clock difference of its clients; NULL if none known. */
+	int64_t				*host_skew;
+	bool				*host_skew_known;
 };
 
 /* --- small helpers -------------------------------------------------------- */
@@ -384,6 +391,7 @@ judge_versions(struct ctx *x)
 		const char *ws = c->self ? "kmsdiag's own request" : c->workstation;
 
 		if (v[k].refused && v[k].host >= 0 && (size_t)v[k].host < s->nhosts) {
+			x->version_host[x->nversion_host++] = v[k].host;
 			host_label(&s->hosts[v[k].host], hl, sizeof(hl));
 			f = add(x, KD_ITEM_RPC, KD_V_FAIL, "protocol_version", v[k].host,
 			    -1, v[k].client);
@@ -411,10 +419,8 @@ judge_versions(struct ctx *x)
 static bool
 version_explains(const struct ctx *x, long host)
 {
-	for (size_t i = 0; i < x->cl->nfindings; i++)
-		if (strcmp(x->cl->findings[i].code, "protocol_version") == 0 &&
-		    x->cl->findings[i].host == host &&
-		    x->cl->findings[i].verdict == KD_V_FAIL)
+	for (size_t i = 0; i < x->nversion_host; i++)
+		if (x->version_host[i] == host)
 			return true;
 	return false;
 }
@@ -535,19 +541,6 @@ judge_rpc(struct ctx *x)
 
 /* --- 4. threshold --------------------------------------------------------- */
 
-/* Distinct clients of the site (not our own probe, rule 12) asking for kms_id. */
-static uint64_t
-site_clients(const struct kd_site *s, const struct kd_guid *kms_id, long host)
-{
-	uint64_t n = 0;
-
-	for (size_t i = 0; i < s->nclients; i++)
-		if (!s->clients[i].self && kd_guid_eq(&s->clients[i].kms_id, kms_id) &&
-		    (host < 0 || s->clients[i].host == host))
-			n++;
-	return n;
-}
-
 /* Which clients pick host hi by SRV priority: "clients in corp.test. try it first". */
 static void
 srv_pick(const struct kd_site *s, long hi, char *out, size_t len)
@@ -600,156 +593,211 @@ no_count_reason(const struct kd_site_host *h, const struct kd_site_count *c,
 		kd_setf(out, len, "no verified answer carried a count");
 }
 
+/* One host's count for one KMS counted ID; sorted by ID, then host. */
+struct tentry {
+	struct kd_guid	 id;
+	long		 host;
+	size_t		 k;
+};
+
+static int
+tentry_cmp(const void *a, const void *b)
+{
+	const struct tentry *x = a, *y = b;
+	int c = memcmp(x->id.b, y->id.b, sizeof(x->id.b));
+
+	if (c != 0)
+		return c;
+	if (x->host != y->host)
+		return x->host < y->host ? -1 : 1;
+	return x->k < y->k ? -1 : x->k > y->k;
+}
+
+/* First entry not less than (id, host): with the clients sorted, counts by range. */
+static size_t
+lower_bound(const struct tentry *a, size_t n, const struct kd_guid *id, long host)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(a[mid].id.b, id->b, sizeof(id->b));
+
+		if (c < 0 || (c == 0 && a[mid].host < host))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void
+judge_below(struct ctx *x, const struct tentry *e, const struct tentry *above,
+    const struct tentry *cli, size_t ncli)
+{
+	const struct kd_site *s = x->s;
+	const struct kd_site_count *c = &s->hosts[e->host].counts[e->k];
+	uint32_t need = required(c);
+	char hl[512], ep[300], g[KD_GUID_STRLEN], extra[320] = "";
+	const char *pn = kmsid_name(&c->kms_id, c->info, g);
+	size_t asked = lower_bound(cli, ncli, &c->kms_id, e->host + 1) -
+	    lower_bound(cli, ncli, &c->kms_id, e->host);
+	struct kd_finding *f;
+
+	host_label(&s->hosts[e->host], hl, sizeof(hl));
+	endpoint(&s->hosts[e->host], ep, sizeof(ep));
+	srv_pick(s, e->host, extra, sizeof(extra));
+	if (asked > 0)
+		kd_appendf(extra, sizeof(extra), "; %zu client%s last asked it", asked,
+		    asked == 1 ? "" : "s");
+	if (above != NULL) {
+		const struct kd_site_count *o = &s->hosts[above->host].counts[above->k];
+		char al[512];
+
+		host_label(&s->hosts[above->host], al, sizeof(al));
+		f = add(x, KD_ITEM_THRESHOLD, KD_V_WARN, "threshold_host", e->host, -1, -1);
+		fsubj(f, "%s", ep);
+		fsum(f, "%s: count %u < %u for %s; %s answers %u >= %u, so only "
+		    "clients that ask %s stay unactivated%s", hl, c->count, need, pn,
+		    al, o->count, required(o), ep, extra);
+		ffix(f, "retire %s or take it out of the clients' path (its SRV "
+		    "record, slmgr /skms): %s activates %s", ep, al, pn);
+	} else {
+		f = add(x, KD_ITEM_THRESHOLD, KD_V_FAIL, "threshold", e->host, -1, -1);
+		fsubj(f, "%s", ep);
+		fsum(f, "%s: count %u < %u for %s: its clients stay unactivated "
+		    "(0xC004F038)%s", hl, c->count, need, pn, extra);
+		ffix(f, "%u more distinct machines asking for %s must reach %s (VMs "
+		    "count; servers count toward Windows)", need - c->count, pn, ep);
+	}
+	fint(f, "count", c->count);
+	fint(f, "required", need);
+	fstr(f, "product", pn);
+}
+
+/* Split: every host that answered the ID is below, and together they would reach it. */
+static void
+judge_split(struct ctx *x, const struct tentry *g0, size_t n, const struct tentry *cli,
+    size_t ncli)
+{
+	const struct kd_site *s = x->s;
+	const struct kd_site_count *c = &s->hosts[g0->host].counts[g0->k];
+	uint32_t need = required(c);
+	size_t distinct = lower_bound(cli, ncli, &c->kms_id, LONG_MAX) -
+	    lower_bound(cli, ncli, &c->kms_id, LONG_MIN);
+	char list[256] = "", ep[300], g[KD_GUID_STRLEN];
+	const char *pn = kmsid_name(&c->kms_id, c->info, g);
+	struct kd_finding *f;
+
+	if (n < 2 || distinct < need)
+		return;
+	for (size_t i = 0; i < n; i++)
+		kd_appendf(list, sizeof(list), "%s%s %u", i ? ", " : "",
+		    endpoint(&s->hosts[g0[i].host], ep, sizeof(ep)),
+		    s->hosts[g0[i].host].counts[g0[i].k].count);
+	f = add(x, KD_ITEM_THRESHOLD, KD_V_FAIL, "split_count", -1, -1, -1);
+	fsubj(f, "%s", pn);
+	fsum(f, "%s: clients are split across %zu hosts (%s) and none reaches %u, "
+	    "though the %zu distinct clients seen would", pn, n, list, need, distinct);
+	ffix(f, "point all %s clients at one host (one SRV record, or the lowest "
+	    "SRV priority on one host)", pn);
+	fint(f, "hosts", (int64_t)n);
+	fint(f, "distinct_clients", (int64_t)distinct);
+	fint(f, "required", need);
+}
+
 static void
 judge_threshold(struct ctx *x)
 {
 	const struct kd_site *s = x->s;
-	char hl[512], ep[300], g[KD_GUID_STRLEN], extra[320];
-	bool any_count = false, any_asked = false;
+	char hl[512], ep[300], g[KD_GUID_STRLEN];
+	bool any_count = false, any_asked = false, any_volume = false;
+	struct tentry *te = NULL, *cli = NULL;
+	size_t nte = 0, ncli = 0, i, k;
 	struct kd_finding *f;
-	size_t i, k, j, m;
 
+	/* Sorted views, so that a site of many hosts and clients stays linear-ish. */
+	if (s->nhosts > 0 && (te = calloc(s->nhosts * KD_SITE_MAX_COUNTS, sizeof(*te))) == NULL)
+		x->cl->oom = true;
+	if (s->nclients > 0 && (cli = calloc(s->nclients, sizeof(*cli))) == NULL)
+		x->cl->oom = true;
+	/* Our own probe is never a client of the site (rule 12). */
+	for (i = 0; cli != NULL && i < s->nclients; i++)
+		if (!s->clients[i].self) {
+			cli[ncli].id = s->clients[i].kms_id;
+			cli[ncli].host = s->clients[i].host;
+			ncli++;
+		}
+	if (cli != NULL)
+		qsort(cli, ncli, sizeof(*cli), tentry_cmp);
 	for (i = 0; i < s->nhosts; i++) {
 		const struct kd_site_host *h = &s->hosts[i];
 
-		host_label(h, hl, sizeof(hl));
-		endpoint(h, ep, sizeof(ep));
 		if (h->act_tried)
 			any_asked = true;
 		for (k = 0; k < h->ncounts; k++) {
 			const struct kd_site_count *c = &h->counts[k];
-			const char *pn = kmsid_name(&c->kms_id, c->info, g);
-			uint32_t need = required(c);
-			const struct kd_site_host *above = NULL;
-			uint32_t above_count = 0, above_need = 0;
 
 			if (c->requests > 0 || c->answers > 0 || c->refusals > 0)
 				any_asked = true;
 			/* A retail product has no count to reach (rule 4). */
 			if (c->info != NULL && not_volume(c->info->channel))
 				continue;
+			any_volume = true;
 			if (!c->have_count)
 				continue;
 			any_count = true;
-			if (need == 0) {
+			if (required(c) == 0) {
+				host_label(h, hl, sizeof(hl));
 				f = add(x, KD_ITEM_THRESHOLD, KD_V_UNKNOWN,
 				    "threshold_unknown", (long)i, -1, -1);
-				fsubj(f, "%s", ep);
+				fsubj(f, "%s", endpoint(h, ep, sizeof(ep)));
 				fsum(f, "%s: count %u for %s; the count it needs is not "
-				    "known", hl, c->count, pn);
+				    "known", hl, c->count, kmsid_name(&c->kms_id, c->info, g));
 				continue;
 			}
-			if (c->count >= need) {
-				f = add(x, KD_ITEM_THRESHOLD, KD_V_OK, "threshold", (long)i,
-				    -1, -1);
-				fsubj(f, "%s", ep);
-				fsum(f, "%s: count %u >= %u for %s", hl, c->count, need, pn);
-				fint(f, "count", c->count);
-				fint(f, "required", need);
-				fstr(f, "product", pn);
-				continue;
+			if (te != NULL) {
+				te[nte].id = c->kms_id;
+				te[nte].host = (long)i;
+				te[nte].k = k;
+				nte++;
 			}
-			/* Below: does another host answer this ID above its threshold? */
-			for (j = 0; j < s->nhosts && above == NULL; j++) {
-				if (j == i)
-					continue;
-				for (m = 0; m < s->hosts[j].ncounts; m++) {
-					const struct kd_site_count *o = &s->hosts[j].counts[m];
-
-					if (o->have_count && kd_guid_eq(&o->kms_id, &c->kms_id) &&
-					    required(o) > 0 && o->count >= required(o)) {
-						above = &s->hosts[j];
-						above_count = o->count;
-						above_need = required(o);
-						break;
-					}
-				}
-			}
-			extra[0] = '\0';
-			srv_pick(s, (long)i, extra, sizeof(extra));
-			{
-				uint64_t asked = site_clients(s, &c->kms_id, (long)i);
-
-				if (asked > 0)
-					kd_appendf(extra, sizeof(extra), "; %llu client%s "
-					    "last asked it", (unsigned long long)asked,
-					    plural(asked));
-			}
-			if (above != NULL) {
-				char al[512];
-
-				host_label(above, al, sizeof(al));
-				f = add(x, KD_ITEM_THRESHOLD, KD_V_WARN, "threshold_host",
-				    (long)i, -1, -1);
-				fsubj(f, "%s", ep);
-				fsum(f, "%s: count %u < %u for %s; %s answers %u >= %u, so "
-				    "only clients that ask %s stay unactivated%s", hl,
-				    c->count, need, pn, al, above_count, above_need, ep,
-				    extra);
-				ffix(f, "retire %s or take it out of the clients' path "
-				    "(its SRV record, slmgr /skms): %s activates %s", ep, al,
-				    pn);
-			} else {
-				f = add(x, KD_ITEM_THRESHOLD, KD_V_FAIL, "threshold",
-				    (long)i, -1, -1);
-				fsubj(f, "%s", ep);
-				fsum(f, "%s: count %u < %u for %s: its clients stay "
-				    "unactivated (0xC004F038)%s", hl, c->count, need, pn,
-				    extra);
-				ffix(f, "%u more distinct machines asking for %s must reach "
-				    "%s (VMs count; servers count toward Windows)",
-				    need - c->count, pn, ep);
-			}
-			fint(f, "count", c->count);
-			fint(f, "required", need);
-			fstr(f, "product", pn);
 		}
 	}
-	/* Split: every host answering for an ID is below, and together they would reach it. */
-	for (i = 0; i < s->nhosts; i++)
-		for (k = 0; k < s->hosts[i].ncounts; k++) {
-			const struct kd_site_count *c = &s->hosts[i].counts[k];
-			unsigned nh = 0;
-			bool first = true, all_below = true;
-			uint32_t need = required(c);
-			uint64_t distinct;
-			const char *pn;
-			char list[256] = "";
+	if (te != NULL)
+		qsort(te, nte, sizeof(*te), tentry_cmp);
+	for (size_t g0 = 0, g1; g0 < nte; g0 = g1) {
+		const struct tentry *above = NULL;
 
-			if (!c->have_count || need == 0 ||
-			    (c->info != NULL && not_volume(c->info->channel)))
-				continue;
-			for (j = 0; j < s->nhosts && all_below; j++)
-				for (m = 0; m < s->hosts[j].ncounts; m++) {
-					const struct kd_site_count *o = &s->hosts[j].counts[m];
+		for (g1 = g0; g1 < nte && kd_guid_eq(&te[g1].id, &te[g0].id); g1++) {
+			const struct kd_site_count *c = &s->hosts[te[g1].host].counts[te[g1].k];
 
-					if (!o->have_count || !kd_guid_eq(&o->kms_id, &c->kms_id))
-						continue;
-					if (j < i || (j == i && m < k))
-						first = false;	/* judged at its first host */
-					if (o->count >= required(o))
-						all_below = false;
-					nh++;
-					kd_appendf(list, sizeof(list), "%s%s %u", nh > 1 ? ", " : "",
-					    endpoint(&s->hosts[j], ep, sizeof(ep)), o->count);
-				}
-			if (!first || !all_below || nh < 2)
-				continue;
-			distinct = site_clients(s, &c->kms_id, -1);
-			if (distinct < need)
-				continue;
-			pn = kmsid_name(&c->kms_id, c->info, g);
-			f = add(x, KD_ITEM_THRESHOLD, KD_V_FAIL, "split_count", -1, -1, -1);
-			fsubj(f, "%s", pn);
-			fsum(f, "%s: clients are split across %u hosts (%s) and none "
-			    "reaches %u, though the %llu distinct clients seen would",
-			    pn, nh, list, need, (unsigned long long)distinct);
-			ffix(f, "point all %s clients at one host (one SRV record, or the "
-			    "lowest SRV priority on one host)", pn);
-			fint(f, "hosts", nh);
-			fint(f, "distinct_clients", (int64_t)distinct);
-			fint(f, "required", need);
+			if (above == NULL && c->count >= required(c))
+				above = &te[g1];
 		}
+		for (i = g0; i < g1; i++) {
+			const struct kd_site_host *h = &s->hosts[te[i].host];
+			const struct kd_site_count *c = &h->counts[te[i].k];
+
+			if (c->count < required(c)) {
+				judge_below(x, &te[i], above, cli, ncli);
+				continue;
+			}
+			host_label(h, hl, sizeof(hl));
+			f = add(x, KD_ITEM_THRESHOLD, KD_V_OK, "threshold", te[i].host, -1,
+			    -1);
+			fsubj(f, "%s", endpoint(h, ep, sizeof(ep)));
+			fsum(f, "%s: count %u >= %u for %s", hl, c->count, required(c),
+			    kmsid_name(&c->kms_id, c->info, g));
+			fint(f, "count", c->count);
+			fint(f, "required", required(c));
+			fstr(f, "product", kmsid_name(&c->kms_id, c->info, g));
+		}
+		if (above == NULL)
+			judge_split(x, &te[g0], g1 - g0, cli, ncli);
+	}
+	free(te);
+	free(cli);
 	/* Hosts asked that gave no count: no threshold verdict (rule 3). */
 	for (i = 0; i < s->nhosts; i++) {
 		const struct kd_site_host *h = &s->hosts[i];
@@ -785,6 +833,8 @@ judge_threshold(struct ctx *x)
 	}
 	if (x->skip[KD_ITEM_THRESHOLD][0] == '\0')
 		kd_setf(x->skip[KD_ITEM_THRESHOLD], sizeof(x->skip[0]), "%s",
+		    any_asked && !any_volume ? "only products without a volume "
+		    "licence were asked for (item 6), and they have no threshold" :
 		    any_asked ? "no verified answer carried a count" :
 		    x->activation_asked ? "no KMS host was reached, so no count was "
 		    "asked for" : "no activation request was sent: use --activate");
@@ -871,19 +921,9 @@ judge_refusal(struct ctx *x, long hi, const struct kd_site_count *c)
 	} else if (c->last_hresult == HR_INVALID_DATA && version_explains(x, hi)) {
 		return;
 	} else if (c->last_hresult == HR_INVALID_TIMESTAMP) {
-		bool known = false;
-		int64_t skew = 0;
+		bool known = x->host_skew_known != NULL && x->host_skew_known[hi];
+		int64_t skew = known ? x->host_skew[hi] : 0;
 
-		/* The clock difference the exchange measured, the largest of this host's clients. */
-		for (size_t i = 0; i < x->s->nclients; i++) {
-			const struct kd_site_client *cc = &x->s->clients[i];
-
-			if (cc->host == hi && cc->skew_known && (!known ||
-			    (cc->skew < 0 ? -cc->skew : cc->skew) > (skew < 0 ? -skew : skew))) {
-				skew = cc->skew;
-				known = true;
-			}
-		}
 		f = add(x, KD_ITEM_TIME, KD_V_FAIL, "clock_refused", hi, -1, -1);
 		fsubj(f, "%s", ep);
 		if (known) {
@@ -920,6 +960,38 @@ judge_refusal(struct ctx *x, long hi, const struct kd_site_count *c)
 		fstr(f, "hresult", hx);
 		fstr(f, "product", pn);
 		f->count = c->refusals;
+	}
+}
+
+/* The clock difference each host's clients showed, the largest; for 0xC004F06C. */
+static void
+host_skews(struct ctx *x)
+{
+	const struct kd_site *s = x->s;
+
+	if (s->nhosts == 0)
+		return;
+	x->host_skew = calloc(s->nhosts, sizeof(*x->host_skew));
+	x->host_skew_known = calloc(s->nhosts, sizeof(*x->host_skew_known));
+	if (x->host_skew == NULL || x->host_skew_known == NULL) {
+		free(x->host_skew);
+		free(x->host_skew_known);
+		x->host_skew = NULL;
+		x->host_skew_known = NULL;
+		x->cl->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < s->nclients; i++) {
+		const struct kd_site_client *c = &s->clients[i];
+		int64_t *w;
+
+		if (!c->skew_known || c->host < 0 || (size_t)c->host >= s->nhosts)
+			continue;
+		w = &x->host_skew[c->host];
+		if (!x->host_skew_known[c->host] ||
+		    (c->skew < 0 ? -c->skew : c->skew) > (*w < 0 ? -*w : *w))
+			*w = c->skew;
+		x->host_skew_known[c->host] = true;
 	}
 }
 
@@ -1541,11 +1613,14 @@ kd_site_judge(const struct kd_site *s, const struct kd_judge_opts *opts,
 	judge_dns(&x);
 	judge_rpc(&x);
 	judge_threshold(&x);
+	host_skews(&x);
 	judge_host_key(&x);
 	judge_client_key(&x);
 	judge_time(&x);
 	judge_other(&x);
 	finish(&x);
+	free(x.host_skew);
+	free(x.host_skew_known);
 	if (s->oom)
 		cl->oom = true;
 }

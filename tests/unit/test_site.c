@@ -761,6 +761,56 @@ test_root_cause(void)
 	kd_site_fini(&s);
 }
 
+/* Signs in one ePID: a Windows 7 build carrying a Server 2019 host key. */
+static void
+test_signs(void)
+{
+	struct kd_site s;
+	long h;
+
+	kd_site_init(&s);
+	h = answered(&s, "127.0.0.1", 1688, "kms.corp.test", 30,
+	    "55041-00206-560-123456-03-1033-7601.0000-3302024");
+	KDT_CHECK(s.hosts[h].apps[0].hostkey != NULL && s.hosts[h].apps[0].os != NULL);
+	KDT_CHECK(s.hosts[h].signs & KD_SIGN_OLD_BUILD_NEW_KEY);
+	h = answered(&s, "127.0.0.2", 1688, "kms2.corp.test", 30, EPID_2019);
+	KDT_CHECK(s.hosts[h].signs == 0);
+	KDT_STREQ(kd_sign_text(KD_SIGN_PYKMS_HWID), "HwId 364F463A8863D35F is py-kms's default");
+	KDT_STREQ(kd_sign_text((enum kd_sign)0), "");
+	kd_site_fini(&s);
+}
+
+/* A site at the caps: every host below, many clients; judged in one pass each. */
+static void
+test_large(void)
+{
+	struct kd_site s;
+	struct kd_checklist cl;
+	char addr[32];
+	unsigned i;
+
+	kd_site_init(&s);
+	for (i = 0; i < 1024; i++) {
+		snprintf(addr, sizeof(addr), "10.0.%u.%u", i / 256, i % 256);
+		answered(&s, addr, 1688, NULL, 3, EPID_2019);
+	}
+	for (i = 0; i < 60000; i++) {
+		struct kd_guid cm;
+		long c;
+
+		memset(&cm, 0, sizeof(cm));
+		memcpy(cm.b, &i, sizeof(i));
+		c = kd_site_client(&s, &cm, &win10, NULL);
+		s.clients[c].host = (long)(i % 1024);
+	}
+	judge(&s, true, &cl);
+	KDT_CHECK(finding(&cl, "split_count", -1) != NULL);
+	KDT_CHECK(finding(&cl, "threshold", 1023) != NULL);
+	KDT_CHECK(strstr(finding(&cl, "threshold", 1000)->summary, "58 clients last asked it"));
+	kd_checklist_fini(&cl);
+	kd_site_fini(&s);
+}
+
 int
 main(void)
 {
@@ -788,5 +838,7 @@ main(void)
 	test_integrity();
 	test_no_answer();
 	test_root_cause();
+	test_signs();
+	test_large();
 	return KDT_DONE("test_site");
 }
