@@ -9,6 +9,9 @@
  * UNKNOWN, skipped with the reason (or left to a person), never OK.  The
  * rules are listed in kmsdiag(7), "THE SITE MODEL".
  */
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1347,6 +1350,15 @@ judge_srv(struct ctx *x, long di, const struct kd_site_srv *r)
 	fint(f, "port", r->port);
 }
 
+/* An SRV target is a name, never an address. */
+static bool
+is_address(const char *name)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, name, buf) == 1 || inet_pton(AF_INET6, name, buf) == 1;
+}
+
 /* The one host a fix may name: the only one proven to be a KMS host. */
 static const struct kd_site_host *
 only_proven(const struct kd_site *s)
@@ -1354,7 +1366,8 @@ only_proven(const struct kd_site *s)
 	const struct kd_site_host *p = NULL;
 
 	for (size_t i = 0; i < s->nhosts; i++)
-		if (proven_kms(&s->hosts[i]) && s->hosts[i].nnames > 0) {
+		if (proven_kms(&s->hosts[i]) && s->hosts[i].nnames > 0 &&
+		    !is_address(s->hosts[i].names[0])) {
 			if (p != NULL)
 				return NULL;
 			p = &s->hosts[i];

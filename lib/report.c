@@ -363,11 +363,13 @@ kd_emit_text(FILE *fp, const struct kd_report *r, const struct kd_emit_opts *o)
 	for (size_t i = 0; i < r->n; i++) {
 		const struct kd_check *c = &r->checks[i];
 
+		/* A check that could not run says so, apart from one that ran and could not tell. */
+		const char *name = c->skipped ? "SKIP" : kd_verdict_name(c->verdict);
+
 		if (o != NULL && o->color)
-			fprintf(fp, "%s%-4s\033[0m", kd_verdict_color(c->verdict),
-			    kd_verdict_name(c->verdict));
+			fprintf(fp, "%s%-4s\033[0m", kd_verdict_color(c->verdict), name);
 		else
-			fprintf(fp, "%-4s", kd_verdict_name(c->verdict));
+			fprintf(fp, "%-4s", name);
 		fprintf(fp, "  %-18s %s", c->id, kd_sanitize(c->subject, buf, sizeof(buf)));
 		fprintf(fp, ": %s\n", kd_sanitize(c->summary, buf, sizeof(buf)));
 		if (c->fix[0] != '\0' && c->verdict != KD_V_OK)
@@ -411,13 +413,18 @@ kd_emit_nagios(FILE *fp, const struct kd_report *r, const char *service,
 	    w == KD_V_FAIL ? "CRITICAL" : "UNKNOWN";
 
 	if (summary == NULL) {
-		/* The first check with the worst verdict explains the state. */
-		summary = "";
-		for (size_t i = 0; i < r->n; i++)
-			if (r->checks[i].verdict == w) {
-				summary = r->checks[i].summary;
-				break;
-			}
+		/*
+		 * The first counted check with the worst verdict explains the
+		 * state; when every check was skipped, the first of them.
+		 */
+		const struct kd_check *why = NULL;
+
+		for (size_t i = 0; i < r->n && why == NULL; i++)
+			if (r->checks[i].verdict == w && !r->checks[i].skipped)
+				why = &r->checks[i];
+		if (why == NULL && r->n > 0 && w == KD_V_UNKNOWN)
+			why = &r->checks[0];
+		summary = why != NULL ? why->summary : "";
 	}
 	nagios_clean(summary, clean, sizeof(clean));
 	fprintf(fp, "%s %s - %s", service, state, clean);

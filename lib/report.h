@@ -36,9 +36,9 @@ struct kd_check {
 	json_t		*facts;		/* object; owned by the check */
 	/*
 	 * The check could not run or only a person can make it: shown (as
-	 * UNKNOWN, with the reason in summary) but not counted by
-	 * kd_report_worst, so a step nobody asked for does not make a run
-	 * "could not check".
+	 * SKIP in text, "unknown" in JSON, with the reason in summary) but not
+	 * counted by kd_report_worst, so a step nobody asked for does not
+	 * make a run "could not check".
 	 */
 	bool		 skipped;
 };

@@ -242,6 +242,24 @@ test_rank(void)
 	c = kd_report_add(&r, "b", "", KD_V_UNKNOWN, "not asked");
 	c->skipped = true;
 	KDT_CHECK(kd_report_worst(&r) == KD_V_UNKNOWN);
+	{
+		char out[256] = "";
+		FILE *fp = fmemopen(out, sizeof(out), "w");
+
+		KDT_CHECK(kd_emit_nagios(fp, &r, "KMS", NULL, NULL) == KD_V_UNKNOWN);
+		kd_emit_text(fp, &r, NULL);
+		fclose(fp);
+		KDT_STREQ(out, "KMS UNKNOWN - not asked\nSKIP  b                  : not asked\n");
+	}
+	kd_report_add(&r, "a", "", KD_V_WARN, "w");
+	{
+		char out[256] = "";
+		FILE *fp = fmemopen(out, sizeof(out), "w");
+
+		KDT_CHECK(kd_emit_nagios(fp, &r, "KMS", NULL, NULL) == KD_V_WARN);
+		fclose(fp);
+		KDT_STREQ(out, "KMS WARNING - w\n");
+	}
 	kd_report_fini(&r);
 }
 
@@ -726,8 +744,15 @@ test_root_cause(void)
 	KDT_CHECK(cl.root_cause == KD_ITEM_DNS);
 	KDT_CHECK(cl.items[KD_ITEM_DOMAIN].verdict == KD_V_OK &&
 	    cl.items[KD_ITEM_DOMAIN].basis == KD_BASIS_MANUAL);
-	/* The fix names the one host proven to answer. */
+	/* The fix names the one host proven to answer, by name. */
 	KDT_CHECK(any_fix(&cl, "SRV 0 0 1688 kms.corp.test."));
+	kd_checklist_fini(&cl);
+	memcpy(s.hosts[h].names[0], "127.0.0.1", 10);
+	judge(&s, true, &cl);
+	KDT_CHECK(!any_fix(&cl, "SRV 0 0"));
+	memcpy(s.hosts[h].names[0], "kms.corp.test", 14);
+	kd_checklist_fini(&cl);
+	judge(&s, true, &cl);
 	KDT_CHECK(cl.items[KD_ITEM_OTHER].verdict == KD_V_WARN &&
 	    finding(&cl, "capture_gap", -1) != NULL);
 	/* Grouped by item in checklist order, worst first within an item. */
@@ -757,7 +782,6 @@ test_root_cause(void)
 	}
 	kd_report_fini(&r);
 	kd_checklist_fini(&cl);
-	(void)h;
 	kd_site_fini(&s);
 }
 
