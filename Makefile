@@ -32,6 +32,10 @@ tool_objs	= $(patsubst %.c,$(B)/%.o,$(call tool_srcs,$(1)))
 TOOL_OBJS	= $(foreach t,$(TOOLS),$(call tool_objs,$(t)))
 BINS		= $(foreach t,$(TOOLS),$(if $(wildcard $(t)/main.c),$(B)/kmsdiag-$(t)))
 FRONT		= $(if $(wildcard front/main.c),$(B)/kmsdiag)
+# The exporter is the one program that serves HTTP: only it links libmicrohttpd.
+EXPORTER	= $(if $(wildcard exporter/main.c),$(B)/kmsdiag-exporter)
+EXPORTER_OBJS	= $(call tool_objs,exporter)
+EXPORTER_LIBS	= $(shell $(PKG_CONFIG) --libs libmicrohttpd)
 
 TEST_SRCS	= $(wildcard tests/unit/test_*.c)
 TEST_BINS	= $(TEST_SRCS:tests/unit/%.c=$(B)/tests/%)
@@ -42,7 +46,7 @@ FUZZ_REPLAY	= $(if $(wildcard fuzz/onefile.c),$(FUZZ_SRCS:fuzz/%.c=$(B)/fuzz/%))
 
 .PHONY: all tests check check-run demo bench fuzz install uninstall clean deps asan dist
 
-all: $(BINS) $(FRONT)
+all: $(BINS) $(FRONT) $(EXPORTER)
 
 $(B)/gen/tables_gen.c: tools/gentables.awk $(wildcard data/*.tsv)
 	@mkdir -p $(@D)
@@ -74,6 +78,14 @@ $(eval $(call tool_rule,tui,$(TOOL_OBJS)))
 FRONT_OBJS	= $(call tool_objs,front)
 $(B)/kmsdiag: $(B)/front/main.o $(FRONT_OBJS) $(TOOL_OBJS) $(LIBA)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(FRONT_OBJS) $(TOOL_OBJS) $(LIBA) $(PKG_LIBS) -lm
+
+$(B)/exporter/%.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags libmicrohttpd)
+$(B)/kmsdiag-exporter: $(B)/exporter/main.o $(EXPORTER_OBJS) $(call tool_objs,probe) $(LIBA)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(EXPORTER_OBJS) $(call tool_objs,probe) $(LIBA) $(PKG_LIBS) \
+	    $(EXPORTER_LIBS) -lm
+$(B)/tests/test_exporter: $(B)/tests/unit/test_exporter.o $(EXPORTER_OBJS) $(TOOL_OBJS) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(EXPORTER_OBJS) $(TOOL_OBJS) $(LIBA) $(PKG_LIBS) $(EXPORTER_LIBS) -lm
 
 $(B)/tests/%: $(B)/tests/unit/%.o $(TOOL_OBJS) $(LIBA)
 	@mkdir -p $(@D)
@@ -116,13 +128,19 @@ fuzz:
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DATADIR)
-	install -m 755 $(BINS) $(FRONT) $(DESTDIR)$(BINDIR)
+	install -m 755 $(BINS) $(FRONT) $(EXPORTER) $(DESTDIR)$(BINDIR)
 	for m in man/*.1; do [ -f "$$m" ] && install -m 644 "$$m" $(DESTDIR)$(MANDIR)/man1; done; true
 	for m in man/*.7; do [ -f "$$m" ] && install -m 644 "$$m" $(DESTDIR)$(MANDIR)/man7; done; true
 	install -m 644 data/*.tsv $(DESTDIR)$(DATADIR)
+	install -d $(DESTDIR)$(DATADIR)/contrib/prometheus $(DESTDIR)$(DATADIR)/contrib/icinga2 \
+	    $(DESTDIR)$(DATADIR)/contrib/systemd
+	install -m 644 contrib/exporter.conf $(DESTDIR)$(DATADIR)/contrib
+	install -m 644 contrib/prometheus/*.yml $(DESTDIR)$(DATADIR)/contrib/prometheus
+	install -m 644 contrib/icinga2/*.conf $(DESTDIR)$(DATADIR)/contrib/icinga2
+	install -m 644 contrib/systemd/*.service $(DESTDIR)$(DATADIR)/contrib/systemd
 
 uninstall:
-	rm -f $(foreach t,$(TOOLS),$(DESTDIR)$(BINDIR)/kmsdiag-$(t)) $(DESTDIR)$(BINDIR)/kmsdiag
+	rm -f $(foreach t,$(TOOLS) exporter,$(DESTDIR)$(BINDIR)/kmsdiag-$(t)) $(DESTDIR)$(BINDIR)/kmsdiag
 	rm -f $(patsubst man/%,$(DESTDIR)$(MANDIR)/man1/%,$(wildcard man/*.1))
 	rm -f $(patsubst man/%,$(DESTDIR)$(MANDIR)/man7/%,$(wildcard man/*.7))
 	rm -rf $(DESTDIR)$(DATADIR)

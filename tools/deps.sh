@@ -1,7 +1,7 @@
 #!/bin/sh
 # Make sure the build and test dependencies are there.  As root, install
 # what is missing with apt-get; otherwise print the exact command to run.
-PKGS="build-essential pkg-config libpcap-dev libldns-dev libncurses-dev libjansson-dev libssl-dev ldnsutils nsd nftables iproute2 tmux python3 jq clang libclang-rt-dev libcap2-bin"
+PKGS="build-essential pkg-config libpcap-dev libldns-dev libncurses-dev libjansson-dev libssl-dev ldnsutils nsd nftables iproute2 tmux python3 jq clang libclang-rt-dev libcap2-bin libmicrohttpd-dev prometheus icinga2-bin icinga2-common systemd"
 # `deps.sh bench`: also the reference tools the benchmarks compare against.
 [ "$1" = bench ] && PKGS="$PKGS time nmap netcat-openbsd tcpreplay tshark"
 missing=""
@@ -23,7 +23,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	}
 	rm -f "$log"
 	# nsd's package starts a system instance; the tests run their own.
-	command -v systemctl >/dev/null 2>&1 && systemctl stop nsd >/dev/null 2>&1
+	command -v systemctl >/dev/null 2>&1 && systemctl stop nsd prometheus >/dev/null 2>&1
 	exit 0
 fi
 echo "deps: missing packages:$missing" >&2

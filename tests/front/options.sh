@@ -162,7 +162,7 @@ code_opts "$tmp/self.c" | tr '\n' ' ' >"$tmp/self"
 [ "$(cat "$tmp/self")" = "--json -V -h -j " ] && ok "code parser" ||
     bad "code parser: $(cat "$tmp/self")"
 
-for tool in capture probe dnscheck tui; do
+for tool in capture probe dnscheck tui exporter; do
 	check_tool "$tool"
 done
 
