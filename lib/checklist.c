@@ -156,31 +156,16 @@ fstr(struct kd_finding *f, const char *key, const char *v)
 		json_object_set_new(f->facts, key, jstr(v));
 }
 
-/* "127.0.0.1:1688", "[::1]:1688", "kms.corp.test:1688" when never resolved. */
 static const char *
 endpoint(const struct kd_site_host *h, char *buf, size_t len)
 {
-	if (h->addr[0] == '\0')
-		kd_setf(buf, len, "%s:%u", h->nnames ? h->names[0] : "?", h->port);
-	else if (strchr(h->addr, ':') != NULL)
-		kd_setf(buf, len, "[%s]:%u", h->addr, h->port);
-	else
-		kd_setf(buf, len, "%s:%u", h->addr, h->port);
-	return buf;
+	return kd_site_endpoint(h, buf, len);
 }
 
-/* The host as a reader knows it: "kms2.corp.test 127.0.0.1:21789". */
 static const char *
 host_label(const struct kd_site_host *h, char *buf, size_t len)
 {
-	char ep[300];
-
-	endpoint(h, ep, sizeof(ep));
-	if (h->nnames > 0 && h->addr[0] != '\0')
-		kd_setf(buf, len, "%s %s", h->names[0], ep);
-	else
-		kd_setf(buf, len, "%s", ep);
-	return buf;
+	return kd_site_host_label(h, buf, len);
 }
 
 static const char *
@@ -1649,8 +1634,8 @@ kd_checklist_fini(struct kd_checklist *cl)
 
 /* --- views' common forms -------------------------------------------------- */
 
-static const char *
-basis_name(enum kd_basis b)
+const char *
+kd_basis_name(enum kd_basis b)
 {
 	switch (b) {
 	case KD_BASIS_SKIPPED:
@@ -1680,7 +1665,7 @@ kd_checklist_report(const struct kd_checklist *cl, const struct kd_site *s,
 		kd_check_item(c, kd_item_id(it->item));
 		kd_check_fix(c, "%s", it->fix);
 		kd_check_int(c, "number", kd_item_number(it->item));
-		kd_check_str(c, "basis", basis_name(it->basis));
+		kd_check_str(c, "basis", kd_basis_name(it->basis));
 		kd_check_int(c, "findings", (int64_t)it->nfindings);
 		if (c != NULL)
 			c->skipped = it->basis != KD_BASIS_EVIDENCE &&

@@ -12,6 +12,7 @@
 
 #include "kdlimits.h"
 #include "site.h"
+#include "textf.h"
 
 /* Defaults of the two best-known emulators (protocol notes §11). */
 static const uint8_t vlmcsd_hwid[8] = { 0x3a, 0x1c, 0x04, 0x96, 0x00, 0xb6, 0x00, 0x76 };
@@ -155,6 +156,31 @@ kd_rpc_name(enum kd_rpc r)
 }
 
 /* --- hosts ---------------------------------------------------------------- */
+
+char *
+kd_site_endpoint(const struct kd_site_host *h, char *buf, size_t len)
+{
+	if (h->addr[0] == '\0')
+		kd_setf(buf, len, "%s:%u", h->nnames ? h->names[0] : "?", h->port);
+	else if (strchr(h->addr, ':') != NULL)
+		kd_setf(buf, len, "[%s]:%u", h->addr, h->port);
+	else
+		kd_setf(buf, len, "%s:%u", h->addr, h->port);
+	return buf;
+}
+
+char *
+kd_site_host_label(const struct kd_site_host *h, char *buf, size_t len)
+{
+	char ep[300];
+
+	kd_site_endpoint(h, ep, sizeof(ep));
+	if (h->nnames > 0 && h->addr[0] != '\0')
+		kd_setf(buf, len, "%s %s", h->names[0], ep);
+	else
+		kd_setf(buf, len, "%s", ep);
+	return buf;
+}
 
 long
 kd_site_host_find(const struct kd_site *s, const char *addr, uint16_t port)

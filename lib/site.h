@@ -289,6 +289,10 @@ void			 kd_site_fini(struct kd_site *);
 /* Find or add; -1 only on allocation failure (site.oom set).  addr is numeric. */
 long			 kd_site_host(struct kd_site *, const char *addr, uint16_t port, unsigned src);
 long			 kd_site_host_find(const struct kd_site *, const char *addr, uint16_t port);
+/* "127.0.0.1:1688", "[::1]:1688"; "kms.corp.test:1688" when the name never resolved. */
+char			*kd_site_endpoint(const struct kd_site_host *, char *out, size_t len);
+/* The host as findings name it: "kms2.corp.test 127.0.0.1:21789" (first name, endpoint). */
+char			*kd_site_host_label(const struct kd_site_host *, char *out, size_t len);
 /* Record a name the host is known by (deduplicated, capped). */
 void			 kd_site_host_name(struct kd_site *, long host, const char *name);
 struct kd_site_app	*kd_site_app(struct kd_site *, long host, const struct kd_guid *app_id);
@@ -373,6 +377,8 @@ struct kd_judge_opts {
 	bool		 activation_asked;	/* a count was sought (--activate, or a capture) */
 	int64_t		 now;			/* unix seconds, for ages; 0 = unknown */
 };
+
+const char	*kd_basis_name(enum kd_basis);	/* "evidence", "skipped", "manual" */
 
 /* Fold the site into the checklist.  Pure: no I/O, no clock. */
 void	kd_site_judge(const struct kd_site *, const struct kd_judge_opts *, struct kd_checklist *);

@@ -632,6 +632,32 @@ test_json(void)
 	KDT_CHECK(json_integer_value(json_object_get(json_array_get(json_object_get(
 	    json_array_get(hosts, 0), "counts"), 0), "count")) == 30);
 	json_decref(j);
+	/* Wire text that is not UTF-8 stays in the JSON, made printable. */
+	{
+		struct kd_guid cm = guid("dddddddd-2222-3333-4444-555555555555");
+		long ci = kd_site_client(&s, &cm, &win10, NULL);
+		const char *ws;
+
+		memcpy(s.clients[ci].workstation, "PC\xff\xfe", 5);
+		kd_site_answer(&s, h2, &app, &win10, "\xc3\x28" "bad", NULL, 1, 25, 0, 0, 0,
+		    KD_SRC_PROBE);
+		j = kd_site_json(&s);
+		ws = json_string_value(json_object_get(json_array_get(json_object_get(j,
+		    "clients"), 0), "workstation"));
+		KDT_CHECK(ws != NULL && strncmp(ws, "PC", 2) == 0);
+		KDT_CHECK(json_string_value(json_object_get(json_array_get(json_object_get(
+		    json_array_get(json_object_get(j, "hosts"), 1), "applications"), 0),
+		    "epid")) != NULL);
+		json_decref(j);
+	}
+	{
+		char buf[128];
+
+		KDT_STREQ(kd_site_endpoint(&s.hosts[h2], buf, sizeof(buf)), "[::1]:1688");
+		KDT_STREQ(kd_site_host_label(&s.hosts[0], buf, sizeof(buf)),
+		    "kms.corp.test 127.0.0.1:1688");
+		KDT_STREQ(kd_basis_name(KD_BASIS_MANUAL), "manual");
+	}
 	kd_site_fini(&s);
 }
 
