@@ -432,6 +432,7 @@ judge_rpc(struct ctx *x)
 	const struct kd_site *s = x->s;
 	char hl[512], ep[300], g[KD_GUID_STRLEN];
 	struct kd_finding *f;
+	bool any_open = false;
 
 	judge_versions(x);
 	for (size_t i = 0; i < s->nhosts; i++) {
@@ -441,6 +442,8 @@ judge_rpc(struct ctx *x)
 
 		if (h->port == 0)
 			continue;
+		if (h->reach == KD_REACH_OPEN)
+			any_open = true;
 		host_label(h, hl, sizeof(hl));
 		endpoint(h, ep, sizeof(ep));
 		if (proven_kms(h)) {
@@ -523,8 +526,9 @@ judge_rpc(struct ctx *x)
 			}
 		}
 	}
-	kd_setf(x->skip[KD_ITEM_RPC], sizeof(x->skip[0]),
-	    "no KMS host answered a connection, so no RPC bind was tried");
+	kd_setf(x->skip[KD_ITEM_RPC], sizeof(x->skip[0]), "%s", any_open ?
+	    "no RPC bind was tried on the open ports (kmsdiag probe HOST binds)" :
+	    "no host accepted a connection, so no RPC bind was tried");
 }
 
 /* --- 4. threshold --------------------------------------------------------- */
@@ -1148,13 +1152,15 @@ judge_client_key(struct ctx *x)
 		if (p->host >= 0 && (size_t)p->host < s->nhosts)
 			kd_appendf(who, sizeof(who), "%sasked %s", who[0] ? " " : "",
 			    host_label(&s->hosts[p->host], hl, sizeof(hl)));
+		if (p->clients > 0)
+			kd_appendf(who, sizeof(who), "%s%llu client%s", who[0] ? "; " : "",
+			    (unsigned long long)p->clients, plural(p->clients));
 		f = add(x, KD_ITEM_CLIENT_KEY, KD_V_FAIL, "retail_product", p->host, -1,
 		    p->client);
 		fsubj(f, "%s", name);
 		fsum(f, "%s is a %s product: KMS activates only volume editions, the "
-		    "client needs a GVLK (%s%s%llu client%s)", name, chan, who,
-		    who[0] ? "; " : "", (unsigned long long)p->clients,
-		    plural(p->clients));
+		    "client needs a GVLK%s%s%s", name, chan, who[0] ? " (" : "", who,
+		    who[0] ? ")" : "");
 		ffix(f, "install the edition's KMS client setup key (GVLK) on the "
 		    "client: slmgr /ipk GVLK, then slmgr /ato");
 		fstr(f, "product", name);
@@ -1375,7 +1381,10 @@ judge_dns(struct ctx *x)
 		case KD_SITE_DNS_FOUND:
 			for (size_t r = 0; r < d->nsrv; r++)
 				judge_srv(x, (long)i, &d->srv[r]);
-			break;
+			if (d->nsrv > 0)
+				break;
+			/* "Found" with no record is none. */
+			/* FALLTHROUGH */
 		case KD_SITE_DNS_NONE:
 			f = add(x, KD_ITEM_DNS, KD_V_FAIL, "srv_missing", -1, (long)i, -1);
 			fsubj(f, "%s", d->name);
