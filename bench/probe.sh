@@ -1,12 +1,13 @@
 #!/bin/sh
 # bench/probe.sh BUILD_DIR: kmsdiag-probe against nmap and a sequential nc
-# loop on the same 1,000+ targets (issue 3).  A benchmark, not a test: it
-# always exits 0 and prints whether the target (total time about one
-# timeout) is met.
+# loop on the same lists of 1,000, 5,000 and 20,000 targets.  A benchmark,
+# not a test: it always exits 0 and prints, for each size, whether the
+# target (total time about one timeout, every class right, true
+# latencies) is met.
 #
 # Two network namespaces joined by a veth pair.  The server namespace
-# treats a whole /22 of the RFC 2544 benchmarking range (198.18.4.0/22) as
-# local addresses (a "local" route: no 1,000 addresses to add), and one
+# treats a whole /16 of the RFC 2544 benchmarking range (198.19.0.0/16) as
+# local addresses (a "local" route: no 20,000 addresses to add), and one
 # test KMS responder listens on 0.0.0.0:1688 there.  nftables in the server
 # namespace sorts the targets into three classes, interleaved so that any
 # prefix of the list has the same mix:
@@ -29,15 +30,25 @@
 # of the list and its time is scaled to the whole list, labelled as
 # extrapolated; NC_TARGETS=all runs it on every target.
 #
-# Environment: TARGETS (default 1000, at most 1020), NC_TARGETS (60 or
-# "all"), TIMEOUT (seconds, default 3).  Needs root, ip and nft; nmap and
+# Latency: the round trip between the namespaces is measured on its own
+# (the median of kmsdiag-probe -n 20 on one open address, which agrees
+# with ping); every open target's connect_ms in the big runs should agree
+# with it within a millisecond.  The table gives the median and the 99th
+# percentile of connect_ms and rpc_ms over the open targets.
+#
+# Environment: SIZES (default "1000 5000 20000"; each at most 60000),
+# NC_TARGETS (60 or "all"), TIMEOUT (seconds, default 3), NMAP (0 skips
+# nmap at the sizes above 1,000, where it takes minutes).  The probe runs
+# with default options only (no --parallel): the point is what a user
+# gets.  Needs root, ip and nft; nmap and
 # nc (packages nmap, netcat-openbsd) are optional.  No traffic leaves the
 # two namespaces.
 
 set -u
 
 B=${1:-build}
-TARGETS=${TARGETS:-1000}
+SIZES=${SIZES:-${TARGETS:-1000 5000 20000}}
+NMAP=${NMAP:-1}
 NC_TARGETS=${NC_TARGETS:-60}
 TIMEOUT=${TIMEOUT:-3}
 PROBE=$B/kmsdiag-probe
@@ -66,13 +77,16 @@ for f in "$PROBE" "$RESP"; do
 		exit 0
 	fi
 done
-case $TARGETS in
-'' | *[!0-9]*) say "TARGETS=$TARGETS: not a number"; exit 0 ;;
-esac
-if [ "$TARGETS" -lt 3 ] || [ "$TARGETS" -gt 1020 ]; then
-	say "TARGETS must be 3..1020"
-	exit 0
-fi
+for n in $SIZES; do
+	case $n in
+	'' | *[!0-9]*) say "SIZES=$SIZES: not a list of numbers"; exit 0 ;;
+	esac
+	if [ "$n" -lt 3 ] || [ "$n" -gt 60000 ]; then
+		say "each size must be 3..60000"
+		exit 0
+	fi
+done
+MAXN=$(printf '%s\n' $SIZES | sort -n | tail -1)
 
 cleanup() {
 	if [ -n "$RESP_PID" ]; then
@@ -90,19 +104,24 @@ trap 'exit 130' INT TERM HUP
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/kdbench.XXXXXX") || exit 0
 
-# ---- the target list and its ground truth --------------------------------
-# Target i (0-based) is 198.18.4.0 + i + 1.
-awk -v n="$TARGETS" 'BEGIN {
-	for (i = 0; i < n; i++) {
-		o = i + 1
-		a = "198.18." (4 + int(o / 256)) "." (o % 256)
-		print a > "'"$TMP"'/list"
-		print a > ("'"$TMP"'/" (i % 3 == 0 ? "open" : i % 3 == 1 ? "refused" : "filtered"))
-	}
-}'
-T_OPEN=$(wc -l <"$TMP/open")
-T_REF=$(wc -l <"$TMP/refused")
-T_FIL=$(wc -l <"$TMP/filtered")
+# ---- the target lists and their ground truth ------------------------------
+# Target i (0-based) is 198.19.0.0 + i + 1; its class is i % 3.  The lists
+# of every size are prefixes of the largest, so one nftables rule set
+# serves them all.
+mklist() {
+	awk -v n="$1" -v dir="$TMP" 'BEGIN {
+		for (i = 0; i < n; i++) {
+			o = i + 1
+			a = "198.19." int(o / 256) "." (o % 256)
+			print a > (dir "/list")
+			print a > (dir "/" (i % 3 == 0 ? "open" : i % 3 == 1 ? "refused" : "filtered"))
+		}
+	}'
+	T_OPEN=$(wc -l <"$TMP/open")
+	T_REF=$(wc -l <"$TMP/refused")
+	T_FIL=$(wc -l <"$TMP/filtered")
+}
+mklist "$MAXN"
 
 # ---- namespaces -----------------------------------------------------------
 setup() {
@@ -116,9 +135,12 @@ setup() {
 	ip -n "$NS_S" addr add 198.18.0.2/24 dev kdbs0
 	ip -n "$NS_C" link set kdbc0 up
 	ip -n "$NS_S" link set kdbs0 up
-	ip -n "$NS_C" route add 198.18.4.0/22 via 198.18.0.2 || return 1
-	# Every address of the /22 is local in the server namespace.
-	ip -n "$NS_S" route add local 198.18.4.0/22 dev lo || return 1
+	ip -n "$NS_C" route add 198.19.0.0/16 via 198.18.0.2 || return 1
+	# Every address of the /16 is local in the server namespace.
+	ip -n "$NS_S" route add local 198.19.0.0/16 dev lo || return 1
+	# Thousands of connections at once to one listener: room in its queues.
+	ip netns exec "$NS_S" sysctl -q -w net.core.somaxconn=65535 \
+	    net.ipv4.tcp_max_syn_backlog=65535 || return 1
 	{
 		echo "table ip kdbench {"
 		for set in refused filtered; do
@@ -158,7 +180,8 @@ now_ns() { date +%s%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) / 1e9 }'; }
 
 # row TOOL TARGETS WALL_S MATCH: one line of the results, kept for the table.
-row() { printf '%s|%s|%s|%s\n' "$1" "$2" "$3" "$4" >>"$TMP/rows"; }
+# The last field is the size's kmsdiag-probe --tcp-only time, for the ratio.
+row() { printf '%s|%s|%s|%s|%s\n' "$1" "$2" "$3" "$4" "${REF:-0}" >>"$TMP/rows"; }
 
 # match OPEN REFUSED FILTERED [WANT_OPEN WANT_REF WANT_FIL]: "yes", or the counts.
 match() {
@@ -178,6 +201,23 @@ probe_exact() {
 	cmp -s "$TMP/got" "$TMP/want"
 }
 
+# ---- the round trip, measured alone ------------------------------------------
+RTT=$($NX "$PROBE" --json --tcp-only -n 20 --interval 0.01 198.19.0.1 | jq '.connect_ms')
+[ -n "$RTT" ] || RTT=null
+
+# stats FILE FIELD: "median/p99" of FIELD over the open targets, in ms.
+stats() {
+	jq -r 'select(.state == "open") | .'"$2"' // empty' "$1" | sort -g | awk '
+	{ v[NR] = $1 }
+	END {
+		if (NR == 0) { print "-"; exit }
+		m = v[int((NR + 1) / 2)]; p = v[int(NR * 0.99 + 0.5) < 1 ? 1 : int(NR * 0.99 + 0.5)]
+		printf "%.3f/%.3f", m, p
+	}'
+}
+
+for TARGETS in $SIZES; do
+mklist "$TARGETS"
 # ---- kmsdiag-probe ------------------------------------------------------------
 for mode in tcp rpc; do
 	if [ $mode = tcp ]; then flags=--tcp-only; label="kmsdiag-probe --tcp-only"; else flags=; label="kmsdiag-probe (RPC bind)"; fi
@@ -198,7 +238,11 @@ for mode in tcp rpc; do
 		k=$(jq -s 'map(select(.rpc == "kms")) | length' "$TMP/probe-$mode.json")
 		m="$m, rpc kms $k/$T_OPEN"
 	fi
+	c=$(stats "$TMP/probe-$mode.json" connect_ms)
+	m="$m, connect ms median/p99 $c"
+	[ $mode = rpc ] && m="$m, rpc ms $(stats "$TMP/probe-$mode.json" rpc_ms)"
 	row "$label" "$TARGETS" "$w" "$m"
+	[ $mode = tcp ] && P99=${c#*/}
 done
 
 # ---- nmap -----------------------------------------------------------------------
@@ -208,6 +252,10 @@ for kind in fixed adaptive; do
 	if [ $kind = fixed ]; then flags=$NMAP_FIXED; label="nmap -sT (fixed ${TIMEOUT} s timeout)"; else flags=$NMAP_ADAPTIVE; label="nmap -sT (adaptive, max ${TIMEOUT} s)"; fi
 	if ! command -v nmap >/dev/null 2>&1; then
 		row "$label" "$TARGETS" "not installed" "-"
+		continue
+	fi
+	if [ "$NMAP" = 0 ] && [ "$TARGETS" -gt 1000 ]; then
+		row "$label" "$TARGETS" "skipped" "(NMAP=0)"
 		continue
 	fi
 	t0=$(now_ns)
@@ -221,15 +269,19 @@ for kind in fixed adaptive; do
 done
 
 # ---- sequential nc loop ----------------------------------------------------------
-if command -v nc >/dev/null 2>&1; then
+# Measured once, on the first NC_TARGETS of the first size; every size's
+# row scales the same per-target time.
+if ! command -v nc >/dev/null 2>&1; then
+	row "nc -z -w $TIMEOUT loop" "$TARGETS" "not installed" "-"
+elif [ -z "${NC_N:-}" ]; then
 	if [ "$NC_TARGETS" = all ] || [ "$NC_TARGETS" -ge "$TARGETS" ] 2>/dev/null; then
-		n=$TARGETS
+		NC_N=$TARGETS
 	else
 		case $NC_TARGETS in '' | *[!0-9]*) NC_TARGETS=60 ;; esac
-		n=$NC_TARGETS
-		[ "$n" -lt 3 ] && n=3
+		NC_N=$NC_TARGETS
+		[ "$NC_N" -lt 3 ] && NC_N=3
 	fi
-	head -n "$n" "$TMP/list" >"$TMP/nclist"
+	head -n "$NC_N" "$TMP/list" >"$TMP/nclist"
 	o=0 r=0 f=0
 	t0=$(now_ns)
 	while read -r a; do
@@ -240,38 +292,45 @@ if command -v nc >/dev/null 2>&1; then
 		else f=$((f + 1)); fi
 	done <"$TMP/nclist"
 	t1=$(now_ns)
+	NC_NS=$((t1 - t0))
 	wo=$(awk 'NR % 3 == 1' "$TMP/nclist" | wc -l)
 	wr=$(awk 'NR % 3 == 2' "$TMP/nclist" | wc -l)
 	wf=$(awk 'NR % 3 == 0' "$TMP/nclist" | wc -l)
-	m=$(match $o $r $f "$wo" "$wr" "$wf")
-	if [ "$n" = "$TARGETS" ]; then
-		row "nc -z -w $TIMEOUT loop" "$TARGETS" "$(secs "$t0" "$t1")" "$m"
-	else
-		row "nc -z -w $TIMEOUT loop (measured)" "$n" "$(secs "$t0" "$t1")" "$m"
-		row "nc -z -w $TIMEOUT loop (EXTRAPOLATED)" "$TARGETS" \
-		    "$(awk -v a="$t0" -v b="$t1" -v n="$n" -v t="$TARGETS" \
-		    'BEGIN { printf "%.2f", (b - a) / 1e9 * t / n }')" "(from the $n measured)"
-	fi
-else
-	row "nc -z -w $TIMEOUT loop" "$TARGETS" "not installed" "-"
+	NC_MATCH=$(match $o $r $f "$wo" "$wr" "$wf")
+	row "nc -z -w $TIMEOUT loop (measured)" "$NC_N" "$(secs 0 "$NC_NS")" "$NC_MATCH"
+fi
+if [ -n "${NC_NS:-}" ] && [ "$NC_N" != "$TARGETS" ]; then
+	row "nc -z -w $TIMEOUT loop (EXTRAPOLATED)" "$TARGETS" \
+	    "$(awk -v ns="$NC_NS" -v n="$NC_N" -v t="$TARGETS" \
+	    'BEGIN { printf "%.2f", ns / 1e9 * t / n }')" "(from the $NC_N measured)"
 fi
 
+echo "$TARGETS|$REF|${P99:-}" >>"$TMP/summary"
+done
+
 # ---- table -------------------------------------------------------------------------
-echo "kmsdiag-probe vs nmap vs nc: $TARGETS targets ($T_OPEN open, $T_REF refused, $T_FIL filtered), timeout $TIMEOUT s"
+echo "kmsdiag-probe vs nmap vs nc: sizes $SIZES (a third each open, refused, filtered), timeout $TIMEOUT s, default options"
 echo "nmap flags (fixed): $NMAP_FIXED"
 echo "nmap flags (adaptive): $NMAP_ADAPTIVE"
+echo "round trip measured alone (kmsdiag-probe -n 20 on one open address): $RTT ms"
 echo
-awk -F'|' -v ref="$REF" '
+awk -F'|' '
 BEGIN {
-	printf "%-38s %8s %10s %9s  %s\n", "tool", "targets", "wall s", "vs probe", "classes match ground truth (open/refused/filtered)"
+	printf "%-38s %8s %10s %9s  %s\n", "tool", "targets", "wall s", "vs probe", "classes match ground truth (open/refused/filtered); latencies"
 }
 {
-	ratio = ($3 ~ /^[0-9.]+$/ && ref > 0) ? sprintf("%.2f", $3 / ref) : "-"
+	ratio = ($3 ~ /^[0-9.]+$/ && $5 > 0) ? sprintf("%.2f", $3 / $5) : "-"
 	printf "%-38s %8s %10s %9s  %s\n", $1, $2, $3, ratio, $4
 }' "$TMP/rows"
 echo
-awk -v w="$REF" -v t="$TIMEOUT" 'BEGIN {
-	printf "kmsdiag-probe --tcp-only: %.2f s for the list = timeout + %.2f s: %s\n", w, w - t,
-	    (w <= t + 1.5) ? "target (about one timeout) met" : "target (about one timeout) MISSED"
-}'
+while IFS='|' read -r n w p99; do
+	awk -v n="$n" -v w="$w" -v t="$TIMEOUT" -v p="$p99" -v rtt="$RTT" 'BEGIN {
+		printf "%6d targets: kmsdiag-probe --tcp-only %.2f s = timeout + %.2f s: %s", n, w, w - t,
+		    (w <= t + 1.5) ? "about one timeout, met" : "about one timeout, MISSED"
+		if (p != "" && p != "-" && rtt != "null")
+			printf "; connect p99 %.3f ms vs round trip %.3f ms: %s", p, rtt,
+			    (p - rtt <= 1) ? "within 1 ms, met" : "MISSED"
+		printf "\n"
+	}'
+done <"$TMP/summary"
 exit 0

@@ -36,6 +36,11 @@
 #define PROBE_DEFAULT_SKU	"73111121-5638-40f6-bc11-f1d7b0d64300"	/* Windows 10/11 Enterprise */
 /* How often running name lookups are polled: small next to any timeout. */
 #define PROBE_RESOLVE_POLL_MS	5
+/* Connect starts: at most BURST per WINDOW (50,000 a second); see probe_pump(). */
+#define PROBE_PACE_BURST	500
+#define PROBE_PACE_WINDOW_MS	10
+/* Descriptors left for everything but the connections (auto_parallel()). */
+#define PROBE_FD_RESERVE	64
 #define PROBE_RESET_DETAIL	"accepted the connection, then reset it before answering"
 
 enum phase { PH_IDLE, PH_CONNECT, PH_BIND, PH_REQUEST };
@@ -62,6 +67,7 @@ struct job {
 	size_t			 rlen;
 	unsigned		 nrecv;		/* reads that brought bytes, this phase */
 	uint64_t		 t_last_rx;
+	uint64_t		 tx_rt, rx_rt;	/* CLOCK_REALTIME ns: our PDU sent, answer received */
 	uint8_t			 wbuf[640];
 	size_t			 wlen, woff;
 	struct kms_request	 req;
@@ -84,6 +90,10 @@ struct probe {
 	long			 resolve_timer;	/* polls the lookups while any runs */
 	long			 done_timer;	/* on_done, from the loop */
 	unsigned		 inflight, parallel;
+	bool			 pumping;	/* inside probe_pump() */
+	uint64_t		 pace_t0;	/* start of the pacing window, ns */
+	unsigned		 pace_n;	/* connects started in it */
+	long			 pace_timer;
 	size_t			 ndone;
 	bool			 started, cancelled, finished;
 	probe_result_cb		*on_result;

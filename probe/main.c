@@ -68,7 +68,8 @@ help(void)
 	    "  -n, --count N            attempts per address (default 1)\n"
 	    "      --nagios             monitoring-plugins output and exit status\n"
 	    "  -p, --port PORT          default port (default 1688)\n"
-	    "      --parallel N         connections in flight at once (default %d)\n"
+	    "      --parallel N         connections in flight at once (default: as many as\n"
+	    "                           the descriptor limit allows)\n"
 	    "      --product NAME|SKU   product for --activate (default Windows 10/11 Enterprise)\n"
 	    "      --protocol 4|5|6     KMS protocol version for --activate (default 6)\n"
 	    "  -s, --server ADDR[:PORT] DNS server for --srv\n"
@@ -78,8 +79,7 @@ help(void)
 	    "  -V, --version            print the version\n"
 	    "  -w, --warning RANGE      response time (s) that is a WARNING\n"
 	    "\nRANGE: 10, 10:, ~:10, 10:20, @10:20 (monitoring-plugins syntax).\n"
-	    "Exit: 0 ok, 1 warning, 2 a target failed, 3 unknown, 64 usage.\n",
-	    PROBE_DEFAULT_PARALLEL);
+	    "Exit: 0 ok, 1 warning, 2 a target failed, 3 unknown, 64 usage.\n");
 }
 
 /* Usage errors: exit 64, or UNKNOWN (3) with a status line in --nagios mode. */

@@ -44,7 +44,6 @@
 
 #define PROBE_DEFAULT_PORT	1688
 #define PROBE_DEFAULT_TIMEOUT	3000	/* ms, per phase */
-#define PROBE_DEFAULT_PARALLEL	512
 #define PROBE_MAX_COUNT		1000	/* -n cap */
 #define PROBE_MAX_ADDRS		65536	/* addresses per run */
 
@@ -79,7 +78,7 @@ struct probe_opts {
 	unsigned	 timeout_ms;		/* per phase (connect, bind, request); 0 = 3000 */
 	unsigned	 count;			/* attempts per address; 0 = 1 */
 	unsigned	 interval_ms;		/* between attempts to one address */
-	unsigned	 parallel;		/* connections in flight; 0 = default */
+	unsigned	 parallel;		/* connections in flight; 0 = from the descriptor limit */
 	bool		 tcp_only;		/* no RPC bind */
 	bool		 activate;		/* send one activation request */
 	unsigned	 protocol;		/* 4, 5 or 6; 0 = 6 */

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -88,6 +89,36 @@ act_error(struct job *j, const char *fmt, ...)
 	probe_job_end(j, PROBE_OPEN, 0, NULL);
 }
 
+/* CLOCK_REALTIME, the clock of the kernel's receive timestamps (SO_TIMESTAMPNS). */
+static uint64_t
+realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * How long the host took to answer this phase: from the moment the last
+ * byte of our PDU went to the kernel to the kernel's receive timestamp of
+ * the answer, so a loop busy with thousands of sockets does not add its
+ * own lateness.  The loop's measure when the kernel gave no timestamp, or
+ * when the wall clock stepped in between (the result would exceed it).
+ */
+static double
+phase_ms(const struct job *j)
+{
+	double loop_ms = probe_ms_since(j->t_phase), ms;
+
+	if (j->tx_rt != 0 && j->rx_rt >= j->tx_rt) {
+		ms = (double)(j->rx_rt - j->tx_rt) / 1e6;
+		if (ms <= loop_ms)
+			return ms;
+	}
+	return loop_ms;
+}
+
 static int
 flush_out(struct job *j)
 {
@@ -101,6 +132,8 @@ flush_out(struct job *j)
 		}
 		j->woff += (size_t)n;
 	}
+	if (j->woff == j->wlen && j->tx_rt == 0)
+		j->tx_rt = realtime_ns();
 	kd_loop_mod_fd(j->p->loop, j->fd, j->woff < j->wlen ? POLLIN | POLLOUT : POLLIN);
 	return 0;
 }
@@ -117,6 +150,7 @@ probe_rpc_begin(struct job *j)
 	j->woff = 0;
 	j->rlen = 0;
 	j->nrecv = 0;
+	j->tx_rt = j->rx_rt = 0;
 	j->ph = PH_BIND;
 	if (j->rbuf == NULL && (j->rbuf = malloc(KD_MAX_RPC_FRAG)) == NULL) {
 		probe_job_end(j, PROBE_ERROR, ENOMEM, "out of memory");
@@ -194,6 +228,7 @@ send_request(struct job *j)
 	j->woff = 0;
 	j->rlen = 0;
 	j->nrecv = 0;
+	j->tx_rt = j->rx_rt = 0;
 	j->ph = PH_REQUEST;
 	probe_job_deadline(j);
 	if (j->wlen == 0) {
@@ -220,7 +255,7 @@ handle_bind_answer(struct job *j, const struct dcerpc_hdr *h, struct kd_cur *pdu
 	struct probe *p = j->p;
 	struct probe_result *r = &j->r;
 	struct kd_diag d;
-	double rtt = probe_ms_since(j->t_phase);
+	double rtt = phase_ms(j);
 
 	kd_diag_clear(&d);
 	r->rpc_ms = rtt;
@@ -392,7 +427,7 @@ handle_request_answer(struct job *j, const struct dcerpc_hdr *h, struct kd_cur *
 		return;
 	}
 	a->done = true;
-	a->ms = probe_ms_since(j->t_phase);
+	a->ms = phase_ms(j);
 	fill_activation(j, &resp);
 	probe_job_end(j, PROBE_OPEN, 0, NULL);
 }
@@ -452,6 +487,38 @@ ended_early(struct job *j, bool reset)
 	    "began to answer the bind (%s), then %s the connection", what, how);
 }
 
+/* recv() that also keeps the kernel's receive timestamp of the data (SO_TIMESTAMPNS). */
+static ssize_t
+recv_stamped(struct job *j)
+{
+	union {
+		char		buf[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr	align;
+	} cb;
+	struct iovec iov;
+	struct msghdr m;
+	struct cmsghdr *c;
+	struct timespec ts;
+	ssize_t n;
+
+	memset(&m, 0, sizeof(m));
+	iov.iov_base = j->rbuf + j->rlen;
+	iov.iov_len = KD_MAX_RPC_FRAG - j->rlen;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = cb.buf;
+	m.msg_controllen = sizeof(cb.buf);
+	if ((n = recvmsg(j->fd, &m, 0)) <= 0)
+		return n;
+	for (c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(ts))) {
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			j->rx_rt = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+		}
+	return n;
+}
+
 static void
 rpc_readable(struct job *j)
 {
@@ -461,7 +528,7 @@ rpc_readable(struct job *j)
 	ssize_t n;
 	char hex[24];
 
-	n = recv(j->fd, j->rbuf + j->rlen, KD_MAX_RPC_FRAG - j->rlen, 0);
+	n = recv_stamped(j);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
 	if (n <= 0) {

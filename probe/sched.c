@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -36,11 +37,34 @@ probe_opts_init(struct probe_opts *o)
 	o->timeout_ms = PROBE_DEFAULT_TIMEOUT;
 	o->count = 1;
 	o->interval_ms = 1000;
-	o->parallel = PROBE_DEFAULT_PARALLEL;
+	o->parallel = 0;	/* from the descriptor limit, at probe_new() */
 	o->protocol = 6;
 }
 
 /* ---- engine --------------------------------------------------------- */
+
+/*
+ * Connections in flight when --parallel is not given: as many as the
+ * descriptor limit allows, less a reserve for what the process and its
+ * caller hold or open meanwhile (output, resolver sockets, the dashboard's
+ * capture).  All targets at once when the limit allows it, so N targets
+ * take about one timeout; the pacing in probe_pump() keeps that from being
+ * one burst of SYNs.  With fewer descriptors than targets, the rest wait
+ * for a slot, and EMFILE lowers the level further (start_attempt).
+ */
+static unsigned
+auto_parallel(void)
+{
+	struct rlimit rl;
+	rlim_t n;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 256;
+	n = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > PROBE_MAX_ADDRS ? PROBE_MAX_ADDRS :
+	    rl.rlim_cur;
+	return n > 2 * PROBE_FD_RESERVE ? (unsigned)(n - PROBE_FD_RESERVE) :
+	    n > 2 ? (unsigned)(n / 2) : 1;
+}
 
 struct probe *
 probe_new(const struct probe_opts *o, struct kd_loop *loop)
@@ -57,11 +81,9 @@ probe_new(const struct probe_opts *o, struct kd_loop *loop)
 		p->o.timeout_ms = PROBE_DEFAULT_TIMEOUT;
 	if (p->o.count == 0)
 		p->o.count = 1;
-	if (p->o.parallel == 0)
-		p->o.parallel = PROBE_DEFAULT_PARALLEL;
 	if (p->o.protocol == 0)
 		p->o.protocol = 6;
-	p->parallel = p->o.parallel;
+	p->parallel = p->o.parallel != 0 ? p->o.parallel : auto_parallel();
 	p->loop = loop;
 	p->product = o->product;
 	if (p->product == NULL && kd_guid_parse(&g, PROBE_DEFAULT_SKU))
@@ -112,6 +134,8 @@ probe_free(struct probe *p)
 		kd_loop_del_timer(p->loop, p->resolve_timer);
 	if (p->done_timer > 0)
 		kd_loop_del_timer(p->loop, p->done_timer);
+	if (p->pace_timer > 0)
+		kd_loop_del_timer(p->loop, p->pace_timer);
 	free(p->jobs);
 	free(p->queue);
 	free(p);
@@ -435,6 +459,9 @@ start_attempt(struct job *j)
 	p->inflight++;
 	j->fd = fd;
 	j->ph = PH_CONNECT;
+	/* The kernel's receive time of each answer: see phase_ms() in rpc.c. */
+	if (!p->o.tcp_only)
+		setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &(int){ 1 }, sizeof(int));
 	/* Queue the ICMP error of a failed connect so probe_read_icmp() can name it. */
 	if (j->sa.ss_family == AF_INET)
 		setsockopt(fd, IPPROTO_IP, IP_RECVERR, &(int){ 1 }, sizeof(int));
@@ -457,20 +484,63 @@ start_attempt(struct job *j)
 		connected(j);
 }
 
+static int64_t
+pace_resume(struct kd_loop *l, long id, void *arg)
+{
+	struct probe *p = arg;
+
+	(void)l;
+	(void)id;
+	p->pace_timer = 0;
+	probe_pump(p);
+	return KD_NOMORE;
+}
+
+/*
+ * Start queued attempts while slots are free, at most PROBE_PACE_BURST
+ * per PROBE_PACE_WINDOW_MS: thousands of targets become a steady stream
+ * of SYNs (no burst to overflow a host's SYN queue, a neighbour table or a
+ * firewall's rate limit), and between bursts the loop serves the sockets
+ * already in flight.  Not re-entered: an attempt that fails at once ends
+ * inside start_attempt() and frees its slot for this same loop.
+ */
 void
 probe_pump(struct probe *p)
 {
+	uint64_t now;
+
+	if (p->pumping)
+		return;
+	p->pumping = true;
+	now = kd_now_ns();
+	if (now - p->pace_t0 >= (uint64_t)PROBE_PACE_WINDOW_MS * 1000000ULL) {
+		p->pace_t0 = now;
+		p->pace_n = 0;
+	}
 	while (!p->cancelled && p->qlen > 0 && p->inflight < p->parallel) {
 		struct job *j = p->queue[p->qhead];
 		unsigned before = p->inflight;
 		size_t qlen = p->qlen;
 
+		if (p->pace_n >= PROBE_PACE_BURST) {
+			if (p->pace_timer == 0) {
+				uint64_t left = p->pace_t0 + PROBE_PACE_WINDOW_MS * 1000000ULL -
+				    kd_now_ns();
+
+				p->pace_timer = kd_loop_add_timer(p->loop,
+				    left < PROBE_PACE_WINDOW_MS * 1000000ULL ? left / 1000000 + 1 :
+				    1, pace_resume, p);
+			}
+			break;
+		}
 		p->qhead = (p->qhead + 1) % p->qcap;
 		p->qlen--;
+		p->pace_n++;
 		start_attempt(j);
 		if (p->qlen == qlen && p->inflight == before)
 			break;	/* requeued for lack of descriptors */
 	}
+	p->pumping = false;
 }
 
 int
@@ -510,6 +580,9 @@ probe_cancel(struct probe *p)
 
 	p->cancelled = true;
 	p->qlen = 0;
+	if (p->pace_timer > 0)
+		kd_loop_del_timer(p->loop, p->pace_timer);
+	p->pace_timer = 0;
 	if (p->resolve_timer > 0)
 		kd_loop_del_timer(p->loop, p->resolve_timer);
 	p->resolve_timer = 0;

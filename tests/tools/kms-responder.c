@@ -47,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -56,8 +57,8 @@
 #include "kms.h"
 #include "loop.h"
 
-/* Connections served at once: bench/probe.sh opens hundreds together. */
-#define MAXCONN	1024
+/* Connections served at once: bench/probe.sh opens thousands together. */
+#define MAXCONN	32768
 
 enum bind_mode { B_ACK, B_NAK, B_FAULT, B_REJECT, B_GARBAGE, B_SILENCE, B_CLOSE, B_RESET,
 	B_PARTIAL };
@@ -84,6 +85,7 @@ struct conn {
 	enum dcerpc_syntax ctx_syntax[DCERPC_MAX_CTX];	/* by context id; UNKNOWN = not bound */
 	struct cfg	*cfg;
 	struct kd_loop	*loop;
+	size_t		 slot;		/* index in conns[] */
 	uint8_t		 out[2048];	/* --trickle: what is still to send */
 	size_t		 olen, ooff;
 	long		 otimer;
@@ -91,19 +93,18 @@ struct conn {
 
 static struct cfg cfg;
 static struct conn *conns[MAXCONN];
+static size_t nextconn;	/* where to look for a free slot first */
 
 static void
 conn_close(struct kd_loop *l, struct conn *c)
 {
-	size_t i;
-
 	kd_loop_del_fd(l, c->fd);
 	if (c->otimer > 0)
 		kd_loop_del_timer(l, c->otimer);
 	close(c->fd);
-	for (i = 0; i < MAXCONN; i++)
-		if (conns[i] == c)
-			conns[i] = NULL;
+	conns[c->slot] = NULL;
+	if (c->slot < nextconn)
+		nextconn = c->slot;
 	free(c);
 }
 
@@ -324,33 +325,39 @@ static void
 on_accept(struct kd_loop *l, int lfd, short rev, void *arg)
 {
 	struct conn *c;
-	size_t i;
 	int fd;
 
 	(void)rev;
 	(void)arg;
-	if ((fd = accept(lfd, NULL, NULL)) < 0)
-		return;
-	if (fcntl(fd, F_SETFL, O_NONBLOCK) != 0) {
-		close(fd);
-		return;
+	/* Every connection waiting, not one per wakeup: thousands arrive at once. */
+	while ((fd = accept(lfd, NULL, NULL)) >= 0) {
+		if (fcntl(fd, F_SETFL, O_NONBLOCK) != 0) {
+			close(fd);
+			continue;
+		}
+		while (nextconn < MAXCONN && conns[nextconn] != NULL)
+			nextconn++;
+		if (nextconn == MAXCONN) {
+			for (nextconn = 0; nextconn < MAXCONN && conns[nextconn] != NULL;
+			    nextconn++)
+				;
+		}
+		if (nextconn == MAXCONN || (c = calloc(1, sizeof(*c))) == NULL) {
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->cfg = &cfg;
+		c->loop = l;
+		c->slot = nextconn;
+		conns[nextconn] = c;
+		if (cfg.accept_reset) {
+			conn_reset(l, c);
+			continue;
+		}
+		if (kd_loop_add_fd(l, fd, POLLIN, on_conn, c) != 0)
+			conn_close(l, c);
 	}
-	for (i = 0; i < MAXCONN && conns[i] != NULL; i++)
-		;
-	if (i == MAXCONN || (c = calloc(1, sizeof(*c))) == NULL) {
-		close(fd);
-		return;
-	}
-	c->fd = fd;
-	c->cfg = &cfg;
-	c->loop = l;
-	conns[i] = c;
-	if (cfg.accept_reset) {
-		conn_reset(l, c);
-		return;
-	}
-	if (kd_loop_add_fd(l, fd, POLLIN, on_conn, c) != 0)
-		conn_close(l, c);
 }
 
 static int64_t
@@ -511,6 +518,14 @@ main(int argc, char **argv)
 		}
 	}
 	kms_keys_init(&cfg.keys);
+	{
+		struct rlimit rl;	/* as many connections as the hard limit allows */
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
 
 	memset(&ss, 0, sizeof(ss));
 	if (listen_addr != NULL && strchr(listen_addr, ':') != NULL)
@@ -538,7 +553,7 @@ main(int argc, char **argv)
 	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
 	    (v6 && setsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
 	    bind(lfd, (struct sockaddr *)&ss, sl) != 0 ||
-	    (!refuse && listen(lfd, MAXCONN) != 0) ||
+	    (!refuse && listen(lfd, 65535) != 0) ||
 	    getsockname(lfd, (struct sockaddr *)&ss, &sl) != 0) {
 		fprintf(stderr, "kms-responder: listen: %s\n", strerror(errno));
 		return 1;
