@@ -1,6 +1,12 @@
 /*
- * Terminal size -> panel rectangles.  A pure function so that every size
- * can be tested without a terminal; ncurses only paints what it says.
+ * Terminal size and content -> panel rectangles.  A pure function so that
+ * every size can be tested without a terminal; ncurses only paints what it
+ * says.
+ *
+ * Panels are laid out by what they hold, not in fixed halves: the
+ * checklist's findings get the width they need (the whole screen if need
+ * be), a panel with few rows gets few rows, and the traffic panel, which
+ * scrolls, takes what is left.
  */
 #include <string.h>
 
@@ -8,9 +14,11 @@
 
 /* Border, one line per item, border. */
 #define CHECKLIST_H	(TUI_NITEMS + 2)
-/* Below this the five panels do not fit side by side with useful widths. */
+/* Below this the panels do not fit together with useful sizes. */
 #define GRID_MIN_COLS	160
 #define GRID_MIN_ROWS	40
+/* Border and one line ("(nothing yet)"): the least a panel shrinks to. */
+#define PANEL_MIN_H	3
 
 static const char *const names[TUI_NPANELS] = {
 	"Checklist", "KMS hosts", "DNS", "Traffic", "Clients"
@@ -30,8 +38,59 @@ rect(int y, int x, int h, int w)
 	return r;
 }
 
+/* Rows a panel would use to show everything, borders included. */
+static int
+want_h(const struct tui_content *c, enum tui_panel p, int avail)
+{
+	size_t n;
+
+	if (c == NULL)
+		return avail;	/* unknown content: as full as it gets */
+	n = c->rows[p];
+	return n + 2 > (size_t)avail ? avail : (int)n + 2 < PANEL_MIN_H ? PANEL_MIN_H :
+	    (int)n + 2;
+}
+
+/*
+ * Stack panels in[0..n) top to bottom in a column of height h: each gets at
+ * least PANEL_MIN_H, then rows go one at a time to the smallest panel that
+ * still has rows to show, and the last panel (the one that scrolls) takes
+ * what nobody needs.
+ */
+static void
+stack(struct tui_layout *l, const struct tui_content *c, const enum tui_panel *in,
+    size_t n, int y, int x, int h, int w)
+{
+	int hh[TUI_NPANELS], want[TUI_NPANELS], left = h;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		hh[i] = PANEL_MIN_H;
+		want[i] = want_h(c, in[i], h);
+		left -= PANEL_MIN_H;
+	}
+	while (left > 0) {
+		long best = -1;
+
+		for (i = 0; i < n; i++)
+			if (hh[i] < want[i] && (best < 0 || hh[i] < hh[best]))
+				best = (long)i;
+		if (best < 0)
+			break;
+		hh[best]++;
+		left--;
+	}
+	hh[n - 1] += left > 0 ? left : 0;
+	for (i = 0; i < n; i++) {
+		l->panel[in[i]] = rect(y, x, hh[i], w);
+		l->visible[in[i]] = true;
+		y += hh[i];
+	}
+}
+
 void
-tui_layout(int rows, int cols, enum tui_panel lower, struct tui_layout *l)
+tui_layout(int rows, int cols, enum tui_panel lower, const struct tui_content *c,
+    struct tui_layout *l)
 {
 	struct tui_rect b;
 
@@ -45,24 +104,30 @@ tui_layout(int rows, int cols, enum tui_panel lower, struct tui_layout *l)
 	b = l->body = rect(1, 0, rows - 2, cols);
 
 	if (cols >= GRID_MIN_COLS && rows >= GRID_MIN_ROWS) {
-		/*
-		 * Left: checklist, DNS, clients.  Right: hosts, then traffic,
-		 * which gets whatever height is left because it scrolls.
-		 */
-		int lw = cols / 2, rw = cols - lw;
-		int rest = b.h - CHECKLIST_H;
-		int dns_h = rest / 3;
-		int hosts_h = b.h / 3;
+		static const enum tui_panel with_hosts[] = {
+			TUI_P_HOSTS, TUI_P_DNS, TUI_P_CLIENTS, TUI_P_TRAFFIC
+		}, without_hosts[] = { TUI_P_DNS, TUI_P_CLIENTS, TUI_P_TRAFFIC };
+		/* The checklist as wide as its longest finding, the hosts beside it if they fit. */
+		int cw = c ? c->width[TUI_P_CHECKLIST] + 2 : cols / 2;
+		int hw = c ? c->width[TUI_P_HOSTS] + 2 : cols / 2;
+		bool side = cw + hw <= cols && (c == NULL ||
+		    c->rows[TUI_P_HOSTS] + 2 <= (size_t)CHECKLIST_H);
 
 		l->all_visible = true;
-		l->panel[TUI_P_CHECKLIST] = rect(b.y, 0, CHECKLIST_H, lw);
-		l->panel[TUI_P_DNS] = rect(b.y + CHECKLIST_H, 0, dns_h, lw);
-		l->panel[TUI_P_CLIENTS] = rect(b.y + CHECKLIST_H + dns_h, 0,
-		    rest - dns_h, lw);
-		l->panel[TUI_P_HOSTS] = rect(b.y, lw, hosts_h, rw);
-		l->panel[TUI_P_TRAFFIC] = rect(b.y + hosts_h, lw, b.h - hosts_h, rw);
-		for (int p = 0; p < TUI_NPANELS; p++)
-			l->visible[p] = true;
+		if (side) {
+			/* Room to spare goes to the findings: they wrap least. */
+			cw = cols - hw;
+			l->panel[TUI_P_CHECKLIST] = rect(b.y, 0, CHECKLIST_H, cw);
+			l->panel[TUI_P_HOSTS] = rect(b.y, cw, CHECKLIST_H, cols - cw);
+			l->visible[TUI_P_HOSTS] = true;
+			stack(l, c, without_hosts, 3, b.y + CHECKLIST_H, 0,
+			    b.h - CHECKLIST_H, cols);
+		} else {
+			l->panel[TUI_P_CHECKLIST] = rect(b.y, 0, CHECKLIST_H, cols);
+			stack(l, c, with_hosts, 4, b.y + CHECKLIST_H, 0, b.h - CHECKLIST_H,
+			    cols);
+		}
+		l->visible[TUI_P_CHECKLIST] = true;
 		return;
 	}
 	if (lower == TUI_P_CHECKLIST || lower >= TUI_NPANELS)

@@ -648,15 +648,42 @@ static const char *const help_text[] = {
 	"Verdicts: OK, WARN, FAIL; ?? = not yet known.",
 };
 
+/* What each panel holds, for the layout: rows after the filter, widest row. */
+static void
+measure(struct ui *u, struct tui_content *c)
+{
+	char buf[512];
+	bool known;
+	enum kd_verdict v;
+
+	memset(c, 0, sizeof(*c));
+	for (int p = 0; p < TUI_NPANELS; p++) {
+		c->rows[p] = visible_rows(u, (enum tui_panel)p);
+		/* Only the checklist and the hosts can sit side by side: measure those. */
+		if (p != TUI_P_CHECKLIST && p != TUI_P_HOSTS)
+			continue;
+		for (size_t k = 0; k < c->rows[p]; k++) {
+			int w;
+
+			row_text(u, (enum tui_panel)p, u->idx[k], buf, sizeof(buf), &known, &v);
+			w = (int)strlen(buf) + 1;
+			if (w > c->width[p])
+				c->width[p] = w;
+		}
+	}
+}
+
 static void
 draw(struct ui *u)
 {
+	struct tui_content content;
 	char buf[512], st[128];
 	int status = tui_model_status(&u->app->model);
 	const char *overall = status == 3 ? "??" : kd_verdict_name((enum kd_verdict)status);
 
 	erase();
-	tui_layout(u->rows, u->cols, u->lower, &u->lay);
+	measure(u, &content);
+	tui_layout(u->rows, u->cols, u->lower, &content, &u->lay);
 	if (u->lay.too_small) {
 		kd_setf(buf, sizeof(buf), "Terminal too small (%dx%d): need %dx%d. q quits.",
 		    u->cols, u->rows, TUI_MIN_COLS, TUI_MIN_ROWS);

@@ -167,15 +167,22 @@ struct tui_layout {
 	bool		 visible[TUI_NPANELS];
 };
 
+/* What the panels hold, so the layout can size them by content. */
+struct tui_content {
+	size_t		 rows[TUI_NPANELS];	/* rows each has to show */
+	int		 width[TUI_NPANELS];	/* columns its widest row needs */
+};
+
 #define TUI_MIN_ROWS	12
 #define TUI_MIN_COLS	40
 
 /*
  * Where everything goes on a rows x cols terminal.  Small terminals show
  * the checklist and one more panel (lower, the focused one); wide ones
- * show all five.
+ * show all five, sized by content (NULL: as if every panel were full).
  */
-void		 tui_layout(int rows, int cols, enum tui_panel lower, struct tui_layout *);
+void		 tui_layout(int rows, int cols, enum tui_panel lower,
+		    const struct tui_content *, struct tui_layout *);
 const char	*tui_panel_name(enum tui_panel);
 
 /* engines.c: the three engines in one loop. */

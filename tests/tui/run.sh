@@ -368,10 +368,44 @@ lacks help-closed main 'kmsdiag-tui keys'
 
 tmux -L "$SOCK" resize-window -t main -x 200 -y 60
 sleep 0.5
-shows resize-200x60-all-panels main '─ Checklist .*─ KMS hosts '
+shows resize-200x60-all-panels main '─ Checklist '
+shows resize-200x60-hosts main '─ KMS hosts '
 shows resize-200x60-dns main '─ DNS '
 shows resize-200x60-traffic main '─ Traffic '
 shows resize-200x60-clients main '─ Clients '
+# Layout by content (160x45, 220x50): the checklist's findings are not cut,
+# a panel with two rows is two rows high, an empty one shrinks to one.
+boxes() {	# session: "TITLE x y w h" per panel frame on the screen
+	screen "$1" | python3 -c "
+import sys
+ls=sys.stdin.read().split('\n')
+for y,l in enumerate(ls):
+    x=l.find('┌─ ')
+    while x>=0:
+        t=l[x+3:].split(' ')[0]
+        e=l.find('┐',x)
+        h=next((k-y+1 for k in range(y+1,len(ls)) if len(ls[k])>x and ls[k][x]=='└'),0)
+        print(t,x,y,e-x+1,h)
+        x=l.find('┌─ ',x+1)
+"
+}
+for size in 160x45 220x50; do
+	tmux -L "$SOCK" resize-window -t main -x "${size%x*}" -y "${size#*x}"
+	sleep 0.5
+	boxes main >"$TMP/boxes"
+	if awk -v w="${size%x*}" '$1 == "Checklist" && $4 == w { f = 1 } END { exit !f }' "$TMP/boxes"
+	then pass "layout-$size-findings-full-width"; else fail "layout-$size-findings-full-width" "$(tr '\n' ' ' <"$TMP/boxes")"; fi
+	# No finding runs into the border: each row ends in a blank before it.
+	if screen main | grep -E '^│[1-9] ' | grep -Evq ' +│' ; then
+		fail "layout-$size-findings-not-cut" "$(screen main | grep -E '^│[1-9] ' | head -3)"
+	else pass "layout-$size-findings-not-cut"; fi
+	awk '$1 == "KMS" { h = $5 } END { exit !(h == 4) }' "$TMP/boxes" &&
+	    pass "layout-$size-hosts-two-rows" || fail "layout-$size-hosts-two-rows" "$(tr '\n' ' ' <"$TMP/boxes")"
+	awk '$1 == "DNS" { h = $5 } END { exit !(h == 3) }' "$TMP/boxes" &&
+	    pass "layout-$size-dns-one-row" || fail "layout-$size-dns-one-row" "$(tr '\n' ' ' <"$TMP/boxes")"
+	[ "$(wc -l <"$TMP/boxes")" = 5 ] && pass "layout-$size-five-panels" || fail "layout-$size-five-panels"
+	if fits main "${size%x*}" "${size#*x}"; then pass "layout-$size-fits"; else fail "layout-$size-fits"; fi
+done
 tmux -L "$SOCK" resize-window -t main -x 80 -y 24
 sleep 0.5
 lacks resize-80x24-compact main '─ DNS .*─|─ KMS hosts .*─ Traffic'
@@ -469,7 +503,7 @@ if [ -n "$good" ] && command -v ldns-testns >/dev/null 2>&1; then
 	ldns-testns -r "$TMP/live.data" >"$TMP/tns.out" 2>&1 &
 	RPIDS="$RPIDS $!"
 	i=0
-	while [ $i -lt 100 ] && ! grep -q 'Listening on port' "$TMP/tns.out"; do sleep 0.05; i=$((i + 1)); done
+	while [ $i -lt 100 ] && ! grep -q "Listening on port" "$TMP/tns.out" 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
 	tns=$(sed -n 's/.*Listening on port \([0-9]*\).*/\1/p' "$TMP/tns.out" | head -n 1)
 	# The record's port is the responder's, not 1688: DNS says FAIL, yet
 	# the host it names answers.  -4: the responder is not on ::1.
