@@ -127,7 +127,8 @@ emit_error(struct capture *cap, struct kd_diag *d)
 	d->source = cap->cur_source;
 	d->pkt_no = cap->cur_pkt;
 	cap->stats.errors++;
-	cap->cb(&e, cap->cb_arg);
+	if (errlimit_pass(&cap->errlim, d))
+		cap->cb(&e, cap->cb_arg);
 }
 
 void

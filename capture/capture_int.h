@@ -3,6 +3,7 @@
 #define KD_CAPTURE_INT_H
 
 #include "capture.h"
+#include "errlimit.h"
 #include "kdlimits.h"
 #include "tcpreasm.h"
 
@@ -136,6 +137,7 @@ struct capture {
 	struct { uint32_t code; uint64_t n; char subject[96]; } hresults[32];
 	size_t		 nhresults;
 	uint64_t	 dup_cmids;
+	struct errlimit	 errlim;		/* error events shown per kind */
 };
 
 void	process_stream(struct capture *, struct flow *, int dir);

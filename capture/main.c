@@ -9,10 +9,13 @@
 
 #include "capsrc.h"
 #include "capture.h"
+#include "cmdline.h"
+#include "errlimit.h"
 #include "loop.h"
 #include "parse.h"
 #include "privdrop.h"
 
+#define PROG		"kmsdiag-capture"
 #define MAX_FILES	256
 
 static volatile sig_atomic_t got_signal;
@@ -65,7 +68,7 @@ parse_num(const char *s, long min, long max, const char *what, long *out)
 
 	*out = (long)kd_parse_num(s, min, max, &errstr);
 	if (errstr != NULL) {
-		fprintf(stderr, "kmsdiag-capture: %s %s: %s\n", what, s, errstr);
+		kd_usage_msg(PROG, "%s %s: %s", what, s, errstr);
 		return -1;
 	}
 	return 0;
@@ -107,6 +110,54 @@ on_end(struct capsrc *src, enum capsrc_end how, void *arg)
 	(void)src;
 	r->how = how;
 	r->ended = true;
+}
+
+/*
+ * After the last packet: how many errors of each kind were not shown
+ * (beyond the first ERRLIMIT_SHOWN), so a flood of one error is a count.
+ */
+static void
+print_hidden_errors(const struct capture_out *out, const struct capture *cap)
+{
+	const struct errlimit *el = capture_errlimit(cap);
+	const struct errlimit_kind *k;
+	char like[256];
+	size_t i = 0;
+
+	while ((k = errlimit_next_hidden(el, &i)) != NULL) {
+		uint64_t n = k->seen - ERRLIMIT_SHOWN;
+
+		if (out->json) {
+			json_t *j = json_object();
+
+			json_object_set_new(j, "type", json_string("errors_not_shown"));
+			json_object_set_new(j, "layer", k->layer ?
+			    json_string(k->layer) : json_null());
+			json_object_set_new(j, "status", k->layer ?
+			    json_string(kd_strstatus(k->status)) : json_null());
+			json_object_set_new(j, "like", json_string(kd_sanitize(k->like,
+			    like, sizeof(like))));
+			json_object_set_new(j, "count", json_integer((json_int_t)n));
+			json_object_set_new(j, "first_packet",
+			    json_integer((json_int_t)k->first_hidden));
+			json_object_set_new(j, "last_packet", json_integer((json_int_t)k->last));
+			kd_json_line(out->fp, j);
+			json_decref(j);
+			continue;
+		}
+		if (k->layer != NULL)
+			fprintf(out->fp, "error: ... and %llu more %s: %s errors like "
+			    "\"%s\" (packets %llu to %llu)\n", (unsigned long long)n,
+			    k->layer, kd_strstatus(k->status),
+			    kd_sanitize(k->like, like, sizeof(like)),
+			    (unsigned long long)k->first_hidden,
+			    (unsigned long long)k->last);
+		else
+			fprintf(out->fp, "error: ... and %llu more errors of other "
+			    "kinds (packets %llu to %llu)\n", (unsigned long long)n,
+			    (unsigned long long)k->first_hidden,
+			    (unsigned long long)k->last);
+	}
 }
 
 /* The kernel's view of a live capture, after the summary. */
@@ -175,6 +226,7 @@ print_capture_stats(const struct capture_out *out, const char *iface,
 int
 main(int argc, char **argv)
 {
+	static const char optstring[] = "B:c:f:hi:jlp:r:s:vVw:Z:";
 	static const struct option longopts[] = {
 		{ "read", required_argument, NULL, 'r' },
 		{ "interface", required_argument, NULL, 'i' },
@@ -212,8 +264,8 @@ main(int argc, char **argv)
 	long v;
 
 	out.fp = stdout;
-	while ((ch = getopt_long(argc, argv, "B:c:f:hi:jlp:r:s:vVw:Z:", longopts,
-	    NULL)) != -1) {
+	opterr = 0;	/* its messages echo arguments unescaped */
+	while ((ch = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
 			if (nfiles == MAX_FILES) {
@@ -284,8 +336,8 @@ main(int argc, char **argv)
 			so.speed = strtod(optarg, &end);
 			if (errno != 0 || end == optarg || *end != '\0' || !(so.speed > 0) ||
 			    so.speed > 1e6) {
-				fprintf(stderr, "kmsdiag-capture: speed %s: want a number "
-				    "above 0\n", optarg);
+				kd_usage_msg(PROG, "speed %s: want a number above 0",
+				    optarg);
 				return KD_EXIT_USAGE;
 			}
 			break;
@@ -314,6 +366,7 @@ main(int argc, char **argv)
 			printf("kmsdiag-capture %s\n", KD_VERSION);
 			return KD_EXIT_OK;
 		default:
+			kd_getopt_error(PROG, argv, optstring, longopts);
 			usage(stderr);
 			return KD_EXIT_USAGE;
 		}
@@ -433,6 +486,7 @@ main(int argc, char **argv)
 		capsrc_close(src);
 	}
 	capture_finish(cap);
+	print_hidden_errors(&out, cap);
 	kd_report_init(&rep, "kmsdiag-capture");
 	capture_problems(cap, &rep);
 	if (summary && readable > 0)

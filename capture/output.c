@@ -603,9 +603,11 @@ capture_out_event(const struct capture_event *e, void *arg)
 		jw_text(&w, ": ");
 		jw_text(&w, e->conn->detail);
 	} else {
+		char clean[sizeof(buf) * 2];
+
 		kd_diag_format(e->err, buf, sizeof(buf));
 		jw_text(&w, "error: ");
-		jw_text(&w, buf);
+		jw_text(&w, kd_sanitize(buf, clean, sizeof(clean)));
 	}
 	jw_char(&w, '\n');
 	jw_flush(&w);
@@ -654,7 +656,8 @@ capture_out_summary(struct capture_out *o, struct capture *cap, struct kd_report
 			json_t *sg;
 
 			json_array_foreach(signs, k, sg)
-				fprintf(fp, "      emulator sign: %s\n", json_string_value(sg));
+				fprintf(fp, "      emulator sign: %s\n",
+				    kd_sanitize(json_string_value(sg), ep, sizeof(ep)));
 		}
 	}
 	fprintf(fp, "\nDistinct clients per KMS counted ID (the host keeps the last 50):\n");
@@ -688,7 +691,7 @@ capture_out_summary(struct capture_out *o, struct capture *cap, struct kd_report
 		    o->color ? "\033[0m" : "", c->checklist[0] ? c->checklist : "capture",
 		    kd_sanitize(c->summary, b1, sizeof(b1)));
 		if (c->fix[0])
-			fprintf(fp, "       fix: %s\n", c->fix);
+			fprintf(fp, "       fix: %s\n", kd_sanitize(c->fix, b1, sizeof(b1)));
 	}
 	json_decref(s);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmdline.h"
 #include "diag.h"
 #include "dnscheck.h"
 #include "dnslookup.h"
@@ -85,11 +86,9 @@ usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, PROG ": ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	kd_usage_vmsg(PROG, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	usage(stderr);
 	exit(KD_EXIT_USAGE);
 }
@@ -119,6 +118,7 @@ main(int argc, char *argv[])
 	int ch, i, ret;
 
 	dnscheck_opts_init(&o);
+	opterr = 0;	/* its messages echo arguments unescaped */
 	while ((ch = getopt_long(argc, argv, "hjno:p:s:Tt:vVz:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
@@ -170,6 +170,7 @@ main(int argc, char *argv[])
 			o.zone_file = optarg;
 			break;
 		default:
+			kd_getopt_error(PROG, argv, "hjno:p:s:Tt:vVz:", longopts);
 			usage(stderr);
 			return KD_EXIT_USAGE;
 		}

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmdline.h"
 #include "../dnscheck/dnscheck.h"
 #include "dnslookup.h"
 #include "explain.h"
@@ -107,11 +108,9 @@ usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, PROG ": ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	kd_usage_vmsg(PROG, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	usage(stderr);
 	return KD_EXIT_USAGE;
 }
@@ -665,6 +664,7 @@ doctor_main(int argc, char **argv)
 		d->s[i].shown = -1;
 	}
 
+	opterr = 0;	/* its messages echo arguments unescaped */
 	while ((ch = getopt_long(argc, argv, "d:H:hjp:s:t:z:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
@@ -729,6 +729,7 @@ doctor_main(int argc, char **argv)
 			d->resolv_conf = optarg;
 			break;
 		default:
+			kd_getopt_error(PROG, argv, "d:H:hjp:s:t:z:", longopts);
 			usage(stderr);
 			rc = KD_EXIT_USAGE;
 			goto out;

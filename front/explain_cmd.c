@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmdline.h"
 #include "explain.h"
 #include "front.h"
 #include "report.h"
@@ -155,6 +156,7 @@ explain_main(int argc, char **argv)
 		else
 			argv[i]--;	/* more than we track: left to getopt, a usage error */
 	}
+	opterr = 0;	/* its messages echo arguments unescaped */
 	while ((ch = getopt_long(argc, argv, "hjl", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
@@ -167,6 +169,7 @@ explain_main(int argc, char **argv)
 			do_list = true;
 			break;
 		default:
+			kd_getopt_error(PROG, argv, "hjl", longopts);
 			usage(stderr);
 			return KD_EXIT_USAGE;
 		}

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "front.h"
 #include "report.h"
 
@@ -112,7 +113,10 @@ unknown_command(const char *cmd)
 {
 	size_t i;
 
-	fprintf(stderr, PROG ": unknown command \"%s\"; commands: doctor explain", cmd);
+	char clean[256];
+
+	fprintf(stderr, PROG ": unknown command \"%s\"; commands: doctor explain",
+	    kd_sanitize(cmd, clean, sizeof(clean)));
 	for (i = 0; i < sizeof(tools) / sizeof(tools[0]); i++)
 		fprintf(stderr, " %s", tools[i].name);
 	fprintf(stderr, " help\n");
@@ -134,6 +138,7 @@ main(int argc, char **argv)
 	int ch;
 
 	/* "+": stop at the command, its options are its own. */
+	opterr = 0;	/* its messages echo arguments unescaped */
 	while ((ch = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
@@ -143,6 +148,7 @@ main(int argc, char **argv)
 			printf(PROG " %s\n", KD_VERSION);
 			return KD_EXIT_OK;
 		default:
+			kd_getopt_error(PROG, argv, "+hV", longopts);
 			usage(stderr);
 			return KD_EXIT_USAGE;
 		}

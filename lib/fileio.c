@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "fileio.h"
-#include "report.h"
 #include "textf.h"
 
 const char *
@@ -35,13 +34,12 @@ int
 kd_read_fd(int fd, const char *name, size_t max_bytes, char **out,
     size_t *len, char *err, size_t errlen)
 {
-	char safe[256], *buf = NULL, *nb;
+	char *buf = NULL, *nb;
 	size_t cap = 0, n = 0;
 	ssize_t r;
 
 	*out = NULL;
 	*len = 0;
-	kd_sanitize(name, safe, sizeof(safe));
 	for (;;) {
 		if (n == cap) {
 			/* One byte past the cap tells "too large" from "exactly full". */
@@ -51,11 +49,11 @@ kd_read_fd(int fd, const char *name, size_t max_bytes, char **out,
 				ncap = max_bytes + 1;
 			if (ncap <= n) {
 				kd_setf(err, errlen, "%s: larger than %zu bytes",
-				    safe, max_bytes);
+				    name, max_bytes);
 				goto fail;
 			}
 			if ((nb = realloc(buf, ncap + 1)) == NULL) {
-				kd_setf(err, errlen, "%s: out of memory", safe);
+				kd_setf(err, errlen, "%s: out of memory", name);
 				goto fail;
 			}
 			buf = nb;
@@ -65,20 +63,20 @@ kd_read_fd(int fd, const char *name, size_t max_bytes, char **out,
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			kd_setf(err, errlen, "%s: read: %s", safe, strerror(errno));
+			kd_setf(err, errlen, "%s: read: %s", name, strerror(errno));
 			goto fail;
 		}
 		if (r == 0)
 			break;
 		n += (size_t)r;
 		if (n > max_bytes) {
-			kd_setf(err, errlen, "%s: larger than %zu bytes", safe,
+			kd_setf(err, errlen, "%s: larger than %zu bytes", name,
 			    max_bytes);
 			goto fail;
 		}
 	}
 	if (buf == NULL && (buf = malloc(1)) == NULL) {
-		kd_setf(err, errlen, "%s: out of memory", safe);
+		kd_setf(err, errlen, "%s: out of memory", name);
 		return -1;
 	}
 	buf[n] = '\0';
@@ -94,32 +92,30 @@ int
 kd_read_regular(const char *path, size_t max_bytes, char **out, size_t *len,
     char *err, size_t errlen)
 {
-	char safe[256];
 	struct stat st;
 	int fd, rc;
 
 	*out = NULL;
 	*len = 0;
-	kd_sanitize(path, safe, sizeof(safe));
 	/* O_NONBLOCK: opening a FIFO with no writer would otherwise hang here. */
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
-		kd_setf(err, errlen, "%s: %s", safe, strerror(errno));
+		kd_setf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) != 0) {
-		kd_setf(err, errlen, "%s: %s", safe, strerror(errno));
+		kd_setf(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		kd_setf(err, errlen, "%s: is %s, not a regular file", safe,
+		kd_setf(err, errlen, "%s: is %s, not a regular file", path,
 		    kd_file_kind(st.st_mode));
 		close(fd);
 		return -1;
 	}
 	if ((unsigned long long)st.st_size > max_bytes) {
-		kd_setf(err, errlen, "%s: larger than %zu bytes", safe, max_bytes);
+		kd_setf(err, errlen, "%s: larger than %zu bytes", path, max_bytes);
 		close(fd);
 		return -1;
 	}
@@ -143,7 +139,7 @@ kd_lines_init(struct kd_lines *it, char *buf, size_t len, const char *name,
 int
 kd_lines_next(struct kd_lines *it, char **line, char *err, size_t errlen)
 {
-	char safe[256], *s = it->p, *nl, *nul;
+	char *s = it->p, *nl, *nul;
 	size_t n;
 
 	*line = NULL;
@@ -156,15 +152,13 @@ kd_lines_next(struct kd_lines *it, char **line, char *err, size_t errlen)
 	if (n > 0 && s[n - 1] == '\r')
 		n--;
 	if (n > it->max_line) {
-		kd_sanitize(it->name, safe, sizeof(safe));
 		kd_setf(err, errlen, "%s: line %zu: longer than %zu bytes",
-		    safe, it->lineno, it->max_line);
+		    it->name, it->lineno, it->max_line);
 		return -1;
 	}
 	if ((nul = memchr(s, '\0', n)) != NULL) {
-		kd_sanitize(it->name, safe, sizeof(safe));
 		kd_setf(err, errlen, "%s: line %zu: NUL byte at column %zu",
-		    safe, it->lineno, (size_t)(nul - s) + 1);
+		    it->name, it->lineno, (size_t)(nul - s) + 1);
 		return -1;
 	}
 	s[n] = '\0';

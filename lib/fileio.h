@@ -21,7 +21,8 @@
  * (malloc'd, NUL-terminated, *len bytes without the NUL).  Returns 0, or
  * -1 with err naming the file and what is wrong ("x: is a directory, not
  * a regular file", "x: larger than 1048576 bytes", "x: read: I/O error").
- * A FIFO is refused without blocking.
+ * A FIFO is refused without blocking.  Messages hold the name as given:
+ * escape them for a terminal when printing (kd_sanitize), as any message.
  */
 int	kd_read_regular(const char *path, size_t max_bytes, char **out,
 	    size_t *len, char *err, size_t errlen);

@@ -344,6 +344,18 @@ kms_encode_request(const struct kms_keys *k, uint8_t *out, size_t cap,
 	return KMS_V56_REQ_LEN;
 }
 
+/* UTF-16 units of a UTF-8 string: a non-ASCII ePID is shorter in units than in bytes. */
+static size_t
+utf16_units(const char *s)
+{
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
+		if ((*p & 0xc0) != 0x80)
+			n += *p >= 0xf0 ? 2 : 1;
+	return n;
+}
+
 size_t
 kms_encode_response(const struct kms_keys *k, uint8_t *out, size_t cap,
     const struct kms_request *req, const struct kms_response_spec *s)
@@ -351,7 +363,7 @@ kms_encode_response(const struct kms_keys *k, uint8_t *out, size_t cap,
 	uint8_t q[512], ivout[16];
 	size_t p = 0, pidsz, padded;
 	const struct kms_cipher *ci = cipher_for(k, req->major);
-	size_t nunits = strlen(s->epid) + 1;
+	size_t nunits = utf16_units(s->epid) + 1;
 
 	if (nunits * 2 > KMS_MAX_PID_SIZE)
 		return 0;

@@ -223,6 +223,21 @@ kd_want_color(FILE *fp)
 	return isatty(fileno(fp));
 }
 
+/*
+ * Well-formed code points that still act on a terminal: the C1 controls
+ * (U+009B is CSI on xterm, like ESC [; U+0085 is a line break), the line
+ * and paragraph separators, and the bidirectional controls, which make a
+ * workstation name or a host name display as something else (the
+ * "Trojan Source" trick: U+202E turns "exe.txt" around).
+ */
+bool
+kd_terminal_control(uint32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c ||
+	    cp == 0x200e || cp == 0x200f || cp == 0x2028 || cp == 0x2029 ||
+	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
 char *
 kd_sanitize(const char *in, char *out, size_t outlen)
 {
@@ -256,6 +271,19 @@ kd_sanitize(const char *in, char *out, size_t outlen)
 			    (extra == 3 && cp < 0x10000) || cp > 0x10ffff ||
 			    (cp >= 0xd800 && cp <= 0xdfff)))
 				goto esc;
+			if (extra > 0 && k > extra && kd_terminal_control(cp)) {
+				/* One escape for the code point, not one per byte. */
+				if (o + 6 >= outlen)
+					break;
+				out[o++] = '\\';
+				out[o++] = 'u';
+				out[o++] = hex[cp >> 12 & 15];
+				out[o++] = hex[cp >> 8 & 15];
+				out[o++] = hex[cp >> 4 & 15];
+				out[o++] = hex[cp & 15];
+				s += extra;
+				continue;
+			}
 			if (extra > 0 && k > extra) {
 				if (o + (size_t)extra + 1 >= outlen)
 					break;
@@ -392,15 +420,21 @@ kd_emit_text(FILE *fp, const struct kd_report *r, const struct kd_emit_opts *o)
 	return ferror(fp) ? -1 : 0;
 }
 
-/* Nagios output must not contain '|' outside the perfdata separator, nor newlines. */
+/*
+ * Nagios output must not contain '|' outside the perfdata separator, nor
+ * newlines; it is also read on a terminal, so the rest is escaped as for
+ * one (a '|' never comes out of kd_sanitize).
+ */
 static void
 nagios_clean(const char *in, char *out, size_t outlen)
 {
+	char flat[512];
 	size_t o = 0;
 
-	for (; *in != '\0' && o + 1 < outlen; in++)
-		out[o++] = (*in == '|' || *in == '\n' || *in == '\r') ? ' ' : *in;
-	out[o] = '\0';
+	for (; *in != '\0' && o + 1 < sizeof(flat); in++)
+		flat[o++] = (*in == '|' || *in == '\n' || *in == '\r') ? ' ' : *in;
+	flat[o] = '\0';
+	kd_sanitize(flat, out, outlen);
 }
 
 int

@@ -99,7 +99,15 @@ int		 kd_json_line(FILE *, json_t *);
  */
 int		 kd_emit_nagios(FILE *, const struct kd_report *, const char *service,
 		    const char *summary, const char *perfdata);
-/* Copy wire text for a terminal: non-printables as \xNN.  Always NUL terminates. */
+/*
+ * Copy wire text for a terminal: bytes that are not printable ASCII nor
+ * part of well-formed UTF-8, and the backslash, as \xNN; code points that
+ * still control a terminal (C1 such as U+009B CSI, bidirectional overrides
+ * and isolates, line separators) as \uNNNN.  Always NUL terminates; cuts
+ * at outlen - 1 without splitting an escape or a character.
+ */
 char		*kd_sanitize(const char *in, char *out, size_t outlen);
+/* A code point that kd_sanitize escapes although it is well-formed UTF-8. */
+bool		 kd_terminal_control(uint32_t cp);
 
 #endif

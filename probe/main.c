@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "fileio.h"
 #include "guid.h"
 #include "loop.h"
@@ -89,12 +90,14 @@ fail_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int
 fail_usage(const char *fmt, ...)
 {
-	char msg[512];
+	char raw[512], msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	/* Messages echo arguments, which may come from anywhere. */
+	kd_sanitize(raw, msg, sizeof(msg));
 	if (nagios_mode) {
 		printf("KMS UNKNOWN - %s\n", msg);
 		return KD_EXIT_UNKNOWN;
@@ -252,6 +255,7 @@ enum {
 	OPT_PARALLEL, OPT_PRODUCT, OPT_PROTOCOL, OPT_SRV, OPT_TCP_ONLY
 };
 
+#define OPTSTRING	"46c:f:H:hjn:p:s:t:Vw:"
 static const struct option longopts[] = {
 	{ "activate",		no_argument,		NULL, OPT_ACTIVATE },
 	{ "count",		required_argument,	NULL, 'n' },
@@ -301,7 +305,8 @@ main(int argc, char **argv)
 	probe_opts_init(&o);
 	kd_report_init(&rep, PROG);
 
-	while ((ch = getopt_long(argc, argv, "46c:f:H:hjn:p:s:t:Vw:", longopts, NULL)) != -1) {
+	opterr = 0;	/* its messages echo arguments unescaped */
+	while ((ch = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1) {
 		switch (ch) {
 		case '4':
 			o.family = AF_INET;
@@ -401,7 +406,8 @@ main(int argc, char **argv)
 			o.tcp_only = true;
 			break;
 		default:
-			rc = fail_usage("invalid option");
+			kd_getopt_errstr(ferr, sizeof(ferr), argv, OPTSTRING, longopts);
+			rc = fail_usage("%s", ferr);
 			goto out;
 		}
 	}
@@ -493,10 +499,7 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < t.n; i++) {
 		if (probe_add_target(p, t.v[i], &errstr) != 0) {
-			char clean[300];
-
-			rc = fail_usage("%s: %s", kd_sanitize(t.v[i], clean, sizeof(clean)),
-			    errstr);
+			rc = fail_usage("%.300s: %s", t.v[i], errstr);
 			goto out;
 		}
 	}

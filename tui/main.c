@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "../probe/probe.h"
 #include "loop.h"
 #include "parse.h"
@@ -88,11 +89,9 @@ die_usage(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, PROG ": ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	kd_usage_vmsg(PROG, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n");
 	usage(stderr);
 	exit(KD_EXIT_USAGE);
 }
@@ -148,6 +147,7 @@ main(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	o.speed = 1;
+	opterr = 0;	/* its messages echo arguments unescaped */
 	while ((ch = getopt_long(argc, argv, "46d:f:H:hI:i:jn:o:p:Rr:S:s:t:Vz:Z:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -251,6 +251,8 @@ main(int argc, char **argv)
 			o.user = optarg;
 			break;
 		default:
+			kd_getopt_error(PROG, argv, "46d:f:H:hI:i:jn:o:p:Rr:S:s:t:Vz:Z:",
+			    longopts);
 			usage(stderr);
 			return KD_EXIT_USAGE;
 		}

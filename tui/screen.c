@@ -124,7 +124,8 @@ put(int y, int x, int w, const char *s, attr_t a)
 	for (k = 0; wb[k] != L'\0'; k++) {
 		int cw = wcwidth(wb[k]);
 
-		if (cw < 0)
+		/* Bidi controls have width 0 but still reorder the line. */
+		if (cw < 0 || kd_terminal_control((uint32_t)wb[k]))
 			wb[k] = L'?', cw = 1;
 		if (cols + cw > w)
 			break;

@@ -213,5 +213,32 @@ expect_rc probe-f-long-line 64 timeout 10 "$PRB" -t 1 -f "$tmp/long.txt"
 grep -q "long.txt: line 1: longer than 1023 bytes" "$tmp/err" && ok probe-f-long-line-message || ko probe-f-long-line-message
 grep -q "127.0.0.1" "$tmp/out" && ko probe-f-long-line-not-probed || ok probe-f-long-line-not-probed
 
+# Messages that echo an argument escape it: a terminal must never get the
+# raw ESC (nor getopt's own unescaped messages).
+E=$(printf '\033[2J\302\233')
+no_raw() {	# name: stdout and stderr hold the escaped text, no ESC, no CSI
+	if grep -q "$(printf '\033')" "$tmp/out" "$tmp/err" ||
+	    grep -q "$(printf '\302\233')" "$tmp/out" "$tmp/err"; then
+		ko "$1 (raw control bytes)"; cat -A "$tmp/err" | head -3
+	elif grep -q '\\x1b\[2J\\u009b' "$tmp/out" "$tmp/err"; then ok "$1"
+	else ko "$1 (no escaped text)"; cat -A "$tmp/err" | head -3; fi
+}
+for t in capture probe dnscheck tui; do
+	expect_rc "argv-$t-long" 64 "$B/kmsdiag-$t" "--x$E" </dev/null
+	no_raw "argv-$t-long-escaped"
+	expect_rc "argv-$t-port" 64 "$B/kmsdiag-$t" -p "1$E" </dev/null
+	no_raw "argv-$t-port-escaped"
+done
+expect_rc argv-front-command 64 "$B/kmsdiag" "x$E"
+no_raw argv-front-command-escaped
+expect_rc argv-doctor-port 64 "$B/kmsdiag" doctor -p "1$E"
+no_raw argv-doctor-port-escaped
+expect_rc argv-probe-nagios 3 "$B/kmsdiag-probe" --nagios -p "1$E"
+no_raw argv-probe-nagios-escaped
+expect_rc argv-capture-file 3 "$CAP" -r "$tmp/none$E"
+no_raw argv-capture-file-escaped
+expect_rc argv-probe-file 64 "$B/kmsdiag-probe" -f "$tmp/none$E"
+no_raw argv-probe-file-escaped
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1132,6 +1132,87 @@ case_files(void)
 	fclose(g);
 }
 
+/*
+ * A DCE/RPC fragment bomb: after a normal bind, 1,000 request fragments
+ * that are neither first nor continue a call (an error each), 30 requests
+ * for an opnum KMS does not have (another kind), then a real exchange.
+ * The error lines are capped per kind; the exchange still decodes.
+ */
+static void
+case_fragment_bomb(void)
+{
+	struct out o;
+	struct conn c;
+	struct pdu p;
+	struct kms_request r;
+	struct client cl = cli("Windows 10/11 Enterprise", 6, "BOMB-VICTIM-PC");
+	static const uint8_t stub[8];
+	static uint8_t bomb[1000 * 64];
+	uint32_t id;
+	size_t n;
+
+	out_open(&o, "rpc-fragment-bomb.pcap", DLT_EN10MB, 262144, false);
+	conn_init(&c, &o, 40, 10, 50500);
+	handshake(&c);
+	mk_bind(&p, 2);
+	tx(&c, C2S, p.b, p.len, 1460);
+	mk_bind_ack(&p, 2);
+	tx(&c, S2C, p.b, p.len, 1460);
+	/* Back to back in full-size segments, as a flood arrives. */
+	for (id = 100, n = 0; id < 1100; id++) {
+		p.len = dcerpc_encode_request(p.b, sizeof(p.b), id, 0, 0, stub,
+		    sizeof(stub));
+		if (p.len == 0 || n + p.len > sizeof(bomb))
+			die("bomb fragment");
+		p.b[3] = id % 2 ? 0 : PFC_LAST_FRAG;	/* middle or last, never first */
+		memcpy(bomb + n, p.b, p.len);
+		n += p.len;
+	}
+	tx(&c, C2S, bomb, n, 1460);
+	for (id = 3000; id < 3030; id++) {
+		p.len = dcerpc_encode_request(p.b, sizeof(p.b), id, 0, 5, stub,
+		    sizeof(stub));
+		if (p.len == 0)
+			die("bomb opnum");
+		tx(&c, C2S, p.b, p.len, 1460);
+	}
+	ack(&c, S2C);
+	mk_req(&r, &cl, o.usec);
+	mk_request(&p, 2, &r);
+	tx(&c, C2S, p.b, p.len, 1460);
+	mk_response(&p, 2, &r, &winhost, 50);
+	tx(&c, S2C, p.b, p.len, 1460);
+	ack(&c, C2S);
+	teardown(&c);
+	out_close(&o);
+}
+
+/*
+ * Text that drives a terminal, as well-formed UTF-8 from the wire: a
+ * workstation name with U+202E (right-to-left override) and one with
+ * U+009B (CSI: "2J" clears an xterm), and an ePID with U+2066/U+2069.
+ */
+static void
+case_terminal_controls(void)
+{
+	struct out o;
+	struct conn c;
+	struct host h = winhost;
+	struct client a = cli("Windows 10/11 Enterprise", 6,
+	    "PC\xe2\x80\xae" "exe.txt");
+	struct client b = cli("Windows 10/11 Enterprise", 6,
+	    "WS\xc2\x9b" "2J\xc2\x85" "X");
+
+	h.epid = "03612-00206-560-123456-03-1033-17763.0000-3302024"
+	    "\xe2\x81\xa6" "evil" "\xe2\x81\xa9";
+	out_open(&o, "kms-terminal-controls.pcap", DLT_EN10MB, 262144, false);
+	conn_init(&c, &o, 41, 10, 50600);
+	exchange(&c, &a, &h, 50);
+	conn_init(&c, &o, 42, 10, 50601);
+	exchange(&c, &b, &h, 51);
+	out_close(&o);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1175,5 +1256,7 @@ main(int argc, char **argv)
 	case_transport();
 	case_hosts();
 	case_files();
+	case_fragment_bomb();
+	case_terminal_controls();
 	return (0);
 }

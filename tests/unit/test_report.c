@@ -166,6 +166,59 @@ test_sanitize(void)
 	KDT_CHECK(out[0] == 'z');
 }
 
+/*
+ * Well-formed UTF-8 that still drives a terminal: C1 controls (U+009B is
+ * CSI on xterm: "\xc2\x9b" "2J" clears the screen) and the bidirectional
+ * controls that make a workstation name display as another.  Each is one
+ * \uNNNN escape; its neighbours (U+00A0, U+2065, U+206A, U+202F) are text.
+ */
+static void
+test_sanitize_terminal_controls(void)
+{
+	static const struct {
+		const char *in, *want;
+	} v[] = {
+		{ "\xc2\x9b" "2J", "\\u009b2J" },			/* CSI */
+		{ "a\xc2\x85" "b", "a\\u0085b" },			/* NEL */
+		{ "\xc2\x80\xc2\x9f", "\\u0080\\u009f" },		/* C1 bounds */
+		{ "\xc2\xa0", "\xc2\xa0" },				/* NBSP is text */
+		{ "PC\xe2\x80\xae" "exe.txt", "PC\\u202eexe.txt" },	/* RLO */
+		{ "\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad",
+		    "\\u202a\\u202b\\u202c\\u202d" },		/* LRE RLE PDF LRO */
+		{ "\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9",
+		    "\\u2066\\u2067\\u2068\\u2069" },		/* isolates */
+		{ "\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c", "\\u200e\\u200f\\u061c" },	/* LRM RLM ALM */
+		{ "\xe2\x80\xa8\xe2\x80\xa9", "\\u2028\\u2029" },	/* line, paragraph separators */
+		{ "\xe2\x81\xa5\xe2\x81\xaa\xe2\x80\xaf", "\xe2\x81\xa5\xe2\x81\xaa\xe2\x80\xaf" },
+		{ "\xd8\x9b", "\xd8\x9b" },				/* U+061B is text */
+	};
+	char out[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		KDT_STREQ(kd_sanitize(v[i].in, out, sizeof(out)), v[i].want);
+	/* The escape is never split: 6 bytes need room for 6 plus the NUL. */
+	KDT_STREQ(kd_sanitize("a\xe2\x80\xae", out, 7), "a");
+	KDT_STREQ(kd_sanitize("a\xe2\x80\xae", out, 8), "a\\u202e");
+	/* Through the text emitter too: a workstation name in a summary. */
+	{
+		struct kd_report r;
+		struct kd_emit_opts o = { 0 };
+		char *txt;
+		int rc;
+
+		kd_report_init(&r, "kmsdiag-test");
+		kd_report_add(&r, "capture.client", "ws\xe2\x80\xae" "gpj.exe",
+		    KD_V_WARN, "name \xc2\x9b" "31m red");
+		txt = capture_text(&r, &o, 0, &rc);
+		KDT_CHECK(strstr(txt, "ws\\u202egpj.exe") != NULL);
+		KDT_CHECK(strstr(txt, "name \\u009b31m red") != NULL);
+		KDT_CHECK(strstr(txt, "\xe2\x80\xae") == NULL && strstr(txt, "\xc2\x9b") == NULL);
+		free(txt);
+		kd_report_fini(&r);
+	}
+}
+
 static void
 test_json(void)
 {
@@ -324,6 +377,17 @@ test_text_nagios(void)
 		KDT_CHECK(rc == KD_EXIT_UNKNOWN);
 		free(buf);
 	}
+	/* A summary quoting wire text: terminal controls escaped, '|' still gone. */
+	{
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *fp = open_memstream(&buf, &len);
+
+		kd_emit_nagios(fp, &r, "KMS", "ePID \x1b[2J\xe2\x80\xae|x", NULL);
+		fclose(fp);
+		KDT_STREQ(buf, "KMS UNKNOWN - ePID \\x1b[2J\\u202e x\n");
+		free(buf);
+	}
 	kd_report_fini(&r);
 }
 
@@ -390,6 +454,7 @@ main(void)
 	test_model();
 	test_json_line_lengths();
 	test_sanitize();
+	test_sanitize_terminal_controls();
 	test_json();
 	test_text_nagios();
 	test_color();
