@@ -185,12 +185,13 @@ kd_site_host_label(const struct kd_site_host *h, char *buf, size_t len)
 long
 kd_site_host_find(const struct kd_site *s, const char *addr, uint16_t port)
 {
+	char key[sizeof(s->hosts[0].addr)];
 	size_t i;
 
-	if (addr == NULL)
-		addr = "";
+	/* Compared as stored, so an over-long address still finds its host. */
+	copy_utf8(key, sizeof(key), addr);
 	for (i = 0; i < s->nhosts; i++)
-		if (s->hosts[i].port == port && strcmp(s->hosts[i].addr, addr) == 0)
+		if (s->hosts[i].port == port && strcmp(s->hosts[i].addr, key) == 0)
 			return (long)i;
 	return -1;
 }

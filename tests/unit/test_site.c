@@ -101,6 +101,17 @@ test_model(void)
 	KDT_CHECK(s.hosts[h].src == (KD_SRC_PROBE | KD_SRC_DNS));
 	KDT_CHECK(kd_site_host_find(&s, "127.0.0.1", 21788) == h2);
 	KDT_CHECK(kd_site_host_find(&s, "127.0.0.2", 1688) == -1);
+	{
+		char longaddr[100];
+
+		memset(longaddr, 'a', sizeof(longaddr) - 1);
+		longaddr[sizeof(longaddr) - 1] = '\0';
+		h2 = kd_site_host(&s, longaddr, 1, KD_SRC_USER);
+		KDT_CHECK(kd_site_host(&s, longaddr, 1, KD_SRC_USER) == h2);
+		KDT_CHECK(kd_site_host_find(&s, longaddr, 1) == h2);
+		s.nhosts--;	/* not part of the site below */
+		h2 = 1;
+	}
 	KDT_CHECK(s.hosts[h].connect_ms < 0);
 	kd_site_host_name(&s, h, "kms.corp.test.");
 	kd_site_host_name(&s, h, "KMS.corp.test");
