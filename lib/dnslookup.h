@@ -8,12 +8,22 @@
  * kd_dns_zone_load() instead of the network, so a checker runs unchanged
  * offline.  Used by kmsdiag-dnscheck and by kmsdiag-probe --srv.
  *
- * The network path is blocking: one query waits at most timeout_ms
- * (poll(2) against CLOCK_MONOTONIC), UDP first and TCP again when the
- * answer comes back truncated.  Queries carry an EDNS0 OPT record that
- * offers KD_DNS_EDNS_UDP bytes, so answers up to that size need no TCP;
- * a server that answers FORMERR or NOTIMP to it is asked again without
- * (RFC 6891 7).  Nothing here prints or exits.
+ * Queries are non-blocking operations of a kd_loop (kd_dns_new and
+ * kd_dns_start): many in flight at once, each bounded by one deadline
+ * that covers every server, resend and TCP retry.  UDP first, resent
+ * over the time left to each nameserver in turn (the first answer from
+ * any counts), TCP again when the answer comes back truncated.  Queries
+ * carry an EDNS0 OPT record that offers KD_DNS_EDNS_UDP bytes, so answers
+ * up to that size need no TCP; a server that answers FORMERR or NOTIMP to
+ * it is asked again without (RFC 6891 7).  The same question asked twice
+ * of one engine goes on the wire once.  kd_dns_query and
+ * kd_dns_query_addrs are blocking wrappers around a private loop.
+ *
+ * An answer keeps only the records owned by the name asked or its CNAME
+ * chain, as a stub resolver does; the rest are counted (nforeign) and the
+ * first named, so an SRV record of another domain or an address of an
+ * unrelated host is never taken for the answer.  Nothing here prints or
+ * exits.
  */
 #ifndef KD_DNSLOOKUP_H
 #define KD_DNSLOOKUP_H
@@ -40,6 +50,8 @@
 #define KD_DNS_MAX_ANSWERS	256
 /* Records held from one zone file (a local file, but still a cap). */
 #define KD_DNS_MAX_ZONE_RRS	1000000
+/* Bytes read from one zone file: a million records of 256 bytes. */
+#define KD_DNS_ZONE_MAX_BYTES	(256u * 1024 * 1024)
 /* CNAME hops followed inside a zone file (resolvers use 8 to 16). */
 #define KD_DNS_MAX_CNAME	8
 /* resolv.conf: glibc reads 3 nameservers; search lists are capped here. */
@@ -104,7 +116,10 @@ struct kd_dns_result {
 	bool			 edns_fallback;	/* asked again without EDNS after FORMERR/NOTIMP */
 	char			 server[64];	/* "127.0.0.1#5353", or the zone file name */
 	struct kd_dns_rr	*rr;		/* answer section, owned, heap */
-	size_t			 nrr;
+	size_t			 nrr, rrcap;
+	/* Answer records owned by no name of the query's CNAME chain: dropped. */
+	size_t			 nforeign;
+	char			 foreign[KD_DNS_TEXT_MAX + 16];	/* the first: "OWNER TYPE" */
 	struct kd_diag		 diag;		/* set when outcome >= KD_DNS_MALFORMED */
 };
 
@@ -128,19 +143,58 @@ struct kd_resolv_conf {
 void		 kd_dns_opts_init(struct kd_dns_opts *);
 void		 kd_dns_result_init(struct kd_dns_result *);
 void		 kd_dns_result_fini(struct kd_dns_result *);
+/* Take src's contents (its records too); src is left empty. */
+void		 kd_dns_result_move(struct kd_dns_result *dst, struct kd_dns_result *src);
 
 /*
- * Ask one question.  Returns KD_OK when a DNS answer was obtained (any
- * rcode: look at res->outcome), otherwise the failure with res->diag set
- * and res->outcome one of MALFORMED/TIMEOUT/UNREACHABLE/ERROR.  Without a
- * server the nameservers of resolv.conf are tried in order while they time
- * out or are unreachable.  A CNAME at qname is part of the answer section.
+ * The engine.  kd_dns_new reads resolv.conf (or parses opts->server) once;
+ * when that fails, every request answers KD_DNS_ERROR with the reason.
+ * opts->zone, when set, must outlive the engine.  NULL: out of memory.
+ * kd_dns_free cancels what is still pending without calling back; never
+ * call it from inside a kd_dns_cb.
+ */
+struct kd_loop;
+struct kd_dns;
+struct kd_dns_req;
+
+/*
+ * A finished request.  res is the callback's until it returns (then it is
+ * freed): kd_dns_result_move() it to keep it.  st is as kd_dns_query's.
+ * The callback may start and cancel requests.
+ */
+typedef void	 kd_dns_cb(struct kd_dns_result *res, enum kd_status st, void *arg);
+
+struct kd_dns	*kd_dns_new(struct kd_loop *, const struct kd_dns_opts *);
+void		 kd_dns_free(struct kd_dns *);
+/*
+ * Ask (qname, qtype).  deadline_ms is a kd_now_ms() time that bounds the
+ * whole request (every server, resend, TCP); 0: now + opts->timeout_ms.
+ * The callback always runs later, from the loop, exactly once, unless the
+ * request is cancelled.  NULL: out of memory (no callback).
+ */
+struct kd_dns_req *kd_dns_start(struct kd_dns *, const char *qname, uint16_t qtype,
+		    uint64_t deadline_ms, kd_dns_cb *, void *arg);
+/* A and AAAA at once, merged as kd_dns_query_addrs does. */
+struct kd_dns_req *kd_dns_start_addrs(struct kd_dns *, const char *host,
+		    uint64_t deadline_ms, kd_dns_cb *, void *arg);
+/* No callback for r any more; NULL is a no-op.  Not for a request already answered. */
+void		 kd_dns_cancel(struct kd_dns_req *r);
+/* Requests not answered yet. */
+size_t		 kd_dns_pending(const struct kd_dns *);
+
+/*
+ * Ask one question and wait (a private loop and engine).  Returns KD_OK
+ * when a DNS answer was obtained (any rcode: look at res->outcome),
+ * otherwise the failure with res->diag set and res->outcome one of
+ * MALFORMED/TIMEOUT/UNREACHABLE/ERROR.  Without a server the nameservers
+ * of resolv.conf share the timeout: each is asked in turn while none has
+ * answered.  A CNAME at qname is part of the answer section.
  */
 enum kd_status	 kd_dns_query(const struct kd_dns_opts *, const char *qname,
 		    uint16_t qtype, struct kd_dns_result *);
 /*
- * A and AAAA for host, merged into one result: ANSWER if either has an
- * address, else the worse of the two outcomes.
+ * A and AAAA for host, asked together and merged into one result: ANSWER
+ * if either has an address, else the worse of the two outcomes.
  */
 enum kd_status	 kd_dns_query_addrs(const struct kd_dns_opts *, const char *host,
 		    struct kd_dns_result *);
