@@ -39,24 +39,59 @@ struct dc_rec {
 	char			 t_cname[KD_DNS_TEXT_MAX];	/* target is an alias for this */
 	char			 t_err[192];
 	json_t			*addrs;				/* array of strings */
+	size_t			 t_foreign;			/* records of other names dropped */
+	struct dc_domain	*dd;				/* the domain this record is of */
 };
 
+/* Where a missing record often ends up instead; asked when it is missing. */
+#define DC_MAX_NEAR	8
+
 struct dc_domain {
+	struct dnscheck		*cx;
 	char			 domain[KD_DNS_TEXT_MAX];	/* as given, without the final dot */
 	char			 qname[KD_DNS_TEXT_MAX];
+	char			 invalid[256];			/* not a name we can ask: why */
+	uint64_t		 deadline_ms;			/* bounds every lookup of the domain */
 	struct kd_dns_result	 res;
 	struct dc_rec		*rec;
 	size_t			 nrec;
 	char			 alias[KD_DNS_TEXT_MAX];	/* qname was a CNAME to this */
 	bool			 has_record;
 	bool			 unknown;			/* could not tell */
+	/* Near misses: names asked when the record is missing, and their answers. */
+	struct dc_near {
+		char			 name[2 * KD_DNS_TEXT_MAX + 32];
+		const char		*why;
+		struct kd_dns_result	 res;
+		bool			 asked;
+		struct dc_domain	*dd;
+	}			 near[DC_MAX_NEAR];
+	size_t			 nnear;
 };
 
-struct dc_ctx {
+struct dc_ptargets;
+
+/* One run: every domain's lookups in flight at once on one loop. */
+struct dnscheck {
 	const struct dnscheck_opts	*o;
 	struct kd_dns_opts		 dns;
 	struct kd_report		*r;
 	struct kd_dns_zone		*zone;
+	struct kd_loop			*loop;
+	struct kd_dns			*eng;
+	struct kd_resolv_conf		 rc;		/* the domains may come from here */
+	const char			**list;
+	struct dc_domain		*dd;
+	size_t				 n;
+	size_t				 pending;	/* DNS requests not answered yet */
+	bool				 dns_done;
+	struct probe			*probe;
+	size_t				 probe_first;	/* first probe check in the report */
+	struct dc_ptargets		*pt;
+	long				 finish_timer;
+	int				 ret;
+	dnscheck_done_cb		*done;
+	void				*arg;
 };
 
 void
@@ -226,7 +261,7 @@ records_json(const struct dc_domain *dd)
 
 /* A check about one domain: subject, domain and records set once here. */
 static struct kd_check *
-dc_add(struct dc_ctx *cx, const struct dc_domain *dd, const char *id,
+dc_add(struct dnscheck *cx, const struct dc_domain *dd, const char *id,
     enum kd_verdict v, const char *detail)
 {
 	struct kd_check *c;
@@ -323,23 +358,23 @@ rec_cmp(const void *a, const void *b)
 	return x->port < y->port ? -1 : x->port > y->port;
 }
 
+static void	maybe_dns_done(struct dnscheck *);
+
+/* A target's A and AAAA, asked with every other lookup of the run. */
 static void
-resolve_target(struct dc_ctx *cx, struct dc_rec *rc)
+on_target(struct kd_dns_result *ar, enum kd_status st, void *arg)
 {
-	struct kd_dns_result ar;
+	struct dc_rec *rc = arg;
+	struct dnscheck *cx = rc->dd->cx;
 	size_t i;
 
-	rc->addrs = json_array();
-	if (strcmp(rc->target, ".") == 0) {
-		rc->t_outcome = KD_DNS_NODATA;
-		return;
-	}
-	kd_dns_result_init(&ar);
-	kd_dns_query_addrs(&cx->dns, rc->target, &ar);
-	rc->t_outcome = ar.outcome;
-	kd_setf(rc->t_err, sizeof(rc->t_err), "%s", ar.diag.msg);
-	for (i = 0; i < ar.nrr; i++) {
-		const struct kd_dns_rr *x = &ar.rr[i];
+	(void)st;
+	cx->pending--;
+	rc->t_outcome = ar->outcome;
+	rc->t_foreign = ar->nforeign;
+	kd_setf(rc->t_err, sizeof(rc->t_err), "%s", ar->diag.msg);
+	for (i = 0; i < ar->nrr; i++) {
+		const struct kd_dns_rr *x = &ar->rr[i];
 
 		if (x->type == KD_DNS_T_CNAME && kd_dns_name_eq(x->owner, rc->target))
 			kd_setf(rc->t_cname, sizeof(rc->t_cname), "%s", x->data);
@@ -350,47 +385,64 @@ resolve_target(struct dc_ctx *cx, struct dc_rec *rc)
 	if (rc->t_cname[0] != '\0' && json_array_size(rc->addrs) == 0 &&
 	    rc->t_outcome == KD_DNS_ANSWER)
 		rc->t_outcome = KD_DNS_NODATA;
-	kd_dns_result_fini(&ar);
-}
-
-/* Reuse the resolution of an identical earlier target. */
-static bool
-copy_target(struct dc_domain *dd, size_t upto, struct dc_rec *rc)
-{
-	size_t i;
-
-	for (i = 0; i < upto; i++) {
-		if (!kd_dns_name_eq(dd->rec[i].target, rc->target))
-			continue;
-		rc->t_outcome = dd->rec[i].t_outcome;
-		memcpy(rc->t_cname, dd->rec[i].t_cname, sizeof(rc->t_cname));
-		memcpy(rc->t_err, dd->rec[i].t_err, sizeof(rc->t_err));
-		rc->addrs = json_deep_copy(dd->rec[i].addrs);
-		return true;
-	}
-	return false;
+	if (ar->nforeign > 0 && rc->t_err[0] == '\0')
+		kd_setf(rc->t_err, sizeof(rc->t_err), "ignored %zu record%s of "
+		    "other names (%s)", ar->nforeign, ar->nforeign == 1 ? "" : "s",
+		    ar->foreign);
+	maybe_dns_done(cx);
 }
 
 static void
-lookup_domain(struct dc_ctx *cx, struct dc_domain *dd)
+ask(struct dnscheck *cx, struct kd_dns_req *req)
 {
-	struct kd_dns_result *res = &dd->res;
+	if (req == NULL)
+		cx->r->oom = true;
+	else
+		cx->pending++;
+}
+
+static void
+start_targets(struct dnscheck *cx, struct dc_domain *dd)
+{
+	size_t i;
+
+	for (i = 0; i < dd->nrec; i++) {
+		struct dc_rec *rc = &dd->rec[i];
+
+		rc->dd = dd;
+		rc->addrs = json_array();
+		if (strcmp(rc->target, ".") == 0) {
+			rc->t_outcome = KD_DNS_NODATA;
+			continue;
+		}
+		/* A target named twice, here or in another domain, goes on the wire once. */
+		ask(cx, kd_dns_start_addrs(cx->eng, rc->target, dd->deadline_ms,
+		    on_target, rc));
+	}
+}
+
+static void	start_near_misses(struct dnscheck *, struct dc_domain *);
+
+static void
+on_srv(struct kd_dns_result *res, enum kd_status st, void *arg)
+{
+	struct dc_domain *dd = arg;
+	struct dnscheck *cx = dd->cx;
 	size_t i, n = 0;
 
-	kd_dns_query(&cx->dns, dd->qname, KD_DNS_T_SRV, res);
+	(void)st;
+	cx->pending--;
+	kd_dns_result_move(&dd->res, res);
+	res = &dd->res;
 	for (i = 0; i < res->nrr; i++)
 		if (res->rr[i].type == KD_DNS_T_SRV)
 			n++;
 		else if (res->rr[i].type == KD_DNS_T_CNAME &&
 		    kd_dns_name_eq(res->rr[i].owner, dd->qname))
 			kd_setf(dd->alias, sizeof(dd->alias), "%s", res->rr[i].data);
-	if (n == 0)
-		return;
-	if ((dd->rec = calloc(n, sizeof(*dd->rec))) == NULL) {
+	if (n > 0 && (dd->rec = calloc(n, sizeof(*dd->rec))) == NULL)
 		cx->r->oom = true;
-		return;
-	}
-	for (i = 0; i < res->nrr; i++) {
+	for (i = 0; dd->rec != NULL && i < res->nrr; i++) {
 		const struct kd_dns_rr *x = &res->rr[i];
 		struct dc_rec *rc;
 
@@ -405,11 +457,14 @@ lookup_domain(struct dc_ctx *cx, struct dc_domain *dd)
 		rc->weight = x->weight;
 		rc->port = x->port;
 	}
-	qsort(dd->rec, dd->nrec, sizeof(*dd->rec), rec_cmp);
-	for (i = 0; i < dd->nrec; i++)
-		if (!copy_target(dd, i, &dd->rec[i]))
-			resolve_target(cx, &dd->rec[i]);
-	dd->has_record = true;
+	if (dd->nrec > 0) {
+		qsort(dd->rec, dd->nrec, sizeof(*dd->rec), rec_cmp);
+		dd->has_record = true;
+		start_targets(cx, dd);
+	} else if (res->outcome == KD_DNS_NXDOMAIN || res->outcome == KD_DNS_NODATA ||
+	    res->outcome == KD_DNS_ANSWER)
+		start_near_misses(cx, dd);
+	maybe_dns_done(cx);
 }
 
 static void
@@ -421,6 +476,8 @@ domain_fini(struct dc_domain *dd)
 		json_decref(dd->rec[i].addrs);
 	free(dd->rec);
 	kd_dns_result_fini(&dd->res);
+	for (i = 0; i < dd->nnear; i++)
+		kd_dns_result_fini(&dd->near[i].res);
 }
 
 /* -------------------------------------------------------------------- */
@@ -461,47 +518,71 @@ struct near_found {
 	char	 target[KD_DNS_TEXT_MAX];	/* first misplaced record's target */
 };
 
-/* The record is missing: look where it often ends up instead. */
 static void
-find_near_misses(struct dc_ctx *cx, struct dc_domain *dd, struct near_found *nf)
+on_near(struct kd_dns_result *res, enum kd_status st, void *arg)
 {
-	struct kd_dns_result nr;
+	struct dc_near *nm = arg;
+	struct dnscheck *cx = nm->dd->cx;
+
+	(void)st;
+	kd_dns_result_move(&nm->res, res);
+	cx->pending--;
+	maybe_dns_done(cx);
+}
+
+/* The record is missing: ask where it often ends up instead, all at once. */
+static void
+start_near_misses(struct dnscheck *cx, struct dc_domain *dd)
+{
 	struct kd_diag diag;
 	char d[KD_DNS_TEXT_MAX];
 	const char *parent;
-	size_t i, j, nq;
-	struct {
-		char		 name[2 * KD_DNS_TEXT_MAX + 32];
-		const char	*why;
-	} cand[8];
+	size_t i, nq = 0;
 
-	nf->found = json_array();
 	abs_name(d, sizeof(d), dd->domain);
-	nq = 0;
 	for (i = 0; i < sizeof(near_misses) / sizeof(near_misses[0]); i++) {
-		kd_setf(cand[nq].name, sizeof(cand[nq].name), "%s%s%s",
+		kd_setf(dd->near[nq].name, sizeof(dd->near[nq].name), "%s%s%s",
 		    near_misses[i].prefix, d, near_misses[i].twice ? d : "");
-		cand[nq++].why = near_misses[i].why;
+		dd->near[nq++].why = near_misses[i].why;
 	}
 	/* The parent domain, when it is not a top-level domain. */
 	if ((parent = strchr(d, '.')) != NULL && strchr(parent + 1, '.') != NULL &&
 	    strchr(parent + 1, '.')[1] != '\0') {
-		kd_setf(cand[nq].name, sizeof(cand[nq].name), "_vlmcs._tcp.%s", parent + 1);
-		cand[nq++].why = "the record is in the parent domain: clients of "
+		kd_setf(dd->near[nq].name, sizeof(dd->near[nq].name), "_vlmcs._tcp.%s",
+		    parent + 1);
+		dd->near[nq++].why = "the record is in the parent domain: clients of "
 		    "this domain do not look there";
 	}
+	dd->nnear = nq;
 	for (i = 0; i < nq; i++) {
-		if (kd_dns_name_check(cand[i].name, &diag) != KD_OK)
+		kd_dns_result_init(&dd->near[i].res);
+		if (kd_dns_name_check(dd->near[i].name, &diag) != KD_OK)
 			continue;
-		kd_dns_result_init(&nr);
-		kd_dns_query(&cx->dns, cand[i].name, KD_DNS_T_SRV, &nr);
+		dd->near[i].asked = true;
+		dd->near[i].dd = dd;
+		ask(cx, kd_dns_start(cx->eng, dd->near[i].name, KD_DNS_T_SRV,
+		    dd->deadline_ms, on_near, &dd->near[i]));
+	}
+}
+
+/* What the near-miss lookups found, in the order they are listed. */
+static void
+find_near_misses(struct dnscheck *cx, struct dc_domain *dd, struct near_found *nf)
+{
+	size_t i, j;
+
+	(void)cx;
+	nf->found = json_array();
+	for (i = 0; i < dd->nnear; i++) {
+		const struct kd_dns_result *nr = &dd->near[i].res;
+
+		if (!dd->near[i].asked)
+			continue;
 		/* A server that stops answering will not answer the rest either. */
-		if (nr.outcome == KD_DNS_TIMEOUT || nr.outcome == KD_DNS_UNREACHABLE) {
-			kd_dns_result_fini(&nr);
+		if (nr->outcome == KD_DNS_TIMEOUT || nr->outcome == KD_DNS_UNREACHABLE)
 			break;
-		}
-		for (j = 0; j < nr.nrr; j++) {
-			const struct kd_dns_rr *x = &nr.rr[j];
+		for (j = 0; j < nr->nrr; j++) {
+			const struct kd_dns_rr *x = &nr->rr[j];
 
 			if (x->type != KD_DNS_T_SRV)
 				continue;
@@ -509,19 +590,18 @@ find_near_misses(struct dc_ctx *cx, struct dc_domain *dd, struct near_found *nf)
 			    "name", x->owner, "ttl", (json_int_t)x->ttl,
 			    "priority", (json_int_t)x->priority,
 			    "weight", (json_int_t)x->weight, "port", (json_int_t)x->port,
-			    "target", x->data, "problem", cand[i].why));
+			    "target", x->data, "problem", dd->near[i].why));
 			if (nf->detail[0] == '\0') {
 				kd_setf(nf->detail, sizeof(nf->detail), "found %s instead: %s",
-				    x->owner, cand[i].why);
+				    x->owner, dd->near[i].why);
 				kd_setf(nf->target, sizeof(nf->target), "%s", x->data);
 			}
 		}
-		kd_dns_result_fini(&nr);
 	}
 }
 
 static void
-check_exists(struct dc_ctx *cx, struct dc_domain *dd)
+check_exists(struct dnscheck *cx, struct dc_domain *dd)
 {
 	const struct kd_dns_result *res = &dd->res;
 	enum kd_verdict v = KD_V_FAIL;
@@ -645,7 +725,7 @@ check_exists(struct dc_ctx *cx, struct dc_domain *dd)
 }
 
 static void
-check_name(struct dc_ctx *cx, struct dc_domain *dd)
+check_name(struct dnscheck *cx, struct dc_domain *dd)
 {
 	const struct dc_rec *bad[DC_MAX_REC];
 	char detail[256], fixed[KD_DNS_TEXT_MAX];
@@ -688,7 +768,7 @@ check_name(struct dc_ctx *cx, struct dc_domain *dd)
 }
 
 static void
-check_ttl(struct dc_ctx *cx, struct dc_domain *dd)
+check_ttl(struct dnscheck *cx, struct dc_domain *dd)
 {
 	const struct dc_rec *bad[DC_MAX_REC];
 	char detail[256], a[48], e[48];
@@ -720,7 +800,7 @@ check_ttl(struct dc_ctx *cx, struct dc_domain *dd)
 }
 
 static void
-check_port(struct dc_ctx *cx, struct dc_domain *dd)
+check_port(struct dnscheck *cx, struct dc_domain *dd)
 {
 	const struct dc_rec *bad[DC_MAX_REC];
 	unsigned want = cx->o->expect_port;
@@ -750,7 +830,7 @@ check_port(struct dc_ctx *cx, struct dc_domain *dd)
 }
 
 static void
-check_target(struct dc_ctx *cx, struct dc_domain *dd)
+check_target(struct dnscheck *cx, struct dc_domain *dd)
 {
 	char detail[256], one[256];
 	enum kd_verdict v = KD_V_OK, rv;
@@ -817,7 +897,7 @@ check_target(struct dc_ctx *cx, struct dc_domain *dd)
 }
 
 static void
-check_policy(struct dc_ctx *cx, struct dc_domain *dd)
+check_policy(struct dnscheck *cx, struct dc_domain *dd)
 {
 	char detail[256];
 	unsigned hosts = 0, lo, nlo = 0;
@@ -852,7 +932,7 @@ check_policy(struct dc_ctx *cx, struct dc_domain *dd)
 }
 
 static void
-check_multi(struct dc_ctx *cx, struct dc_domain *dd, size_t n)
+check_multi(struct dnscheck *cx, struct dc_domain *dd, size_t n)
 {
 	json_t *ok = json_array(), *missing = json_array(), *unknown = json_array();
 	enum kd_verdict v = KD_V_OK;
@@ -947,7 +1027,7 @@ ptarget_add(struct dc_ptargets *t, const char *name, const char *addr, uint16_t 
 }
 
 static void
-ptargets_collect(struct dc_ctx *cx, const struct dc_domain *dd, size_t n,
+ptargets_collect(struct dnscheck *cx, const struct dc_domain *dd, size_t n,
     struct dc_ptargets *t)
 {
 	size_t i, r, k;
@@ -1002,36 +1082,19 @@ ptarget_find(const struct dc_ptargets *t, const char *name, json_int_t port)
 	return NULL;
 }
 
-static void
-run_probe(struct dc_ctx *cx, const struct dc_domain *dd, size_t n)
-{
-	struct dc_ptargets t = { NULL, 0, 0 };
-	struct probe_opts po;
-	struct kd_loop *l = NULL;
-	struct probe *p = NULL;
-	size_t i, first = cx->r->n;
+static void	finish_later(struct dnscheck *);
 
-	ptargets_collect(cx, dd, n, &t);
-	if (t.n == 0)
-		goto out;
-	probe_opts_init(&po);
-	po.timeout_ms = cx->dns.timeout_ms;
-	po.tcp_only = cx->o->probe_tcp_only;
-	if ((l = kd_loop_new()) == NULL || (p = probe_new(&po, l)) == NULL) {
-		cx->r->oom = true;
-		goto out;
-	}
-	for (i = 0; i < t.n; i++)
-		ptarget_to_probe(p, &t.v[i]);
-	if (probe_start(p) != 0 || kd_loop_run(l) != 0) {
-		kd_report_add(cx->r, "probe.target", "probe", KD_V_UNKNOWN,
-		    "the probe could not run: out of memory or poll failed");
-		goto out;
-	}
+/* The probe ended: its checks, each with the domains whose records lead there. */
+static void
+on_probe_done(struct probe *p, void *arg)
+{
+	struct dnscheck *cx = arg;
+	size_t i;
+
 	probe_report(p, cx->r);
-	for (i = first; i < cx->r->n; i++) {
+	for (i = cx->probe_first; i < cx->r->n; i++) {
 		struct kd_check *c = &cx->r->checks[i];
-		const struct dc_ptarget *x = ptarget_find(&t,
+		const struct dc_ptarget *x = ptarget_find(cx->pt,
 		    json_string_value(json_object_get(c->facts, "target")) ?
 		    json_string_value(json_object_get(c->facts, "target")) : "",
 		    json_integer_value(json_object_get(c->facts, "port")));
@@ -1041,12 +1104,40 @@ run_probe(struct dc_ctx *cx, const struct dc_domain *dd, size_t n)
 		kd_check_str(c, "domain", json_string_value(json_array_get(x->domains, 0)));
 		kd_check_json(c, "domains", json_deep_copy(x->domains));
 	}
-out:
-	probe_free(p);
-	kd_loop_free(l);
-	for (i = 0; i < t.n; i++)
-		json_decref(t.v[i].domains);
-	free(t.v);
+	finish_later(cx);
+}
+
+/* Probe every SRV target on the run's loop; false when there is nothing to probe. */
+static bool
+start_probe(struct dnscheck *cx)
+{
+	struct probe_opts po;
+	size_t i;
+
+	if ((cx->pt = calloc(1, sizeof(*cx->pt))) == NULL) {
+		cx->r->oom = true;
+		return false;
+	}
+	ptargets_collect(cx, cx->dd, cx->n, cx->pt);
+	if (cx->pt->n == 0)
+		return false;
+	probe_opts_init(&po);
+	po.timeout_ms = cx->dns.timeout_ms;
+	po.tcp_only = cx->o->probe_tcp_only;
+	if ((cx->probe = probe_new(&po, cx->loop)) == NULL) {
+		cx->r->oom = true;
+		return false;
+	}
+	for (i = 0; i < cx->pt->n; i++)
+		ptarget_to_probe(cx->probe, &cx->pt->v[i]);
+	cx->probe_first = cx->r->n;
+	probe_set_callbacks(cx->probe, NULL, on_probe_done, cx);
+	if (probe_start(cx->probe) != 0) {
+		kd_report_add(cx->r, "probe.target", "probe", KD_V_UNKNOWN,
+		    "the probe could not run: out of memory");
+		return false;
+	}
+	return true;
 }
 
 /* -------------------------------------------------------------------- */
@@ -1064,90 +1155,224 @@ cannot_run(struct kd_report *r, const char *id, const char *subject,
 	return -1;
 }
 
-int
-dnscheck_run(const struct dnscheck_opts *o, struct kd_report *r)
+/*
+ * Every lookup answered (or timed out): the checks, domain by domain in
+ * the order given, whatever order the answers came in.
+ */
+static void
+maybe_dns_done(struct dnscheck *cx)
 {
-	struct dc_ctx cx;
-	struct dc_domain *dd = NULL;
-	struct kd_resolv_conf rc;
-	struct kd_diag diag;
-	const char *list[DNSCHECK_MAX_DOMAINS];
-	size_t i, n = 0;
-	int ret = 0;
+	size_t i;
 
-	memset(&cx, 0, sizeof(cx));
-	cx.o = o;
-	cx.r = r;
-	kd_diag_clear(&diag);
-	kd_dns_opts_init(&cx.dns);
-	cx.dns.server = o->server;
-	cx.dns.timeout_ms = o->timeout_ms ? o->timeout_ms : KD_DNS_TIMEOUT_DEFAULT;
-	cx.dns.tcp = o->tcp;
-	cx.dns.resolv_conf = o->resolv_conf;
-	if (o->zone_file != NULL) {
-		if ((cx.zone = kd_dns_zone_load(o->zone_file, o->origin, &diag)) == NULL)
-			return cannot_run(r, "zone_load", o->zone_file, diag.msg,
-			    "correct the zone file at the line shown");
-		cx.dns.zone = cx.zone;
-	}
-	for (i = 0; i < o->ndomains && n < DNSCHECK_MAX_DOMAINS; i++)
-		list[n++] = o->domains[i];
-	if (n == 0 && cx.zone != NULL)
-		list[n++] = kd_dns_zone_origin(cx.zone);
-	if (n == 0) {
-		if (kd_dns_resolv_conf(o->resolv_conf, &rc, &diag) != KD_OK) {
-			ret = cannot_run(r, "srv_exists", "resolv.conf", diag.msg,
-			    "name the domains to check on the command line");
-			goto out;
-		}
-		for (i = 0; i < rc.nsearch && n < DNSCHECK_MAX_DOMAINS; i++)
-			list[n++] = rc.search[i];
-		if (n == 0) {
-			ret = cannot_run(r, "srv_exists", "resolv.conf",
-			    "no domain given and no search or domain line in resolv.conf",
-			    "name the domains to check on the command line");
-			goto out;
-		}
-		/* list points into rc, which lives until the end of this function. */
-	}
-	if ((dd = calloc(n, sizeof(*dd))) == NULL) {
-		r->oom = true;
-		ret = -1;
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		struct dc_domain *d = &dd[i];
+	if (cx->pending > 0 || cx->dns_done)
+		return;
+	cx->dns_done = true;
+	for (i = 0; i < cx->n; i++) {
+		struct dc_domain *d = &cx->dd[i];
 
-		kd_dns_result_init(&d->res);
-		strip_dot(d->domain, sizeof(d->domain), list[i]);
-		if (kd_dns_vlmcs_name(d->domain, d->qname, sizeof(d->qname), &diag) != KD_OK) {
-			char detail[256];
-
-			kd_setf(detail, sizeof(detail), "cannot check %.64s%s: %s",
-			    d->domain, strlen(d->domain) > 64 ? "..." : "", diag.msg);
+		if (d->invalid[0] != '\0') {
 			d->unknown = true;
-			cannot_run(r, "srv_exists", d->domain, detail,
+			cannot_run(cx->r, "srv_exists", d->domain, d->invalid,
 			    "give a domain name within the DNS limits");
 			continue;
 		}
-		lookup_domain(&cx, d);
-		check_exists(&cx, d);
+		check_exists(cx, d);
 		if (!d->has_record)
 			continue;
-		check_name(&cx, d);
-		check_ttl(&cx, d);
-		check_port(&cx, d);
-		check_target(&cx, d);
-		check_policy(&cx, d);
+		check_name(cx, d);
+		check_ttl(cx, d);
+		check_port(cx, d);
+		check_target(cx, d);
+		check_policy(cx, d);
 	}
-	if (n > 1)
-		check_multi(&cx, dd, n);
-	if (o->probe)
-		run_probe(&cx, dd, n);
-out:
-	for (i = 0; dd != NULL && i < n; i++)
-		domain_fini(&dd[i]);
-	free(dd);
-	kd_dns_zone_free(cx.zone);
-	return ret;
+	if (cx->n > 1)
+		check_multi(cx, cx->dd, cx->n);
+	if (cx->o->probe && start_probe(cx))
+		return;
+	finish_later(cx);
+}
+
+static void
+run_free(struct dnscheck *cx)
+{
+	size_t i;
+
+	if (cx == NULL)
+		return;
+	if (cx->finish_timer > 0)
+		kd_loop_del_timer(cx->loop, cx->finish_timer);
+	probe_free(cx->probe);
+	kd_dns_free(cx->eng);
+	for (i = 0; cx->dd != NULL && i < cx->n; i++)
+		domain_fini(&cx->dd[i]);
+	free(cx->dd);
+	free(cx->list);
+	if (cx->pt != NULL) {
+		for (i = 0; i < cx->pt->n; i++)
+			json_decref(cx->pt->v[i].domains);
+		free(cx->pt->v);
+		free(cx->pt);
+	}
+	kd_dns_zone_free(cx->zone);
+	free(cx);
+}
+
+/*
+ * The end, from a timer of its own: never from inside a DNS or probe
+ * callback, whose engine the caller's done callback may free.
+ */
+static int64_t
+finish_cb(struct kd_loop *loop, long id, void *arg)
+{
+	struct dnscheck *cx = arg;
+	dnscheck_done_cb *done = cx->done;
+	struct kd_report *r = cx->r;
+	void *darg = cx->arg;
+	int ret = cx->ret;
+
+	(void)loop;
+	(void)id;
+	cx->finish_timer = 0;
+	run_free(cx);
+	if (done != NULL)
+		done(r, ret, darg);
+	return KD_NOMORE;
+}
+
+static void
+finish_later(struct dnscheck *cx)
+{
+	if (cx->finish_timer <= 0)
+		cx->finish_timer = kd_loop_add_timer(cx->loop, 0, finish_cb, cx);
+	if (cx->finish_timer < 0)
+		cx->r->oom = true;
+}
+
+struct dnscheck *
+dnscheck_start(const struct dnscheck_opts *o, struct kd_report *r, struct kd_loop *loop,
+    dnscheck_done_cb *done, void *arg)
+{
+	struct dnscheck *cx;
+	struct kd_diag diag;
+	size_t i, n = 0, max;
+	uint64_t deadline;
+
+	if ((cx = calloc(1, sizeof(*cx))) == NULL)
+		return NULL;
+	cx->o = o;
+	cx->r = r;
+	cx->loop = loop;
+	cx->done = done;
+	cx->arg = arg;
+	kd_diag_clear(&diag);
+	kd_dns_opts_init(&cx->dns);
+	cx->dns.server = o->server;
+	cx->dns.timeout_ms = o->timeout_ms ? o->timeout_ms : KD_DNS_TIMEOUT_DEFAULT;
+	if (cx->dns.timeout_ms > KD_DNS_TIMEOUT_MAX)
+		cx->dns.timeout_ms = KD_DNS_TIMEOUT_MAX;
+	cx->dns.tcp = o->tcp;
+	cx->dns.resolv_conf = o->resolv_conf;
+	if (o->zone_file != NULL) {
+		if ((cx->zone = kd_dns_zone_load(o->zone_file, o->origin, &diag)) == NULL) {
+			cx->ret = cannot_run(r, "zone_load", o->zone_file, diag.msg,
+			    "correct the zone file at the line shown");
+			goto later;
+		}
+		cx->dns.zone = cx->zone;
+	}
+	max = o->ndomains + 1 + KD_DNS_MAX_SEARCH;
+	if ((cx->list = calloc(max, sizeof(*cx->list))) == NULL)
+		goto oom;
+	for (i = 0; i < o->ndomains; i++)
+		cx->list[n++] = o->domains[i];
+	if (n == 0 && cx->zone != NULL)
+		cx->list[n++] = kd_dns_zone_origin(cx->zone);
+	if (n == 0) {
+		if (kd_dns_resolv_conf(o->resolv_conf, &cx->rc, &diag) != KD_OK) {
+			cx->ret = cannot_run(r, "srv_exists", "resolv.conf", diag.msg,
+			    "name the domains to check on the command line");
+			goto later;
+		}
+		for (i = 0; i < cx->rc.nsearch; i++)
+			cx->list[n++] = cx->rc.search[i];
+		if (n == 0) {
+			cx->ret = cannot_run(r, "srv_exists", "resolv.conf",
+			    "no domain given and no search or domain line in resolv.conf",
+			    "name the domains to check on the command line");
+			goto later;
+		}
+	}
+	if ((cx->dd = calloc(n, sizeof(*cx->dd))) == NULL ||
+	    (cx->eng = kd_dns_new(loop, &cx->dns)) == NULL)
+		goto oom;
+	cx->n = n;
+	/* One deadline per domain bounds all its lookups: -t means what it says. */
+	deadline = kd_now_ms() + cx->dns.timeout_ms;
+	for (i = 0; i < n; i++) {
+		struct dc_domain *d = &cx->dd[i];
+
+		d->cx = cx;
+		d->deadline_ms = deadline;
+		kd_dns_result_init(&d->res);
+		strip_dot(d->domain, sizeof(d->domain), cx->list[i]);
+		if (kd_dns_vlmcs_name(d->domain, d->qname, sizeof(d->qname), &diag) != KD_OK) {
+			kd_setf(d->invalid, sizeof(d->invalid), "cannot check %.64s%s: %s",
+			    d->domain, strlen(d->domain) > 64 ? "..." : "", diag.msg);
+			continue;
+		}
+		ask(cx, kd_dns_start(cx->eng, d->qname, KD_DNS_T_SRV, deadline, on_srv, d));
+	}
+	/* Nothing asked (every domain invalid): the checks now, the end from the loop. */
+	maybe_dns_done(cx);
+	return cx;
+oom:
+	r->oom = true;
+	cx->ret = -1;
+later:
+	finish_later(cx);
+	if (cx->finish_timer < 0) {
+		run_free(cx);
+		return NULL;
+	}
+	return cx;
+}
+
+void
+dnscheck_cancel(struct dnscheck *cx)
+{
+	run_free(cx);
+}
+
+struct sync_run {
+	bool	done;
+	int	ret;
+};
+
+static void
+sync_done(struct kd_report *r, int ret, void *arg)
+{
+	struct sync_run *w = arg;
+
+	(void)r;
+	w->done = true;
+	w->ret = ret;
+}
+
+int
+dnscheck_run(const struct dnscheck_opts *o, struct kd_report *r)
+{
+	struct sync_run w = { false, -1 };
+	struct kd_loop *loop;
+
+	if ((loop = kd_loop_new()) == NULL) {
+		r->oom = true;
+		return -1;
+	}
+	if (dnscheck_start(o, r, loop, sync_done, &w) == NULL)
+		r->oom = true;
+	else
+		while (!w.done && kd_loop_once(loop, -1) >= 0)
+			;
+	kd_loop_free(loop);
+	return w.ret;
 }

@@ -20,8 +20,13 @@
  *                 after the DNS checks; facts as kmsdiag-probe --json, plus
  *                 domain/domains (the domains whose records lead there)
  *
- * Lookups are blocking, each bounded by timeout_ms (see lib/dnslookup.h);
- * so is the probe step (a private loop; each probe phase gets timeout_ms).
+ * Every lookup of every domain is in flight at once on one kd_loop (see
+ * lib/dnslookup.h); one deadline per domain, timeout_ms after the start,
+ * bounds all of that domain's lookups (SRV, every target, the near
+ * misses), so a run takes about one timeout however many domains, targets
+ * and nameservers there are.  A target named by several records or
+ * domains is asked once.  Then the probe step, on the same loop (each
+ * probe phase gets timeout_ms).
  * The probe uses the addresses the checks found: the server's answers, or
  * the zone file's A/AAAA records with --zone.  A target the zone cannot
  * tell about (outside it) is resolved by the system resolver.
@@ -39,13 +44,12 @@
 #define DNSCHECK_TOOL		"kmsdiag-dnscheck"
 #define DNSCHECK_TTL		3600	/* the deployment guides' 60 minutes */
 #define DNSCHECK_PORT		1688	/* KMS default (protocol doc 1.1) */
-#define DNSCHECK_MAX_DOMAINS	64
 
 struct dnscheck_opts {
 	const char *const	*domains;	/* none: resolv.conf search list, or the zone origin */
 	size_t			 ndomains;
 	const char		*server;	/* "ADDR[:PORT]"; NULL: resolv.conf nameservers */
-	unsigned		 timeout_ms;	/* per query */
+	unsigned		 timeout_ms;	/* per domain, all its lookups */
 	bool			 tcp;		/* TCP only */
 	const char		*zone_file;	/* check this zone file instead of asking a server */
 	const char		*origin;	/* the zone's name when the file does not say */
@@ -61,9 +65,25 @@ void	dnscheck_opts_init(struct dnscheck_opts *);
  * Run every check and add them to report (initialised by the caller, with
  * tool DNSCHECK_TOOL).  Returns 0, or -1 when the checks could not run at
  * all (bad zone file, no domain to check); the report then holds one
- * UNKNOWN check that says why.
+ * UNKNOWN check that says why.  Blocking: a private loop around
+ * dnscheck_start().
  */
 int	dnscheck_run(const struct dnscheck_opts *, struct kd_report *);
+
+/*
+ * The same on the caller's loop, without blocking it (the dashboard).
+ * done runs once, from the loop, when the report is complete (ret as
+ * dnscheck_run's); the run has freed itself by then.  opts, the strings
+ * it points to and report must live until then.  NULL: out of memory
+ * (done is not called).  dnscheck_cancel() stops a run before done
+ * without calling it; the checks added so far stay in the report.
+ */
+struct kd_loop;
+struct dnscheck;
+typedef void	dnscheck_done_cb(struct kd_report *, int ret, void *arg);
+struct dnscheck	*dnscheck_start(const struct dnscheck_opts *, struct kd_report *,
+		    struct kd_loop *, dnscheck_done_cb *, void *arg);
+void		 dnscheck_cancel(struct dnscheck *);
 
 /*
  * A line for the zone file, for nsupdate, and for dnscmd, describing the

@@ -188,8 +188,6 @@ main(int argc, char *argv[])
 		usage_error("--origin needs --zone");
 	if (o.probe_tcp_only && !o.probe)
 		usage_error("--tcp-only needs --probe");
-	if (argc > DNSCHECK_MAX_DOMAINS)
-		usage_error("too many domains (at most %d)", DNSCHECK_MAX_DOMAINS);
 	if (o.origin != NULL && kd_dns_name_check(o.origin, &diag) != KD_OK)
 		usage_error("origin %.80s%s: %s", o.origin,
 		    strlen(o.origin) > 80 ? "..." : "", diag.msg);
