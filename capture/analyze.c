@@ -305,7 +305,7 @@ analyze_exchange(struct capture *cap, const struct capture_exchange *ex)
 			    "version %u.%u; hosts accept 4.0, 5.0 and 6.0",
 			    rq->workstation, rq->major, rq->minor);
 	}
-	if (ex->have_resp && h != NULL) {
+	if (ex->have_resp && !ex->resp.fields_unreadable && h != NULL) {
 		const struct kms_response *rs = &ex->resp;
 
 		if (ex->have_req) {
@@ -416,6 +416,89 @@ analyze_conn(struct capture *cap, const struct capture_conn_event *ev)
 	kd_endpoint_format(&ev->client, c, sizeof(c));
 	kd_endpoint_format(&ev->host, h, sizeof(h));
 	problem(cap, map[ev->kind], h, "%s > %s: %s", c, h, ev->detail);
+}
+
+/*
+ * TCP outside the KMS ports: remember the servers it went to, so that "no
+ * KMS traffic" can say what was there instead.  The server is the side a
+ * SYN went to, or the side a DCE/RPC bind or request went to; failing both,
+ * the lower port (clients use ephemeral ones).
+ */
+void
+analyze_other(struct capture *cap, const struct pkt_info *pi)
+{
+	const struct kd_endpoint *srv;
+	struct other_server *o = NULL;
+	bool rpc = false, syn = false;
+	size_t i;
+
+	cap->other_packets++;
+	if ((pi->flags & (TH_SYN | TH_ACK)) == TH_SYN) {
+		srv = &pi->dst;
+		syn = true;
+	} else if ((pi->flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK))
+		srv = &pi->src;
+	else if (pi->paylen >= DCERPC_HDR_LEN &&
+	    dcerpc_looks_like_hdr(pi->payload, pi->paylen)) {
+		uint8_t pt = pi->payload[2];
+
+		rpc = true;
+		srv = pt == DCERPC_BIND || pt == DCERPC_ALTER_CONTEXT ||
+		    pt == DCERPC_REQUEST ? &pi->dst : &pi->src;
+	} else
+		srv = pi->src.port < pi->dst.port ? &pi->src : &pi->dst;
+	for (i = 0; i < cap->nother; i++)
+		if (kd_endpoint_eq(&cap->other[i].ep, srv)) {
+			o = &cap->other[i];
+			break;
+		}
+	if (o == NULL) {
+		if (cap->nother == MAX_OTHER_SERVERS)
+			return;
+		o = &cap->other[cap->nother++];
+		memset(o, 0, sizeof(*o));
+		o->ep = *srv;
+	}
+	o->packets++;
+	o->rpc |= rpc;
+	o->syn |= syn;
+}
+
+/*
+ * What to say when no KMS exchange was seen on the ports asked for: the
+ * busiest DCE/RPC server elsewhere (the likely KMS host on another port),
+ * else the busiest server.  False when nothing else was seen either.
+ */
+static bool
+other_traffic_hint(const struct capture *cap, char *out, size_t len)
+{
+	const struct other_server *best = NULL;
+	char ep[96];
+
+	for (size_t i = 0; i < cap->nother; i++) {
+		const struct other_server *o = &cap->other[i];
+
+		if (best == NULL || (o->rpc && !best->rpc) ||
+		    (o->rpc == best->rpc && o->packets > best->packets))
+			best = o;
+	}
+	if (best == NULL)
+		return false;
+	kd_endpoint_format(&best->ep, ep, sizeof(ep));
+	snprintf(out, len, "saw %s to %s: use -p %u", best->rpc ? "DCE/RPC" :
+	    "TCP", ep, (unsigned)best->ep.port);
+	return true;
+}
+
+/* "TCP 1688" or "TCP 1688, 21789" */
+static void
+ports_text(const struct capture *cap, char *out, size_t len)
+{
+	size_t off = (size_t)snprintf(out, len, "TCP ");
+
+	for (size_t i = 0; i < cap->nports && off < len; i++)
+		off += (size_t)snprintf(out + off, len - off, "%s%u", i ? ", " : "",
+		    (unsigned)cap->ports[i]);
 }
 
 /* Signs that a host is an emulator (§11): each is a hint, not proof. */
@@ -532,6 +615,22 @@ capture_problems(struct capture *cap, struct kd_report *r)
 	};
 	char g[KD_GUID_STRLEN], subj[96];
 
+	if (cap->stats.exchanges == 0 && cap->stats.port_packets == 0) {
+		char ports[128], hint[200];
+		bool other = other_traffic_hint(cap, hint, sizeof(hint));
+		struct kd_check *c;
+
+		ports_text(cap, ports, sizeof(ports));
+		c = kd_report_add(r, "no_kms_traffic", ports, KD_V_UNKNOWN,
+		    "no KMS traffic on %s%s%s", ports, other ? "; " : "",
+		    other ? hint : "");
+		kd_check_item(c, "other");
+		kd_check_fix(c, "%s", other ? "read the capture again with the "
+		    "port the KMS host listens on (-p PORT, once per port)" :
+		    "capture where clients and the KMS host talk (the host's "
+		    "port, both directions), or longer");
+		kd_check_int(c, "other_packets", (int64_t)cap->other_packets);
+	}
 	for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
 		const struct problem *p = &cap->problems[simple[i].k];
 
@@ -636,6 +735,16 @@ capture_problems(struct capture *cap, struct kd_report *r)
 		kd_check_fix(c, "split the capture; counts in the summary are lower "
 		    "bounds");
 	}
+}
+
+int
+capture_exit_status(const struct capture *cap, const struct kd_report *r)
+{
+	enum kd_verdict w = kd_report_worst(r);
+
+	if (w == KD_V_OK && cap->stats.errors > 0)
+		w = KD_V_WARN;
+	return (int)w;
 }
 
 json_t *

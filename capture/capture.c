@@ -26,6 +26,7 @@ flow_new(struct capture *cap, const struct kd_endpoint *client,
 		return NULL;
 	f->client = *client;
 	f->host = *host;
+	f->first_source = cap->cur_source;
 	f->first_pkt = cap->cur_pkt;
 	f->first_ts = cap->cur_ts;
 	for (int d = 0; d < 2; d++)
@@ -243,11 +244,23 @@ flow_close(struct capture *cap, struct flow *f, enum close_why why)
 		flow_evict(cap, f, why);
 		return;
 	}
-	if (f->syn_seen && !f->synack_seen && !f->refused && !f->any_data)
+	if (f->syn_seen && !f->synack_seen && !f->refused && !f->any_data) {
+		const char *src = cap->cur_source;
+		uint64_t pkt = cap->cur_pkt;
+		struct timeval ts = cap->cur_ts;
+
+		/* Dated by the first SYN, so the line sits where it happened. */
+		cap->cur_source = f->first_source;
+		cap->cur_pkt = f->first_pkt;
+		cap->cur_ts = f->first_ts;
 		emit_conn(cap, f, CC_FILTERED, f->syn_count > 0 ?
 		    f->syn_count - 1 : 0, 0,
 		    "SYN sent %u time%s, never answered: port filtered or host "
 		    "down", f->syn_count, f->syn_count == 1 ? "" : "s");
+		cap->cur_source = src;
+		cap->cur_pkt = pkt;
+		cap->cur_ts = ts;
+	}
 	for (int d = 0; d < 2; d++) {
 		if (tcpreasm_has_held(&f->dir[d])) {
 			size_t dropped = 0, gap = tcpreasm_skip_gap(&f->dir[d], &dropped);
@@ -491,8 +504,10 @@ capture_packet(struct capture *cap, const char *source, uint64_t pkt_no,
 	} else if (is_kms_port(cap, pi.src.port)) {
 		dir = 1;
 		f = flow_get(cap, &pi.dst, &pi.src, create, false);
-	} else
+	} else {
+		analyze_other(cap, &pi);
 		return;
+	}
 	cap->stats.port_packets++;
 	if (f == NULL && !create)
 		return;

@@ -120,6 +120,11 @@ void		 capture_finish(struct capture *);
 /* Summary: problems as checks (checklist item set), and the tables as JSON. */
 void		 capture_problems(struct capture *, struct kd_report *);
 json_t		*capture_summary_json(struct capture *);
+/*
+ * The exit status for what capture_problems() found: the worst finding
+ * (FAIL 2, could not check 3, WARN 1); decode errors alone are a warning.
+ */
+int		 capture_exit_status(const struct capture *, const struct kd_report *);
 
 struct capture_stats {
 	uint64_t	 packets, tcp_packets, port_packets, exchanges, errors;
@@ -138,12 +143,27 @@ const char	*capture_verdict_name(enum capture_verdict);
 const char	*capture_conn_kind_name(enum capture_conn_kind);
 
 /* Output (capture/output.c): the event writer used by kmsdiag-capture. */
+struct capture_held;
 struct capture_out {
 	FILE		*fp;
 	bool		 json, verbose, color;
+	/*
+	 * Text from files: hold the lines and print them in capture order
+	 * (source, then packet), since an exchange is only known when it
+	 * ends and a filtered SYN when the capture does.  Live captures print
+	 * as events come.
+	 */
+	bool		 in_capture_order;
 	uint64_t	 counts[3];
+	/* private: the held lines */
+	struct capture_held *held;
+	size_t		 nheld, held_cap, held_bytes;
+	const char	*sources[16];
+	size_t		 nsources;
 };
 void	capture_out_event(const struct capture_event *, void *arg);
+/* Print the held lines (in order) and free them; capture_out_summary does it too. */
+void	capture_out_flush(struct capture_out *);
 json_t	*capture_exchange_json(const struct capture_exchange *);
 void	capture_out_summary(struct capture_out *, struct capture *, struct kd_report *);
 

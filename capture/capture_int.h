@@ -28,6 +28,7 @@ struct flow {
 	struct flow	*hnext, *lru_prev, *lru_next;
 	uint64_t	 key;			/* flow_key() of the endpoints */
 	struct kd_endpoint client, host;
+	const char	*first_source;	/* the file its first packet came from */
 	uint64_t	 first_pkt;
 	struct timeval	 first_ts, last_ts;
 	uint32_t	 syn_seq;
@@ -106,6 +107,18 @@ enum problem_kind {
 	P_SKEW, P_HOSTKEY, P_KEY, P_UNDECODABLE, P_BAD_VERSION, P_NKINDS
 };
 
+/*
+ * A server seen outside the KMS ports asked for: what "no KMS traffic"
+ * names instead, with the -p that would decode it.
+ */
+struct other_server {
+	struct kd_endpoint ep;
+	uint64_t	 packets;
+	bool		 rpc;		/* a DCE/RPC PDU went to or came from it */
+	bool		 syn;		/* a client opened a connection to it */
+};
+#define MAX_OTHER_SERVERS	32
+
 struct capture {
 	capture_event_cb *cb;
 	void		*cb_arg;
@@ -138,6 +151,10 @@ struct capture {
 	size_t		 nhresults;
 	uint64_t	 dup_cmids;
 	struct errlimit	 errlim;		/* error events shown per kind */
+	/* TCP outside the KMS ports (files only: a live filter drops it). */
+	struct other_server other[MAX_OTHER_SERVERS];
+	size_t		 nother;
+	uint64_t	 other_packets;
 };
 
 void	process_stream(struct capture *, struct flow *, int dir);
@@ -153,5 +170,6 @@ void	analyze_init(struct capture *);
 void	analyze_fini(struct capture *);
 void	analyze_exchange(struct capture *, const struct capture_exchange *);
 void	analyze_conn(struct capture *, const struct capture_conn_event *);
+void	analyze_other(struct capture *, const struct pkt_info *);
 
 #endif

@@ -409,6 +409,7 @@ main(int argc, char **argv)
 	so.ports = opts.ports;
 	so.nports = opts.nports;
 	out.color = !out.json && kd_want_color(stdout);
+	out.in_capture_order = !out.json && so.iface == NULL;
 	if ((cap = capture_new(&opts, capture_out_event, &out)) == NULL ||
 	    (loop = kd_loop_new()) == NULL || catch_signals() != 0) {
 		fprintf(stderr, "kmsdiag-capture: out of memory\n");
@@ -486,6 +487,7 @@ main(int argc, char **argv)
 		capsrc_close(src);
 	}
 	capture_finish(cap);
+	capture_out_flush(&out);
 	print_hidden_errors(&out, cap);
 	kd_report_init(&rep, "kmsdiag-capture");
 	capture_problems(cap, &rep);
@@ -497,11 +499,7 @@ main(int argc, char **argv)
 	if (readable == 0)
 		status = KD_EXIT_UNKNOWN;
 	else {
-		status = (int)kd_report_worst(&rep);
-		if (status == KD_EXIT_OK && capture_stats(cap)->errors > 0)
-			status = KD_EXIT_WARN;
-		if (status == KD_EXIT_UNKNOWN)
-			status = KD_EXIT_WARN;
+		status = capture_exit_status(cap, &rep);
 		/* -w asked for a file; an incomplete one is no result, unless KMS failed. */
 		if (st.write_failed && status != KD_EXIT_FAIL)
 			status = KD_EXIT_UNKNOWN;

@@ -132,6 +132,14 @@ capture_exchange_json(const struct capture_exchange *ex)
 			    s->hwid[4], s->hwid[5], s->hwid[6], s->hwid[7]);
 			json_object_set_new(p, "hwid", json_string(b));
 		}
+		if (s->fields_unreadable) {
+			/* Failed its integrity check and does not parse: nothing to show. */
+			json_object_set_new(p, "fields_unreadable", json_true());
+			json_object_set_new(p, "epid", json_null());
+			json_object_set_new(p, "count", json_null());
+			json_object_set_new(p, "activation_interval", json_null());
+			json_object_set_new(p, "renewal_interval", json_null());
+		}
 		json_object_set_new(p, "verified", json_boolean(s->verified));
 		if (!s->verified)
 			json_object_set_new(p, "verify_detail", json_string(s->verify_detail));
@@ -386,7 +394,10 @@ exchange_jsonw(struct jsonw *w, const struct capture_exchange *ex)
 
 		jw_open(w, "response");
 		j_version(w, s->major, s->minor);
-		j_sstr(w, "epid", s->epid);
+		if (!s->fields_unreadable)
+			j_sstr(w, "epid", s->epid);
+		else
+			jw_null(w, "epid");
 		if (ex->epid.valid)
 			jw_int(w, "host_build", ex->epid.build);
 		else
@@ -395,9 +406,16 @@ exchange_jsonw(struct jsonw *w, const struct capture_exchange *ex)
 		j_strnull(w, "key_group", ex->hostkey ? ex->hostkey->name : NULL);
 		if (ex->epid.valid && kms_epid_date(&ex->epid, b, sizeof(b)))
 			jw_str(w, "key_date", b);
-		jw_int(w, "count", s->count);
-		jw_int(w, "activation_interval", s->activation_interval);
-		jw_int(w, "renewal_interval", s->renewal_interval);
+		if (!s->fields_unreadable) {
+			jw_int(w, "count", s->count);
+			jw_int(w, "activation_interval", s->activation_interval);
+			jw_int(w, "renewal_interval", s->renewal_interval);
+		} else {
+			/* Failed its integrity check and does not parse: nothing to show. */
+			jw_null(w, "count");
+			jw_null(w, "activation_interval");
+			jw_null(w, "renewal_interval");
+		}
 		if (s->has_hwid) {
 			static const char hex[] = "0123456789ABCDEF";
 
@@ -408,6 +426,8 @@ exchange_jsonw(struct jsonw *w, const struct capture_exchange *ex)
 			b[16] = '\0';
 			jw_str(w, "hwid", b);
 		}
+		if (s->fields_unreadable)
+			jw_bool(w, "fields_unreadable", true);
 		jw_bool(w, "verified", s->verified);
 		if (!s->verified)
 			jw_str(w, "verify_detail", s->verify_detail);
@@ -515,7 +535,9 @@ text_exchange(struct capture_out *o, const struct capture_exchange *ex)
 		jw_text(&w, "\" cmid ");
 		jw_text(&w, kd_guid_format(&r->cmid, g));
 	}
-	if (ex->have_resp) {
+	if (ex->have_resp && ex->resp.fields_unreadable)
+		jw_text(&w, ": fields unreadable UNVERIFIED");
+	else if (ex->have_resp) {
 		jw_text(&w, ": count ");
 		jw_dec(&w, ex->resp.count);
 		jw_char(&w, '/');
@@ -555,7 +577,10 @@ text_exchange(struct capture_out *o, const struct capture_exchange *ex)
 		    (long long)ex->clock_skew, r->required_count,
 		    r->major < 5 ? (r->mac_ok ? ", MAC ok" : ", MAC BAD") : "");
 	}
-	if (ex->have_resp) {
+	if (ex->have_resp && ex->resp.fields_unreadable)
+		fprintf(fp, "    response: packet %llu, integrity FAILED: %s\n",
+		    (unsigned long long)ex->resp_pkt, ex->resp.verify_detail);
+	else if (ex->have_resp) {
 		const struct kms_response *s = &ex->resp;
 
 		fprintf(fp, "    response: packet %llu, epid %s\n",
@@ -577,14 +602,147 @@ text_exchange(struct capture_out *o, const struct capture_exchange *ex)
 		    ex->herr ? ex->herr->name : "", ex->herr ? ex->herr->meaning : "");
 }
 
+/* A text line (or an exchange's block of lines) waiting for its turn. */
+struct capture_held {
+	unsigned	 source;
+	uint64_t	 pkt, seq;
+	char		*text;
+	size_t		 len;
+};
+
+/* Over this many bytes held, the oldest half is printed early. */
+#define HELD_MAX_BYTES	(64u << 20)
+
+static unsigned
+source_no(struct capture_out *o, const char *src)
+{
+	size_t i;
+
+	if (src == NULL)
+		src = "";
+	for (i = 0; i < o->nsources; i++)
+		if (strcmp(o->sources[i], src) == 0)
+			return (unsigned)i;
+	if (o->nsources == sizeof(o->sources) / sizeof(o->sources[0]))
+		return (unsigned)i;
+	o->sources[o->nsources] = src;
+	return (unsigned)o->nsources++;
+}
+
+static int
+held_cmp(const void *a, const void *b)
+{
+	const struct capture_held *x = a, *y = b;
+
+	if (x->source != y->source)
+		return x->source < y->source ? -1 : 1;
+	if (x->pkt != y->pkt)
+		return x->pkt < y->pkt ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Print the first n held lines in order and drop them. */
+static void
+held_print(struct capture_out *o, size_t n)
+{
+	if (o->nheld == 0)
+		return;
+	qsort(o->held, o->nheld, sizeof(o->held[0]), held_cmp);
+	for (size_t i = 0; i < n; i++) {
+		fwrite(o->held[i].text, 1, o->held[i].len, o->fp);
+		o->held_bytes -= o->held[i].len;
+		free(o->held[i].text);
+	}
+	memmove(o->held, o->held + n, (o->nheld - n) * sizeof(o->held[0]));
+	o->nheld -= n;
+}
+
+void
+capture_out_flush(struct capture_out *o)
+{
+	held_print(o, o->nheld);
+	free(o->held);
+	o->held = NULL;
+	o->nheld = o->held_cap = 0;
+}
+
+static void	write_event(struct capture_out *, const struct capture_event *);
+
+/* Render the event's text now, print it when its turn comes. */
+static void
+hold_event(struct capture_out *o, const struct capture_event *e)
+{
+	struct capture_held *hl;
+	const char *src;
+	uint64_t pkt;
+	FILE *fp = o->fp, *mem;
+	char *text = NULL;
+	size_t len = 0;
+
+	if (o->nheld == o->held_cap) {
+		size_t ncap = o->held_cap ? o->held_cap * 2 : 256;
+		struct capture_held *nh = realloc(o->held, ncap * sizeof(*nh));
+
+		if (nh == NULL) {
+			/* No room to hold it: what is held goes out in order, then this. */
+			held_print(o, o->nheld);
+			write_event(o, e);
+			return;
+		}
+		o->held = nh;
+		o->held_cap = ncap;
+	}
+	if ((mem = open_memstream(&text, &len)) == NULL) {
+		held_print(o, o->nheld);
+		write_event(o, e);
+		return;
+	}
+	o->fp = mem;
+	write_event(o, e);
+	o->fp = fp;
+	if (fclose(mem) != 0 || text == NULL) {
+		free(text);
+		return;
+	}
+	if (e->type == CE_EXCHANGE) {
+		src = e->ex->source;
+		pkt = e->ex->req_pkt ? e->ex->req_pkt : e->ex->resp_pkt;
+	} else if (e->type == CE_CONNECTION) {
+		src = e->conn->source;
+		pkt = e->conn->pkt_no;
+	} else {
+		src = e->err->source;
+		pkt = e->err->pkt_no;
+	}
+	hl = &o->held[o->nheld++];
+	hl->source = source_no(o, src);
+	hl->pkt = pkt;
+	hl->seq = o->counts[0] + o->counts[1] + o->counts[2];
+	hl->text = text;
+	hl->len = len;
+	o->held_bytes += len;
+	if (o->held_bytes > HELD_MAX_BYTES)
+		held_print(o, o->nheld / 2);
+}
+
 void
 capture_out_event(const struct capture_event *e, void *arg)
 {
 	struct capture_out *o = arg;
+
+	o->counts[e->type]++;
+	if (o->in_capture_order && !o->json)
+		hold_event(o, e);
+	else
+		write_event(o, e);
+}
+
+static void
+write_event(struct capture_out *o, const struct capture_event *e)
+{
 	char buf[512], line[2048];
 	struct jsonw w;
 
-	o->counts[e->type]++;
 	if (e->type == CE_EXCHANGE && !o->json) {
 		text_exchange(o, e->ex);
 		return;
@@ -616,10 +774,13 @@ capture_out_event(const struct capture_event *e, void *arg)
 void
 capture_out_summary(struct capture_out *o, struct capture *cap, struct kd_report *r)
 {
-	json_t *s = capture_summary_json(cap);
+	json_t *s;
 	FILE *fp = o->fp;
 	size_t i;
 	json_t *v;
+
+	capture_out_flush(o);
+	s = capture_summary_json(cap);
 
 	if (o->json) {
 		json_t *probs = json_array();

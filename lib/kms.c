@@ -174,15 +174,111 @@ verify_fail(struct kms_response *r, const char *what)
 		snprintf(r->verify_detail, sizeof(r->verify_detail), "%s", what);
 }
 
+/*
+ * After a failed integrity check the inner fields are not trusted: if they
+ * do not even parse, the response is still one that failed its integrity
+ * check (what a client sees), not an undecodable one, and its fields stay
+ * zero.
+ */
+static enum kd_status
+unreadable_fields(struct kms_response *r)
+{
+	memset(r->epid, 0, sizeof(r->epid));
+	memset(&r->cmid, 0, sizeof(r->cmid));
+	r->pid_size = 0;
+	r->client_time = 0;
+	r->count = r->activation_interval = r->renewal_interval = 0;
+	memset(r->hwid, 0, sizeof(r->hwid));
+	r->has_hwid = false;
+	r->fields_unreadable = true;
+	r->verified = false;
+	if (strlen(r->verify_detail) + sizeof("; fields unreadable") <=
+	    sizeof(r->verify_detail))
+		strcat(r->verify_detail, "; fields unreadable");
+	return KD_OK;
+}
+
+/* Bytes after the base response: R^DIVreq and Hash; v6 adds HwId, XoredIVs, HMAC. */
+#define V5_TRAILER	(16 + 32)
+#define V6_TRAILER	(16 + 32 + 8 + 16 + 16)
+
+/*
+ * The v5/v6 checks of §4.5/§4.6, on the trailer located from the end of
+ * the plaintext, so nothing inside the base response is read before its
+ * integrity is known.  The v6 HMAC key comes from the request's time: an
+ * honest host echoes it (the echo is checked later), and a corrupted echo
+ * must not choose the key that checks it.
+ */
+static void
+check_trailer(const struct kms_cipher *ci, const uint8_t *q, size_t qlen,
+    const struct kms_request *req, struct kms_response *r)
+{
+	size_t tl = r->major > 5 ? V6_TRAILER : V5_TRAILER;
+	const uint8_t *t = q + qlen - tl;
+	uint8_t rnd[16], h2[32];
+
+	if (r->major > 5) {
+		memcpy(r->hwid, t + 48, 8);
+		r->has_hwid = true;
+	}
+	if (req == NULL)
+		return;
+	if (r->major > 5) {
+		uint8_t divresp[16], tmp[16 + KD_MAX_KMS_MSG];
+
+		r->xoredivs_ok = memcmp(t + 56, req->div, 16) == 0;
+		if (!r->xoredivs_ok)
+			verify_fail(r, "XoredIVs differs from D(request IV)");
+		kms_block_decrypt(ci, r->iv, divresp);
+		memcpy(tmp, divresp, 16);
+		memcpy(tmp + 16, q, qlen - 16);
+		kms_v6_hmac(req->client_time, tmp, 16 + qlen - 16, h2);
+		r->hmac_ok = memcmp(h2, t + 72, 16) == 0;
+		if (!r->hmac_ok)
+			verify_fail(r, "HMAC mismatch");
+		r->iv_reused = memcmp(r->iv, req->iv, 16) == 0;
+	}
+	for (int i = 0; i < 16; i++)
+		rnd[i] = t[i] ^ req->div[i];
+	kms_sha256(rnd, 16, h2);
+	r->hash_ok = memcmp(h2, t + 16, 32) == 0;
+	if (!r->hash_ok)
+		verify_fail(r, "salt hash SHA-256(R) mismatch");
+	if (r->major == 5 && memcmp(r->iv, req->iv, 16) != 0)
+		verify_fail(r, "v5 response IV differs from the request IV");
+}
+
+/*
+ * A message of exactly the length its PIDSize implies (v4: in clear; v5/v6:
+ * in the first plaintext block, which a flip further on leaves alone) that
+ * fails its MAC or padding was altered in transit or made with a wrong key:
+ * an integrity failure.  Any other length is a cut or misframed message,
+ * which stays a decode error.  len: v4 the message, v5/v6 the ciphertext.
+ */
+static bool
+whole_message(const uint8_t *q, size_t len, uint16_t major)
+{
+	uint32_t p;
+	size_t ql;
+
+	if (len < 8)
+		return false;
+	p = (uint32_t)(q[4] | q[5] << 8 | q[6] << 16 | (uint32_t)q[7] << 24);
+	if (p < 2 || p > KMS_MAX_PID_SIZE || p % 2 != 0)
+		return false;
+	if (major < 5)
+		return len == 44 + p + 16;
+	ql = 44 + p + (major > 5 ? V6_TRAILER : V5_TRAILER);
+	return len == (ql / 16 + 1) * 16;
+}
+
 enum kd_status
 kms_decode_response(const struct kms_keys *k, const uint8_t *msg, size_t len,
     const struct kms_request *req, struct kms_response *r, struct kd_diag *d)
 {
 	uint8_t q[KD_MAX_KMS_MSG];
 	const struct kms_cipher *ci;
-	size_t qlen, base, pad;
-	struct kd_cur c;
-	uint8_t rxor[16], hash[32], rnd[16], h2[32];
+	size_t qlen, base, pad, tl;
 	struct kd_diag local;
 
 	/* parse_base_response() reports through d: keep the status without one. */
@@ -199,16 +295,20 @@ kms_decode_response(const struct kms_keys *k, const uint8_t *msg, size_t len,
 	if (r->major < 5) {
 		uint8_t mac[16];
 
+		/* The MAC covers everything before it: check it first (§4.4). */
+		if (len >= 16) {
+			kms_v4_hash(msg, len - 16, mac);
+			r->mac_ok = memcmp(mac, msg + len - 16, 16) == 0;
+		}
+		if (!r->mac_ok)
+			verify_fail(r, "v4 MAC mismatch");
 		if ((base = parse_base_response(msg, len, 0, r, d)) == 0)
-			return d->status;
+			return r->mac_ok || !whole_message(msg, len, 4) ?
+			    d->status : unreadable_fields(r);
 		if (len != base + 16)
 			return kd_diag_set(d, len < base + 16 ? KD_ETRUNC :
 			    KD_EINVAL, "kms", base,
 			    "v4 response of %zu bytes, expected %zu", len, base + 16);
-		kms_v4_hash(msg, base, mac);
-		r->mac_ok = memcmp(mac, msg + base, 16) == 0;
-		if (!r->mac_ok)
-			verify_fail(r, "v4 MAC mismatch");
 		goto echo;
 	}
 	if (len < 20 + 16 || (len - 20) % 16 != 0 || len - 20 > sizeof(q))
@@ -219,56 +319,26 @@ kms_decode_response(const struct kms_keys *k, const uint8_t *msg, size_t len,
 	memcpy(r->iv, msg + 4, 16);
 	qlen = len - 20;
 	kms_cbc_decrypt(ci, r->iv, msg + 20, q, qlen);
-	if ((pad = kms_pkcs7_check(q, qlen)) == 0)
-		return kd_diag_set(d, KD_EVERIFY, "kms", len - 1,
-		    "v%u response does not decrypt: bad padding", r->major);
+	if ((pad = kms_pkcs7_check(q, qlen)) == 0) {
+		if (req == NULL || !whole_message(q, qlen, r->major))
+			return kd_diag_set(d, KD_EVERIFY, "kms", len - 1,
+			    "v%u response does not decrypt: bad padding", r->major);
+		verify_fail(r, "bad padding");
+		return unreadable_fields(r);
+	}
 	r->pad_ok = true;
 	qlen -= pad;
-	if ((base = parse_base_response(q, qlen, 20, r, d)) == 0)
-		return d->status;
-	kd_cur_init(&c, q, qlen);
-	kd_cur_skip(&c, base);
-	kd_cur_bytes(&c, rxor, 16);
-	kd_cur_bytes(&c, hash, 32);
-	if (r->major > 5) {
-		uint8_t xiv[16], hmac[16];
-
-		kd_cur_bytes(&c, r->hwid, 8);
-		kd_cur_bytes(&c, xiv, 16);
-		kd_cur_bytes(&c, hmac, 16);
-		if (!kd_cur_ok(&c))
-			return kd_diag_set(d, KD_ETRUNC, "kms", 20 + base,
-			    "v6 response ends before its HMAC");
-		r->has_hwid = true;
-		if (req != NULL) {
-			uint8_t divresp[16], tmp[16 + KD_MAX_KMS_MSG];
-			size_t mlen = base + 16 + 32 + 8 + 16;
-
-			r->xoredivs_ok = memcmp(xiv, req->div, 16) == 0;
-			if (!r->xoredivs_ok)
-				verify_fail(r, "XoredIVs differs from D(request IV)");
-			kms_block_decrypt(ci, r->iv, divresp);
-			memcpy(tmp, divresp, 16);
-			memcpy(tmp + 16, q, mlen);
-			kms_v6_hmac(r->client_time, tmp, 16 + mlen, h2);
-			r->hmac_ok = memcmp(h2, hmac, 16) == 0;
-			if (!r->hmac_ok)
-				verify_fail(r, "HMAC mismatch");
-			r->iv_reused = memcmp(r->iv, req->iv, 16) == 0;
-		}
-	} else if (!kd_cur_ok(&c))
-		return kd_diag_set(d, KD_ETRUNC, "kms", 20 + base,
-		    "v5 response ends before its hash");
-	if (req != NULL) {
-		for (int i = 0; i < 16; i++)
-			rnd[i] = rxor[i] ^ req->div[i];
-		kms_sha256(rnd, 16, h2);
-		r->hash_ok = memcmp(h2, hash, 32) == 0;
-		if (!r->hash_ok)
-			verify_fail(r, "salt hash SHA-256(R) mismatch");
-		if (r->major == 5 && memcmp(r->iv, req->iv, 16) != 0)
-			verify_fail(r, "v5 response IV differs from the request IV");
-	}
+	tl = r->major > 5 ? V6_TRAILER : V5_TRAILER;
+	if (qlen < tl + 8)
+		return kd_diag_set(d, KD_ETRUNC, "kms", 20,
+		    "v%u response ends before its %s", r->major,
+		    r->major > 5 ? "HMAC" : "hash");
+	check_trailer(ci, q, qlen, req, r);
+	if ((base = parse_base_response(q, qlen - tl, 20, r, d)) == 0)
+		return r->verify_detail[0] == '\0' || req == NULL ? d->status :
+		    unreadable_fields(r);
+	if (base != qlen - tl)
+		verify_fail(r, "PIDSize does not match the message length");
 echo:
 	if (req == NULL) {
 		verify_fail(r, "request not seen: salt and echoes not checked");

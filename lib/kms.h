@@ -65,6 +65,11 @@ struct kms_response {
 	bool		 echo_ok;		/* CMID, time and versions echo the request */
 	bool		 iv_reused;		/* v6 response IV == request IV (emulator sign) */
 	bool		 verified;		/* every applicable check passed */
+	/*
+	 * A response that failed its integrity check and whose base fields
+	 * then do not parse: they are zero, only the failure is known.
+	 */
+	bool		 fields_unreadable;
 	char		 verify_detail[96];	/* first failed check, empty if verified */
 };
 

@@ -57,9 +57,11 @@ check_json json-v6-keys "[o for o in objs if o['type']=='exchange'][0]['request'
 check_json json-v6-response "[o for o in objs if o['type']=='exchange'][0]['response']['verified'] is True and [o for o in objs if o['type']=='exchange'][0]['response']['count']==50 and [o for o in objs if o['type']=='exchange'][0]['verdict']=='activates'"
 check_json json-summary-last "objs[-1]['type']=='summary' and objs[-1]['products'][0]['distinct_cmids']==1"
 
-# The host on [::1]:1700: nothing on 1688, one exchange with -p 1700.
-expect_rc port-default-ignores-1700 0 "$CAP" --json -r fixtures/kms-v6-win10-ltsc2019-ipv6-port1700.pcap
+# The host on [::1]:1700: nothing on 1688 is "could not check" (exit 3),
+# naming the port the traffic was on; one exchange with -p 1700.
+expect_rc port-default-ignores-1700 3 "$CAP" --json -r fixtures/kms-v6-win10-ltsc2019-ipv6-port1700.pcap
 check_json port-default-no-exchange "not any(o['type']=='exchange' for o in objs)"
+check_json port-default-names-1700 "any('use -p 1700' in json.dumps(o) for o in objs if o['type']=='summary')"
 expect_rc port-1700 1 "$CAP" --json -p 1700 -r fixtures/kms-v6-win10-ltsc2019-ipv6-port1700.pcap
 check_json ipv6-host-format "any(o['type']=='exchange' and o['host']=='[::1]:1700' and o['response']['verified'] for o in objs)"
 

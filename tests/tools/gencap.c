@@ -475,9 +475,15 @@ struct host {
 	bool		 corrupt, reuse_iv;
 };
 
+static size_t	flip_for_bad_utf16(uint8_t *, size_t);
+
+/*
+ * flip: alter one byte of the response in transit, after it was made
+ * (see flip_for_bad_utf16).
+ */
 static void
-mk_response(struct pdu *p, uint32_t call_id, const struct kms_request *r,
-    const struct host *h, uint32_t count)
+mk_response_flip(struct pdu *p, uint32_t call_id, const struct kms_request *r,
+    const struct host *h, uint32_t count, bool flip)
 {
 	struct kms_response_spec s;
 	uint8_t m[512], stub[1024];
@@ -495,10 +501,19 @@ mk_response(struct pdu *p, uint32_t call_id, const struct kms_request *r,
 	s.reuse_iv = h->reuse_iv;
 	if ((n = kms_encode_response(&keys, m, sizeof(m), r, &s)) == 0)
 		die("kms_encode_response");
+	if (flip)
+		flip_for_bad_utf16(m, n);
 	sl = kms_stub_wrap_response(stub, sizeof(stub), SYNTAX_NDR, m, n, 0);
 	p->len = dcerpc_encode_response(p->b, sizeof(p->b), call_id, 0, stub, sl);
 	if (sl == 0 || p->len == 0)
 		die("response");
+}
+
+static void
+mk_response(struct pdu *p, uint32_t call_id, const struct kms_request *r,
+    const struct host *h, uint32_t count)
+{
+	mk_response_flip(p, call_id, r, h, count, false);
 }
 
 static const struct host winhost = {
@@ -970,6 +985,19 @@ case_snaplen(void)
 	out_close(&o);
 }
 
+/* n SYNs retransmitted at 0, 1, 3, 7, 15 s from the start, never answered. */
+static void
+syns_unanswered(struct conn *c, int n)
+{
+	uint32_t isn = c->cseq;
+
+	for (int i = 0, t = 0; i < n; i++) {
+		c->o->usec = (int64_t)t * 1000000;
+		seg_at(c, C2S, F_SYN, isn, NULL, 0);
+		t = t * 2 + 1;
+	}
+}
+
 static void
 case_transport(void)
 {
@@ -978,17 +1006,11 @@ case_transport(void)
 	static const char http[] = "GET / HTTP/1.1\r\nHost: kms.example\r\n"
 	    "User-Agent: curl/8.5.0\r\nAccept: */*\r\n\r\n";
 	struct pdu p;
-	uint32_t isn;
 
 	/* filtered: SYN at 0, 1, 3, 7, 15 s, never answered */
 	out_open(&o, "tcp-syn-filtered.pcap", DLT_EN10MB, 262144, false);
 	conn_init(&c, &o, 21, 10, 50400);
-	isn = c.cseq;
-	for (int i = 0, t = 0; i < 5; i++) {
-		o.usec = (int64_t)t * 1000000;
-		seg_at(&c, C2S, F_SYN, isn, NULL, 0);
-		t = t * 2 + 1;
-	}
+	syns_unanswered(&c, 5);
 	o.usec = 40000000;
 	/* an unrelated packet later so the capture outlasts the SYN timeout */
 	conn_init(&c, &o, 22, 11, 50401);
@@ -1213,6 +1235,237 @@ case_terminal_controls(void)
 	out_close(&o);
 }
 
+/* ---- sites with several hosts (fixtures/README.md, "Sites") ---- */
+
+/*
+ * Flip one bit of a v6 response's ciphertext so that the ePID it decrypts
+ * to is not valid UTF-16: the first bit, in the blocks that hold only ePID
+ * characters (ciphertext blocks 1-5), that garbles the ePID's block into a
+ * lone surrogate.  Deterministic for a given message.  Returns the offset
+ * of the flipped byte in the message.
+ */
+static size_t
+flip_for_bad_utf16(uint8_t *m, size_t n)
+{
+	uint8_t plain[512];
+	char epid[256];
+
+	if (n < 20 + 6 * 16 || n - 20 > sizeof(plain))
+		die("flip: v6 message of %zu bytes", n);
+	for (size_t off = 20 + 16; off < 20 + 6 * 16; off++)
+		for (int bit = 0; bit < 8; bit++) {
+			struct kd_utf16_result u;
+			uint32_t pidsz;
+
+			m[off] ^= (uint8_t)(1 << bit);
+			kms_cbc_decrypt(&keys.v6, m + 4, m + 20, plain, n - 20);
+			pidsz = (uint32_t)(plain[4] | plain[5] << 8);
+			kd_utf16le_to_utf8(plain + 8, pidsz / 2, epid, sizeof(epid), &u);
+			if (!u.valid)
+				return off;
+			m[off] ^= (uint8_t)(1 << bit);
+		}
+	die("flip: no flip gives a lone surrogate");
+	return 0;
+}
+
+enum answer {
+	ANS_COUNT,		/* a normal response with the count */
+	ANS_HRESULT,		/* an in-band refusal */
+	ANS_SILENT,		/* the request is never answered */
+	ANS_FLIP,		/* a response altered in transit */
+};
+
+static void
+refusal(struct conn *c, uint32_t call_id, uint32_t hresult)
+{
+	struct pdu p;
+	uint8_t stub[64];
+	size_t sl;
+
+	sl = kms_stub_wrap_response(stub, sizeof(stub), SYNTAX_NDR, NULL, 0,
+	    hresult);
+	p.len = dcerpc_encode_response(p.b, sizeof(p.b), call_id, 0, stub, sl);
+	if (sl == 0 || p.len == 0)
+		die("refusal");
+	tx(c, S2C, p.b, p.len, 1460);
+}
+
+/* A conversation to addr:port that ends as `how` says. */
+static void
+site_exchange(struct out *o, int cli_ip, int host_ip, uint16_t port,
+    uint16_t cport, const struct client *cl, const struct host *h,
+    enum answer how, uint32_t value)
+{
+	struct conn c;
+	struct pdu p;
+	struct kms_request r;
+
+	conn_init(&c, o, cli_ip, host_ip, cport);
+	c.sport = port;
+	start(&c, cl, &r, &p);
+	tx(&c, C2S, p.b, p.len, 1460);
+	switch (how) {
+	case ANS_COUNT:
+	case ANS_FLIP:
+		mk_response_flip(&p, 2, &r, h, value, how == ANS_FLIP);
+		tx(&c, S2C, p.b, p.len, 1460);
+		break;
+	case ANS_HRESULT:
+		refusal(&c, 2, value);
+		break;
+	case ANS_SILENT:
+		/* the client gives up after 30 s */
+		ack(&c, S2C);
+		o->usec += 30000000;
+		break;
+	}
+	ack(&c, C2S);
+	teardown(&c);
+	o->usec += 1000000;
+}
+
+static const struct host kms2host = {
+	"03612-00206-561-222222-03-1033-17763.0000-3302024",
+	{ 0x0A, 0x1B, 0x2C, 0x3D, 0x4E, 0x5F, 0x60, 0x72 }, 0, false, false
+};
+
+/*
+ * Two hosts on two ports, one far below the threshold (counts 6, 7, 8 on
+ * 192.0.2.11:21789) and one above it (48, 49, 50 on 192.0.2.10:1688),
+ * three clients each; low_first says which host is seen first.
+ */
+static void
+case_two_hosts(const char *name, bool low_first)
+{
+	struct out o;
+	char ws[32];
+
+	out_open(&o, name, DLT_EN10MB, 262144, false);
+	for (int pass = 0; pass < 2; pass++) {
+		bool low = (pass == 0) == low_first;
+
+		for (int i = 0; i < 3; i++) {
+			struct client cl;
+
+			snprintf(ws, sizeof(ws), "%s-PC-%02d", low ? "KMS2" : "KMS1",
+			    i + 1);
+			cl = cli("Windows 10/11 Enterprise", 6, ws);
+			site_exchange(&o, (low ? 70 : 60) + i, low ? 11 : 10,
+			    low ? 21789 : 1688, (uint16_t)(50600 + pass * 10 + i),
+			    &cl, low ? &kms2host : &winhost, ANS_COUNT,
+			    (uint32_t)((low ? 6 : 48) + i));
+		}
+	}
+	out_close(&o);
+}
+
+/*
+ * 26 clients alternating between two hosts on 1688, each host counting
+ * 1..13: every host is below 25 and the 26 distinct clients together would
+ * reach it, the one case where "split" is the right word.
+ */
+static void
+case_true_split(void)
+{
+	struct out o;
+	char ws[32];
+
+	out_open(&o, "site-split-26-clients.pcap", DLT_EN10MB, 262144, false);
+	for (int i = 0; i < 26; i++) {
+		struct client cl;
+
+		snprintf(ws, sizeof(ws), "HALF-PC-%02d", i + 1);
+		cl = cli("Windows 10/11 Professional", 6, ws);
+		site_exchange(&o, 100 + i, i % 2 ? 11 : 10, 1688,
+		    (uint16_t)(50700 + i), &cl, i % 2 ? &kms2host : &winhost,
+		    ANS_COUNT, (uint32_t)(i / 2 + 1));
+	}
+	out_close(&o);
+}
+
+/*
+ * Hosts that never answer: SYNs to 192.0.2.13 unanswered, a request to
+ * 192.0.2.14 never answered; then 192.0.2.10 answers a client normally.
+ */
+static void
+case_silent_hosts(void)
+{
+	struct out o;
+	struct conn c;
+	struct client b = cli("Windows 10/11 Enterprise", 6, "SILENT-PC-02");
+	struct client d = cli("Windows 10/11 Enterprise", 6, "SILENT-PC-03");
+
+	out_open(&o, "site-hosts-never-answer.pcap", DLT_EN10MB, 262144, false);
+	conn_init(&c, &o, 80, 13, 50800);
+	syns_unanswered(&c, 3);
+	o.usec += 1000000;
+	site_exchange(&o, 81, 14, 1688, 50801, &b, &winhost, ANS_SILENT, 0);
+	site_exchange(&o, 82, 10, 1688, 50802, &d, &winhost, ANS_COUNT, 50);
+	out_close(&o);
+}
+
+/* In-band refusals and the exchanges that explain them. */
+static void
+case_refusals(void)
+{
+	struct out o;
+	struct client a, b;
+
+	/* A retail product refused, a volume one served, by the same host. */
+	out_open(&o, "kms-retail-product.pcap", DLT_EN10MB, 262144, false);
+	a = cli("Windows 10/11 Home", 6, "HOME-PC");
+	b = cli("Windows 10/11 Enterprise", 6, "ENT-PC");
+	site_exchange(&o, 21, 10, 1688, 50900, &a, &winhost, ANS_HRESULT,
+	    0xC004F042);
+	site_exchange(&o, 22, 10, 1688, 50901, &b, &winhost, ANS_COUNT, 50);
+	out_close(&o);
+
+	/* The host's key does not cover the product: 0xC004F042. */
+	out_open(&o, "kms-refused-c004f042.pcap", DLT_EN10MB, 262144, false);
+	a = cli("Windows 10/11 Enterprise", 6, "REFUSED-PC");
+	site_exchange(&o, 21, 10, 1688, 50910, &a, &winhost, ANS_HRESULT,
+	    0xC004F042);
+	out_close(&o);
+
+	/* Protocol versions no host accepts: 7.0 (v6 cipher) and 3.0 (v4 layout). */
+	out_open(&o, "kms-version-7-and-3.pcap", DLT_EN10MB, 262144, false);
+	a = cli("Windows 10/11 Enterprise", 7, "V7-PC");
+	b = cli("Windows 7 Professional", 3, "V3-PC");
+	site_exchange(&o, 21, 10, 1688, 50920, &a, &winhost, ANS_HRESULT,
+	    0x8007000D);
+	site_exchange(&o, 22, 10, 1688, 50921, &b, &winhost, ANS_HRESULT,
+	    0x8007000D);
+	out_close(&o);
+
+	/* A client clock 6 h ahead, refused with 0xC004F06C. */
+	out_open(&o, "kms-clock-skew-refused.pcap", DLT_EN10MB, 262144, false);
+	a = cli("Windows 10/11 Enterprise", 6, "SKEW-REFUSED-PC");
+	a.skew = 6 * 3600;
+	site_exchange(&o, 21, 10, 1688, 50930, &a, &winhost, ANS_HRESULT,
+	    0xC004F06C);
+	out_close(&o);
+}
+
+static void
+case_wire(void)
+{
+	struct out o;
+	struct client a;
+
+	/* A KMS host moved to port 21688 (slmgr /sprt 21688). */
+	out_open(&o, "kms-on-port-21688.pcap", DLT_EN10MB, 262144, false);
+	a = cli("Windows 10/11 Enterprise", 6, "PORT-PC");
+	site_exchange(&o, 21, 10, 21688, 51000, &a, &winhost, ANS_COUNT, 50);
+	out_close(&o);
+
+	/* One bit of a v6 response flipped in transit. */
+	out_open(&o, "kms-v6-flipped-byte.pcap", DLT_EN10MB, 262144, false);
+	a = cli("Windows 10/11 Enterprise", 6, "FLIP-PC");
+	site_exchange(&o, 21, 10, 1688, 51010, &a, &winhost, ANS_FLIP, 50);
+	out_close(&o);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1258,5 +1511,12 @@ main(int argc, char **argv)
 	case_files();
 	case_fragment_bomb();
 	case_terminal_controls();
+	/* New cases only after the old ones: the xorshift stream is shared. */
+	case_two_hosts("site-two-hosts-low-first.pcap", true);
+	case_two_hosts("site-two-hosts-high-first.pcap", false);
+	case_true_split();
+	case_silent_hosts();
+	case_refusals();
+	case_wire();
 	return (0);
 }

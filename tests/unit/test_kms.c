@@ -191,19 +191,32 @@ test_pid(void)
 	/* PIDSize fits but the fixed fields after it do not. */
 	KDT_CHECK(kms_decode_response(&keys, rs, rn, &q, &r, &d) != KD_OK);
 	rs[4] = 0x62;
+	/*
+	 * The ePID cases below are what a host sends, so each gets its MAC;
+	 * the same bytes altered after the MAC was made are an integrity
+	 * failure, whatever the ePID looks like (the MAC is checked first).
+	 */
 	/* No NUL at the end of the ePID. */
 	rs[0x68] = '7';
+	KDT_CHECK(kms_decode_response(&keys, rs, rn, &q, &r, &d) == KD_OK);
+	KDT_CHECK(!r.verified && !r.mac_ok && r.fields_unreadable && r.count == 0);
+	KDT_STREQ(r.verify_detail, "v4 MAC mismatch; fields unreadable");
+	kms_v4_hash(rs, rn - 16, rs + rn - 16);
 	KDT_CHECK(kms_decode_response(&keys, rs, rn, &q, &r, &d) == KD_EINVAL);
 	KDT_CHECK(strstr(d.msg, "no NUL") != NULL);
 	rs[0x68] = 0;
 	/* A NUL before the end. */
 	rs[0x08] = 0;
+	kms_v4_hash(rs, rn - 16, rs + rn - 16);
 	KDT_CHECK(kms_decode_response(&keys, rs, rn, &q, &r, &d) == KD_EINVAL);
 	KDT_CHECK(d.offset == 8);
 	/* A lone surrogate, reported at its unit. */
 	rs[0x0a] = 0x00;
 	rs[0x0b] = 0xdc;
 	rs[0x08] = '0';
+	KDT_CHECK(kms_decode_response(&keys, rs, rn, &q, &r, &d) == KD_OK);
+	KDT_CHECK(!r.verified && r.fields_unreadable && r.epid[0] == '\0');
+	kms_v4_hash(rs, rn - 16, rs + rn - 16);
 	KDT_CHECK(kms_decode_response(&keys, rs, rn, &q, &r, &d) == KD_EINVAL);
 	KDT_CHECK(d.offset == 0x0a);
 	/* PIDSize 2: an empty ePID (just the NUL) is well-formed. */
@@ -335,8 +348,17 @@ test_v5(void)
 	KDT_CHECK(d.offset == 256);
 	m[259] ^= 0x80;
 	KDT_CHECK(kms_decode_request(&keys, m, n, &q, &d) == KD_OK);
+	/*
+	 * In a response of the length its PIDSize implies, that is a message
+	 * altered in transit: it fails its integrity check (what a client
+	 * sees), it is not undecodable.  Without the request, or cut to
+	 * another length, it stays a decode error.
+	 */
 	rs[rn - 1] ^= 0x01;
-	KDT_CHECK(kms_decode_response(&keys, rs, rn, &q, &r, &d) == KD_EVERIFY);
+	KDT_CHECK(kms_decode_response(&keys, rs, rn, &q, &r, &d) == KD_OK);
+	KDT_CHECK(!r.verified && !r.pad_ok && r.fields_unreadable && r.count == 0);
+	KDT_STREQ(r.verify_detail, "bad padding; fields unreadable");
+	KDT_CHECK(kms_decode_response(&keys, rs, rn, NULL, &r, &d) == KD_EVERIFY);
 	KDT_CHECK(d.offset == rn - 1);
 	rs[rn - 1] ^= 0x01;
 	/*
@@ -448,6 +470,22 @@ test_v6(void)
 		st = kms_decode_response(&keys, rs, rn, &q, &r, &d);
 		KDT_CHECK(st != KD_OK || !r.verified);
 		rs[i] ^= 0x01;
+	}
+	/*
+	 * Stronger, since the integrity is checked before the inner fields
+	 * are read: any byte after the version altered in transit (IV, ePID,
+	 * counts, trailer, padding) is an integrity failure, never a decode
+	 * error about the garbled ePID it leaves behind.
+	 */
+	for (size_t i = 4; i < rn; i++) {
+		enum kd_status st;
+
+		rs[i] ^= 0x40;
+		st = kms_decode_response(&keys, rs, rn, &q, &r, &d);
+		KDT_CHECK(st == KD_OK && !r.verified && r.verify_detail[0] != '\0');
+		if (st != KD_OK)
+			fprintf(stderr, "byte %zu: %s\n", i, d.msg);
+		rs[i] ^= 0x40;
 	}
 	/* A byte in the HMAC block (0xd8 of Q6 = message 0xec) leaves only hmac_ok false. */
 	rs[20 + 0xc8] ^= 0x01;	/* ciphertext of the XoredIVs block flips HMAC plaintext */
