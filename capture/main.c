@@ -53,7 +53,7 @@ usage(FILE *fp)
 	    "  -v, --verbose       print every field of every exchange\n"
 	    "  -j, --json          JSON Lines output (schema in kmsdiag-capture(1))\n"
 	    "      --no-summary    do not print the summary\n"
-	    "      --max-flows N   connections tracked at once (default 4096)\n"
+	    "      --max-flows N   connections tracked at once (default 20000)\n"
 	    "  -h, --help          this help\n"
 	    "  -V, --version       print the version\n"
 	    "\n"

@@ -246,23 +246,12 @@ put_ts(struct jsonw *w, const struct timeval *tv, bool rfc3339)
 		jw_char(w, 'Z');
 }
 
-/* kd_endpoint_format(): IPv4 written here, IPv6 left to inet_ntop. */
 static void
 put_endpoint(struct jsonw *w, const struct kd_endpoint *e)
 {
 	char	 b[96];
 
-	if (e->af == 6) {
-		jw_text(w, kd_endpoint_format(e, b, sizeof(b)));
-		return;
-	}
-	for (int i = 0; i < 4; i++) {
-		if (i > 0)
-			jw_char(w, '.');
-		jw_dec(w, e->addr[i]);
-	}
-	jw_char(w, ':');
-	jw_dec(w, e->port);
+	jw_text(w, kd_endpoint_format(e, b, sizeof(b)));
 }
 
 /* A JSON member whose value needs no escaping: digits, '-', ':', '.'. */

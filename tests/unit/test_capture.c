@@ -487,9 +487,41 @@ test_exchange_text(void)
 	free(got);
 }
 
+/* kd_endpoint_format()'s own IPv4 text against inet_ntop and snprintf. */
+static void
+test_endpoint_format(void)
+{
+	struct kd_endpoint e;
+	uint64_t st = 7;
+	char got[64], a[INET_ADDRSTRLEN], want[64];
+	int bad = 0;
+
+	memset(&e, 0, sizeof(e));
+	e.af = 4;
+	for (int k = 0; k < 5000; k++) {
+		st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+		memcpy(e.addr, &st, 4);
+		e.port = (uint16_t)(st >> 40);
+		if (k == 0)
+			memset(e.addr, 0, 4), e.port = 0;
+		if (k == 1)
+			memset(e.addr, 0xff, 4), e.port = 65535;
+		inet_ntop(AF_INET, e.addr, a, sizeof(a));
+		snprintf(want, sizeof(want), "%s:%u", a, e.port);
+		if (strcmp(kd_endpoint_format(&e, got, sizeof(got)), want) != 0)
+			bad++;
+		/* Cut like snprintf would cut it. */
+		want[7] = '\0';
+		if (strcmp(kd_endpoint_format(&e, got, 8), want) != 0)
+			bad++;
+	}
+	KDT_CHECK(bad == 0);
+}
+
 int
 main(void)
 {
+	test_endpoint_format();
 	test_budget();
 	test_default_budget_holds_them();
 	test_evicted_not_findings();
