@@ -295,6 +295,24 @@ flow_close(struct capture *cap, struct flow *f, enum close_why why)
 	flow_free(cap, f);
 }
 
+/* Twice the buckets, every flow moved over; on no memory, keep the old. */
+static void
+buckets_grow(struct capture *cap)
+{
+	size_t n = cap->nbuckets * 2;
+	struct flow **nb = calloc(n, sizeof(*nb)), *f;
+
+	if (nb == NULL)
+		return;
+	for (f = cap->lru_head; f != NULL; f = f->lru_next) {
+		f->hnext = nb[f->key & (n - 1)];
+		nb[f->key & (n - 1)] = f;
+	}
+	free(cap->buckets);
+	cap->buckets = nb;
+	cap->nbuckets = n;
+}
+
 static struct flow *
 flow_get(struct capture *cap, const struct kd_endpoint *client,
     const struct kd_endpoint *host, bool create, bool syn)
@@ -320,6 +338,8 @@ flow_get(struct capture *cap, const struct kd_endpoint *client,
 	}
 	if (cap->nflows >= cap->max_flows && cap->lru_tail != NULL)
 		flow_close(cap, cap->lru_tail, CLOSE_FLOW_CAP);
+	if (cap->nflows >= cap->nbuckets && cap->nbuckets < cap->max_buckets)
+		buckets_grow(cap);
 	if ((f = flow_new(cap, client, host)) == NULL)
 		return NULL;
 	f->key = h;
@@ -350,10 +370,15 @@ capture_new(const struct capture_opts *o, capture_event_cb *cb, void *arg)
 	if (cap == NULL)
 		return NULL;
 	cap->max_flows = o && o->max_flows ? o->max_flows : KD_MAX_FLOWS;
-	/* Buckets: a power of two, at least twice the flow cap. */
-	for (cap->nbuckets = 1024; cap->nbuckets < 2 * cap->max_flows;)
-		cap->nbuckets *= 2;
-	cap->ntombs = cap->nbuckets;
+	/*
+	 * Buckets: a power of two that grows with the flows in flight, up to
+	 * twice the flow cap.  A table sized for the cap from the start would
+	 * be half a MiB of mostly empty buckets, and each lookup a cache miss.
+	 */
+	for (cap->max_buckets = 1024; cap->max_buckets < 2 * cap->max_flows;)
+		cap->max_buckets *= 2;
+	cap->nbuckets = 1024;
+	cap->ntombs = cap->max_buckets;
 	if ((cap->buckets = calloc(cap->nbuckets, sizeof(*cap->buckets))) == NULL) {
 		free(cap);
 		return NULL;
@@ -473,7 +498,7 @@ capture_packet(struct capture *cap, const char *source, uint64_t pkt_no,
     size_t wirelen)
 {
 	struct pkt_info pi;
-	struct kd_diag d = { 0 };
+	struct kd_diag d;
 	enum kd_status st;
 	struct flow *f;
 	uint64_t untracked = cap->stats.packets_untracked;
@@ -481,6 +506,7 @@ capture_packet(struct capture *cap, const char *source, uint64_t pkt_no,
 	int dir;
 
 	(void)wirelen;
+	diag_empty(&d);
 	cap->cur_source = source;
 	cap->cur_pkt = pkt_no;
 	cap->cur_ts = *ts;

@@ -126,7 +126,8 @@ struct capture {
 	size_t		 nports, max_flows, max_flow_bytes;
 	struct kms_keys	 keys;
 	struct flow	**buckets;
-	size_t		 nbuckets;		/* a power of two */
+	size_t		 nbuckets;		/* a power of two, grows with nflows */
+	size_t		 max_buckets;		/* at least twice max_flows */
 	uint64_t	*tombs;			/* keys of evicted flows, | 1 */
 	size_t		 ntombs;		/* a power of two */
 	struct flow	*lru_head, *lru_tail;
@@ -156,6 +157,22 @@ struct capture {
 	size_t		 nother;
 	uint64_t	 other_packets;
 };
+
+/*
+ * An empty diag without zeroing its 192-byte message: the engine keeps one
+ * per packet and per PDU just in case, and clearing them all with "= { 0 }"
+ * was a measurable share of the per-packet cost.
+ */
+static inline void
+diag_empty(struct kd_diag *d)
+{
+	d->source = NULL;
+	d->pkt_no = 0;
+	d->offset = 0;
+	d->layer = NULL;
+	d->status = KD_OK;
+	d->msg[0] = '\0';
+}
 
 void	process_stream(struct capture *, struct flow *, int dir);
 size_t	cut_pdus(struct capture *, struct flow *, int dir, const uint8_t *,

@@ -254,6 +254,23 @@ put_endpoint(struct jsonw *w, const struct kd_endpoint *e)
 	jw_text(w, kd_endpoint_format(e, b, sizeof(b)));
 }
 
+/* kd_filetime_format() of a FILETIME, as a JSON member. */
+static void
+j_filetime(struct jsonw *w, const char *key, uint64_t ft)
+{
+	struct civil	 c;
+	int64_t		 secs;
+
+	jw_key(w, key);
+	if (!kd_filetime_to_unix(ft, &secs, NULL) || !civil_of(secs, &c)) {
+		jw_text(w, "\"invalid\"");
+		return;
+	}
+	jw_char(w, '"');
+	put_civil(w, &c, 'T');
+	jw_text(w, "Z\"");
+}
+
 /* A JSON member whose value needs no escaping: digits, '-', ':', '.'. */
 static void
 j_ts(struct jsonw *w, const char *key, const struct timeval *tv)
@@ -369,8 +386,7 @@ exchange_jsonw(struct jsonw *w, const struct capture_exchange *ex)
 		j_guid(w, "previous_cmid", &r->prev_cmid);
 		j_sstr(w, "workstation", r->workstation);
 		jw_int(w, "required_count", r->required_count);
-		jw_str(w, "client_time", kd_filetime_format(r->client_time, b,
-		    sizeof(b)));
+		j_filetime(w, "client_time", r->client_time);
 		if (ex->skew_known)
 			jw_int(w, "clock_skew", ex->clock_skew);
 		if (r->major < 5)

@@ -101,10 +101,11 @@ on_request(struct capture *cap, struct flow *f, const struct dcerpc_hdr *h,
 {
 	struct capture_exchange *ex, *old;
 	const struct ctx_binding *b = ctx_find(f, ctx_id);
-	struct kd_diag d = { 0 };
+	struct kd_diag d;
 	struct kd_cur c;
 	size_t moff, mlen;
 
+	diag_empty(&d);
 	if (b != NULL && !b->kms)
 		return;
 	if (opnum != 0) {
@@ -160,11 +161,12 @@ on_response(struct capture *cap, struct flow *f, const struct dcerpc_hdr *h,
 {
 	struct capture_exchange *ex = pend_take(f, h->call_id);
 	const struct ctx_binding *b = ctx_find(f, ctx_id);
-	struct kd_diag d = { 0 };
+	struct kd_diag d;
 	struct kd_cur c;
 	size_t moff, mlen;
 	enum dcerpc_syntax syn;
 
+	diag_empty(&d);
 	if (ex == NULL && (ex = exchange_new(cap, f, h->call_id, ctx_id)) == NULL)
 		return;
 	ex->resp_pkt = cap->cur_pkt;
@@ -212,9 +214,10 @@ collect(struct capture *cap, struct flow *f, int d, const struct dcerpc_hdr *h,
     size_t *len)
 {
 	struct frag_buf *fb = &f->frag[d];
-	struct kd_diag dg = { 0 };
+	struct kd_diag dg;
 	uint8_t *nb;
 
+	diag_empty(&dg);
 	if ((h->flags & (PFC_FIRST_FRAG | PFC_LAST_FRAG)) ==
 	    (PFC_FIRST_FRAG | PFC_LAST_FRAG)) {
 		*stub = pdu + call->stub_off;
@@ -262,11 +265,12 @@ handle_pdu(struct capture *cap, struct flow *f, int d, const uint8_t *pdu,
     size_t len)
 {
 	struct dcerpc_hdr h;
-	struct kd_diag dg = { 0 };
+	struct kd_diag dg;
 	struct kd_cur c;
 	const uint8_t *stub;
 	size_t stub_len;
 
+	diag_empty(&dg);
 	kd_cur_init(&c, pdu, len);
 	if (dcerpc_decode_hdr(&c, &h, &dg) != KD_OK) {
 		emit_error(cap, &dg);
@@ -409,8 +413,9 @@ cut_pdus(struct capture *cap, struct flow *f, int d, const uint8_t *buf,
 		if (len < DCERPC_HDR_LEN && (p[0] == 5 || len < 1))
 			return used;
 		if (!dcerpc_looks_like_hdr(p, len)) {
-			struct kd_diag dg = { 0 };
+			struct kd_diag dg;
 
+			diag_empty(&dg);
 			if (len < DCERPC_HDR_LEN && p[0] == 5)
 				return used;
 			if (len >= DCERPC_HDR_LEN && p[0] == 5 && p[1] <= 1 &&

@@ -65,16 +65,27 @@ jw_char(struct jsonw *w, char c)
 		jw_raw(w, &c, 1);
 }
 
+static const char digit_pairs[] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
 void
 jw_dec0(struct jsonw *w, uint64_t v, unsigned width)
 {
 	char	 t[24];
 	size_t	 n = sizeof(t);
 
-	do {
-		t[--n] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
+	while (v >= 100) {
+		n -= 2;
+		memcpy(t + n, digit_pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		n -= 2;
+		memcpy(t + n, digit_pairs + 2 * v, 2);
+	} else
+		t[--n] = (char)('0' + v);
 	while (sizeof(t) - n < width && n > 0)
 		t[--n] = '0';
 	jw_raw(w, t + n, sizeof(t) - n);
@@ -133,33 +144,75 @@ utf8_seq(const unsigned char *s)
 	return n;
 }
 
+/*
+ * One pass over a string: its length, whether it is valid UTF-8 and
+ * whether any byte needs an escape.  Most strings are plain ASCII and go
+ * out in one copy.
+ */
+/* Byte classes for scan(): 0 plain ASCII, 1 needs an escape, 2 NUL, 3 not ASCII. */
+#define C_ESC	1, 1, 1, 1, 1, 1, 1, 1
+#define C_ASC	0, 0, 0, 0, 0, 0, 0, 0
+#define C_HI	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3
+static const unsigned char byte_class[256] = {
+	2, 1, 1, 1, 1, 1, 1, 1, C_ESC, C_ESC, C_ESC,		/* 0x00-0x1f */
+	0, 0, 1, 0, 0, 0, 0, 0, C_ASC, C_ASC, C_ASC,		/* 0x20-0x3f: '"' */
+	C_ASC, C_ASC, C_ASC, 0, 0, 0, 0, 1, 0, 0, 0,		/* 0x40-0x5f: '\\' */
+	C_ASC, C_ASC, C_ASC, C_ASC,				/* 0x60-0x7f */
+	C_HI, C_HI, C_HI, C_HI, C_HI, C_HI, C_HI, C_HI		/* 0x80-0xff */
+};
+
+static size_t
+scan(const char *str, bool *valid, bool *plain)
+{
+	const unsigned char	*s = (const unsigned char *)str, *p = s;
+	size_t			 n;
+
+	*valid = *plain = true;
+	for (;;) {
+		while (byte_class[*p] == 0)
+			p++;
+		switch (byte_class[*p]) {
+		case 1:
+			*plain = false;
+			p++;
+			break;
+		case 2:
+			return (size_t)(p - s);
+		default:
+			if ((n = utf8_seq(p)) == 0) {
+				*valid = false;
+				return 0;
+			}
+			p += n;
+		}
+	}
+}
+
 bool
 jw_utf8_valid(const char *str)
 {
-	const unsigned char	*s = (const unsigned char *)str;
-	size_t			 n;
+	bool	 valid, plain;
 
-	while (*s != '\0') {
-		if (*s < 0x80) {
-			s++;
-			continue;
-		}
-		if ((n = utf8_seq(s)) == 0)
-			return false;
-		s += n;
-	}
-	return true;
+	scan(str, &valid, &plain);
+	return valid;
 }
 
-/* Appends s, valid UTF-8, as a JSON string. */
+/* Appends s (valid UTF-8, n bytes) as a JSON string. */
 static void
-put_string(struct jsonw *w, const char *str)
+put_string(struct jsonw *w, const char *str, size_t n, bool plain)
 {
 	static const char	 hex[] = "0123456789ABCDEF";
 	const unsigned char	*s = (const unsigned char *)str, *run;
 	char			 e[6];
-	size_t			 n;
+	size_t			 k;
 
+	if (plain && n + 2 <= w->cap - w->len && !w->overflow) {
+		w->buf[w->len] = '"';
+		memcpy(w->buf + w->len + 1, str, n);
+		w->buf[w->len + 1 + n] = '"';
+		w->len += n + 2;
+		return;
+	}
 	jw_char(w, '"');
 	for (;;) {
 		/* The run of bytes that need no escape goes out in one copy. */
@@ -170,7 +223,7 @@ put_string(struct jsonw *w, const char *str)
 		if (*s == '\0')
 			break;
 		e[0] = '\\';
-		n = 2;
+		k = 2;
 		switch (*s) {
 		case '"':
 			e[1] = '"';
@@ -199,9 +252,9 @@ put_string(struct jsonw *w, const char *str)
 			e[3] = '0';
 			e[4] = hex[*s >> 4];
 			e[5] = hex[*s & 15];
-			n = 6;
+			k = 6;
 		}
-		jw_raw(w, e, n);
+		jw_raw(w, e, k);
 		s++;
 	}
 	jw_char(w, '"');
@@ -220,7 +273,8 @@ member(struct jsonw *w, const char *key)
 		jw_char(w, ',');
 	w->nonempty |= bit;
 	if (key != NULL) {
-		put_string(w, key);
+		/* Member names are the caller's constants: see jsonw.h. */
+		put_string(w, key, strlen(key), true);
 		jw_char(w, ':');
 	}
 }
@@ -258,11 +312,14 @@ jw_key(struct jsonw *w, const char *key)
 bool
 jw_str(struct jsonw *w, const char *key, const char *s)
 {
+	bool	 valid, plain;
+	size_t	 n = scan(s, &valid, &plain);
+
 	/* Not UTF-8: no member at all, as jansson would not add it. */
-	if (!jw_utf8_valid(s))
+	if (!valid)
 		return false;
 	member(w, key);
-	put_string(w, s);
+	put_string(w, s, n, plain);
 	return true;
 }
 

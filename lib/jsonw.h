@@ -54,8 +54,10 @@ void	jw_dec0(struct jsonw *, uint64_t v, unsigned width);
 
 /*
  * JSON.  key is the member name inside an object and NULL for the
- * top-level value.  jw_str returns false (and writes nothing) when s is
- * not valid UTF-8.
+ * top-level value; it is written as is, so it must be printable ASCII
+ * without '"' or '\\' (member names are the caller's constants, never
+ * data).  jw_str returns false (and writes nothing) when s is not valid
+ * UTF-8.
  */
 void	jw_open(struct jsonw *, const char *key);
 /*
