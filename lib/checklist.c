@@ -261,6 +261,17 @@ judge_port(struct ctx *x)
 			continue;
 		host_label(h, hl, sizeof(hl));
 		endpoint(h, ep, sizeof(ep));
+		if (proven_kms(h) && h->reach != KD_REACH_UNKNOWN &&
+		    h->reach != KD_REACH_OPEN && h->reach != KD_REACH_RESET) {
+			/* Clients reach it (a capture saw them), this machine does not. */
+			f = add(x, KD_ITEM_PORT, KD_V_WARN, "port_from_here", hi, -1, -1);
+			fsubj(f, "%s", ep);
+			fsum(f, "%s answers KMS requests, but kmsdiag's own connection "
+			    "was %s%s%s: a firewall between this machine and the host, "
+			    "or the host's own rules", hl, kd_reach_name(h->reach),
+			    d[0] ? ": " : "", d);
+			continue;
+		}
 		switch (proven_kms(h) ? KD_REACH_OPEN : h->reach) {
 		case KD_REACH_OPEN:
 		case KD_REACH_RESET:

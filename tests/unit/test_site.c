@@ -756,6 +756,14 @@ test_no_answer(void)
 	    strstr(f->summary, "no answer seen to 3 activation calls") != NULL);
 	KDT_CHECK(!any_text(&cl, "count 0"));
 	kd_checklist_fini(&cl);
+	/* Clients reach it in the capture; the probe from here was filtered. */
+	s.hosts[h].reach = KD_REACH_FILTERED;
+	judge(&s, true, &cl);
+	f = finding(&cl, "port_from_here", h);
+	KDT_CHECK(f != NULL && f->verdict == KD_V_WARN && f->item == KD_ITEM_PORT &&
+	    strstr(f->summary, "connection was filtered") != NULL);
+	KDT_CHECK(finding(&cl, "port_filtered", -1) == NULL);
+	kd_checklist_fini(&cl);
 	kd_site_fini(&s);
 }
 
