@@ -228,6 +228,27 @@ site_hosts(struct kd_prom *p, const struct kd_site *s, long long now)
 				{ "counted_id", k->info ? k->info->name : kd_guid_format(&k->kms_id, g) },
 			};
 
+			/* What the clients asked and got, as a capture saw it. */
+			if (k->src & KD_SRC_CAPTURE) {
+				static const char *const what[] = { "answered", "refused",
+				    "fault", "no_response", "unverified" };
+				const uint64_t n[] = { k->answers, k->refusals, k->faults,
+				    k->no_response, k->unverified };
+
+				kd_prom_add(p, "kmsdiag_capture_requests_total", "counter",
+				    "activation requests the capture saw, by host and counted ID",
+				    (double)k->requests, lc, 3);
+				kd_prom_add(p, "kmsdiag_capture_distinct_clients", "gauge",
+				    "distinct CMIDs the capture saw asking the host",
+				    (double)k->distinct_clients, lc, 3);
+				lc[3].name = "result";
+				for (size_t w = 0; w < sizeof(n) / sizeof(n[0]); w++) {
+					lc[3].value = what[w];
+					kd_prom_add(p, "kmsdiag_capture_responses_total", "counter",
+					    "what the host did with those requests", (double)n[w],
+					    lc, 4);
+				}
+			}
 			if (!k->have_count)
 				continue;
 			kd_prom_add(p, "kmsdiag_activation_counted_clients", "gauge",

@@ -200,11 +200,41 @@ test_prom_site(void)
 	KDT_CHECK(strstr(out, "kmsdiag_srv_ttl_seconds{domain=\"corp.example.\","
 	    "target=\"kms1.corp.example.\",port=\"1688\"} 600\n") != NULL);
 	KDT_CHECK(strstr(out, "kmsdiag_check_status{item=\"threshold\"} 2\n") != NULL);
+	/* Probe evidence only: no capture counters. */
+	KDT_CHECK(strstr(out, "kmsdiag_capture_requests_total") == NULL);
 	/* Never a CMID or a client name: personal data, one series per machine. */
 	KDT_CHECK(strstr(out, "cmid") == NULL && strstr(out, "workstation") == NULL);
 	free(out);
 	kd_prom_fini(&p);
 	kd_checklist_fini(&cl);
+
+	/* A capture's counts: requests and results per host and counted ID. */
+	{
+		struct kd_site_count *k = kd_site_count(&s, h, &sku->kms_id);
+
+		k->src |= KD_SRC_CAPTURE;
+		k->requests = 12;
+		k->answers = 9;
+		k->refusals = 3;
+		k->distinct_clients = 4;
+	}
+	kd_prom_init(&p);
+	kd_prom_site(&p, &s, NULL, 0);
+	out = NULL;
+	fp = open_memstream(&out, &len);
+	kd_prom_write(fp, &p);
+	fclose(fp);
+	KDT_CHECK(strstr(out, "# TYPE kmsdiag_capture_requests_total counter\n"
+	    "kmsdiag_capture_requests_total{host=\"kms1.corp.example\",port=\"1688\","
+	    "counted_id=\"Windows 10/11 (Volume)\"} 12\n") != NULL);
+	KDT_CHECK(strstr(out, "kmsdiag_capture_responses_total{host=\"kms1.corp.example\","
+	    "port=\"1688\",counted_id=\"Windows 10/11 (Volume)\",result=\"refused\"} 3\n") != NULL);
+	KDT_CHECK(strstr(out, "kmsdiag_capture_distinct_clients{") != NULL);
+	/* No checklist given: no statuses, and no ages without a clock. */
+	KDT_CHECK(strstr(out, "kmsdiag_check_status") == NULL);
+	KDT_CHECK(strstr(out, "kmsdiag_activation_age_seconds") == NULL);
+	free(out);
+	kd_prom_fini(&p);
 	kd_site_fini(&s);
 }
 
