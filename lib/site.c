@@ -564,6 +564,122 @@ kd_site_client(struct kd_site *s, const struct kd_guid *cmid,
 	return (long)s->nclients++;
 }
 
+/* The client part of an exchange; the host's counters are done by the caller. */
+static long
+exchange_client(struct kd_site *s, long host, const struct kd_site_request *rq,
+    const struct kd_site_response *rs, enum kd_outcome out, unsigned src,
+    bool *first_ask)
+{
+	struct kd_site_client *c;
+	char ws[sizeof(c->workstation)];
+	bool isnew;
+	long ci;
+
+	*first_ask = false;
+	if ((ci = kd_site_client(s, &rq->cmid, &rq->kms_id, &isnew)) < 0)
+		return -1;
+	c = &s->clients[ci];
+	copy_utf8(ws, sizeof(ws), rq->workstation);
+	if (isnew) {
+		memcpy(c->workstation, ws, sizeof(ws));
+		c->nws = 1;
+		c->first_seen = rq->when;
+	} else if (strcmp(c->workstation, ws) != 0 && c->nws < 2) {
+		/* One CMID, another machine: a cloned image. */
+		memcpy(c->other_ws, ws, sizeof(ws));
+		c->nws = 2;
+	}
+	c->sku_id = rq->sku_id;
+	c->app_id = rq->app_id;
+	if (rq->client_addr != NULL)
+		copy_utf8(c->addr, sizeof(c->addr), rq->client_addr);
+	c->license_status = rq->license_status;
+	c->required = rq->required;
+	c->major = rq->major;
+	c->minor = rq->minor;
+	c->requests++;
+	if (rq->when < c->first_seen)
+		c->first_seen = rq->when;
+	if (rq->when > c->last_seen)
+		c->last_seen = rq->when;
+	if (rq->skew_known) {
+		c->skew_known = true;
+		c->skew = rq->skew;
+	}
+	if (host >= 0) {
+		/* A host counts a client once; past 64 hosts, a change of host is a first ask. */
+		if (host < 64) {
+			*first_ask = !(c->host_mask & (uint64_t)1 << host);
+			c->host_mask |= (uint64_t)1 << host;
+		} else
+			*first_ask = isnew || c->host != host;
+		c->host = host;
+	}
+	c->outcome = out;
+	if (out == KD_OUT_ACTIVATES || out == KD_OUT_BELOW)
+		c->last_count = rs->count;
+	c->last_hresult = out == KD_OUT_REFUSED ? rs->hresult : 0;
+	c->self = rq->self;
+	c->src |= src;
+	return ci;
+}
+
+long
+kd_site_exchange(struct kd_site *s, long host, const struct kd_site_request *rq,
+    const struct kd_site_response *rs, unsigned src)
+{
+	struct kd_site_host *h = host_at(s, host);
+	struct kd_site_count *c = NULL;
+	enum kd_outcome out = rs->outcome;
+	bool first_ask;
+	long ci;
+
+	if (out == KD_OUT_ACTIVATES || out == KD_OUT_BELOW)
+		out = rq->required != 0 && rs->count < rq->required ? KD_OUT_BELOW :
+		    KD_OUT_ACTIVATES;
+	if (src & KD_SRC_CAPTURE)
+		s->exchanges_seen++;
+	s->sources |= src;
+	if (h != NULL) {
+		h->exchanges++;
+		h->src |= src;
+		if (rs->iv_reused)
+			h->signs |= KD_SIGN_IV_REUSED;
+		if ((c = kd_site_count(s, host, &rq->kms_id)) != NULL) {
+			c->requests++;
+			c->src |= src;
+			if (rq->required > c->required)
+				c->required = rq->required;
+			switch (out) {
+			case KD_OUT_REFUSED:
+				c->refusals++;
+				c->last_hresult = rs->hresult;
+				break;
+			case KD_OUT_FAULT:
+				c->faults++;
+				break;
+			case KD_OUT_NO_RESPONSE:
+				c->no_response++;
+				break;
+			case KD_OUT_UNVERIFIED:
+				c->unverified++;
+				break;
+			default:
+				break;
+			}
+		}
+		if (out == KD_OUT_ACTIVATES || out == KD_OUT_BELOW)
+			kd_site_answer(s, host, &rq->app_id, &rq->kms_id, rs->epid,
+			    rs->hwid, rs->count, rq->required, rs->activation_interval,
+			    rs->renewal_interval, rq->when, src);
+	}
+	ci = exchange_client(s, host, rq, rs, out, src, &first_ask);
+	/* kd_site_answer may not move counts: c is still valid. */
+	if (c != NULL && first_ask && !rq->self)
+		c->distinct_clients++;
+	return ci;
+}
+
 /* --- observations --------------------------------------------------------- */
 
 long

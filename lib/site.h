@@ -319,6 +319,44 @@ long			 kd_site_srv_addr(struct kd_site *, long domain, long srv, const char *ad
 long			 kd_site_client(struct kd_site *, const struct kd_guid *cmid,
 			    const struct kd_guid *kms_id, bool *isnew);
 
+/*
+ * One activation exchange, as a capture sees it or a probe makes it: the
+ * request, and what came back.  kd_site_exchange() does the bookkeeping
+ * every source needs the same way: the host's exchange and per-ID
+ * counters, the answer (kd_site_answer), and the client (names, a second
+ * workstation name for one CMID, version, clock, host asked, outcome).
+ */
+struct kd_site_request {
+	struct kd_guid	 cmid, kms_id, sku_id, app_id;
+	const char	*workstation;		/* UTF-8, may be NULL */
+	const char	*client_addr;		/* as seen on the wire; NULL for our own */
+	uint32_t	 license_status, required;
+	uint16_t	 major, minor;		/* protocol version sent */
+	int64_t		 when;			/* unix seconds */
+	bool		 skew_known;
+	int64_t		 skew;			/* client clock minus the observer's, seconds */
+	bool		 self;			/* kmsdiag's own request (rule 12) */
+};
+
+struct kd_site_response {
+	/*
+	 * KD_OUT_ACTIVATES and KD_OUT_BELOW both mean "a verified answer
+	 * with a count": which of the two is decided here from count and
+	 * required.
+	 */
+	enum kd_outcome	 outcome;
+	uint32_t	 hresult;		/* KD_OUT_REFUSED: the in-band code */
+	const char	*epid;			/* verified answers */
+	const uint8_t	*hwid;			/* v6 only, else NULL */
+	uint32_t	 count, activation_interval, renewal_interval;
+	bool		 iv_reused;		/* v6 response reuses the request IV */
+};
+
+/* Returns the client's index, or -1 when it could not be recorded (cap, allocation). */
+long			 kd_site_exchange(struct kd_site *, long host,
+			    const struct kd_site_request *, const struct kd_site_response *,
+			    unsigned src);
+
 /* Copies the strings; takes ownership of facts (may be NULL).  Returns the index or -1. */
 long			 kd_site_observe(struct kd_site *, enum kd_item, enum kd_verdict,
 			    const char *code, const char *subject, const char *summary,

@@ -880,6 +880,83 @@ test_large(void)
 	kd_site_fini(&s);
 }
 
+/* The bookkeeping of an exchange, as a capture or a probe records it. */
+static void
+test_exchange(void)
+{
+	struct kd_site s;
+	struct kd_checklist cl;
+	struct kd_site_request rq;
+	struct kd_site_response rs;
+	const struct kd_site_count *c;
+	const struct kd_site_client *cc;
+	long a, b, ci = -1;
+	unsigned i;
+
+	kd_site_init(&s);
+	a = kd_site_host(&s, "10.0.0.1", 1688, KD_SRC_CAPTURE);
+	b = kd_site_host(&s, "10.0.0.2", 1688, KD_SRC_CAPTURE);
+	memset(&rq, 0, sizeof(rq));
+	memset(&rs, 0, sizeof(rs));
+	rq.kms_id = win10;
+	rq.app_id = app;
+	rq.required = 25;
+	rq.major = 6;
+	rs.epid = EPID_2019;
+	/* 8 clients ask a (count 1..8), 30 ask b (count 20..49). */
+	for (i = 0; i < 38; i++) {
+		char ws[16];
+
+		snprintf(ws, sizeof(ws), "PC%u", i);
+		memset(&rq.cmid, 0, sizeof(rq.cmid));
+		rq.cmid.b[0] = (uint8_t)i;
+		rq.workstation = ws;
+		rq.client_addr = "10.1.0.9:50000";
+		rq.when = 1000 + i;
+		rs.outcome = KD_OUT_ACTIVATES;
+		rs.count = i < 8 ? i + 1 : 20 + (i - 8);
+		ci = kd_site_exchange(&s, i < 8 ? a : b, &rq, &rs, KD_SRC_CAPTURE);
+		KDT_CHECK(ci == (long)i);
+	}
+	c = kd_site_count(&s, a, &win10);
+	KDT_CHECK(c->requests == 8 && c->answers == 8 && c->count == 8 &&
+	    c->distinct_clients == 8 && c->have_count);
+	KDT_CHECK(s.clients[0].outcome == KD_OUT_BELOW && s.clients[0].last_count == 1);
+	KDT_CHECK(s.clients[37].outcome == KD_OUT_ACTIVATES);
+	KDT_CHECK(s.exchanges_seen == 38 && s.hosts[b].exchanges == 30);
+	/* The same CMID from another machine: a cloned image; asking b too counts there once. */
+	memset(&rq.cmid, 0, sizeof(rq.cmid));
+	rq.workstation = "CLONE";
+	rq.when = 900;
+	rs.count = 50;
+	ci = kd_site_exchange(&s, b, &rq, &rs, KD_SRC_CAPTURE);
+	cc = &s.clients[ci];
+	KDT_CHECK(ci == 0 && cc->nws == 2 && strcmp(cc->other_ws, "CLONE") == 0);
+	KDT_CHECK(cc->requests == 2 && cc->host == b && cc->host_mask == 3);
+	KDT_CHECK(cc->first_seen == 900 && cc->last_seen == 1000);
+	KDT_CHECK(kd_site_count(&s, b, &win10)->distinct_clients == 31);
+	kd_site_exchange(&s, b, &rq, &rs, KD_SRC_CAPTURE);
+	KDT_CHECK(kd_site_count(&s, b, &win10)->distinct_clients == 31);
+	/* A refusal and our own request. */
+	rq.cmid.b[0] = 200;
+	rq.self = true;
+	rq.workstation = NULL;
+	rq.client_addr = NULL;
+	rs.outcome = KD_OUT_REFUSED;
+	rs.hresult = 0xC004F042;
+	ci = kd_site_exchange(&s, a, &rq, &rs, KD_SRC_PROBE);
+	KDT_CHECK(s.clients[ci].self && s.clients[ci].last_hresult == 0xC004F042);
+	c = kd_site_count(&s, a, &win10);
+	KDT_CHECK(c->refusals == 1 && c->last_hresult == 0xC004F042 &&
+	    c->distinct_clients == 8 && c->count == 8);
+	judge(&s, true, &cl);
+	KDT_CHECK(finding(&cl, "threshold_host", a) != NULL);
+	KDT_CHECK(finding(&cl, "duplicate_cmid", -1) != NULL);
+	KDT_CHECK(finding(&cl, "host_key", a) != NULL);
+	kd_checklist_fini(&cl);
+	kd_site_fini(&s);
+}
+
 int
 main(void)
 {
@@ -909,5 +986,6 @@ main(void)
 	test_root_cause();
 	test_signs();
 	test_large();
+	test_exchange();
 	return KDT_DONE("test_site");
 }
