@@ -674,7 +674,7 @@ kd_site_exchange(struct kd_site *s, long host, const struct kd_site_request *rq,
 			    rs->renewal_interval, rq->when, src);
 	}
 	ci = exchange_client(s, host, rq, rs, out, src, &first_ask);
-	/* kd_site_answer may not move counts: c is still valid. */
+	/* c is still valid: counts live in the host, and no host was added. */
 	if (c != NULL && first_ask && !rq->self)
 		c->distinct_clients++;
 	return ci;

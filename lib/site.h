@@ -299,8 +299,9 @@ struct kd_site_app	*kd_site_app(struct kd_site *, long host, const struct kd_gui
 struct kd_site_count	*kd_site_count(struct kd_site *, long host, const struct kd_guid *kms_id);
 /*
  * Record one verified answer for (host, app, counted ID): ePID (parsed and
- * looked up here), HwId (NULL if none), intervals, count, required count;
- * updates the emulator signs and the foreign flag.
+ * looked up here), HwId (NULL if none), intervals, count, required count
+ * (0: keep the one known); updates the emulator signs and the foreign
+ * flag.  Counts the answer, not the request: kd_site_exchange() does both.
  */
 void			 kd_site_answer(struct kd_site *, long host, const struct kd_guid *app_id,
 			    const struct kd_guid *kms_id, const char *epid, const uint8_t *hwid,
@@ -311,7 +312,11 @@ long			 kd_site_domain(struct kd_site *, const char *name, unsigned src);
 /* Adds an SRV record; returns its index in the domain, -1 on allocation failure. */
 long			 kd_site_srv(struct kd_site *, long domain, const char *target,
 			    uint16_t priority, uint16_t weight, uint16_t port, uint32_t ttl);
-/* Links an address of an SRV target to its host (address, SRV port), adding the host. */
+/*
+ * Links an address of an SRV target to its host (address, SRV port), adding
+ * the host and naming it by the target.  A record with port 0 gets no host
+ * (it is a DNS finding, never a probe target): -1 without site.oom.
+ */
 long			 kd_site_srv_addr(struct kd_site *, long domain, long srv, const char *addr,
 			    unsigned src);
 
