@@ -1026,8 +1026,8 @@ judge_host_key(struct ctx *x)
 				    -1, -1);
 				fsubj(f, "%s", ep);
 				fsum(f, "%s answered %s with count %u, but its ePID's key "
-				    "group (%s) cannot activate it: forged ePID or emulator "
-				    "(a genuine host refuses with 0xC004F042)", hl,
+				    "group (%s) cannot activate it: forged ePID or emulator: "
+				    "a genuine host refuses with 0xC004F042", hl,
 				    kmsid_name(&c->kms_id, c->info, g), c->count,
 				    a != NULL && a->hostkey != NULL ? a->hostkey->name :
 				    "unknown");

@@ -531,7 +531,8 @@ test_foreign(void)
 	judge(&s, true, &cl);
 	f = finding(&cl, "foreign_epid", h);
 	KDT_CHECK(f != NULL && f->verdict == KD_V_WARN && f->item == KD_ITEM_HOST_KEY);
-	KDT_CHECK(f != NULL && strstr(f->summary, "forged ePID or emulator") != NULL &&
+	KDT_CHECK(f != NULL && strstr(f->summary, "forged ePID or emulator: a genuine host refuses "
+	    "with 0xC004F042") != NULL &&
 	    strstr(f->summary, "Windows Server 2012 R2") != NULL);
 	KDT_CHECK(!any_text(&cl, "install"));
 	KDT_CHECK(cl.items[KD_ITEM_HOST_KEY].verdict == KD_V_WARN);
