@@ -553,9 +553,13 @@ emit_by_hand(const struct doctor *d)
 
 			kd_json_line(stdout, o);
 			json_decref(o);
-		} else
+		} else {
+			char clean[1024];
+
+			/* detail quotes resolv.conf's search domain. */
 			printf("%u. %-11s %s\n   %s\n", it->number, it->title, it->question,
-			    detail);
+			    kd_sanitize(detail, clean, sizeof(clean)));
+		}
 	}
 }
 

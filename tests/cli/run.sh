@@ -242,5 +242,11 @@ no_raw argv-capture-file-escaped
 expect_rc argv-probe-file 64 "$B/kmsdiag-probe" -f "$tmp/none$E"
 no_raw argv-probe-file-escaped
 
+# The doctor quotes resolv.conf's search domain in its by-hand steps.
+printf 'search corp\342\200\256lmth.test\nnameserver 127.0.0.1\n' >"$tmp/resolv.conf"
+"$B/kmsdiag" doctor --resolv-conf "$tmp/resolv.conf" -H 127.0.0.1:1 -t 1 >"$tmp/out" 2>"$tmp/err"
+if grep -q 'corp\\u202elmth.test' "$tmp/out" && ! grep -q "$(printf '\342\200\256')" "$tmp/out"; then
+	ok doctor-search-domain-escaped; else ko doctor-search-domain-escaped; fi
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
