@@ -27,9 +27,13 @@ bad() { failn=$((failn + 1)); echo "FAIL $1"; }
 code_opts() {
 	awk '
 	# getopt("...") / getopt_long(argc, argv, "...", ...): the short options.
-	/getopt(_long)?[ \t]*\(/ {
+	# ... or the string named by a constant: optstring[] = "...", #define OPTSTRING "...".
+	/getopt(_long)?[ \t]*\(/ || /[A-Za-z_]*optstring\[\][ \t]*=[ \t]*"/ ||
+	    /#define[ \t]+[A-Z_]*OPTSTRING[ \t]+"/ {
 		s = $0
-		if (match(s, /getopt(_long)?[ \t]*\([^"]*"/)) {
+		if (match(s, /getopt(_long)?[ \t]*\([^"]*"/) ||
+		    match(s, /optstring\[\][ \t]*=[ \t]*"/) ||
+		    match(s, /OPTSTRING[ \t]+"/)) {
 			s = substr(s, RSTART + RLENGTH)
 			s = substr(s, 1, index(s, "\"") - 1)
 			for (i = 1; i <= length(s); i++) {
