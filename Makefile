@@ -10,18 +10,19 @@ CC		?= cc
 PKG_CONFIG	?= pkg-config
 AWK		?= awk
 
-PKGS		= libpcap ldns ncursesw jansson libcrypto
+PKGS		= libpcap ldns ncursesw jansson libcrypto expat
 CFLAGS		?= -O2 -g
 KD_CFLAGS	= -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 		  -DKD_VERSION='"$(VERSION)"' \
 		  -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
 		  -Wmissing-prototypes -Wvla -Ilib -I$(B)/gen -MMD -MP
 PKG_CFLAGS	= $(shell $(PKG_CONFIG) --cflags $(PKGS))
-PKG_LIBS	= $(shell $(PKG_CONFIG) --libs $(PKGS))
+# libcsv (Debian libcsv-dev) ships no pkg-config file: linked by name.
+PKG_LIBS	= $(shell $(PKG_CONFIG) --libs $(PKGS)) -lcsv
 ALL_CFLAGS	= $(KD_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS) -pthread
 ALL_LDFLAGS	= $(LDFLAGS) $(SANFLAGS) -pthread
 
-TOOLS		= capture probe dnscheck tui
+TOOLS		= capture probe dnscheck tui evidence
 LIB_SRCS	= $(wildcard lib/*.c)
 LIB_OBJS	= $(LIB_SRCS:%.c=$(B)/%.o) $(B)/gen/tables_gen.o
 LIBA		= $(B)/libkmsdiag.a
@@ -71,7 +72,7 @@ define tool_rule
 $(B)/kmsdiag-$(1): $(B)/$(1)/main.o $(2) $(LIBA)
 	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$< $(2) $(LIBA) $$(PKG_LIBS) -lm
 endef
-$(foreach t,capture probe,$(eval $(call tool_rule,$(t),$(call tool_objs,$(t)))))
+$(foreach t,capture probe evidence,$(eval $(call tool_rule,$(t),$(call tool_objs,$(t)))))
 $(eval $(call tool_rule,dnscheck,$(call tool_objs,dnscheck) $(call tool_objs,probe)))
 $(eval $(call tool_rule,tui,$(TOOL_OBJS)))
 

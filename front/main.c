@@ -29,6 +29,7 @@ static const struct {
 } tools[] = {
 	{ "capture",	"decode KMS activation traffic from pcap/pcapng captures" },
 	{ "dnscheck",	"check the _vlmcs._tcp SRV records clients use to find the host" },
+	{ "evidence",	"read the host's and clients' event logs, slmgr /dlv, ipconfig" },
 	{ "probe",	"is TCP 1688 open, is it a KMS host, what count does it return" },
 	{ "tui",	"the whole checklist on one screen" },
 };

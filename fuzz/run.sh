@@ -59,7 +59,7 @@ if ! "$CLANG" -fsanitize=fuzzer,address,undefined -o "$B/probe" "$B/probe.c" >/d
 fi
 rm -f "$B/probe" "$B/probe.c"
 MAKE=${MAKE:-make}
-PKGS="libpcap ldns ncursesw jansson libcrypto"
+PKGS="libpcap ldns ncursesw jansson libcrypto expat"
 VERSION=$(sed -n 's/^VERSION[^=]*= *//p' Makefile)
 # The project's flags (Makefile KD_CFLAGS) minus -Werror: a warning clang
 # alone emits should not stop a fuzz run; it still shows in the build log.
@@ -68,7 +68,7 @@ CFLAGS="-std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -DKD_VERSION=\"$VER
     -Ilib -Ibuild/gen $(pkg-config --cflags $PKGS) -g -O1 -fno-omit-frame-pointer
     -fno-sanitize-recover=all"
 SAN="-fsanitize=address,undefined"
-LIBS="$(pkg-config --libs $PKGS) -lm -pthread"
+LIBS="$(pkg-config --libs $PKGS) -lcsv -lm -pthread"	# libcsv has no .pc
 
 # Input size caps, a little above each decoder's own cap so those checks run.
 max_len() {
@@ -78,6 +78,7 @@ max_len() {
 	fuzz_tcpreasm) echo 8192 ;;	# segment scripts
 	fuzz_dns) echo 8192 ;;		# EDNS answers; UDP rarely more
 	fuzz_pipeline) echo 65536 ;;	# a whole small capture file
+	fuzz_evidence) echo 65536 ;;	# a small export; the caps are tested in units
 	*) echo 4096 ;;
 	esac
 }
@@ -92,11 +93,11 @@ build() {
 	objs=
 	# Every library part (lib/, the tools but their main.c): the linker
 	# takes what each target uses from the archive.
-	for src in lib/*.c build/gen/tables_gen.c capture/*.c probe/*.c dnscheck/*.c; do
+	for src in lib/*.c build/gen/tables_gen.c capture/*.c probe/*.c dnscheck/*.c evidence/*.c; do
 		[ -f "$src" ] || continue
 		case $src in */main.c) continue ;; esac
 		obj=$B/obj/$(echo "$src" | tr / _ | sed 's/\.c$/.o/')
-		if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find lib capture probe dnscheck -name '*.h' -newer "$obj" 2>/dev/null | head -1)" ]; then
+		if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find lib capture probe dnscheck evidence -name '*.h' -newer "$obj" 2>/dev/null | head -1)" ]; then
 			# shellcheck disable=SC2086
 			$CLANG $CFLAGS $SAN -fsanitize=fuzzer-no-link -c -o "$obj" "$src" >>"$log" 2>&1 || return 1
 		fi

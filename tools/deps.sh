@@ -1,7 +1,7 @@
 #!/bin/sh
 # Make sure the build and test dependencies are there.  As root, install
 # what is missing with apt-get; otherwise print the exact command to run.
-PKGS="build-essential pkg-config libpcap-dev libldns-dev libncurses-dev libjansson-dev libssl-dev ldnsutils nsd nftables iproute2 tmux python3 jq clang libclang-rt-dev libcap2-bin libmicrohttpd-dev prometheus icinga2-bin icinga2-common systemd"
+PKGS="build-essential pkg-config libpcap-dev libldns-dev libncurses-dev libjansson-dev libssl-dev libexpat1-dev libcsv-dev ldnsutils nsd nftables iproute2 tmux python3 jq clang libclang-rt-dev libcap2-bin libmicrohttpd-dev prometheus icinga2-bin icinga2-common systemd"
 # `deps.sh bench`: also the reference tools the benchmarks compare against.
 [ "$1" = bench ] && PKGS="$PKGS time nmap netcat-openbsd tcpreplay tshark"
 missing=""
