@@ -139,7 +139,7 @@ done
 version=$(sed -n 's/^VERSION[^=]*= *//p' Makefile)
 g version 0 "^kmsdiag $version\$" "$KD" --version
 g no-command 64 'no command given' "$KD"
-g unknown-command 64 'unknown command "frob"; commands: doctor explain capture dnscheck probe tui help' "$KD" frob
+g unknown-command 64 'unknown command "frob"; commands: doctor explain capture dnscheck evidence probe tui help' "$KD" frob
 g unknown-option 64 '^usage: kmsdiag ' "$KD" --frob
 g help-unknown 64 'unknown command "frob"' "$KD" help frob
 
