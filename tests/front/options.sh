@@ -166,7 +166,7 @@ code_opts "$tmp/self.c" | tr '\n' ' ' >"$tmp/self"
 [ "$(cat "$tmp/self")" = "--json -V -h -j " ] && ok "code parser" ||
     bad "code parser: $(cat "$tmp/self")"
 
-for tool in capture probe dnscheck tui exporter; do
+for tool in capture probe dnscheck tui exporter evidence; do
 	check_tool "$tool"
 done
 
