@@ -101,7 +101,7 @@ emit_conn(struct capture *cap, struct flow *f, enum capture_conn_kind kind,
     unsigned count, uint16_t reason, const char *fmt, ...)
 {
 	struct capture_conn_event ev;
-	struct capture_event e = { .type = CE_CONNECTION, .conn = &ev };
+	struct capture_event e = { .type = CE_CONNECTION, .conn = &ev, .cap = cap };
 	va_list ap;
 
 	memset(&ev, 0, sizeof(ev));
@@ -123,7 +123,7 @@ emit_conn(struct capture *cap, struct flow *f, enum capture_conn_kind kind,
 void
 emit_error(struct capture *cap, struct kd_diag *d)
 {
-	struct capture_event e = { .type = CE_ERROR, .err = d };
+	struct capture_event e = { .type = CE_ERROR, .err = d, .cap = cap };
 
 	d->source = cap->cur_source;
 	d->pkt_no = cap->cur_pkt;
@@ -135,7 +135,7 @@ emit_error(struct capture *cap, struct kd_diag *d)
 void
 emit_exchange(struct capture *cap, struct capture_exchange *ex)
 {
-	struct capture_event e = { .type = CE_EXCHANGE, .ex = ex };
+	struct capture_event e = { .type = CE_EXCHANGE, .ex = ex, .cap = cap };
 
 	analyze_exchange(cap, ex);
 	cap->stats.exchanges++;
@@ -419,7 +419,7 @@ capture_free(struct capture *cap)
 void
 capture_error(struct capture *cap, const struct kd_diag *d)
 {
-	struct capture_event e = { .type = CE_ERROR, .err = d };
+	struct capture_event e = { .type = CE_ERROR, .err = d, .cap = cap };
 
 	cap->stats.errors++;
 	cap->cb(&e, cap->cb_arg);
@@ -430,6 +430,25 @@ capture_finish(struct capture *cap)
 {
 	while (cap->lru_tail != NULL)
 		flow_close(cap, cap->lru_tail, CLOSE_END);
+}
+
+void
+capture_pending_marks(const struct capture *cap,
+    void (*fn)(void *, const char *, uint64_t), void *arg)
+{
+	for (const struct flow *f = cap->lru_head; f != NULL; f = f->lru_next) {
+		/* A "filtered" line would be dated by its first SYN. */
+		if (f->syn_seen && !f->synack_seen && !f->refused && !f->any_data)
+			fn(arg, f->first_source, f->first_pkt);
+		for (size_t i = 0; i < KD_MAX_PENDING_CALLS; i++) {
+			const struct capture_exchange *ex = f->pend[i];
+
+			if (ex != NULL)
+				fn(arg, ex->source, ex->req_pkt ? ex->req_pkt :
+				    ex->resp_pkt);
+		}
+	}
+	fn(arg, cap->cur_source, cap->cur_pkt);
 }
 
 const struct capture_stats *

@@ -95,16 +95,17 @@ struct capture_conn_event {
 
 enum capture_event_type { CE_EXCHANGE, CE_CONNECTION, CE_ERROR };
 
+struct capture;
+
 struct capture_event {
 	enum capture_event_type type;
 	const struct capture_exchange	*ex;
 	const struct capture_conn_event	*conn;
 	const struct kd_diag		*err;
+	const struct capture		*cap;	/* the engine that emitted it */
 };
 
 typedef void capture_event_cb(const struct capture_event *, void *arg);
-
-struct capture;
 
 struct capture	*capture_new(const struct capture_opts *, capture_event_cb *, void *arg);
 void		 capture_free(struct capture *);
@@ -116,6 +117,17 @@ void		 capture_packet(struct capture *, const char *source, uint64_t pkt_no,
 void		 capture_error(struct capture *, const struct kd_diag *);
 /* End of input: close every flow, report what is unfinished. */
 void		 capture_finish(struct capture *);
+
+/*
+ * Where an event still to come can be dated earliest, for a writer that
+ * prints in capture order: each call waiting for its response (its
+ * request's packet), each connection that so far is only a SYN (a
+ * "filtered" line is dated by the SYN), and the current packet.  fn gets
+ * each (source, packet); every later event is dated at or after one.
+ */
+void		 capture_pending_marks(const struct capture *,
+		    void (*fn)(void *arg, const char *source, uint64_t pkt),
+		    void *arg);
 
 /* Summary: problems as checks (checklist item set), and the tables as JSON. */
 void		 capture_problems(struct capture *, struct kd_report *);
@@ -150,14 +162,19 @@ struct capture_out {
 	/*
 	 * Text from files: hold the lines and print them in capture order
 	 * (source, then packet), since an exchange is only known when it
-	 * ends and a filtered SYN when the capture does.  Live captures print
-	 * as events come.
+	 * ends and a filtered SYN when the capture does.  Lines are printed
+	 * as soon as no event still to come can be dated before them
+	 * (capture_pending_marks()), so only the lines of calls in flight
+	 * are held.  Live captures print as events come.
 	 */
 	bool		 in_capture_order;
 	uint64_t	 counts[3];
-	/* private: the held lines */
+	/* private: the held lines, their text one after another in arena */
 	struct capture_held *held;
 	size_t		 nheld, held_cap, held_bytes;
+	char		*arena;
+	size_t		 arena_len, arena_cap;
+	uint64_t	 since_release, release_every;
 	const char	*sources[16];
 	size_t		 nsources;
 };

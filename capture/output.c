@@ -514,15 +514,14 @@ line_head(struct jsonw *w, const struct timeval *tv,
 	jw_char(w, ' ');
 }
 
+/* The one line of an exchange (text mode), into w. */
 static void
-text_exchange(struct capture_out *o, const struct capture_exchange *ex)
+exchange_line(struct capture_out *o, const struct capture_exchange *ex,
+    struct jsonw *wp)
 {
-	char t[64], g[KD_GUID_STRLEN], ws[256], line[1024];
+	char g[KD_GUID_STRLEN], ws[256];
 	const struct kms_request *r = &ex->req;
-	FILE *fp = o->fp;
-	struct jsonw w;
-
-	jw_init(&w, line, sizeof(line), fp);
+#define w (*wp)
 	line_head(&w, ex->req_pkt ? &ex->req_ts : &ex->resp_ts, &ex->client,
 	    &ex->host);
 	jw_text(&w, "call ");
@@ -557,6 +556,19 @@ text_exchange(struct capture_out *o, const struct capture_exchange *ex)
 	jw_text(&w, ": ");
 	jw_text(&w, ex->reason);
 	jw_char(&w, '\n');
+#undef w
+}
+
+static void
+text_exchange(struct capture_out *o, const struct capture_exchange *ex)
+{
+	char t[64], g[KD_GUID_STRLEN], ws[256], line[1024];
+	const struct kms_request *r = &ex->req;
+	FILE *fp = o->fp;
+	struct jsonw w;
+
+	jw_init(&w, line, sizeof(line), fp);
+	exchange_line(o, ex, &w);
 	jw_flush(&w);
 	if (!o->verbose)
 		return;
@@ -607,15 +619,68 @@ text_exchange(struct capture_out *o, const struct capture_exchange *ex)
 		    ex->herr ? ex->herr->name : "", ex->herr ? ex->herr->meaning : "");
 }
 
+/* The line of an event other than a verbose exchange, into w. */
+static void
+event_line(struct capture_out *o, const struct capture_event *e,
+    struct jsonw *w)
+{
+	char buf[512];
+
+	if (o->json) {
+		if (e->type == CE_EXCHANGE)
+			exchange_jsonw(w, e->ex);
+		else if (e->type == CE_CONNECTION)
+			conn_jsonw(w, e->conn);
+		else
+			error_jsonw(w, e->err);
+	} else if (e->type == CE_EXCHANGE) {
+		exchange_line(o, e->ex, w);
+		return;
+	} else if (e->type == CE_CONNECTION) {
+		line_head(w, &e->conn->ts, &e->conn->client, &e->conn->host);
+		jw_text(w, capture_conn_kind_name(e->conn->kind));
+		jw_text(w, ": ");
+		jw_text(w, e->conn->detail);
+	} else {
+		char clean[sizeof(buf) * 2];
+
+		kd_diag_format(e->err, buf, sizeof(buf));
+		jw_text(w, "error: ");
+		jw_text(w, kd_sanitize(buf, clean, sizeof(clean)));
+	}
+	jw_char(w, '\n');
+}
+
+static void
+write_event(struct capture_out *o, const struct capture_event *e)
+{
+	char line[2048];
+	struct jsonw w;
+
+	if (e->type == CE_EXCHANGE && !o->json && o->verbose) {
+		text_exchange(o, e->ex);
+		return;
+	}
+	jw_init(&w, line, sizeof(line), o->fp);
+	event_line(o, e, &w);
+	jw_flush(&w);
+}
+
 /* A text line (or an exchange's block of lines) waiting for its turn. */
 struct capture_held {
 	unsigned	 source;
 	uint64_t	 pkt, seq;
-	char		*text;
-	size_t		 len;
+	size_t		 off, len;	/* its text in o->arena */
 };
 
-/* Over this many bytes held, the oldest half is printed early. */
+/*
+ * Held lines go out as soon as nothing still to come can be dated before
+ * them; that is worked out every HOLD_BATCH lines, or every two lines per
+ * flow and call in flight (it walks them all).
+ * Over HELD_MAX_BYTES (a capture with calls that never end) the oldest
+ * half is printed early, out of order if need be.
+ */
+#define HOLD_BATCH	1024
 #define HELD_MAX_BYTES	(64u << 20)
 
 static unsigned
@@ -626,7 +691,7 @@ source_no(struct capture_out *o, const char *src)
 	if (src == NULL)
 		src = "";
 	for (i = 0; i < o->nsources; i++)
-		if (strcmp(o->sources[i], src) == 0)
+		if (o->sources[i] == src || strcmp(o->sources[i], src) == 0)
 			return (unsigned)i;
 	if (o->nsources == sizeof(o->sources) / sizeof(o->sources[0]))
 		return (unsigned)i;
@@ -646,20 +711,49 @@ held_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Print the first n held lines in order and drop them. */
+static int
+held_off_cmp(const void *a, const void *b)
+{
+	const struct capture_held *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/*
+ * Print the first n held lines in order and drop them.  The text of the
+ * others moves down to the front of the arena, in place: taken in arena
+ * order each line moves towards the start, never over a line still to
+ * move.  Then they go back into print order.
+ */
 static void
 held_print(struct capture_out *o, size_t n)
 {
+	size_t i, used = 0;
+
 	if (o->nheld == 0)
 		return;
 	qsort(o->held, o->nheld, sizeof(o->held[0]), held_cmp);
-	for (size_t i = 0; i < n; i++) {
-		fwrite(o->held[i].text, 1, o->held[i].len, o->fp);
+	for (i = 0; i < n; i++) {
+		fwrite(o->arena + o->held[i].off, 1, o->held[i].len, o->fp);
 		o->held_bytes -= o->held[i].len;
-		free(o->held[i].text);
 	}
 	memmove(o->held, o->held + n, (o->nheld - n) * sizeof(o->held[0]));
 	o->nheld -= n;
+	if (o->nheld == 0 || n == 0) {
+		if (o->nheld == 0)
+			o->arena_len = 0;
+		return;
+	}
+	qsort(o->held, o->nheld, sizeof(o->held[0]), held_off_cmp);
+	for (i = 0; i < o->nheld; i++) {
+		if (o->held[i].off != used)
+			memmove(o->arena + used, o->arena + o->held[i].off,
+			    o->held[i].len);
+		o->held[i].off = used;
+		used += o->held[i].len;
+	}
+	o->arena_len = used;
+	qsort(o->held, o->nheld, sizeof(o->held[0]), held_cmp);
 }
 
 void
@@ -667,47 +761,122 @@ capture_out_flush(struct capture_out *o)
 {
 	held_print(o, o->nheld);
 	free(o->held);
+	free(o->arena);
 	o->held = NULL;
-	o->nheld = o->held_cap = 0;
+	o->arena = NULL;
+	o->nheld = o->held_cap = o->held_bytes = o->arena_cap = o->arena_len = 0;
 }
 
-static void	write_event(struct capture_out *, const struct capture_event *);
+/* The earliest mark of capture_pending_marks(), in held order. */
+struct mark {
+	struct capture_out	*o;
+	unsigned		 source;
+	uint64_t		 pkt;
+	bool			 any;
+	size_t			 n;		/* marks seen */
+};
+
+static void
+mark_cb(void *arg, const char *source, uint64_t pkt)
+{
+	struct mark *m = arg;
+	unsigned s = source_no(m->o, source);
+
+	m->n++;
+	if (!m->any || s < m->source || (s == m->source && pkt < m->pkt)) {
+		m->source = s;
+		m->pkt = pkt;
+		m->any = true;
+	}
+}
+
+/* Print the held lines that nothing still to come can precede. */
+static void
+held_release(struct capture_out *o, const struct capture *cap)
+{
+	struct mark m = { .o = o };
+	size_t n = 0;
+
+	capture_pending_marks(cap, mark_cb, &m);
+	/* The walk costs a visit per flow: at most one per two lines held. */
+	o->release_every = 2 * m.n > HOLD_BATCH ? 2 * m.n : HOLD_BATCH;
+	if (!m.any || o->nheld == 0)
+		return;
+	qsort(o->held, o->nheld, sizeof(o->held[0]), held_cmp);
+	while (n < o->nheld && (o->held[n].source < m.source ||
+	    (o->held[n].source == m.source && o->held[n].pkt < m.pkt)))
+		n++;
+	held_print(o, n);
+}
+
+/* Room for want more bytes of text in the arena. */
+static bool
+arena_reserve(struct capture_out *o, size_t want)
+{
+	size_t ncap;
+	char *na;
+
+	if (o->arena_cap - o->arena_len >= want)
+		return true;
+	ncap = o->arena_cap ? o->arena_cap : 65536;
+	while (ncap - o->arena_len < want)
+		ncap *= 2;
+	if ((na = realloc(o->arena, ncap)) == NULL)
+		return false;
+	o->arena = na;
+	o->arena_cap = ncap;
+	return true;
+}
 
 /* Render the event's text now, print it when its turn comes. */
 static void
 hold_event(struct capture_out *o, const struct capture_event *e)
 {
 	struct capture_held *hl;
+	struct jsonw w;
 	const char *src;
 	uint64_t pkt;
-	FILE *fp = o->fp, *mem;
-	char *text = NULL;
 	size_t len = 0;
 
 	if (o->nheld == o->held_cap) {
 		size_t ncap = o->held_cap ? o->held_cap * 2 : 256;
 		struct capture_held *nh = realloc(o->held, ncap * sizeof(*nh));
 
-		if (nh == NULL) {
-			/* No room to hold it: what is held goes out in order, then this. */
-			held_print(o, o->nheld);
-			write_event(o, e);
-			return;
-		}
+		if (nh == NULL)
+			goto direct;
 		o->held = nh;
 		o->held_cap = ncap;
 	}
-	if ((mem = open_memstream(&text, &len)) == NULL) {
-		held_print(o, o->nheld);
+	if (e->type == CE_EXCHANGE && o->verbose) {
+		/* Several lines of stdio formatting: through a memory stream. */
+		FILE *fp = o->fp, *mem;
+		char *text = NULL;
+
+		if ((mem = open_memstream(&text, &len)) == NULL)
+			goto direct;
+		o->fp = mem;
 		write_event(o, e);
-		return;
-	}
-	o->fp = mem;
-	write_event(o, e);
-	o->fp = fp;
-	if (fclose(mem) != 0 || text == NULL) {
+		o->fp = fp;
+		if (fclose(mem) != 0 || text == NULL || !arena_reserve(o, len)) {
+			free(text);
+			goto direct;
+		}
+		memcpy(o->arena + o->arena_len, text, len);
 		free(text);
-		return;
+	} else {
+		/* One line, written straight into the arena. */
+		if (!arena_reserve(o, 4096))
+			goto direct;
+		for (;;) {
+			jw_init(&w, o->arena + o->arena_len,
+			    o->arena_cap - o->arena_len, NULL);
+			event_line(o, e, &w);
+			if (!w.overflow)
+				break;
+			if (!arena_reserve(o, 2 * (o->arena_cap - o->arena_len)))
+				goto direct;
+		}
+		len = w.len;
 	}
 	if (e->type == CE_EXCHANGE) {
 		src = e->ex->source;
@@ -723,11 +892,22 @@ hold_event(struct capture_out *o, const struct capture_event *e)
 	hl->source = source_no(o, src);
 	hl->pkt = pkt;
 	hl->seq = o->counts[0] + o->counts[1] + o->counts[2];
-	hl->text = text;
+	hl->off = o->arena_len;
 	hl->len = len;
+	o->arena_len += len;
 	o->held_bytes += len;
 	if (o->held_bytes > HELD_MAX_BYTES)
 		held_print(o, o->nheld / 2);
+	else if (++o->since_release >= (o->release_every ? o->release_every :
+	    HOLD_BATCH) && e->cap != NULL) {
+		o->since_release = 0;
+		held_release(o, e->cap);
+	}
+	return;
+direct:
+	/* No room to hold it: what is held goes out in order, then this. */
+	held_print(o, o->nheld);
+	write_event(o, e);
 }
 
 void
@@ -742,39 +922,6 @@ capture_out_event(const struct capture_event *e, void *arg)
 		write_event(o, e);
 }
 
-static void
-write_event(struct capture_out *o, const struct capture_event *e)
-{
-	char buf[512], line[2048];
-	struct jsonw w;
-
-	if (e->type == CE_EXCHANGE && !o->json) {
-		text_exchange(o, e->ex);
-		return;
-	}
-	jw_init(&w, line, sizeof(line), o->fp);
-	if (o->json) {
-		if (e->type == CE_EXCHANGE)
-			exchange_jsonw(&w, e->ex);
-		else if (e->type == CE_CONNECTION)
-			conn_jsonw(&w, e->conn);
-		else
-			error_jsonw(&w, e->err);
-	} else if (e->type == CE_CONNECTION) {
-		line_head(&w, &e->conn->ts, &e->conn->client, &e->conn->host);
-		jw_text(&w, capture_conn_kind_name(e->conn->kind));
-		jw_text(&w, ": ");
-		jw_text(&w, e->conn->detail);
-	} else {
-		char clean[sizeof(buf) * 2];
-
-		kd_diag_format(e->err, buf, sizeof(buf));
-		jw_text(&w, "error: ");
-		jw_text(&w, kd_sanitize(buf, clean, sizeof(clean)));
-	}
-	jw_char(&w, '\n');
-	jw_flush(&w);
-}
 
 void
 capture_out_summary(struct capture_out *o, struct capture *cap, struct kd_report *r)

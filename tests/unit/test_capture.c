@@ -88,6 +88,32 @@ send_pkt(struct capture *cap, unsigned client, uint32_t seq, uint8_t flags,
 	send_data(cap, client, seq, flags, NULL, paylen);
 }
 
+/* The host's answer to CLIENT: a bare RST (port closed). */
+static void
+send_rst(struct capture *cap, unsigned client)
+{
+	static uint8_t p[40];
+	static uint64_t n = 1000000;
+	struct timeval tv = { .tv_sec = 1700000000, .tv_usec = 0 };
+
+	memset(p, 0, sizeof(p));
+	p[0] = 0x45;
+	p[3] = 40;
+	p[8] = 64;
+	p[9] = 6;
+	p[12] = 10; p[15] = 1;
+	p[16] = 10; p[18] = (uint8_t)((client + 2) >> 8);
+	p[19] = (uint8_t)(client + 2);
+	p[20] = 1688 >> 8;
+	p[21] = 1688 & 0xff;
+	p[22] = (uint8_t)((client % 20000 + 40000) >> 8);
+	p[23] = (uint8_t)(client % 20000 + 40000);
+	p[32] = 5 << 4;
+	p[33] = 0x04 | ACK;	/* RST */
+	capture_packet(cap, "test", ++n, &tv, KD_DLT_RAW, p, sizeof(p),
+	    sizeof(p));
+}
+
 /*
  * A DCE/RPC request PDU, opnum 0, with a stub that is no KMS message: the
  * engine keeps it as a call waiting for its response.  Returns its length.
@@ -518,6 +544,59 @@ test_endpoint_format(void)
 	KDT_CHECK(bad == 0);
 }
 
+/*
+ * Text in capture order: a line waits while a call that started before it
+ * is in flight, and goes out as soon as none is; held lines stay few.
+ */
+static void
+test_capture_order(void)
+{
+	struct capture_out o = { .in_capture_order = true };
+	struct capture *cap;
+	uint8_t pdu[64];
+	size_t n = rpc_request(pdu, 9), held_while_pending;
+	char *mem = NULL, *first, *second;
+	size_t len = 0;
+	unsigned c;
+
+	o.fp = open_memstream(&mem, &len);
+	KDT_CHECK(o.fp != NULL);
+	if (o.fp == NULL)
+		return;
+	cap = capture_new(NULL, capture_out_event, &o);
+	KDT_CHECK(cap != NULL);
+	if (cap == NULL)
+		return;
+	/* A call from client 0 that stays unanswered for a while. */
+	send_pkt(cap, 0, 1000, SYN, 0);
+	send_data(cap, 0, 1001, ACK, pdu, n);
+	for (c = 1; c <= 3000; c++) {
+		send_pkt(cap, c, 1000, SYN, 0);
+		send_rst(cap, c);			/* a "refused" line */
+	}
+	held_while_pending = o.nheld;
+	KDT_CHECK(held_while_pending >= 3000);	/* all after the call */
+	/* The call ends (the host resets it): everything can go out. */
+	send_rst(cap, 0);
+	for (c = 3001; c <= 6000; c++) {
+		send_pkt(cap, c, 1000, SYN, 0);
+		send_rst(cap, c);
+	}
+	KDT_CHECK(o.nheld < 2 * 1024);
+	capture_finish(cap);
+	capture_out_flush(&o);
+	capture_free(cap);
+	fclose(o.fp);
+	KDT_CHECK(mem != NULL);
+	if (mem == NULL)
+		return;
+	/* The call's lines (its decode error, its exchange) come first. */
+	first = strstr(mem, " call 9");
+	second = strstr(mem, " refused: ");
+	KDT_CHECK(first != NULL && second != NULL && first < second);
+	free(mem);
+}
+
 int
 main(void)
 {
@@ -529,5 +608,6 @@ main(void)
 	test_exchange_json();
 	test_event_lines();
 	test_exchange_text();
+	test_capture_order();
 	return KDT_DONE("test_capture");
 }
