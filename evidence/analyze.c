@@ -20,6 +20,7 @@
 #include <openssl/hmac.h>
 
 #include "kms.h"
+#include "site.h"
 #include "tables.h"
 #include "textf.h"
 
@@ -53,7 +54,7 @@ struct cev {
 	uint32_t	 id, hresult, flags, required, activated, count, license_status;
 	int64_t		 when;
 	uint64_t	 record;
-	struct kd_guid	 actid;
+	struct kd_guid	 actid, cmid;
 	char		 hostport[128];
 	size_t		 file;
 };
@@ -312,6 +313,7 @@ on_client_event(struct ev_set *s, const struct ev_event *ev, const struct ev_kms
 	c->count = k->count;
 	c->license_status = k->license_status;
 	c->actid = k->actid;
+	c->cmid = k->cmid;
 	c->when = ev->when != EV_TIME_UNKNOWN ? ev->when : k->client_time;
 	c->record = ev->record;
 	c->file = s->cur;
@@ -529,8 +531,9 @@ add(struct kd_report *r, const char *code, const char *item, const char *subject
 	if ((c = kd_report_add(r, id, subject, v, "%s", line)) == NULL)
 		return NULL;
 	kd_check_item(c, item);
+	/* "source" is the site model's (windows); this names the record kind. */
 	if (source != NULL)
-		kd_check_str(c, "source", source);
+		kd_check_str(c, "evidence", source);
 	if (file != NULL)
 		kd_check_str(c, "file", file);
 	return c;
@@ -1275,10 +1278,176 @@ report_net(const struct ev_set *s, struct kd_report *r)
 	}
 }
 
+/* --- the host's and the client's records side by side ----------------------------------- */
+
+/* "kms1.contoso.com:1688", "[fd00::1]:1688" -> the name or address. */
+static void
+host_of(const char *hostport, char *out, size_t len)
+{
+	const char *colon = strrchr(hostport, ':');
+
+	if (hostport[0] == '[') {
+		const char *rb = strchr(hostport, ']');
+
+		kd_setf(out, len, "%.*s", rb ? (int)(rb - hostport - 1) : 0, hostport + 1);
+		return;
+	}
+	if (colon != NULL && strchr(hostport, ':') == colon)
+		kd_setf(out, len, "%.*s", (int)(colon - hostport), hostport);
+	else
+		kd_setf(out, len, "%s", hostport);
+}
+
+/* Same machine: the same FQDN, or one side is the other's first label. */
+static bool
+same_host(const char *a, const char *b)
+{
+	size_t la = strcspn(a, "."), lb = strcspn(b, ".");
+
+	if (strcasecmp(a, b) == 0)
+		return true;
+	if ((a[la] == '\0' || b[lb] == '\0') && la == lb && strncasecmp(a, b, la) == 0)
+		return true;
+	return false;
+}
+
+static bool
+same_domain(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	while (la > 0 && a[la - 1] == '.')
+		la--;
+	while (lb > 0 && b[lb - 1] == '.')
+		lb--;
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+static void
+report_cross(const struct ev_set *s, struct kd_report *r)
+{
+	size_t i, j, k;
+	char g[KD_GUID_STRLEN], hn[64], name[128];
+	struct kd_check *c;
+
+	/* A client's requests against the host log of the host it asked. */
+	if (s->n12290 > 0 && s->host_name[0] != '\0') {
+		for (i = 0; i < s->ncev; i++) {
+			const struct cev *e = &s->cev[i];
+			uint64_t asked = 0, other = 0, covered = 0;
+			bool in_log = false, seen = false;
+			const char *fqdn = NULL;
+
+			if (e->id != 12288)
+				continue;
+			for (j = 0; j < i && !seen; j++)
+				seen = s->cev[j].id == 12288 && kd_guid_eq(&s->cev[j].cmid, &e->cmid);
+			if (seen)
+				continue;
+			for (j = i; j < s->ncev; j++) {
+				if (s->cev[j].id != 12288 || !kd_guid_eq(&s->cev[j].cmid, &e->cmid))
+					continue;
+				host_of(s->cev[j].hostport, name, sizeof(name));
+				if (!same_host(name, s->host_name)) {
+					other++;
+					continue;
+				}
+				asked++;
+				/* Only a request inside the span the host's log covers can be missing from it. */
+				if (s->cev[j].when != EV_TIME_UNKNOWN && s->host_first != EV_TIME_UNKNOWN &&
+				    s->cev[j].when >= s->host_first - 3600 &&
+				    s->cev[j].when <= s->host_last + 3600)
+					covered++;
+			}
+			for (k = 0; k < s->nrows && !in_log; k++)
+				if (kd_guid_eq(&s->rows[k].cmid, &e->cmid)) {
+					in_log = true;
+					fqdn = s->rows[k].fqdn;
+				}
+			if (asked > 0 && !in_log && covered == 0)
+				add(r, "client_not_in_host_log", "port", cmid_out(s, &e->cmid, g),
+				    KD_V_UNKNOWN, "client log", s->files[e->file].name,
+				    "the client asked %s, but not while that host's log was kept: "
+				    "export both logs over the same days",
+				    name_out(s, s->host_name, hn, sizeof(hn)));
+			else if (asked > 0 && !in_log) {
+				c = add(r, "client_not_in_host_log", "port", cmid_out(s, &e->cmid, g),
+				    KD_V_FAIL, "client log", s->files[e->file].name,
+				    "the client asked %s %" PRIu64 " time%s while its log was kept, but "
+				    "the log has no request with its CMID: the requests never arrived",
+				    name_out(s, s->host_name, hn, sizeof(hn)), covered,
+				    covered == 1 ? "" : "s");
+				kd_check_fix(c, "a firewall between them, or the name resolves to "
+				    "another machine: kmsdiag probe from the client's network");
+			} else if (asked > 0)
+				add(r, "client_in_host_log", "port", cmid_out(s, &e->cmid, g), KD_V_OK,
+				    "client log", s->files[e->file].name,
+				    "the host's log has this client's requests (as %s)",
+				    name_out(s, fqdn, hn, sizeof(hn)));
+			if (other > 0) {
+				c = add(r, "client_other_host", "dns", cmid_out(s, &e->cmid, g),
+				    KD_V_WARN, "client log", s->files[e->file].name,
+				    "the client also asked %" PRIu64 " time%s a host other than %s, whose "
+				    "log was not given", other, other == 1 ? "" : "s",
+				    name_out(s, s->host_name, hn, sizeof(hn)));
+				kd_check_fix(c, "compare the host:port of its 12288 events with the "
+				    "published SRV targets: kmsdiag dnscheck");
+			}
+		}
+	}
+
+	/* The domain the host publishes in against the suffixes a client asks. */
+	for (i = 0; i < s->nnet; i++) {
+		const struct ev_netcfg *n = &s->net[i];
+
+		if (n->kind != EV_FMT_IPCONFIG || n->non_english)
+			continue;
+		for (j = 0; j < s->ndns; j++) {
+			const struct dns_event *d = &s->dns[j];
+			char list[400] = "";
+			bool found = same_domain(d->domain, n->primary_suffix), dup = false;
+
+			for (k = 0; k < j && !dup; k++)
+				dup = same_domain(s->dns[k].domain, d->domain);
+			if (dup)
+				continue;
+			for (k = 0; k < n->nconn; k++)
+				found |= same_domain(d->domain, n->conn_suffix[k]);
+			for (k = 0; k < n->nsearch; k++)
+				found |= same_domain(d->domain, n->search[k]);
+			if (found) {
+				add(r, "client_finds_record", "dns", n->host_name, KD_V_OK, "ipconfig /all",
+				    s->files[s->net_file[i]].name, "the client asks in %s, where the "
+				    "host publishes its record", d->domain);
+				continue;
+			}
+			for (k = 0; k < EV_MAX_LIST * 2 + 1; k++) {
+				const char *d2 = k == 0 ? n->primary_suffix : k <= EV_MAX_LIST ?
+				    (k - 1 < n->nconn ? n->conn_suffix[k - 1] : "") :
+				    (k - 1 - EV_MAX_LIST < n->nsearch ?
+				    n->search[k - 1 - EV_MAX_LIST] : "");
+
+				/* Each domain once, in the order the client asks. */
+				if (d2[0] == '\0' || strstr(list, d2) != NULL)
+					continue;
+				kd_appendf(list, sizeof(list), "%s%s", list[0] ? ", " : "", d2);
+			}
+			c = add(r, "client_misses_record", "dns", name_out(s, n->host_name, hn,
+			    sizeof(hn)), KD_V_FAIL, "ipconfig /all", s->files[s->net_file[i]].name,
+			    "the host publishes _vlmcs._tcp.%s, but the client asks only in %s: "
+			    "it never finds that record", d->domain, list[0] ? list : "no domain");
+			kd_check_fix(c, "publish it in the client's domain too (the host's "
+			    "DnsDomainPublishList, or by hand), or add %s to the client's suffix "
+			    "search list, or slmgr /skms-domain %s", d->domain, d->domain);
+		}
+	}
+}
+
 /* --- the whole ------------------------------------------------------------------------- */
 
-void
-ev_set_report(struct ev_set *s, struct kd_report *r)
+/* Every conclusion as a check of its own, before the engine sees it. */
+static void
+ev_set_findings(struct ev_set *s, struct kd_report *r)
 {
 	int64_t now = s->o.now != EV_TIME_UNKNOWN ? s->o.now : (int64_t)time(NULL);
 
@@ -1287,6 +1456,49 @@ ev_set_report(struct ev_set *s, struct kd_report *r)
 	report_client(s, r);
 	report_slmgr(s, r);
 	report_net(s, r);
+	report_cross(s, r);
+}
+
+void
+ev_set_site(struct ev_set *s, struct kd_site *site)
+{
+	struct kd_report tmp;
+	size_t i;
+
+	kd_report_init(&tmp, EVIDENCE_TOOL);
+	ev_set_findings(s, &tmp);
+	for (i = 0; i < tmp.n; i++) {
+		struct kd_check *c = &tmp.checks[i];
+		enum kd_item item;
+		const char *code = strncmp(c->id, "evidence.", 9) == 0 ? c->id + 9 : c->id;
+
+		if (!kd_item_parse(c->checklist, &item))
+			item = KD_ITEM_OTHER;
+		/* The facts move to the observation. */
+		kd_site_observe(site, item, c->verdict, code, c->subject, c->summary, c->fix,
+		    c->facts, KD_SRC_WINDOWS);
+		c->facts = NULL;
+	}
+	if (tmp.oom)
+		site->oom = true;
+	kd_report_fini(&tmp);
+}
+
+void
+ev_set_report(struct ev_set *s, struct kd_report *r)
+{
+	struct kd_site site;
+	struct kd_checklist cl;
+	struct kd_judge_opts jo;
+
+	kd_site_init(&site);
+	ev_set_site(s, &site);
+	memset(&jo, 0, sizeof(jo));
+	jo.now = s->o.now != EV_TIME_UNKNOWN ? s->o.now : (int64_t)time(NULL);
+	kd_site_judge(&site, &jo, &cl);
+	kd_checklist_report(&cl, &site, r);
+	kd_checklist_fini(&cl);
+	kd_site_fini(&site);
 }
 
 int

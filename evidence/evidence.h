@@ -253,6 +253,17 @@ void		 ev_set_free(struct ev_set *);
 /* Read one file into the set; parse errors become "evidence.input" checks. */
 void		 ev_set_read(struct ev_set *, const char *path);
 void		 ev_set_read_buffer(struct ev_set *, const char *source, const void *, size_t);
+/*
+ * The conclusions as observations of the site model (KD_SRC_WINDOWS), each
+ * with its checklist item, for a caller that judges them with its own
+ * network evidence (doctor, the dashboard): kd_site_judge() then puts them
+ * beside the network findings.  Facts name the record kind ("evidence":
+ * "host log", "client log", "slmgr /dlv", "ipconfig /all", "systeminfo")
+ * and the file.
+ */
+struct kd_site;
+void		 ev_set_site(struct ev_set *, struct kd_site *);
+/* The checklist of the evidence alone: ev_set_site, kd_site_judge, kd_checklist_report. */
 void		 ev_set_report(struct ev_set *, struct kd_report *);
 /* The client inventory as CSV (one row per CMID and product), RFC 4180 quoting. */
 int		 ev_set_csv(const struct ev_set *, FILE *);

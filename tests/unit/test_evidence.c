@@ -653,18 +653,23 @@ test_host_formats(void)
 		int failed = kdt_failed;
 
 		run(&host[i], 1, &r);
-		c = find(&r, "evidence.input", NULL);
+		c = find(&r, "input", NULL);
 		KDT_CHECK(c != NULL && c->verdict == KD_V_OK);
-		c = find(&r, "evidence.host_count", "Windows 10/11 (Volume): 24 ");
+		c = find(&r, "host_count", "Windows 10/11 (Volume): 24 ");
 		KDT_CHECK(c != NULL && c->verdict == KD_V_FAIL);
-		KDT_CHECK(find(&r, "evidence.cloned_cmid", NULL) != NULL);
-		c = find(&r, "evidence.fqdn_many_cmids", NULL);
+		KDT_CHECK(find(&r, "cloned_cmid", NULL) != NULL);
+		c = find(&r, "fqdn_many_cmids", NULL);
 		KDT_CHECK(c != NULL && strcmp(c->subject, "vdi01.contoso.com") == 0);
-		c = find(&r, "evidence.host_refused", "0xC004F06C");
+		c = find(&r, "host_refused", "0xC004F06C");
 		KDT_CHECK(c != NULL && c->verdict == KD_V_FAIL &&
 		    strstr(c->fix, "SL_E_VL_INVALID_TIMESTAMP") != NULL);
-		c = find(&r, "evidence.host_idle", "26 days");
+		c = find(&r, "host_idle", "26 days");
 		KDT_CHECK(c != NULL && c->verdict == KD_V_WARN);
+		/* The same checklist as the other tools. */
+		c = find(&r, "checklist.threshold", NULL);
+		KDT_CHECK(c != NULL && c->verdict == KD_V_FAIL);
+		c = find(&r, "checklist.time", "0xC004F06C");
+		KDT_CHECK(c != NULL && c->verdict == KD_V_FAIL);
 		if (kdt_failed != failed)
 			fprintf(stderr, "  in %s\n", host[i]);
 		kd_report_fini(&r);
@@ -685,13 +690,13 @@ test_client_formats(void)
 		const struct kd_check *c;
 
 		run(&client[i], 1, &r);
-		c = find(&r, "evidence.client_hosts", "kms1.contoso.com:1688 (1), "
+		c = find(&r, "client_hosts", "kms1.contoso.com:1688 (1), "
 		    "kms2.contoso.com:1688 (1)");
 		KDT_CHECK(c != NULL);
-		c = find(&r, "evidence.client_no_response", "1 of 2");
+		c = find(&r, "client_no_response", "1 of 2");
 		KDT_CHECK(c != NULL && c->verdict == KD_V_FAIL &&
 		    strcmp(c->subject, "kms2.contoso.com:1688") == 0);
-		c = find(&r, "evidence.client_count", "count is 24, the product needs 25");
+		c = find(&r, "client_count", "count is 24, the product needs 25");
 		KDT_CHECK(c != NULL && c->verdict == KD_V_FAIL);
 		kd_report_fini(&r);
 	}
@@ -704,28 +709,28 @@ test_other_fixtures(void)
 		const char	*file, *id, *summary;
 		enum kd_verdict	 v;
 	} cases[] = {
-		{ "host-app-12293.xml", "evidence.host_dns_publish", "12293", KD_V_FAIL },
-		{ "client-one.json", "evidence.client_adba", "12308", KD_V_OK },
-		{ "slmgr-client-dlv.txt", "evidence.slmgr_pinned", "kms2.contoso.com:1688",
+		{ "host-app-12293.xml", "host_dns_publish", "12293", KD_V_FAIL },
+		{ "client-one.json", "client_adba", "12308", KD_V_OK },
+		{ "slmgr-client-dlv.txt", "slmgr_pinned", "kms2.contoso.com:1688",
 		    KD_V_WARN },
-		{ "slmgr-client-nodns.txt", "evidence.slmgr_dns", "found no KMS host", KD_V_FAIL },
-		{ "slmgr-client-retail.txt", "evidence.slmgr_channel", "RETAIL", KD_V_FAIL },
-		{ "slmgr-dlv-all.txt", "evidence.slmgr_channel", "VOLUME_KMSCLIENT", KD_V_OK },
-		{ "slmgr-host-dlv.txt", "evidence.slmgr_host_count", "24", KD_V_WARN },
-		{ "slmgr-host-dlv.txt", "evidence.slmgr_host_publish", "disabled", KD_V_WARN },
-		{ "slmgr-german.txt", "evidence.slmgr_language", "another language", KD_V_UNKNOWN },
-		{ "ipconfig-all.txt", "evidence.client_suffixes",
+		{ "slmgr-client-nodns.txt", "slmgr_dns", "found no KMS host", KD_V_FAIL },
+		{ "slmgr-client-retail.txt", "slmgr_channel", "RETAIL", KD_V_FAIL },
+		{ "slmgr-dlv-all.txt", "slmgr_channel", "VOLUME_KMSCLIENT", KD_V_OK },
+		{ "slmgr-host-dlv.txt", "slmgr_host_count", "24", KD_V_WARN },
+		{ "slmgr-host-dlv.txt", "slmgr_host_publish", "disabled", KD_V_WARN },
+		{ "slmgr-german.txt", "slmgr_language", "another language", KD_V_UNKNOWN },
+		{ "ipconfig-all.txt", "client_suffixes",
 		    "_vlmcs._tcp.branch.contoso.com, _vlmcs._tcp.lab.contoso.com", KD_V_OK },
-		{ "ipconfig-nosuffix.txt", "evidence.client_suffixes", "no DNS suffix", KD_V_FAIL },
-		{ "systeminfo.txt", "evidence.client_domain", "workgroup WORKGROUP", KD_V_WARN },
-		{ "systeminfo-joined.txt", "evidence.client_domain", "joined to contoso.com",
+		{ "ipconfig-nosuffix.txt", "client_suffixes", "no DNS suffix", KD_V_FAIL },
+		{ "systeminfo.txt", "client_domain", "workgroup WORKGROUP", KD_V_WARN },
+		{ "systeminfo-joined.txt", "client_domain", "joined to contoso.com",
 		    KD_V_OK },
-		{ "systeminfo.txt", "evidence.client_boot", "2026-11-30T08:00:41Z", KD_V_OK },
-		{ "binary.evtx", "evidence.input", "wevtutil qe FILE.evtx", KD_V_UNKNOWN },
-		{ "utf16-cut.txt", "evidence.input", "could not be read", KD_V_WARN },
-		{ "host-malformed.xml", "evidence.input", "27 events", KD_V_WARN },
-		{ "host-cut.xml", "evidence.input", "could not be read", KD_V_WARN },
-		{ "hostile.csv", "evidence.input", "could not be read", KD_V_WARN },
+		{ "systeminfo.txt", "client_boot", "2026-11-30T08:00:41Z", KD_V_OK },
+		{ "binary.evtx", "input", "wevtutil qe FILE.evtx", KD_V_UNKNOWN },
+		{ "utf16-cut.txt", "input", "could not be read", KD_V_WARN },
+		{ "host-malformed.xml", "input", "27 events", KD_V_WARN },
+		{ "host-cut.xml", "input", "could not be read", KD_V_WARN },
+		{ "hostile.csv", "input", "could not be read", KD_V_WARN },
 	};
 	size_t i;
 
@@ -743,6 +748,77 @@ test_other_fixtures(void)
 			fprintf(stderr, "  case %s %s\n", cases[i].file, cases[i].id);
 		kd_report_fini(&r);
 	}
+}
+
+/* The host's and the client's records side by side. */
+static void
+test_cross(void)
+{
+	static const char ipconfig[] = "Windows IP Configuration\r\n\r\n"
+	    "   Host Name . . . . . . . . . . . . : WS07\r\n"
+	    "   Primary Dns Suffix  . . . . . . . : contoso.com\r\n"
+	    "   DNS Suffix Search List. . . . . . : contoso.com\r\n";
+	static const char client[] = "{ \"Id\": 12288, \"TimeCreated\": \"2026-11-05T09:00:00Z\", "
+	    "\"Data\": [\"0x0\", \"0x0\", \"KMS1:1688\", \"36f27b39-9f5a-4d6c-8b1c-bc2e3a719999\", "
+	    "\"11/30/2026 9:00 AM\", \"0\", \"2\", \"43200\", "
+	    "\"73111121-5638-40f6-bc11-f1d7b0d64300\", \"25\"] }";
+	char late[sizeof(client)];
+	static const char *const files[] = {
+		"fixtures/windows/host-events.xml", "fixtures/windows/client-events.xml",
+		"fixtures/windows/ipconfig-all.txt", "fixtures/windows/host-app-12293.xml",
+	};
+	struct evidence_opts o;
+	struct ev_set *s;
+	struct kd_report r;
+	const struct kd_check *c;
+
+	memcpy(late, client, sizeof(client));
+	memcpy(strstr(late, "2026-11-05"), "2026-12-05", 10);
+	run(files, 4, &r);
+	c = find(&r, "client_misses_record", "publishes _vlmcs._tcp.contoso.com, but the client "
+	    "asks only in branch.contoso.com, lab.contoso.com:");
+	KDT_CHECK(c != NULL && c->verdict == KD_V_FAIL);
+	c = find(&r, "client_in_host_log", "as ws05.contoso.com");
+	KDT_CHECK(c != NULL && c->verdict == KD_V_OK);
+	c = find(&r, "client_other_host", "1 time");
+	KDT_CHECK(c != NULL && c->verdict == KD_V_WARN);
+	c = find(&r, "checklist.dns", NULL);
+	KDT_CHECK(c != NULL && c->verdict == KD_V_FAIL);
+	kd_report_fini(&r);
+
+	/* A client that asks where the host publishes; a CMID the host never logged. */
+	evidence_opts_init(&o);
+	ev_parse_time("2026-12-06T00:00:00Z", &o.now);
+	s = ev_set_new(&o);
+	ev_set_read(s, "fixtures/windows/host-app-12293.xml");
+	ev_set_read(s, "fixtures/windows/host-events.xml");
+	ev_set_read_buffer(s, "ipconfig.txt", ipconfig, sizeof(ipconfig) - 1);
+	ev_set_read_buffer(s, "client.json", client, sizeof(client) - 1);
+	kd_report_init(&r, EVIDENCE_TOOL);
+	ev_set_report(s, &r);
+	c = find(&r, "client_finds_record", "asks in contoso.com");
+	KDT_CHECK(c != NULL && c->verdict == KD_V_OK);
+	KDT_CHECK(find(&r, "client_misses_record", NULL) == NULL);
+	c = find(&r, "client_not_in_host_log", "asked kms1.contoso.com 1 time while");
+	KDT_CHECK(c != NULL && c->verdict == KD_V_FAIL);
+	/* Facts name the record kind and the file; the source is the site model's. */
+	KDT_CHECK(c != NULL && json_is_string(json_object_get(c->facts, "evidence")) &&
+	    strcmp(json_string_value(json_object_get(c->facts, "evidence")), "client log") == 0);
+	KDT_CHECK(c != NULL && json_is_string(json_object_get(c->facts, "source")) &&
+	    strcmp(json_string_value(json_object_get(c->facts, "source")), "windows") == 0);
+	kd_report_fini(&r);
+	ev_set_free(s);
+
+	/* The same request after the host's log ends: cannot tell. */
+	s = ev_set_new(&o);
+	ev_set_read(s, "fixtures/windows/host-events.xml");
+	ev_set_read_buffer(s, "client.json", late, sizeof(late) - 1);
+	kd_report_init(&r, EVIDENCE_TOOL);
+	ev_set_report(s, &r);
+	c = find(&r, "client_not_in_host_log", "not while");
+	KDT_CHECK(c != NULL && c->verdict == KD_V_UNKNOWN);
+	kd_report_fini(&r);
+	ev_set_free(s);
 }
 
 static void
@@ -764,7 +840,7 @@ test_anonymize(void)
 		KDT_CHECK(strstr(r.checks[i].summary, "contoso") == NULL);
 		KDT_CHECK(strstr(r.checks[i].subject, "36f27b39") == NULL);
 	}
-	c = find(&r, "evidence.fqdn_many_cmids", NULL);
+	c = find(&r, "fqdn_many_cmids", NULL);
 	KDT_CHECK(c != NULL && strncmp(c->subject, "host-", 5) == 0);
 	kd_report_fini(&r);
 }
@@ -786,6 +862,7 @@ main(void)
 	test_host_formats();
 	test_client_formats();
 	test_other_fixtures();
+	test_cross();
 	test_anonymize();
 	return KDT_DONE("test_evidence");
 }
