@@ -1,5 +1,6 @@
 /* See errlimit.h. */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "capture_int.h"
@@ -59,11 +60,13 @@ errlimit_pass(struct errlimit *el, const struct kd_diag *d)
 			k = &el->kinds[el->nkinds++];
 		else
 			k = &el->other;
-		if (k->seen == 0) {
-			k->layer = k == &el->other ? NULL : d->layer;
-			k->status = k == &el->other ? KD_OK : d->status;
-			memcpy(k->like, k == &el->other ? "other errors" : like,
-			    sizeof(k->like));
+		if (k->seen == 0 && k == &el->other) {
+			k->other = true;
+			snprintf(k->like, sizeof(k->like), "other errors");
+		} else if (k->seen == 0) {
+			k->layer = d->layer;
+			k->status = d->status;
+			memcpy(k->like, like, sizeof(k->like));
 		}
 	}
 	k->seen++;

@@ -23,6 +23,7 @@
 #define ERRLIMIT_KINDS	64	/* kinds told apart; the rest share one slot */
 
 struct errlimit_kind {
+	bool		 other;		/* the slot shared beyond ERRLIMIT_KINDS */
 	const char	*layer;		/* static, as in kd_diag */
 	enum kd_status	 status;
 	char		 like[112];	/* the message, numbers as N */

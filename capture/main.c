@@ -131,10 +131,10 @@ print_hidden_errors(const struct capture_out *out, const struct capture *cap)
 			json_t *j = json_object();
 
 			json_object_set_new(j, "type", json_string("errors_not_shown"));
-			json_object_set_new(j, "layer", k->layer ?
-			    json_string(k->layer) : json_null());
-			json_object_set_new(j, "status", k->layer ?
-			    json_string(kd_strstatus(k->status)) : json_null());
+			json_object_set_new(j, "layer", k->other ? json_null() :
+			    json_string(k->layer ? k->layer : "input"));
+			json_object_set_new(j, "status", k->other ? json_null() :
+			    json_string(kd_strstatus(k->status)));
 			json_object_set_new(j, "like", json_string(kd_sanitize(k->like,
 			    like, sizeof(like))));
 			json_object_set_new(j, "count", json_integer((json_int_t)n));
@@ -145,10 +145,10 @@ print_hidden_errors(const struct capture_out *out, const struct capture *cap)
 			json_decref(j);
 			continue;
 		}
-		if (k->layer != NULL)
+		if (!k->other)
 			fprintf(out->fp, "error: ... and %llu more %s: %s errors like "
 			    "\"%s\" (packets %llu to %llu)\n", (unsigned long long)n,
-			    k->layer, kd_strstatus(k->status),
+			    k->layer ? k->layer : "input", kd_strstatus(k->status),
 			    kd_sanitize(k->like, like, sizeof(like)),
 			    (unsigned long long)k->first_hidden,
 			    (unsigned long long)k->last);

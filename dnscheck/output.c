@@ -36,8 +36,12 @@ print_lines(FILE *fp, const char *label, json_t *lines, const char *last)
 	size_t i;
 	json_t *v;
 
+	char clean[1024];
+
+	/* Record text holds names from DNS and the command line. */
 	json_array_foreach(lines, i, v)
-		fprintf(fp, "  %-10s %s\n", i == 0 ? label : "", json_string_value(v));
+		fprintf(fp, "  %-10s %s\n", i == 0 ? label : "",
+		    kd_sanitize(json_string_value(v), clean, sizeof(clean)));
 	if (last != NULL && json_array_size(lines) > 0)
 		fprintf(fp, "  %-10s %s\n", "", last);
 }
@@ -48,6 +52,7 @@ dnscheck_print_corrections(FILE *fp, const struct kd_report *r)
 	for (size_t k = 0; k < r->n; k++) {
 		const char *domain = r->checks[k].subject;
 		json_t *zl, *nu, *dc;
+		char clean[512];
 		bool first_of_domain = true;
 
 		if (json_object_get(r->checks[k].facts, "zone_lines") == NULL)
@@ -72,7 +77,8 @@ dnscheck_print_corrections(FILE *fp, const struct kd_report *r)
 			merge(dc, json_object_get(f, "dnscmd"));
 		}
 		fprintf(fp, "\nCorrected record%s for %s:\n",
-		    json_array_size(zl) == 1 ? "" : "s", domain);
+		    json_array_size(zl) == 1 ? "" : "s",
+		    kd_sanitize(domain, clean, sizeof(clean)));
 		print_lines(fp, "zone file", zl, NULL);
 		print_lines(fp, "nsupdate", nu, "send");
 		print_lines(fp, "dnscmd", dc, NULL);

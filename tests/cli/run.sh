@@ -248,5 +248,29 @@ printf 'search corp\342\200\256lmth.test\nnameserver 127.0.0.1\n' >"$tmp/resolv.
 if grep -q 'corp\\u202elmth.test' "$tmp/out" && ! grep -q "$(printf '\342\200\256')" "$tmp/out"; then
 	ok doctor-search-domain-escaped; else ko doctor-search-domain-escaped; fi
 
+# The dashboard paints the same names escaped (it passed U+202E before).
+if command -v tmux >/dev/null 2>&1; then
+	SOCK=kmsdiag-cli-$$
+	tmux -L "$SOCK" new-session -d -s dash -x 200 -y 50 \
+	    "env LC_ALL=C.UTF-8 TERM=xterm $B/kmsdiag-tui -r fixtures/synthetic/kms-terminal-controls.pcap --speed 0; sleep 60"
+	i=0
+	while [ $i -lt 100 ]; do
+		tmux -L "$SOCK" capture-pane -p -t dash >"$tmp/screen" 2>/dev/null
+		grep -q 'WS.u009b2J' "$tmp/screen" && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	tmux -L "$SOCK" kill-server 2>/dev/null
+	if grep -q 'PC\\u202eexe.txt' "$tmp/screen" && grep -q 'WS\\u009b2J\\u0085X' "$tmp/screen" &&
+	    ! grep -q "$(printf '\342\200\256')" "$tmp/screen" &&
+	    ! grep -q "$(printf '\302\233')" "$tmp/screen"; then
+		ok dashboard-names-escaped
+	else
+		ko dashboard-names-escaped; head -20 "$tmp/screen"
+	fi
+else
+	echo "SKIP dashboard-names-escaped (no tmux)"
+fi
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
