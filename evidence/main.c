@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmdline.h"
 #include "evidence.h"
 #include "report.h"
 
@@ -70,11 +71,9 @@ usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, PROG ": ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	kd_usage_vmsg(PROG, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	usage(stderr);
 	exit(KD_EXIT_USAGE);
 }
@@ -90,6 +89,7 @@ main(int argc, char *argv[])
 	int ch, ret, i;
 
 	evidence_opts_init(&o);
+	opterr = 0;	/* its messages echo arguments unescaped */
 	while ((ch = getopt_long(argc, argv, "hjnvV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_ANON:
@@ -121,6 +121,7 @@ main(int argc, char *argv[])
 			printf(PROG " " KD_VERSION "\n");
 			return KD_EXIT_OK;
 		default:
+			kd_getopt_error(PROG, argv, "hjnvV", longopts);
 			usage(stderr);
 			return KD_EXIT_USAGE;
 		}

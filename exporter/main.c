@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "exporter.h"
 #include "fileio.h"
 #include "privdrop.h"
@@ -78,6 +79,7 @@ main(int argc, char **argv)
 	bool check_only = false;
 	int ch;
 
+	opterr = 0;	/* its messages echo arguments unescaped */
 	while ((ch = getopt_long(argc, argv, "c:hl:u:V", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -99,6 +101,7 @@ main(int argc, char **argv)
 			printf(PROG " %s\n", KD_VERSION);
 			return KD_EXIT_OK;
 		default:
+			kd_getopt_error(PROG, argv, "c:hl:u:V", longopts);
 			usage(stderr);
 			return KD_EXIT_USAGE;
 		}

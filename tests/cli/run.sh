@@ -231,6 +231,11 @@ for t in capture probe dnscheck tui; do
 	expect_rc "argv-$t-port" 64 "$B/kmsdiag-$t" -p "1$E" </dev/null
 	no_raw "argv-$t-port-escaped"
 done
+for t in evidence exporter; do
+	[ -x "$B/kmsdiag-$t" ] || continue
+	expect_rc "argv-$t-long" 64 "$B/kmsdiag-$t" "--x$E" </dev/null
+	no_raw "argv-$t-long-escaped"
+done
 expect_rc argv-front-command 64 "$B/kmsdiag" "x$E"
 no_raw argv-front-command-escaped
 expect_rc argv-doctor-port 64 "$B/kmsdiag" doctor -p "1$E"
