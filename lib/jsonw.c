@@ -265,18 +265,39 @@ static void
 member(struct jsonw *w, const char *key)
 {
 	uint32_t	 bit;
+	size_t		 n;
+	char		*p;
+	bool		 comma;
 
 	if (w->depth == 0)
 		return;
 	bit = UINT32_C(1) << (w->depth - 1);
-	if (w->nonempty & bit)
-		jw_char(w, ',');
+	comma = (w->nonempty & bit) != 0;
 	w->nonempty |= bit;
-	if (key != NULL) {
-		/* Member names are the caller's constants: see jsonw.h. */
-		put_string(w, key, strlen(key), true);
-		jw_char(w, ':');
+	if (key == NULL) {
+		if (comma)
+			jw_char(w, ',');
+		return;
 	}
+	/* Member names are the caller's constants: see jsonw.h. */
+	n = strlen(key);
+	if (w->overflow || n + 4 > w->cap - w->len) {
+		if (comma)
+			jw_char(w, ',');
+		put_string(w, key, n, true);
+		jw_char(w, ':');
+		return;
+	}
+	/* The common case: [,]"key": in one go. */
+	p = w->buf + w->len;
+	if (comma)
+		*p++ = ',';
+	*p++ = '"';
+	memcpy(p, key, n);
+	p += n;
+	*p++ = '"';
+	*p++ = ':';
+	w->len = (size_t)(p - w->buf);
 }
 
 void
