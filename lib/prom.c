@@ -1,10 +1,13 @@
 /*
  * Prometheus text exposition of the site model; see prom.h.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "prom.h"
 #include "site.h"
@@ -326,4 +329,56 @@ kd_prom_site(struct kd_prom *p, const struct kd_site *s,
 		    "checklist item verdict: 0 OK, 1 warning, 2 failure, 3 unknown",
 		    it->verdict, l, 1);
 	}
+}
+
+int
+kd_prom_write_file(const char *path, const struct kd_prom *p, char *err, size_t errlen)
+{
+	char tmp[4096];
+	const char *slash;
+	FILE *fp;
+	int fd, n;
+
+	if (strcmp(path, "-") == 0) {
+		if (kd_prom_write(stdout, p) != 0) {
+			snprintf(err, errlen, "stdout: write failed");
+			return -1;
+		}
+		return 0;
+	}
+	/* The same directory, so the rename is atomic. */
+	slash = strrchr(path, '/');
+	n = snprintf(tmp, sizeof(tmp), "%.*s.kmsdiag-%ld.tmp",
+	    slash ? (int)(slash - path + 1) : 0, path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -1;
+	}
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	if ((fp = fdopen(fd, "w")) == NULL) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	if (kd_prom_write(fp, p) != 0 || fsync(fileno(fp)) != 0) {
+		snprintf(err, errlen, "%s: %s", tmp, errno ? strerror(errno) : "write failed");
+		fclose(fp);
+		unlink(tmp);
+		return -1;
+	}
+	if (fclose(fp) != 0) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
 }

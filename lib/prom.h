@@ -59,6 +59,15 @@ void	kd_prom_add(struct kd_prom *, const char *name, const char *type,
 /* Families in first-use order, samples in insertion order.  -1 on a write error. */
 int	kd_prom_write(FILE *, const struct kd_prom *);
 
+/*
+ * Write the exposition to path atomically, for node_exporter's textfile
+ * collector: a temporary file in the same directory (mode 0644, O_EXCL,
+ * never through a symlink), flushed and synced, then renamed over path, so
+ * the collector never reads half a file.  path "-" is stdout.  Returns 0,
+ * or -1 with err set ("FILE: what failed").
+ */
+int	kd_prom_write_file(const char *path, const struct kd_prom *, char *err, size_t errlen);
+
 /* Label value escaping of the text format: backslash, double quote, newline. */
 size_t	kd_prom_escape(char *out, size_t len, const char *in);
 /* A value as the format writes it: integers plainly, NaN, +Inf, -Inf. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../../exporter/exporter.h"
 #include "kdtest.h"
@@ -238,6 +239,42 @@ test_prom_site(void)
 	kd_site_fini(&s);
 }
 
+static void
+test_prom_file(void)
+{
+	char dir[] = "/tmp/kd-prom.XXXXXX", path[256], err[512], buf[256];
+	struct kd_prom p;
+	FILE *fp;
+	size_t n;
+
+	KDT_CHECK(mkdtemp(dir) != NULL);
+	kd_prom_init(&p);
+	kd_prom_add(&p, "kmsdiag_x", "gauge", "x", 42, NULL, 0);
+	snprintf(path, sizeof(path), "%s/kms.prom", dir);
+	KDT_CHECK(kd_prom_write_file(path, &p, err, sizeof(err)) == 0);
+	/* Replaces what was there, in one rename. */
+	KDT_CHECK(kd_prom_write_file(path, &p, err, sizeof(err)) == 0);
+	fp = fopen(path, "r");
+	n = fp ? fread(buf, 1, sizeof(buf) - 1, fp) : 0;
+	buf[n] = '\0';
+	if (fp)
+		fclose(fp);
+	KDT_STREQ(buf, "# HELP kmsdiag_x x\n# TYPE kmsdiag_x gauge\nkmsdiag_x 42\n");
+	/* A directory in the way: an error naming it, and no temporary file left. */
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	KDT_CHECK(mkdir(path, 0700) == 0);
+	KDT_CHECK(kd_prom_write_file(path, &p, err, sizeof(err)) == -1);
+	KDT_CHECK(strstr(err, "sub") != NULL);
+	snprintf(path, sizeof(path), "%s/none/kms.prom", dir);
+	KDT_CHECK(kd_prom_write_file(path, &p, err, sizeof(err)) == -1);
+	KDT_CHECK(strstr(err, "No such file") != NULL);
+	snprintf(buf, sizeof(buf), "ls -A %s | grep -c tmp >/dev/null", dir);
+	KDT_CHECK(system(buf) != 0);
+	snprintf(buf, sizeof(buf), "rm -rf %s", dir);
+	KDT_CHECK(system(buf) == 0);
+	kd_prom_fini(&p);
+}
+
 int
 main(void)
 {
@@ -246,5 +283,6 @@ main(void)
 	test_allow();
 	test_prom_format();
 	test_prom_site();
+	test_prom_file();
 	return KDT_DONE("test_exporter");
 }
