@@ -476,9 +476,10 @@ open_live(const struct capsrc_opts *o, struct kd_diag *err)
  * planted there must not be written through: a symbolic link (refused by
  * O_NOFOLLOW), a hard link to a file worth keeping (refused by its link
  * count), a FIFO or a device (refused by fstat; O_NONBLOCK so a FIFO does
- * not block the open).  A new file is created 0600, since a capture holds
- * client names and addresses; an existing regular file of ours is
- * truncated, only after these checks, and set to 0600 too.
+ * not block the open), and a file of another user (it would stay theirs
+ * to read).  A new file is created 0600, since a capture holds client
+ * names and addresses; an existing regular file of ours is truncated, only
+ * after these checks, and set to 0600 too.
  */
 static FILE *
 open_write_file(const char *path, char *why, size_t whylen)
@@ -509,13 +510,21 @@ open_write_file(const char *path, char *why, size_t whylen)
 		    kd_file_kind(st.st_mode));
 		goto fail;
 	}
+	/*
+	 * Someone else's file would stay theirs (and readable to them) with
+	 * the capture in it: a file planted in /tmp for root to fill.
+	 */
+	if (st.st_uid != geteuid()) {
+		snprintf(why, whylen, "belongs to another user (uid %lu), refused",
+		    (unsigned long)st.st_uid);
+		goto fail;
+	}
 	if (st.st_nlink > 1) {
 		snprintf(why, whylen, "has %lu hard links, refused (writing "
 		    "would change the other names too)", (unsigned long)st.st_nlink);
 		goto fail;
 	}
-	if (ftruncate(fd, 0) != 0 ||
-	    (st.st_uid == geteuid() && fchmod(fd, 0600) != 0) ||
+	if (ftruncate(fd, 0) != 0 || fchmod(fd, 0600) != 0 ||
 	    (fl = fcntl(fd, F_GETFL)) < 0 ||
 	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
 		snprintf(why, whylen, "%s", strerror(errno));

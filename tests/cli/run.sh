@@ -144,6 +144,16 @@ mkfifo "$tmp/fifo"
 expect_rc write-fifo 3 timeout 10 "$CAP" -w "$tmp/fifo" -r "$f"
 grep -q "fifo: offset 0: pcap: I/O error (cannot write capture: is not a regular file)" "$tmp/out" && ok write-fifo-message || ko write-fifo-message
 expect_rc usage-write-stdout 64 "$CAP" -w - -r "$f"
+# A file another user planted (as root, in a shared directory) is refused:
+# filled, it would stay theirs to read.
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	printf 'planted\n' >"$tmp/planted.pcap"; chown nobody "$tmp/planted.pcap"; chmod 644 "$tmp/planted.pcap"
+	expect_rc write-other-owner 3 "$CAP" -w "$tmp/planted.pcap" -r "$f"
+	grep -q "planted.pcap: offset 0: pcap: I/O error (cannot write capture: belongs to another user (uid $(id -u nobody)), refused)" "$tmp/out" &&
+	    [ "$(cat "$tmp/planted.pcap")" = planted ] && ok write-other-owner-untouched || ko write-other-owner-untouched
+else
+	echo "SKIP write-other-owner (needs root and a nobody user)"
+fi
 # New files are 0600 whatever the umask; an old file of ours becomes 0600 too.
 rm -f "$tmp/mode.pcap"
 expect_rc write-mode-new 1 sh -c "umask 022; exec $CAP -w $tmp/mode.pcap -r $f"
