@@ -667,6 +667,18 @@ check_exists(struct dnscheck *cx, struct dc_domain *dd)
 		kd_setf(detail, sizeof(detail), "lookup failed: %s", res->diag.msg);
 		break;
 	}
+	/*
+	 * Records owned by names the query did not lead to were dropped, as a
+	 * stub resolver drops them; a server that sends them is broken or
+	 * hostile, and that is worth a warning even when the rest is right.
+	 */
+	if (res->nforeign > 0) {
+		kd_appendf(detail, sizeof(detail), "; ignored %zu record%s of other "
+		    "names (%s)", res->nforeign, res->nforeign == 1 ? "" : "s",
+		    res->foreign);
+		if (v == KD_V_OK)
+			v = KD_V_WARN;
+	}
 	if (v == KD_V_UNKNOWN)
 		dd->unknown = true;
 	/* Before any kd_report_add: it may move the checks already added. */
@@ -675,6 +687,10 @@ check_exists(struct dnscheck *cx, struct dc_domain *dd)
 		find_near_misses(cx, dd, &nf);
 	c = dc_add(cx, dd, "srv_exists", v, detail);
 	kd_check_str(c, "outcome", kd_dns_outcome_name(res->outcome));
+	if (res->nforeign > 0) {
+		kd_check_int(c, "ignored_records", (json_int_t)res->nforeign);
+		kd_check_str(c, "ignored_example", res->foreign);
+	}
 	kd_check_str(c, "rcode", kd_dns_rcode_name(res->rcode));
 	kd_check_str(c, "server", res->server);
 	if (cx->zone == NULL) {
@@ -868,6 +884,8 @@ check_target(struct dnscheck *cx, struct dc_domain *dd)
 			kd_setf(one, sizeof(one), "%s has no A or AAAA record (%s)",
 			    rc->target, rc->t_outcome == KD_DNS_NXDOMAIN ?
 			    "NXDOMAIN" : "NODATA");
+			if (rc->t_foreign > 0)
+				kd_appendf(one, sizeof(one), "; %s", rc->t_err);
 		} else if (rc->t_outcome == KD_DNS_NOTZONE) {
 			kd_setf(one, sizeof(one), "%s is outside the zone: not "
 			    "checked offline", rc->target);

@@ -30,7 +30,11 @@ check_result(enum kd_status st, const struct kd_dns_result *r)
 		abort();
 	if (st != KD_OK && r->outcome < KD_DNS_MALFORMED)
 		abort();
-	if (r->nrr > KD_DNS_MAX_ANSWERS)
+	if (r->nrr > KD_DNS_MAX_ANSWERS || r->nrr > r->rrcap)
+		abort();
+	/* Dropped records of other names are named, in a terminated string. */
+	if (memchr(r->foreign, '\0', sizeof(r->foreign)) == NULL ||
+	    (r->nforeign > 0) != (r->foreign[0] != '\0'))
 		abort();
 	for (i = 0; i < r->nrr; i++) {
 		if (memchr(r->rr[i].owner, '\0', sizeof(r->rr[i].owner)) == NULL ||

@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 #include "../../dnscheck/dnscheck.h"
 #include "dnslookup.h"
+#include "loop.h"
 #include "kdnet.h"
 #include "kdtest.h"
 #include "report.h"
@@ -559,6 +561,372 @@ test_engine_probe(void)
 	close(fd);
 }
 
+
+/* Any RR with an uncompressed owner; rdata given as bytes. */
+static void
+rr(struct msg *m, const char *owner, unsigned type, const uint8_t *rd, size_t rdlen)
+{
+	size_t i;
+
+	putname(m, owner);
+	put16(m, type);
+	put16(m, 1);
+	put32(m, 3600);
+	put16(m, (unsigned)rdlen);
+	for (i = 0; i < rdlen; i++)
+		put8(m, rd[i]);
+}
+
+/* A name in wire form, for CNAME rdata. */
+static size_t
+wirename(const char *name, uint8_t *out)
+{
+	struct msg t;
+
+	t.n = 0;
+	putname(&t, name);
+	memcpy(out, t.b, t.n);
+	return t.n;
+}
+
+/*
+ * Only records owned by the query name or its CNAME chain count (issue
+ * "Hardening, second pass"): an SRV of evil.test in the answer for
+ * example.com is not example.com's record, an A record of an unrelated
+ * host is not the target's address.
+ */
+static void
+test_foreign(void)
+{
+	static const uint8_t a66[4] = { 192, 0, 2, 66 }, a1[4] = { 192, 0, 2, 1 };
+	struct kd_dns_result r;
+	uint8_t cn[300];
+	size_t cnlen;
+	struct msg m;
+
+	start(&m, 1, 0x8400, 1, Q, KD_DNS_T_SRV);
+	putname(&m, "_vlmcs._tcp.evil.test");
+	put16(&m, KD_DNS_T_SRV);
+	put16(&m, 1);
+	put32(&m, 3600);
+	put16(&m, 6 + 10);
+	put16(&m, 0);
+	put16(&m, 0);
+	put16(&m, 1688);
+	putname(&m, "kms.evil");
+	kd_dns_result_init(&r);
+	KDT_CHECK(kd_dns_parse_answer(m.b, m.n, 1, Q, KD_DNS_T_SRV, &r) == KD_OK);
+	KDT_CHECK(r.outcome == KD_DNS_NODATA);
+	KDT_CHECK(r.nrr == 0 && r.nforeign == 1);
+	KDT_STREQ(r.foreign, "_vlmcs._tcp.evil.test. SRV");
+	kd_dns_result_fini(&r);
+
+	start(&m, 2, 0x8400, 2, "kms.corp.test", KD_DNS_T_A);
+	rr(&m, "unrelated.evil.test", KD_DNS_T_A, a66, 4);
+	rr(&m, "kms.corp.test", KD_DNS_T_A, a1, 4);
+	kd_dns_result_init(&r);
+	KDT_CHECK(kd_dns_parse_answer(m.b, m.n, 2, "kms.corp.test.", KD_DNS_T_A, &r) == KD_OK);
+	KDT_CHECK(r.outcome == KD_DNS_ANSWER && r.nrr == 1 && r.nforeign == 1);
+	KDT_STREQ(r.nrr ? r.rr[0].data : "", "192.0.2.1");
+	kd_dns_result_fini(&r);
+
+	/* A CNAME chain given backwards: every link is owned, so all is kept. */
+	start(&m, 3, 0x8400, 3, "kms.corp.test", KD_DNS_T_A);
+	rr(&m, "host.other.test", KD_DNS_T_A, a1, 4);
+	cnlen = wirename("host.other.test", cn);
+	rr(&m, "mid.corp.test", KD_DNS_T_CNAME, cn, cnlen);
+	cnlen = wirename("mid.corp.test", cn);
+	rr(&m, "kms.corp.test", KD_DNS_T_CNAME, cn, cnlen);
+	kd_dns_result_init(&r);
+	KDT_CHECK(kd_dns_parse_answer(m.b, m.n, 3, "kms.corp.test.", KD_DNS_T_A, &r) == KD_OK);
+	KDT_CHECK(r.outcome == KD_DNS_ANSWER && r.nrr == 3 && r.nforeign == 0);
+	kd_dns_result_fini(&r);
+
+	/* A CNAME loop does not make the walk go on forever. */
+	start(&m, 4, 0x8400, 2, "a.loop.test", KD_DNS_T_A);
+	cnlen = wirename("b.loop.test", cn);
+	rr(&m, "a.loop.test", KD_DNS_T_CNAME, cn, cnlen);
+	cnlen = wirename("a.loop.test", cn);
+	rr(&m, "b.loop.test", KD_DNS_T_CNAME, cn, cnlen);
+	kd_dns_result_init(&r);
+	KDT_CHECK(kd_dns_parse_answer(m.b, m.n, 4, "a.loop.test.", KD_DNS_T_A, &r) == KD_OK);
+	KDT_CHECK(r.outcome == KD_DNS_NODATA && r.nrr == 2);
+	kd_dns_result_fini(&r);
+}
+
+/* ------------------------------------------------------------------ */
+/* The engine against a scripted server in the same loop. */
+
+struct fake {
+	int	 fd;
+	int	 port;
+	int	 nq;		/* queries received */
+	int	 ndup;		/* ... for _vlmcs._tcp.dup.test. */
+	int	 nsilent;	/* ... for names starting with "silent" */
+};
+
+static void
+fake_cb(struct kd_loop *l, int fd, short rev, void *arg)
+{
+	struct fake *f = arg;
+	struct sockaddr_storage from;
+	socklen_t fl = sizeof(from);
+	uint8_t q[512];
+	char name[256];
+	size_t off = 12, nl = 0;
+	struct msg m;
+	ssize_t n;
+
+	(void)l;
+	(void)rev;
+	if ((n = recvfrom(fd, q, sizeof(q), 0, (struct sockaddr *)&from, &fl)) < 12)
+		return;
+	f->nq++;
+	while (off < (size_t)n && q[off] != 0 && nl + q[off] + 1 < sizeof(name)) {
+		memcpy(name + nl, q + off + 1, q[off]);
+		nl += q[off];
+		name[nl++] = '.';
+		off += q[off] + 1U;
+	}
+	name[nl] = '\0';
+	off += 1 + 4;	/* root, type, class: the question ends here */
+	if (off > (size_t)n)
+		return;
+	if (strcmp(name, "_vlmcs._tcp.dup.test.") == 0)
+		f->ndup++;
+	if (strncmp(name, "silent", 6) == 0) {
+		f->nsilent++;
+		return;
+	}
+	memcpy(m.b, q, off);
+	m.n = off;
+	m.b[2] = 0x84;
+	m.b[3] = 0x00;
+	m.b[6] = 0;
+	m.b[7] = 1;	/* one answer */
+	m.b[8] = m.b[9] = m.b[10] = m.b[11] = 0;
+	srv(&m, 3600, 0, 0, 1688, "kms.example.com");
+	sendto(fd, m.b, m.n, 0, (struct sockaddr *)&from, fl);
+}
+
+static int
+fake_start(struct fake *f, struct kd_loop *l)
+{
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+
+	memset(f, 0, sizeof(*f));
+	if ((f->fd = socket(AF_INET, SOCK_DGRAM, 0)) < 0)
+		return -1;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(f->fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
+	    getsockname(f->fd, (struct sockaddr *)&sin, &sl) != 0 ||
+	    kd_loop_add_fd(l, f->fd, POLLIN, fake_cb, f) != 0)
+		return -1;
+	f->port = ntohs(sin.sin_port);
+	return 0;
+}
+
+struct got {
+	int		 n, answers, timeouts;
+	uint64_t	 last_ms;
+};
+
+static void
+on_got(struct kd_dns_result *res, enum kd_status st, void *arg)
+{
+	struct got *g = arg;
+
+	g->n++;
+	if (st == KD_OK && res->outcome == KD_DNS_ANSWER && res->nrr == 1)
+		g->answers++;
+	if (res->outcome == KD_DNS_TIMEOUT && st == KD_ETIMEDOUT)
+		g->timeouts++;
+	g->last_ms = kd_now_ms();
+}
+
+/* Run the loop until the engine has nothing pending (or 5 s passed). */
+static void
+drain(struct kd_loop *l, struct kd_dns *dns)
+{
+	uint64_t end = kd_now_ms() + 5000;
+
+	while (kd_dns_pending(dns) > 0 && kd_now_ms() < end)
+		kd_loop_once(l, 50);
+}
+
+#define NMANY	300
+
+static void
+test_async(void)
+{
+	struct kd_loop *l = kd_loop_new();
+	struct kd_dns_opts o;
+	struct kd_dns *dns;
+	struct fake f;
+	struct got g, g2, g3;
+	char spec[32], name[64];
+	uint64_t t0;
+	int i, nfail = 0;
+
+	KDT_CHECK(l != NULL && fake_start(&f, l) == 0);
+	snprintf(spec, sizeof(spec), "127.0.0.1:%d", f.port);
+	kd_dns_opts_init(&o);
+	o.server = spec;
+	o.timeout_ms = 3000;
+	KDT_CHECK((dns = kd_dns_new(l, &o)) != NULL);
+
+	/* Hundreds in flight at once: one query each, all answered quickly. */
+	memset(&g, 0, sizeof(g));
+	t0 = kd_now_ms();
+	for (i = 0; i < NMANY; i++) {
+		snprintf(name, sizeof(name), "_vlmcs._tcp.d%d.many.test.", i);
+		if (kd_dns_start(dns, name, KD_DNS_T_SRV, 0, on_got, &g) == NULL)
+			nfail++;
+	}
+	KDT_CHECK(nfail == 0);
+	/* Never a callback from inside kd_dns_start. */
+	KDT_CHECK(g.n == 0);
+	drain(l, dns);
+	KDT_CHECK(g.n == NMANY && g.answers == NMANY);
+	KDT_CHECK(f.nq == NMANY);
+	KDT_CHECK(kd_now_ms() - t0 < 2000);
+
+	/* The same question five times at once: one on the wire. */
+	memset(&g, 0, sizeof(g));
+	for (i = 0; i < 5; i++)
+		kd_dns_start(dns, "_vlmcs._tcp.dup.test.", KD_DNS_T_SRV, 0, on_got, &g);
+	drain(l, dns);
+	KDT_CHECK(g.n == 5 && g.answers == 5 && f.ndup == 1);
+	/* ... and asked again later, answered from what came, still from the loop. */
+	kd_dns_start(dns, "_VLMCS._tcp.DUP.test", KD_DNS_T_SRV, 0, on_got, &g);
+	KDT_CHECK(g.n == 5);
+	drain(l, dns);
+	KDT_CHECK(g.n == 6 && g.answers == 6 && f.ndup == 1);
+
+	/*
+	 * A server that never answers: asked again within the deadline, and
+	 * the deadline is the end, not a multiple of it.
+	 */
+	memset(&g, 0, sizeof(g));
+	t0 = kd_now_ms();
+	kd_dns_start(dns, "silent.test.", KD_DNS_T_SRV, t0 + 400, on_got, &g);
+	kd_dns_start_addrs(dns, "silent-host.test.", t0 + 400, on_got, &g);
+	drain(l, dns);
+	KDT_CHECK(g.n == 2 && g.timeouts == 2);
+	KDT_CHECK(g.last_ms >= t0 + 390 && g.last_ms < t0 + 900);
+	KDT_CHECK(f.nsilent >= 2 * 3);	/* a resend each after 200 ms */
+
+	/* Cancelled: no callback, nothing pending; the pair half too. */
+	memset(&g2, 0, sizeof(g2));
+	kd_dns_cancel(kd_dns_start(dns, "_vlmcs._tcp.c.test.", KD_DNS_T_SRV, 0, on_got, &g2));
+	kd_dns_cancel(kd_dns_start_addrs(dns, "c-host.test.", 0, on_got, &g2));
+	KDT_CHECK(kd_dns_pending(dns) == 0);
+	for (i = 0; i < 5; i++)
+		kd_loop_once(l, 20);
+	KDT_CHECK(g2.n == 0);
+
+	/* Freed with requests in flight: no callback, no leak (ASan). */
+	memset(&g3, 0, sizeof(g3));
+	kd_dns_start(dns, "silent.two.test.", KD_DNS_T_SRV, 0, on_got, &g3);
+	kd_dns_start_addrs(dns, "silent-three.test.", 0, on_got, &g3);
+	kd_loop_once(l, 10);
+	kd_dns_free(dns);
+	KDT_CHECK(g3.n == 0);
+	kd_loop_del_fd(l, f.fd);
+	close(f.fd);
+	KDT_CHECK(kd_loop_nfds(l) == 0);
+	kd_loop_free(l);
+}
+
+/*
+ * A zone is indexed by owner name: thousands of queries against a zone of
+ * 100,000 records take a moment, not a scan each; empty non-terminals
+ * still exist.
+ */
+static void
+test_zone_index(void)
+{
+	struct kd_dns_opts o;
+	struct kd_dns_result r;
+	struct kd_dns_zone *zn;
+	struct kd_diag d;
+	char path[128], name[64];
+	uint64_t t0;
+	FILE *fp;
+	int i, ok = 0;
+
+	snprintf(path, sizeof(path), "%s/big.zone", tmpdir);
+	if ((fp = fopen(path, "w")) == NULL)
+		return;
+	fprintf(fp, "$ORIGIN big.test.\n@ 3600 IN SOA ns hm 1 2 3 4 5\n");
+	for (i = 0; i < 100000; i++)
+		fprintf(fp, "h%d 3600 IN A 192.0.%d.%d\n", i, (i >> 8) & 255, i & 255);
+	fprintf(fp, "x.ent 3600 IN A 192.0.2.9\n");
+	fclose(fp);
+	zn = kd_dns_zone_load(path, NULL, &d);
+	KDT_CHECK(zn != NULL);
+	if (zn == NULL)
+		return;
+	kd_dns_opts_init(&o);
+	o.zone = zn;
+	t0 = kd_now_ms();
+	for (i = 0; i < 2000; i++) {
+		snprintf(name, sizeof(name), "h%d.big.test.", i * 50);
+		kd_dns_result_init(&r);
+		if (kd_dns_query(&o, name, KD_DNS_T_A, &r) == KD_OK &&
+		    r.outcome == KD_DNS_ANSWER && r.nrr == 1)
+			ok++;
+		kd_dns_result_fini(&r);
+	}
+	KDT_CHECK(ok == 2000);
+	KDT_CHECK(kd_now_ms() - t0 < 5000);
+	kd_dns_result_init(&r);
+	KDT_CHECK(kd_dns_query(&o, "ent.big.test.", KD_DNS_T_A, &r) == KD_OK);
+	KDT_CHECK(r.outcome == KD_DNS_NODATA);
+	kd_dns_result_fini(&r);
+	kd_dns_result_init(&r);
+	KDT_CHECK(kd_dns_query(&o, "h100000.big.test.", KD_DNS_T_A, &r) == KD_OK);
+	KDT_CHECK(r.outcome == KD_DNS_NXDOMAIN);
+	kd_dns_result_fini(&r);
+	kd_dns_zone_free(zn);
+	unlink(path);
+}
+
+/* Not regular files: refused at once, naming the file; NUL bytes by line. */
+static void
+test_files(void)
+{
+	struct kd_resolv_conf rc;
+	struct kd_diag d;
+	const char *p;
+
+	KDT_CHECK(kd_dns_zone_load("/dev/zero", "x.test", &d) == NULL);
+	KDT_CHECK(strstr(d.msg, "/dev/zero") != NULL);
+	KDT_CHECK(kd_dns_zone_load(tmpdir, "x.test", &d) == NULL);
+	KDT_CHECK(strstr(d.msg, "directory") != NULL);
+	KDT_CHECK(kd_dns_resolv_conf("/dev/zero", &rc, &d) != KD_OK);
+	KDT_CHECK(strstr(d.msg, "/dev/zero") != NULL);
+	p = write_file("long.conf", "search a.test\n");
+	KDT_CHECK(p != NULL);
+	{
+		FILE *fp = fopen(p, "a");
+		int i;
+
+		if (fp != NULL) {
+			for (i = 0; i < 5000; i++)
+				fputc('x', fp);
+			fputs("\nnameserver 192.0.2.1\n", fp);
+			fclose(fp);
+		}
+	}
+	KDT_CHECK(kd_dns_resolv_conf(p, &rc, &d) != KD_OK);
+	KDT_CHECK(strstr(d.msg, "line 2") != NULL);
+	unlink(p);
+}
+
 int
 main(void)
 {
@@ -574,6 +942,10 @@ main(void)
 	test_engine();
 	test_edns();
 	test_engine_probe();
+	test_foreign();
+	test_async();
+	test_zone_index();
+	test_files();
 	{
 		static const char *const files[] = { "resolv.conf", "resolv2.conf",
 		    "ex.test.zone", "bad.zone", "nosoa.zone", "pr.test.zone" };
