@@ -153,6 +153,10 @@ void		 tui_model_report_json(FILE *, const struct tui_model *);
 /* Characters of a count-vs-threshold bar ("#####.....") into out. */
 void		 tui_bar(char *out, size_t width, int64_t value, int64_t max);
 
+/* dnssite.c: dnscheck's report into the site (zone: from a zone file). */
+struct kd_site;
+void		 tui_site_dns(struct kd_site *, const struct kd_report *, bool zone);
+
 /* layout.c */
 enum tui_panel { TUI_P_CHECKLIST, TUI_P_HOSTS, TUI_P_DNS, TUI_P_TRAFFIC, TUI_P_CLIENTS,
 	TUI_NPANELS };

@@ -7,3 +7,5 @@ s/"(connect_ms|rpc_ms|request_ms)":[0-9.eE+-]+/"\1":N/g
 s/"connect_ms":\[[0-9.eE+-]+(,[0-9.eE+-]+)*\]/"connect_ms":[N]/g
 # --activate's CMID comes from this machine's /etc/machine-id.
 s/"cmid":"[0-9a-f-]{36}"/"cmid":"CMID"/g
+# When an answer came, in unix seconds (the site model's JSON).
+s/"when":[0-9]+/"when":N/g

@@ -1,0 +1,110 @@
+/*
+ * dnscheck's report in the site model: each domain with its status and SRV
+ * records, each record's addresses linked to their hosts (kd_site_srv,
+ * kd_site_srv_addr), and dnscheck's own findings about a record's name,
+ * TTL and policy as observations.  The SRV port and target are not taken
+ * over: the checklist engine judges them against what the probe proved.
+ *
+ * The DNS engine reports kd_checks, so this reads their facts; it is the
+ * one place that does, shared by the dashboard and kmsdiag doctor.
+ */
+#include <string.h>
+
+#include "report.h"
+#include "site.h"
+#include "textf.h"
+#include "tui.h"
+
+static const char *
+str(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v ? v : "";
+}
+
+/* The domain's check that says why a record's target has no address, if any. */
+static const struct kd_check *
+target_check(const struct kd_report *r, const char *domain)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->checks[i].id, "srv_target") == 0 &&
+		    strcmp(r->checks[i].subject, domain) == 0 &&
+		    r->checks[i].verdict != KD_V_OK)
+			return &r->checks[i];
+	return NULL;
+}
+
+static void
+domain(struct kd_site *s, const struct kd_report *r, const struct kd_check *c, unsigned src)
+{
+	const struct kd_check *tc = target_check(r, c->subject);
+	json_t *recs = json_object_get(c->facts, "records"), *rec, *addr;
+	char name[256];
+	size_t k, a;
+	long d;
+
+	kd_setf(name, sizeof(name), "%s%s", c->subject, c->subject[0] != '\0' &&
+	    c->subject[strlen(c->subject) - 1] == '.' ? "" : ".");
+	if ((d = kd_site_domain(s, name, src)) < 0)
+		return;
+	s->domains[d].client_domain = true;
+	s->domains[d].status = c->verdict == KD_V_OK ? KD_SITE_DNS_FOUND :
+	    c->verdict == KD_V_FAIL ? KD_SITE_DNS_NONE : KD_SITE_DNS_ERROR;
+	if (c->verdict != KD_V_OK)
+		kd_setf(s->domains[d].detail, sizeof(s->domains[d].detail), "%s", c->summary);
+	json_array_foreach(recs, k, rec) {
+		json_t *addrs = json_object_get(rec, "addresses");
+		long ri = kd_site_srv(s, d, str(rec, "target"),
+		    (uint16_t)json_integer_value(json_object_get(rec, "priority")),
+		    (uint16_t)json_integer_value(json_object_get(rec, "weight")),
+		    (uint16_t)json_integer_value(json_object_get(rec, "port")),
+		    (uint32_t)json_integer_value(json_object_get(rec, "ttl")));
+
+		if (ri < 0)
+			continue;
+		json_array_foreach(addrs, a, addr)
+			if (json_string_value(addr) != NULL)
+				kd_site_srv_addr(s, d, ri, json_string_value(addr), src);
+		/*
+		 * No address from a live lookup: the target does not resolve.  A
+		 * zone file does not hold names outside its zone: the probe
+		 * resolves those (probe_add_site_targets).
+		 */
+		if (json_array_size(addrs) == 0 && src == KD_SRC_DNS) {
+			struct kd_site_srv *sr = &s->domains[d].srv[ri];
+
+			sr->resolved = true;
+			if (tc != NULL)
+				kd_setf(sr->resolve_error, sizeof(sr->resolve_error), "%s",
+				    tc->summary);
+		}
+	}
+}
+
+void
+tui_site_dns(struct kd_site *s, const struct kd_report *r, bool zone)
+{
+	unsigned src = zone ? KD_SRC_ZONE : KD_SRC_DNS;
+
+	for (size_t i = 0; i < r->n; i++) {
+		const struct kd_check *c = &r->checks[i];
+		enum kd_item item = KD_ITEM_DNS;
+
+		if (strcmp(c->id, "srv_exists") == 0 &&
+		    json_object_get(c->facts, "records") != NULL) {
+			domain(s, r, c, src);
+			continue;
+		}
+		/* Judged by the engine from the records and the probe. */
+		if (strcmp(c->id, "srv_port") == 0 || strcmp(c->id, "srv_target") == 0 ||
+		    strncmp(c->id, "probe.", 6) == 0)
+			continue;
+		if (c->checklist[0] != '\0')
+			(void)kd_item_parse(c->checklist, &item);
+		kd_site_observe(s, item, c->verdict, strcmp(c->id, "srv_exists") == 0 ?
+		    "dns_error" : c->id, c->subject, c->summary, c->fix,
+		    c->facts ? json_deep_copy(c->facts) : NULL, src);
+	}
+	s->sources |= src;
+}
