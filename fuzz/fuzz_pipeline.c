@@ -50,6 +50,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	out.fp = devnull;
 	out.json = (len & 1) != 0;
 	out.verbose = (len & 2) != 0;
+	out.in_capture_order = (len & 4) != 0;	/* text: lines held and sorted */
 	memset(&opts, 0, sizeof(opts));
 	opts.max_flows = 64;
 	memset(&so, 0, sizeof(so));

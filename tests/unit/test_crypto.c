@@ -3,6 +3,7 @@
  * the §4.10 table and the worked examples A (v4), B (v5) and C (v6) of
  * §13, plus round trips and a cross-check of the own AES against OpenSSL.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -702,6 +703,61 @@ test_context_reuse(void)
 	}
 }
 
+/*
+ * Each thread has its own OpenSSL contexts: four threads decrypting,
+ * hashing and MACing at once (keys and time slots changing every round)
+ * get what one thread gets alone.
+ */
+static uint8_t	thread_ref[5][3][64];
+
+static void
+worker_round(uint8_t out[3][64], int k)
+{
+	struct kms_cipher	 v5;
+	uint8_t			 iv[16], msg[64];
+
+	for (int i = 0; i < 64; i++)
+		msg[i] = (uint8_t)(i * 7 + k);
+	memset(iv, k, sizeof(iv));
+	memset(out, 0, 3 * 64);
+	kms_cipher_init(&v5, KMS_CIPHER_V5);
+	kms_cbc_decrypt(&v5, iv, msg, out[0], 64);
+	kms_sha256(msg, 40, out[1]);
+	kms_v6_hmac(UINT64_C(133500000000000000) +
+	    (uint64_t)k * UINT64_C(10000000000000), msg, 48, out[2]);
+}
+
+static void *
+worker_main(void *arg)
+{
+	int		*bad = arg;
+	uint8_t		 got[3][64];
+
+	for (int r = 0; r < 2000; r++) {
+		worker_round(got, r % 5);
+		if (memcmp(got, thread_ref[r % 5], sizeof(got)) != 0)
+			(*bad)++;
+	}
+	return NULL;
+}
+
+static void
+test_threads(void)
+{
+	pthread_t	 th[4];
+	int		 bad[4] = { 0, 0, 0, 0 }, i, started = 0;
+
+	for (i = 0; i < 5; i++)
+		worker_round(thread_ref[i], i);
+	for (i = 0; i < 4; i++)
+		if (pthread_create(&th[i], NULL, worker_main, &bad[i]) == 0)
+			started++;
+	KDT_CHECK(started == 4);
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	KDT_CHECK(bad[0] + bad[1] + bad[2] + bad[3] == 0);
+}
+
 static void
 run_all(void)
 {
@@ -730,5 +786,6 @@ main(void)
 	else
 		printf("test_crypto: no AES-NI on this CPU, tables only\n");
 	test_impls_agree();
+	test_threads();
 	return KDT_DONE("test_crypto");
 }
