@@ -6,7 +6,7 @@
 # built: a missed target is a result, not a failure.
 B=${1:-build}
 cd "$(dirname "$0")/.." || exit 1
-for b in ${BENCH:-capture probe load tui dns}; do
+for b in ${BENCH:-capture probe load tui dns loop}; do
 	[ -f "bench/$b.sh" ] || continue
 	echo "==== bench/$b.sh"
 	sh "bench/$b.sh" "$B"
