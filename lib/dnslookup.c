@@ -1007,12 +1007,14 @@ struct kd_dns {
 	struct kd_dns_req	*ready_head, *ready_tail;
 	long			 ready_timer;
 	long			 kick_timer;	/* start queued questions from the loop */
+	struct kd_dns_srvreq	*srv_head;	/* SRV discoveries in progress */
 	uint8_t			 buf[65536];	/* one datagram or TCP message in */
 };
 
 static void	dq_run(struct dq *);
 static void	dq_finish(struct dq *);
 static void	start_queued(struct kd_dns *);
+static void	srvreq_free(struct kd_dns_srvreq *);
 static void	kick(struct kd_dns *);
 static void	req_deliver(struct kd_dns_req *, struct kd_dns_result *, enum kd_status);
 
@@ -1285,6 +1287,9 @@ kd_dns_free(struct kd_dns *dns)
 
 	if (dns == NULL)
 		return;
+	/* Their parts are freed with the questions below. */
+	while (dns->srv_head != NULL)
+		srvreq_free(dns->srv_head);
 	for (b = 0; b < KD_DNS_BUCKETS; b++)
 		for (q = dns->bucket[b]; q != NULL; q = qn) {
 			qn = q->hnext;
@@ -2219,17 +2224,196 @@ kd_dns_cancel(struct kd_dns_req *r)
 	dq_orphan(q);
 }
 
+
+/* ------------------------------------------------------------------ */
+/* SRV discovery: the records, then every target's addresses. */
+
+struct kd_dns_srvtq {
+	struct kd_dns_srvreq	*parent;
+	size_t			 i;
+	struct kd_dns_req	*req;		/* NULL once answered */
+};
+
+struct kd_dns_srvreq {
+	struct kd_dns		*dns;
+	kd_dns_srv_cb		*cb;
+	void			*arg;
+	uint64_t		 deadline_ms;
+	struct kd_dns_req	*srvq;		/* NULL once answered */
+	struct kd_dns_srvtq	*tq;
+	size_t			 pending;
+	long			 timer;		/* delivers a domain that is no DNS name */
+	struct kd_dns_srvreq	*prev, *next;	/* in the engine's list */
+	struct kd_dns_srv_result res;
+};
+
+static void
+srvreq_free(struct kd_dns_srvreq *sr)
+{
+	size_t i;
+
+	if (sr->prev != NULL)
+		sr->prev->next = sr->next;
+	else
+		sr->dns->srv_head = sr->next;
+	if (sr->next != NULL)
+		sr->next->prev = sr->prev;
+	if (sr->timer > 0)
+		kd_loop_del_timer(sr->dns->loop, sr->timer);
+	kd_dns_result_fini(&sr->res.srv);
+	for (i = 0; i < sr->res.nt; i++)
+		kd_dns_result_fini(&sr->res.t[i].addrs);
+	free(sr->res.t);
+	free(sr->tq);
+	free(sr);
+}
+
+static void
+srvreq_deliver(struct kd_dns_srvreq *sr)
+{
+	sr->cb(&sr->res, sr->arg);
+	srvreq_free(sr);
+}
+
+static void
+srv_target_done(struct kd_dns_result *res, enum kd_status st, void *arg)
+{
+	struct kd_dns_srvtq *tq = arg;
+	struct kd_dns_srvreq *sr = tq->parent;
+
+	tq->req = NULL;
+	kd_dns_result_move(&sr->res.t[tq->i].addrs, res);
+	sr->res.t[tq->i].st = st;
+	if (--sr->pending == 0)
+		srvreq_deliver(sr);
+}
+
+static void
+srv_records_done(struct kd_dns_result *res, enum kd_status st, void *arg)
+{
+	struct kd_dns_srvreq *sr = arg;
+	struct kd_dns_srv_result *r = &sr->res;
+	size_t i, n = 0;
+
+	sr->srvq = NULL;
+	kd_dns_result_move(&r->srv, res);
+	r->st = st;
+	for (i = 0; i < r->srv.nrr; i++)
+		if (r->srv.rr[i].type == KD_DNS_T_SRV)
+			n++;
+	if (n > 0 && ((r->t = calloc(n, sizeof(*r->t))) == NULL ||
+	    (sr->tq = calloc(n, sizeof(*sr->tq))) == NULL)) {
+		r->st = fail(&r->srv, KD_DNS_ERROR, KD_ENOMEM, 0, "out of memory");
+		n = 0;
+	}
+	for (i = 0; i < r->srv.nrr && n > 0; i++) {
+		struct kd_dns_srv_target *t;
+
+		if (r->srv.rr[i].type != KD_DNS_T_SRV)
+			continue;
+		t = &r->t[r->nt];
+		t->srv = &r->srv.rr[i];
+		kd_dns_result_init(&t->addrs);
+		sr->tq[r->nt].parent = sr;
+		sr->tq[r->nt].i = r->nt;
+		r->nt++;
+		if (t->srv->port == 0 || strcmp(t->srv->data, ".") == 0) {
+			/* Nothing a client could connect to: nothing to resolve. */
+			t->addrs.outcome = KD_DNS_NODATA;
+			t->st = KD_OK;
+			continue;
+		}
+		if ((sr->tq[r->nt - 1].req = kd_dns_start_addrs(sr->dns, t->srv->data,
+		    sr->deadline_ms, srv_target_done, &sr->tq[r->nt - 1])) == NULL) {
+			t->st = fail(&t->addrs, KD_DNS_ERROR, KD_ENOMEM, 0, "out of memory");
+			continue;
+		}
+		sr->pending++;
+	}
+	if (sr->pending == 0)
+		srvreq_deliver(sr);
+}
+
+static int64_t
+srv_invalid_cb(struct kd_loop *loop, long id, void *arg)
+{
+	struct kd_dns_srvreq *sr = arg;
+
+	(void)loop;
+	(void)id;
+	sr->timer = 0;
+	srvreq_deliver(sr);
+	return KD_NOMORE;
+}
+
+struct kd_dns_srvreq *
+kd_dns_start_srv(struct kd_dns *dns, const char *domain, uint64_t deadline_ms,
+    kd_dns_srv_cb *cb, void *arg)
+{
+	struct kd_dns_srvreq *sr;
+	struct kd_diag d;
+
+	if ((sr = calloc(1, sizeof(*sr))) == NULL)
+		return NULL;
+	sr->dns = dns;
+	sr->cb = cb;
+	sr->arg = arg;
+	sr->deadline_ms = deadline_ms ? deadline_ms : kd_now_ms() + dns->timeout_ms;
+	sr->next = dns->srv_head;
+	if (dns->srv_head != NULL)
+		dns->srv_head->prev = sr;
+	dns->srv_head = sr;
+	snprintf(sr->res.domain, sizeof(sr->res.domain), "%s", domain);
+	kd_dns_result_init(&sr->res.srv);
+	kd_diag_clear(&d);
+	if (kd_dns_vlmcs_name(domain, sr->res.qname, sizeof(sr->res.qname), &d) != KD_OK) {
+		/* Said from the loop, like every other answer. */
+		sr->res.qname[0] = '\0';
+		sr->res.srv.outcome = KD_DNS_ERROR;
+		sr->res.srv.diag = d;
+		sr->res.st = d.status;
+		if ((sr->timer = kd_loop_add_timer(dns->loop, 0, srv_invalid_cb, sr)) < 0) {
+			sr->timer = 0;
+			srvreq_free(sr);
+			return NULL;
+		}
+		return sr;
+	}
+	if ((sr->srvq = kd_dns_start(dns, sr->res.qname, KD_DNS_T_SRV, sr->deadline_ms,
+	    srv_records_done, sr)) == NULL) {
+		srvreq_free(sr);
+		return NULL;
+	}
+	return sr;
+}
+
+void
+kd_dns_cancel_srv(struct kd_dns_srvreq *sr)
+{
+	size_t i;
+
+	if (sr == NULL)
+		return;
+	kd_dns_cancel(sr->srvq);
+	for (i = 0; i < sr->res.nt; i++)
+		kd_dns_cancel(sr->tq[i].req);
+	srvreq_free(sr);
+}
+
 size_t
 kd_dns_pending(const struct kd_dns *dns)
 {
 	size_t b, n = 0;
 	const struct dq *q;
 	const struct kd_dns_req *r;
+	const struct kd_dns_srvreq *sr;
 
 	for (b = 0; b < KD_DNS_BUCKETS; b++)
 		for (q = dns->bucket[b]; q != NULL; q = q->hnext)
 			n += q->nwaiters;
 	for (r = dns->ready_head; r != NULL; r = r->next)
+		n++;
+	for (sr = dns->srv_head; sr != NULL; sr = sr->next)
 		n++;
 	return n;
 }

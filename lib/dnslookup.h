@@ -179,8 +179,40 @@ struct kd_dns_req *kd_dns_start_addrs(struct kd_dns *, const char *host,
 		    uint64_t deadline_ms, kd_dns_cb *, void *arg);
 /* No callback for r any more; NULL is a no-op.  Not for a request already answered. */
 void		 kd_dns_cancel(struct kd_dns_req *r);
-/* Requests not answered yet. */
+/* Requests not answered yet (an SRV discovery counts once more). */
 size_t		 kd_dns_pending(const struct kd_dns *);
+
+/*
+ * SRV discovery in one request: _vlmcs._tcp.DOMAIN's SRV records, then
+ * the A and AAAA records of every target, all bounded by deadline_ms.
+ * A record with port 0 or target "." is kept with an empty address
+ * lookup (outcome KD_DNS_NODATA, st KD_OK).  Targets shared with other
+ * requests of the engine are asked once.  For kmsdiag-probe --srv, the
+ * doctor and the dashboard.
+ */
+struct kd_dns_srv_target {
+	const struct kd_dns_rr	*srv;		/* points into the result's srv.rr */
+	struct kd_dns_result	 addrs;		/* A and AAAA of srv->data, merged */
+	enum kd_status		 st;
+};
+
+struct kd_dns_srv_result {
+	char			 domain[KD_DNS_TEXT_MAX];
+	char			 qname[KD_DNS_TEXT_MAX];	/* "" when domain is no DNS name */
+	struct kd_dns_result	 srv;		/* the SRV answer (records of SRV type and CNAMEs) */
+	enum kd_status		 st;
+	struct kd_dns_srv_target *t;		/* one per SRV record, in answer order */
+	size_t			 nt;
+};
+
+struct kd_dns_srvreq;
+/* res is the callback's until it returns; then it is freed. */
+typedef void	 kd_dns_srv_cb(struct kd_dns_srv_result *res, void *arg);
+/* NULL: out of memory (no callback).  Callback always from the loop. */
+struct kd_dns_srvreq *kd_dns_start_srv(struct kd_dns *, const char *domain,
+		    uint64_t deadline_ms, kd_dns_srv_cb *, void *arg);
+/* No callback any more; NULL is a no-op.  Not after the callback ran. */
+void		 kd_dns_cancel_srv(struct kd_dns_srvreq *);
 
 /*
  * Ask one question and wait (a private loop and engine).  Returns KD_OK
