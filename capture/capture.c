@@ -142,12 +142,39 @@ emit_exchange(struct capture *cap, struct capture_exchange *ex)
 	cap->cb(&e, cap->cb_arg);
 }
 
+/*
+ * Exchanges come and go one per call; the last one released is kept for
+ * the next call instead of going back to malloc.
+ */
+struct capture_exchange *
+exchange_alloc(struct capture *cap)
+{
+	struct capture_exchange *ex = cap->spare_ex;
+
+	if (ex == NULL)
+		return calloc(1, sizeof(*ex));
+	cap->spare_ex = NULL;
+	memset(ex, 0, sizeof(*ex));
+	return ex;
+}
+
+void
+exchange_release(struct capture *cap, struct capture_exchange *ex)
+{
+	if (ex == NULL)
+		return;
+	if (cap->spare_ex == NULL)
+		cap->spare_ex = ex;
+	else
+		free(ex);
+}
+
 /* Release a flow and everything it holds, reported or not. */
 static void
 flow_free(struct capture *cap, struct flow *f)
 {
 	for (size_t i = 0; i < KD_MAX_PENDING_CALLS; i++)
-		free(f->pend[i]);
+		exchange_release(cap, f->pend[i]);
 	for (int d = 0; d < 2; d++) {
 		tcpreasm_fini(&f->dir[d]);
 		free(f->frag[d].buf);
@@ -290,7 +317,7 @@ flow_close(struct capture *cap, struct flow *f, enum close_why why)
 		f->pend[i] = NULL;
 		finalize_exchange(cap, ex);
 		emit_exchange(cap, ex);
-		free(ex);
+		exchange_release(cap, ex);
 	}
 	flow_free(cap, f);
 }
@@ -411,6 +438,7 @@ capture_free(struct capture *cap)
 	while (cap->lru_head != NULL)
 		flow_free(cap, cap->lru_head);
 	analyze_fini(cap);
+	free(cap->spare_ex);
 	free(cap->buckets);
 	free(cap->tombs);
 	free(cap);

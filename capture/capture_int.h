@@ -129,6 +129,7 @@ struct capture {
 	size_t		 nbuckets;		/* a power of two, grows with nflows */
 	size_t		 max_buckets;		/* at least twice max_flows */
 	uint64_t	*tombs;			/* keys of evicted flows, | 1 */
+	struct capture_exchange *spare_ex;	/* the last exchange released */
 	size_t		 ntombs;		/* a power of two */
 	struct flow	*lru_head, *lru_tail;
 	size_t		 nflows;
@@ -174,6 +175,8 @@ diag_empty(struct kd_diag *d)
 	d->msg[0] = '\0';
 }
 
+struct capture_exchange *exchange_alloc(struct capture *);
+void	exchange_release(struct capture *, struct capture_exchange *);
 void	process_stream(struct capture *, struct flow *, int dir);
 size_t	cut_pdus(struct capture *, struct flow *, int dir, const uint8_t *,
 	    size_t);

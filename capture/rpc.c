@@ -75,7 +75,7 @@ pend_take(struct flow *f, uint32_t call_id)
 static struct capture_exchange *
 exchange_new(struct capture *cap, struct flow *f, uint32_t call_id, uint16_t ctx_id)
 {
-	struct capture_exchange *ex = calloc(1, sizeof(*ex));
+	struct capture_exchange *ex = exchange_alloc(cap);
 
 	if (ex == NULL)
 		return NULL;
@@ -118,7 +118,7 @@ on_request(struct capture *cap, struct flow *f, const struct dcerpc_hdr *h,
 		/* A new request reusing a call_id: the old one was never answered. */
 		finalize_exchange(cap, old);
 		emit_exchange(cap, old);
-		free(old);
+		exchange_release(cap, old);
 	}
 	if ((ex = exchange_new(cap, f, h->call_id, ctx_id)) == NULL)
 		return;
@@ -152,7 +152,7 @@ on_request(struct capture *cap, struct flow *f, const struct dcerpc_hdr *h,
 	f->pend[KD_MAX_PENDING_CALLS - 1] = ex;
 	finalize_exchange(cap, old);
 	emit_exchange(cap, old);
-	free(old);
+	exchange_release(cap, old);
 }
 
 static void
@@ -187,7 +187,7 @@ on_response(struct capture *cap, struct flow *f, const struct dcerpc_hdr *h,
 	}
 	finalize_exchange(cap, ex);
 	emit_exchange(cap, ex);
-	free(ex);
+	exchange_release(cap, ex);
 }
 
 static void
@@ -204,7 +204,7 @@ on_fault(struct capture *cap, struct flow *f, const struct dcerpc_hdr *h,
 	ex->fault_status = call->status;
 	finalize_exchange(cap, ex);
 	emit_exchange(cap, ex);
-	free(ex);
+	exchange_release(cap, ex);
 }
 
 /* Collect the stub of a call that may span several fragments. */
