@@ -663,6 +663,8 @@ struct fake {
 	int	 nq;		/* queries received */
 	int	 ndup;		/* ... for _vlmcs._tcp.dup.test. */
 	int	 nsilent;	/* ... for names with "silent" in them */
+	int	 nlossy;	/* ... with "lossy": the first is dropped */
+	bool	 mute;		/* answer nothing at all */
 };
 
 static void
@@ -694,10 +696,13 @@ fake_cb(struct kd_loop *l, int fd, short rev, void *arg)
 		return;
 	if (strcmp(name, "_vlmcs._tcp.dup.test.") == 0)
 		f->ndup++;
-	if (strstr(name, "silent") != NULL) {
+	if (strstr(name, "silent") != NULL || f->mute) {
 		f->nsilent++;
 		return;
 	}
+	/* A lost datagram: the first query of a "lossy" name goes unanswered. */
+	if (strstr(name, "lossy") != NULL && f->nlossy++ == 0)
+		return;
 	memcpy(m.b, q, off);
 	m.n = off;
 	m.b[2] = 0x84;
@@ -709,8 +714,9 @@ fake_cb(struct kd_loop *l, int fd, short rev, void *arg)
 	sendto(fd, m.b, m.n, 0, (struct sockaddr *)&from, fl);
 }
 
+/* A scripted server on addr:port (0: any free port). */
 static int
-fake_start(struct fake *f, struct kd_loop *l)
+fake_start_at(struct fake *f, struct kd_loop *l, const char *addr, int port)
 {
 	struct sockaddr_in sin;
 	socklen_t sl = sizeof(sin);
@@ -720,13 +726,27 @@ fake_start(struct fake *f, struct kd_loop *l)
 		return -1;
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((uint16_t)port);
+	inet_pton(AF_INET, addr, &sin.sin_addr);
 	if (bind(f->fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
 	    getsockname(f->fd, (struct sockaddr *)&sin, &sl) != 0 ||
 	    kd_loop_add_fd(l, f->fd, POLLIN, fake_cb, f) != 0)
 		return -1;
 	f->port = ntohs(sin.sin_port);
 	return 0;
+}
+
+static int
+fake_start(struct fake *f, struct kd_loop *l)
+{
+	return fake_start_at(f, l, "127.0.0.1", 0);
+}
+
+static void
+fake_stop(struct fake *f, struct kd_loop *l)
+{
+	kd_loop_del_fd(l, f->fd);
+	close(f->fd);
 }
 
 struct got {
@@ -837,6 +857,14 @@ test_async(void)
 	KDT_CHECK(g.last_ms >= t0 + 390 && g.last_ms < t0 + 900);
 	KDT_CHECK(f.nsilent >= 2 * 3);	/* a resend each after 200 ms */
 
+	/* A lost query is sent again and answered, well within the deadline. */
+	memset(&g, 0, sizeof(g));
+	t0 = kd_now_ms();
+	kd_dns_start(dns, "_vlmcs._tcp.lossy.test.", KD_DNS_T_SRV, t0 + 2000, on_got, &g);
+	drain(l, dns);
+	KDT_CHECK(g.n == 1 && g.answers == 1 && f.nlossy == 2);
+	KDT_CHECK(g.last_ms - t0 >= 100 && g.last_ms - t0 < 1500);
+
 	/* Cancelled: no callback, nothing pending; the pair half too. */
 	memset(&g2, 0, sizeof(g2));
 	kd_dns_cancel(kd_dns_start(dns, "_vlmcs._tcp.c.test.", KD_DNS_T_SRV, 0, on_got, &g2));
@@ -946,6 +974,95 @@ test_zone_index(void)
 	unlink(path);
 }
 
+
+/*
+ * resolv.conf nameservers share one deadline: a silent first server does
+ * not cost a timeout of its own, three silent ones end at the deadline,
+ * not three times it, and one where nothing listens is skipped at once.
+ * resolv.conf names no port, so this needs port 53 on 127.0.0.2-4: root.
+ */
+static void
+test_nameservers(void)
+{
+	struct kd_loop *l;
+	struct kd_dns_opts o;
+	struct kd_dns_result r;
+	struct fake f2, f3, f4;
+	struct kd_dns *dns;
+	struct got g;
+	const char *p;
+	uint64_t t0;
+
+	if (geteuid() != 0) {
+		printf("SKIP test_nameservers (port 53 needs root)\n");
+		return;
+	}
+	l = kd_loop_new();
+	if (fake_start_at(&f2, l, "127.0.0.2", 53) != 0 ||
+	    fake_start_at(&f3, l, "127.0.0.3", 53) != 0) {
+		printf("SKIP test_nameservers (127.0.0.2/3 port 53 taken)\n");
+		kd_loop_free(l);
+		return;
+	}
+	f2.mute = true;
+	p = write_file("ns.conf", "nameserver 127.0.0.2\nnameserver 127.0.0.3\n");
+	kd_dns_opts_init(&o);
+	o.resolv_conf = p;
+	o.timeout_ms = 2000;
+	dns = kd_dns_new(l, &o);
+	memset(&g, 0, sizeof(g));
+	t0 = kd_now_ms();
+	kd_dns_start(dns, "_vlmcs._tcp.ns.test.", KD_DNS_T_SRV, 0, on_got, &g);
+	drain(l, dns);
+	/* The second server is asked after 2000 / (2 x 2) = 500 ms. */
+	KDT_CHECK(g.answers == 1 && f2.nsilent == 1 && f3.nq == 1);
+	KDT_CHECK(g.last_ms - t0 >= 450 && g.last_ms - t0 < 1000);
+
+	/* Both silent: the deadline, once. */
+	f3.mute = true;
+	memset(&g, 0, sizeof(g));
+	t0 = kd_now_ms();
+	kd_dns_start(dns, "_vlmcs._tcp.ns2.test.", KD_DNS_T_SRV, 0, on_got, &g);
+	drain(l, dns);
+	KDT_CHECK(g.timeouts == 1);
+	KDT_CHECK(g.last_ms - t0 >= 1990 && g.last_ms - t0 < 2500);
+	KDT_CHECK(f2.nsilent >= 2 && f3.nsilent >= 2);
+	kd_dns_free(dns);
+
+	/* Nothing listens on the first: the second is asked at once. */
+	f3.mute = false;
+	fake_stop(&f2, l);
+	memset(&g, 0, sizeof(g));
+	dns = kd_dns_new(l, &o);
+	t0 = kd_now_ms();
+	kd_dns_start(dns, "_vlmcs._tcp.ns3.test.", KD_DNS_T_SRV, 0, on_got, &g);
+	drain(l, dns);
+	KDT_CHECK(g.answers == 1 && g.last_ms - t0 < 400);
+	kd_dns_free(dns);
+
+	/* The blocking call, three silent servers: one timeout, not three. */
+	f3.mute = true;
+	if (fake_start_at(&f4, l, "127.0.0.4", 53) == 0) {
+		f4.mute = true;
+		p = write_file("ns3.conf", "nameserver 127.0.0.3\nnameserver 127.0.0.4\n"
+		    "nameserver 127.0.0.3\n");
+		o.resolv_conf = p;
+		o.timeout_ms = 1000;
+		kd_dns_result_init(&r);
+		t0 = kd_now_ms();
+		/* The fakes are not served while this blocks: all silent. */
+		KDT_CHECK(kd_dns_query(&o, "_vlmcs._tcp.ns4.test.", KD_DNS_T_SRV, &r) ==
+		    KD_ETIMEDOUT);
+		KDT_CHECK(r.outcome == KD_DNS_TIMEOUT);
+		KDT_CHECK(kd_now_ms() - t0 >= 990 && kd_now_ms() - t0 < 1500);
+		kd_dns_result_fini(&r);
+		fake_stop(&f4, l);
+	}
+	fake_stop(&f3, l);
+	kd_loop_free(l);
+	unlink(p);
+}
+
 /* Not regular files: refused at once, naming the file; NUL bytes by line. */
 static void
 test_files(void)
@@ -997,9 +1114,10 @@ main(void)
 	test_async();
 	test_zone_index();
 	test_files();
+	test_nameservers();
 	{
 		static const char *const files[] = { "resolv.conf", "resolv2.conf",
-		    "ex.test.zone", "bad.zone", "nosoa.zone", "pr.test.zone" };
+		    "ex.test.zone", "bad.zone", "nosoa.zone", "pr.test.zone", "ns.conf" };
 		char path[128];
 		size_t i;
 
