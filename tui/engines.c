@@ -345,15 +345,19 @@ capture_refresh(struct tui_app *a)
 	json_array_foreach(json_object_get(sum, "hosts"), i, o)
 		if (json_is_string(json_object_get(o, "epid")))
 			answered += json_integer_value(json_object_get(o, "exchanges"));
-	/* The engine reports input errors as events only; they are evidence too. */
+	/*
+	 * The engine reports input errors as events only; they are evidence
+	 * too.  Its count, not the events': it passes 20 of each kind.
+	 */
 	if (a->cap_errors > 0) {
+		uint64_t nerr = capture_stats(a->cap)->errors;
 		struct kd_check *c = kd_report_add(&rep, "input_error", "", KD_V_WARN,
-		    "%llu input error%s; first: %s", (unsigned long long)a->cap_errors,
-		    a->cap_errors == 1 ? "" : "s", a->cap_first_error);
+		    "%llu input error%s; first: %s", (unsigned long long)nerr,
+		    nerr == 1 ? "" : "s", a->cap_first_error);
 
 		kd_check_fix(c, "the capture is damaged or cut: what came before the "
 		    "error was decoded; re-capture if the part after it matters");
-		kd_check_int(c, "errors", (int64_t)a->cap_errors);
+		kd_check_int(c, "errors", (int64_t)nerr);
 	}
 	for (i = 0; i < rep.n; i++)
 		have[tui_item_of(rep.checks[i].checklist)] = true;
