@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "evidence_int.h"
+#include "ev_set.h"
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -23,95 +24,6 @@
 #include "site.h"
 #include "tables.h"
 #include "textf.h"
-
-#define DAY		86400
-#define HOST_WINDOW	(30 * DAY)	/* the host keeps the CMIDs of the last 30 days */
-#define IDLE_AFTER	(7 * DAY)	/* clients renew every 7 days (renewal interval) */
-#define MANY_CMIDS	3		/* one FQDN with this many CMIDs is not one machine */
-#define MAX_FILES	64
-#define MAX_SHOWN	5		/* examples per finding */
-#define MAX_ROWS	(1u << 20)	/* host-log rows; the host itself keeps 50 per app */
-#define MAX_CEVENTS	(1u << 20)	/* client events held */
-#define MAX_HRESULTS	32
-#define MAX_DOMAINS	16
-#define MAX_HOSTPORTS	16
-#define ERRS_SHOWN	5
-
-/* One host-log row: a client (CMID) asking for one product (ActID). */
-struct row {
-	struct kd_guid		 cmid, actid;
-	const struct kd_sku	*sku;
-	char			 fqdn[128], other_fqdn[128];
-	unsigned		 nfqdn;		/* distinct names, capped at 2 */
-	uint32_t		 vm, license_status, required, last_hresult;
-	int64_t			 first, last;
-	uint64_t		 requests, refused;
-	size_t			 file;
-};
-
-/* A client-log event, compact. */
-struct cev {
-	uint32_t	 id, hresult, flags, required, activated, count, license_status;
-	int64_t		 when;
-	uint64_t	 record;
-	struct kd_guid	 actid, cmid;
-	char		 hostport[128];
-	size_t		 file;
-};
-
-struct hr_group {
-	uint32_t	 code;
-	uint64_t	 n, last_n;	/* requests; clients whose last request got it */
-	char		 example[128];
-};
-
-struct dns_event {
-	char		 domain[128];
-	uint32_t	 hresult;
-	bool		 published;
-	int64_t		 when;
-	size_t		 file;
-};
-
-struct file_info {
-	char		 name[256];
-	enum ev_format	 fmt;
-	enum ev_encoding enc;
-	uint64_t	 records, errors, kms_events, other_events;
-	char		 errs[ERRS_SHOWN][256];
-	size_t		 nerrs;
-	bool		 host_log, client_log;
-};
-
-struct ev_set {
-	struct evidence_opts	 o;
-	struct file_info	 files[MAX_FILES];
-	size_t			 nfiles;
-	uint64_t		 files_dropped;
-	size_t			 cur;		/* file being read */
-
-	struct row		*rows;
-	size_t			 nrows, rows_cap;
-	uint32_t		*idx;		/* open addressing over rows, 0 empty */
-	size_t			 idx_cap;
-	uint64_t		 rows_dropped, n12290;
-	int64_t			 host_first, host_last;
-	char			 host_name[128];
-	struct hr_group		 hr[MAX_HRESULTS];
-	size_t			 nhr;
-	struct dns_event	 dns[MAX_DOMAINS];
-	size_t			 ndns;
-	uint64_t		 timer_errors, adba;
-
-	struct cev		*cev;
-	size_t			 ncev, cev_cap;
-	uint64_t		 cev_dropped;
-
-	struct ev_slmgr		*slmgr[MAX_FILES];
-	size_t			 slmgr_file[MAX_FILES], nslmgr;
-	struct ev_netcfg	 net[MAX_FILES];
-	size_t			 net_file[MAX_FILES], nnet;
-};
 
 void
 evidence_opts_init(struct evidence_opts *o)
@@ -1443,6 +1355,126 @@ report_cross(const struct ev_set *s, struct kd_report *r)
 	}
 }
 
+/* --- the client's DNS, asked in this run ---------------------------------------------------- */
+
+static bool
+target_is(const char *target, const char *host)
+{
+	char t[256];
+	size_t n;
+
+	kd_setf(t, sizeof(t), "%s", target);
+	n = strlen(t);
+	if (n > 0 && t[n - 1] == '.')
+		t[n - 1] = '\0';
+	return same_host(t, host);
+}
+
+static void
+report_dns(const struct ev_set *s, struct kd_report *r)
+{
+	const struct ev_srvlook *found = NULL;
+	char list[400] = "", targets[400] = "", hn[64], name[128];
+	bool unknown = false, any_client = false;
+	struct kd_check *c;
+	size_t i, k, j;
+
+	if (!s->dns_checked)
+		return;
+	for (i = 0; i < s->nsrv; i++) {
+		const struct ev_srvlook *l = &s->srv[i];
+
+		if (!l->client)
+			continue;
+		any_client = true;
+		kd_appendf(list, sizeof(list), "%s%s", list[0] ? ", " : "", l->domain);
+		if (l->outcome == KD_DNS_ANSWER && l->nrr > 0 && found == NULL)
+			found = l;
+		if (l->outcome >= KD_DNS_SERVFAIL && l->outcome != KD_DNS_NOTZONE)
+			unknown = true;
+	}
+	if (any_client && found != NULL) {
+		for (k = 0; k < found->nrr; k++)
+			kd_appendf(targets, sizeof(targets), "%s%s:%u", k ? ", " : "",
+			    found->rr[k].target, found->rr[k].port);
+		c = add(r, "client_finds_srv", "dns", found->domain, KD_V_OK, "ipconfig /all", NULL,
+		    "the client finds _vlmcs._tcp.%s: %s (%s)", found->domain, targets,
+		    s->dns_source);
+	} else if (any_client) {
+		c = add(r, "client_finds_srv", "dns", list, unknown ? KD_V_UNKNOWN : KD_V_FAIL,
+		    "ipconfig /all", NULL, "%s of the domains the client asks (%s) has a "
+		    "_vlmcs._tcp record (%s)", unknown ? "could not tell whether any" : "none",
+		    list, s->dns_source);
+		if (!unknown)
+			kd_check_fix(c, "create _vlmcs._tcp.%s (kmsdiag dnscheck shows the record to "
+			    "add), or pin the host: slmgr /skms HOST:1688", list);
+	}
+	if (found == NULL)
+		return;
+	/* Each host the client asked against the records it finds. */
+	for (i = 0; i < s->ncev; i++) {
+		const struct cev *e = &s->cev[i];
+		bool seen = false, named = false, port_ok = false;
+		const char *colon;
+		unsigned port;
+
+		if (e->id != 12288)
+			continue;
+		for (j = 0; j < i && !seen; j++)
+			seen = s->cev[j].id == 12288 &&
+			    strcasecmp(s->cev[j].hostport, e->hostport) == 0;
+		if (seen)
+			continue;
+		host_of(e->hostport, name, sizeof(name));
+		colon = strrchr(e->hostport, ':');
+		port = colon ? (unsigned)strtoul(colon + 1, NULL, 10) : 1688;
+		for (k = 0; k < found->nrr; k++)
+			if (target_is(found->rr[k].target, name)) {
+				named = true;
+				port_ok |= found->rr[k].port == port;
+			}
+		if (named && port_ok)
+			add(r, "client_host_in_srv", "dns", name_out(s, e->hostport, hn, sizeof(hn)),
+			    KD_V_OK, "client log", s->files[e->file].name,
+			    "the host the client asked is a target of _vlmcs._tcp.%s", found->domain);
+		else if (named) {
+			c = add(r, "client_host_in_srv", "port", name_out(s, e->hostport, hn,
+			    sizeof(hn)), KD_V_FAIL, "client log", s->files[e->file].name,
+			    "the client asked port %u, the record _vlmcs._tcp.%s gives another",
+			    port, found->domain);
+			kd_check_fix(c, "make the SRV port the one the host listens on");
+		} else {
+			c = add(r, "client_host_in_srv", "dns", name_out(s, e->hostport, hn,
+			    sizeof(hn)), KD_V_WARN, "client log", s->files[e->file].name,
+			    "the client asked a host no SRV record of its domains names (%s): pinned "
+			    "with /skms, or a cached or old host", targets);
+			kd_check_fix(c, "slmgr /dlv on the client shows a /skms host; slmgr /ckms "
+			    "returns it to DNS");
+		}
+	}
+	/* The port the host listens on (slmgr) against the records naming it. */
+	for (i = 0; i < s->nslmgr; i++)
+		for (k = 0; k < s->slmgr[i]->nblocks; k++) {
+			const struct ev_slmgr_block *b = &s->slmgr[i]->blocks[k];
+
+			if (!b->kms_host || b->listening_port <= 0)
+				continue;
+			for (j = 0; j < found->nrr; j++) {
+				if (s->host_name[0] != '\0' &&
+				    !target_is(found->rr[j].target, s->host_name))
+					continue;
+				if (found->rr[j].port == b->listening_port)
+					continue;
+				c = add(r, "srv_port_mismatch", "port", found->rr[j].target, KD_V_FAIL,
+				    "slmgr /dlv", s->files[s->slmgr_file[i]].name,
+				    "the host listens on %lld, _vlmcs._tcp.%s sends clients to port %u",
+				    (long long)b->listening_port, found->domain, found->rr[j].port);
+				kd_check_fix(c, "change the record's port to %lld (or the host's: "
+				    "slmgr /sprt %u)", (long long)b->listening_port, found->rr[j].port);
+			}
+		}
+}
+
 /* --- the whole ------------------------------------------------------------------------- */
 
 /* Every conclusion as a check of its own, before the engine sees it. */
@@ -1457,6 +1489,7 @@ ev_set_findings(struct ev_set *s, struct kd_report *r)
 	report_slmgr(s, r);
 	report_net(s, r);
 	report_cross(s, r);
+	report_dns(s, r);
 }
 
 void

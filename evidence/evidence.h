@@ -265,6 +265,15 @@ struct kd_site;
 void		 ev_set_site(struct ev_set *, struct kd_site *);
 /* The checklist of the evidence alone: ev_set_site, kd_site_judge, kd_checklist_report. */
 void		 ev_set_report(struct ev_set *, struct kd_report *);
+/*
+ * Ask the _vlmcs._tcp records of every domain the evidence names (the
+ * client's suffixes, the domain the host publishes in) from server (NULL:
+ * resolv.conf) or from a zone file, so the report can say which record
+ * the client really finds.  Call after reading the files.  -1 with err set
+ * when the zone cannot be loaded.
+ */
+int		 ev_set_check_dns(struct ev_set *, const char *server, const char *zone_file,
+		    const char *origin, char *err, size_t errlen);
 /* The client inventory as CSV (one row per CMID and product), RFC 4180 quoting. */
 int		 ev_set_csv(const struct ev_set *, FILE *);
 

@@ -14,19 +14,24 @@
 #include "report.h"
 
 #define PROG	EVIDENCE_TOOL
+#define OPTSTRING	"hjno:s:vVz:"
 
-enum { OPT_ANON = 256, OPT_ANON_KEY, OPT_CSV, OPT_NOW };
+enum { OPT_ANON = 256, OPT_ANON_KEY, OPT_CSV, OPT_DNS, OPT_NOW };
 
 static const struct option longopts[] = {
 	{ "anon-key",	required_argument,	NULL, OPT_ANON_KEY },
 	{ "anonymize",	no_argument,		NULL, OPT_ANON },
 	{ "csv",	no_argument,		NULL, OPT_CSV },
+	{ "dns",	no_argument,		NULL, OPT_DNS },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "json",	no_argument,		NULL, 'j' },
 	{ "nagios",	no_argument,		NULL, 'n' },
 	{ "now",	required_argument,	NULL, OPT_NOW },
+	{ "origin",	required_argument,	NULL, 'o' },
+	{ "server",	required_argument,	NULL, 's' },
 	{ "verbose",	no_argument,		NULL, 'v' },
 	{ "version",	no_argument,		NULL, 'V' },
+	{ "zone",	required_argument,	NULL, 'z' },
 	{ NULL,		0,			NULL, 0 }
 };
 
@@ -35,7 +40,8 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: " PROG " [-hjnvV] [--anonymize [--anon-key KEY]] [--csv]\n"
-	    "       [--now TIME] file ...\n");
+	    "       [--dns [-s server[:port]] | -z zonefile [-o origin]] [--now TIME]\n"
+	    "       file ...\n");
 }
 
 static void
@@ -53,12 +59,17 @@ help(void)
 	    "      --anon-key KEY  the key of those hashes (default: a fixed one)\n"
 	    "      --csv           the host log's client inventory as CSV, one row per\n"
 	    "                      CMID and product\n"
+	    "      --dns           ask DNS for _vlmcs._tcp in every domain the files name\n"
+	    "                      (the client's suffixes, the host's domain)\n"
 	    "  -h, --help          this help\n"
 	    "  -j, --json          JSON Lines, one object per check\n"
 	    "  -n, --nagios        one monitoring-plugins status line\n"
 	    "      --now TIME      judge ages as of TIME (ISO 8601) instead of the clock\n"
+	    "  -o, --origin DOMAIN the zone's name, with --zone\n"
+	    "  -s, --server ADDR[:PORT]  with --dns: ask this server, not resolv.conf's\n"
 	    "  -v, --verbose       print every fact\n"
 	    "  -V, --version       print the version\n"
+	    "  -z, --zone FILE     the same as --dns, from a zone file\n"
 	    "\n"
 	    "Exit status: 0 all OK, 1 warnings, 2 failures, 3 could not check, 64 usage.\n"
 	    "See kmsdiag-evidence(1), \"Collecting evidence on Windows\".\n");
@@ -85,12 +96,14 @@ main(int argc, char *argv[])
 	struct kd_emit_opts eo;
 	struct kd_report r;
 	struct ev_set *set = NULL;
-	bool json = false, nagios = false, verbose = false, csv = false;
+	bool json = false, nagios = false, verbose = false, csv = false, dns = false;
+	const char *server = NULL, *zone = NULL, *origin = NULL;
+	char err[200];
 	int ch, ret, i;
 
 	evidence_opts_init(&o);
 	opterr = 0;	/* its messages echo arguments unescaped */
-	while ((ch = getopt_long(argc, argv, "hjnvV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_ANON:
 			o.anonymize = true;
@@ -100,6 +113,18 @@ main(int argc, char *argv[])
 			break;
 		case OPT_CSV:
 			csv = true;
+			break;
+		case OPT_DNS:
+			dns = true;
+			break;
+		case 'o':
+			origin = optarg;
+			break;
+		case 's':
+			server = optarg;
+			break;
+		case 'z':
+			zone = optarg;
 			break;
 		case 'h':
 			help();
@@ -121,7 +146,7 @@ main(int argc, char *argv[])
 			printf(PROG " " KD_VERSION "\n");
 			return KD_EXIT_OK;
 		default:
-			kd_getopt_error(PROG, argv, "hjnvV", longopts);
+			kd_getopt_error(PROG, argv, OPTSTRING, longopts);
 			usage(stderr);
 			return KD_EXIT_USAGE;
 		}
@@ -134,6 +159,12 @@ main(int argc, char *argv[])
 		usage_error("--anon-key needs --anonymize");
 	if (argc == 0)
 		usage_error("no file given");
+	if (zone != NULL && (dns || server != NULL))
+		usage_error("cannot use --zone with --dns or --server");
+	if (server != NULL && !dns)
+		usage_error("--server needs --dns");
+	if (origin != NULL && zone == NULL)
+		usage_error("--origin needs --zone");
 	o.files = (const char *const *)argv;
 	o.nfiles = (size_t)argc;
 
@@ -144,6 +175,13 @@ main(int argc, char *argv[])
 	}
 	for (i = 0; i < argc; i++)
 		ev_set_read(set, argv[i]);
+	if ((dns || zone != NULL) &&
+	    ev_set_check_dns(set, server, zone, origin, err, sizeof(err)) == -1) {
+		fprintf(stderr, PROG ": %s\n", err);
+		ev_set_free(set);
+		kd_report_fini(&r);
+		return KD_EXIT_UNKNOWN;
+	}
 	ev_set_report(set, &r);
 	if (csv)
 		ev_set_csv(set, stdout);

@@ -821,6 +821,56 @@ test_cross(void)
 	ev_set_free(s);
 }
 
+/* The client's DNS asked in the same run, from a zone file. */
+static void
+test_dns(void)
+{
+	struct evidence_opts o;
+	struct ev_set *s;
+	struct kd_report r;
+	const struct kd_check *c;
+	char err[200];
+
+	evidence_opts_init(&o);
+	ev_parse_time("2026-12-06T00:00:00Z", &o.now);
+	s = ev_set_new(&o);
+	ev_set_read(s, "fixtures/windows/host-events.xml");
+	ev_set_read(s, "fixtures/windows/client-events.xml");
+	ev_set_read(s, "fixtures/windows/ipconfig-all.txt");
+	ev_set_read(s, "fixtures/windows/slmgr-host-dlv.txt");
+	KDT_CHECK(ev_set_check_dns(s, NULL, "fixtures/windows/contoso.zone", NULL, err,
+	    sizeof(err)) == 0);
+	kd_report_init(&r, EVIDENCE_TOOL);
+	ev_set_report(s, &r);
+	/* branch.contoso.com has none; lab.contoso.com, asked next, has one. */
+	c = find(&r, "client_finds_srv", "finds _vlmcs._tcp.lab.contoso.com: kms1.contoso.com.:1700");
+	KDT_CHECK(c != NULL && c->verdict == KD_V_OK);
+	c = find(&r, "client_host_in_srv", "asked port 1688");
+	KDT_CHECK(c != NULL && c->verdict == KD_V_FAIL);
+	c = find(&r, "client_host_in_srv", "no SRV record of its domains names");
+	KDT_CHECK(c != NULL && c->verdict == KD_V_WARN && strncmp(c->subject, "kms2", 4) == 0);
+	c = find(&r, "srv_port_mismatch", "listens on 1688");
+	KDT_CHECK(c != NULL && c->verdict == KD_V_FAIL);
+	kd_report_fini(&r);
+	ev_set_free(s);
+
+	/* A zone that holds none of the client's domains. */
+	s = ev_set_new(&o);
+	ev_set_read(s, "fixtures/windows/ipconfig-all.txt");
+	KDT_CHECK(ev_set_check_dns(s, NULL, "tests/dns/zones/good.test.zone", NULL, err,
+	    sizeof(err)) == 0);
+	kd_report_init(&r, EVIDENCE_TOOL);
+	ev_set_report(s, &r);
+	c = find(&r, "client_finds_srv", "none of the domains the client asks "
+	    "(branch.contoso.com, lab.contoso.com)");
+	KDT_CHECK(c != NULL && c->verdict == KD_V_FAIL);
+	kd_report_fini(&r);
+	/* A zone that does not load: the error says why. */
+	KDT_CHECK(ev_set_check_dns(s, NULL, "fixtures/windows/ipconfig-all.txt", "x.test", err,
+	    sizeof(err)) == -1 && err[0] != '\0');
+	ev_set_free(s);
+}
+
 static void
 test_anonymize(void)
 {
@@ -863,6 +913,7 @@ main(void)
 	test_client_formats();
 	test_other_fixtures();
 	test_cross();
+	test_dns();
 	test_anonymize();
 	return KDT_DONE("test_evidence");
 }
