@@ -1,7 +1,12 @@
 /*
- * What the exchanges mean: lookups in the product tables, the verdict of
- * each exchange, and the aggregates behind the summary (hosts, distinct
- * clients per KMS counted ID, the problems with their checklist items).
+ * What the traffic means.  finalize_exchange() looks each exchange up in
+ * the product tables and gives it its verdict (the exchange line); the
+ * rest records what the capture showed in the site model (site.h): hosts
+ * by address and port, each with its ePID per application and its count
+ * per KMS counted ID, the clients by (CMID, counted ID), and what only a
+ * capture sees (gaps, snaplen, evicted flows) as observations.  Nothing
+ * here judges: the summary is kd_site_judge()'s checklist, the same engine
+ * kmsdiag doctor and the dashboard use.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,46 +14,21 @@
 #include <string.h>
 
 #include "capture_int.h"
-
-/* A Microsoft host refuses client clocks further off than this (§7). */
-#define MAX_CLOCK_SKEW	(4 * 3600)
-#define CLIENTS_INITIAL	1024
-
-static const uint8_t vlmcsd_hwid[8] = { 0x3a, 0x1c, 0x04, 0x96, 0x00, 0xb6, 0x00, 0x76 };
-static const uint8_t pykms_hwid[8] = { 0x36, 0x4f, 0x46, 0x3a, 0x88, 0x63, 0xd3, 0x5f };
+#include "textf.h"
 
 void
 analyze_init(struct capture *cap)
 {
 	kd_tables_init();
-	cap->clients_cap = 0;
-	cap->clients = NULL;
+	kd_site_init(&cap->site);
 }
 
 void
 analyze_fini(struct capture *cap)
 {
-	free(cap->clients);
-	free(cap->hosts);
-}
-
-static void
-problem(struct capture *cap, enum problem_kind k, const char *subject,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void
-problem(struct capture *cap, enum problem_kind k, const char *subject,
-    const char *fmt, ...)
-{
-	struct problem *p = &cap->problems[k];
-	va_list ap;
-
-	if (p->n++ > 0)
-		return;
-	snprintf(p->subject, sizeof(p->subject), "%s", subject);
-	va_start(ap, fmt);
-	vsnprintf(p->example, sizeof(p->example), fmt, ap);
-	va_end(ap);
+	kd_site_fini(&cap->site);
+	free(cap->host_ep);
+	legacy_fini(cap);
 }
 
 void
@@ -113,8 +93,74 @@ finalize_exchange(struct capture *cap, struct capture_exchange *ex)
 	}
 }
 
-/* Copy a UTF-8 string, cutting on a character boundary if it does not fit. */
+/* The site's host for a KMS endpoint, added on first sight; -1 past the cap. */
+static long
+host_of(struct capture *cap, const struct kd_endpoint *ep)
+{
+	struct kd_site *s = &cap->site;
+	char a[64];
+	long hi;
+
+	for (size_t i = s->nhosts; i-- > 0;)
+		if (kd_endpoint_eq(&cap->host_ep[i], ep))
+			return (long)i;
+	if (s->nhosts >= KD_MAX_HOSTS) {
+		cap->hosts_dropped++;
+		return -1;
+	}
+	if (s->nhosts == cap->host_ep_cap) {
+		size_t ncap = cap->host_ep_cap ? cap->host_ep_cap * 2 : 16;
+		struct kd_endpoint *n = realloc(cap->host_ep, ncap * sizeof(*n));
+
+		if (n == NULL)
+			return -1;
+		cap->host_ep = n;
+		cap->host_ep_cap = ncap;
+	}
+	kd_addr_format(ep, a, sizeof(a));
+	if ((hi = kd_site_host(s, a, ep->port, KD_SRC_CAPTURE)) < 0)
+		return -1;
+	cap->host_ep[hi] = *ep;
+	return hi;
+}
+
+/*
+ * Note something only the capture can see, once per (code, host): later
+ * occurrences count, the first one's words stay.
+ */
+static void obs_note(struct capture *, enum kd_item, enum kd_verdict,
+    const char *code, long host, const char *fix, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+
 static void
+obs_note(struct capture *cap, enum kd_item item, enum kd_verdict v,
+    const char *code, long host, const char *fix, const char *fmt, ...)
+{
+	struct kd_site *s = &cap->site;
+	char subj[300] = "capture", sum[320];
+	va_list ap;
+	long i;
+
+	for (size_t k = 0; k < s->nobs; k++)
+		if (s->obs[k].host == host && strcmp(s->obs[k].code, code) == 0) {
+			s->obs[k].count++;
+			return;
+		}
+	va_start(ap, fmt);
+	vsnprintf(sum, sizeof(sum), fmt, ap);
+	va_end(ap);
+	if (host >= 0)
+		kd_site_endpoint(&s->hosts[host], subj, sizeof(subj));
+	if ((i = kd_site_observe(s, item, v, code, subj, sum, fix, NULL,
+	    KD_SRC_CAPTURE)) < 0)
+		return;
+	s->obs[i].host = host;
+	s->obs[i].domain = -1;
+	s->obs[i].count = 1;
+}
+
+/* Copy a UTF-8 string, cutting on a character boundary if it does not fit. */
+void
 copy_utf8(char *dst, size_t len, const char *src)
 {
 	size_t n = strlen(src);
@@ -128,275 +174,188 @@ copy_utf8(char *dst, size_t len, const char *src)
 	dst[n] = '\0';
 }
 
-static uint32_t
-client_hash(const struct kd_guid *cmid, const struct kd_guid *kms_id)
+/* The connection reached the host: a handshake, a request, an answer. */
+static void
+host_open(struct capture *cap, long hi)
 {
-	uint32_t h = 2166136261u;
+	struct kd_site_host *h = &cap->site.hosts[hi];
 
-	for (int k = 0; k < 16; k++)
-		h = (h ^ cmid->b[k] ^ kms_id->b[k]) * 16777619u;
-	return h;
+	if (h->reach == KD_REACH_FILTERED || h->reach == KD_REACH_REFUSED)
+		obs_note(cap, KD_ITEM_PORT, KD_V_WARN, h->reach == KD_REACH_FILTERED ?
+		    "port_partly_filtered" : "port_partly_refused", hi,
+		    "look for a firewall or load balancer that drops some "
+		    "connections, or a host that was restarted during the capture",
+		    "%s: some connections were %s, others reached the KMS host",
+		    h->addr, h->reach == KD_REACH_FILTERED ? "never answered "
+		    "(SYNs unanswered)" : "refused (RST to the SYN)");
+	h->reach = KD_REACH_OPEN;
+	h->reach_src |= KD_SRC_CAPTURE;
 }
 
-static struct client_agg *
-client_slot(struct capture *cap, const struct kd_guid *cmid,
-    const struct kd_guid *kms_id, bool *isnew)
+/* The host answered the KMS RPC call (a count, a refusal, a bad answer). */
+static void
+host_kms(struct capture *cap, long hi)
 {
-	size_t i;
+	struct kd_site_host *h = &cap->site.hosts[hi];
 
-	*isnew = false;
-	if (cap->nclients * 4 >= cap->clients_cap * 3 &&
-	    cap->clients_cap < KD_CLIENT_SLOTS) {
-		size_t ncap = cap->clients_cap ? cap->clients_cap * 2 : CLIENTS_INITIAL;
-		struct client_agg *nt, *old = cap->clients;
-
-		if (cap->nclients >= KD_MAX_CLIENTS)
-			goto probe;
-		if ((nt = calloc(ncap, sizeof(*nt))) == NULL)
-			goto probe;
-		for (i = 0; i < cap->clients_cap; i++) {
-			size_t j;
-
-			if (!old[i].used)
-				continue;
-			for (j = client_hash(&old[i].cmid, &old[i].kms_id) & (ncap - 1); nt[j].used; j = (j + 1) & (ncap - 1))
-				;
-			nt[j] = old[i];
-		}
-		free(old);
-		cap->clients = nt;
-		cap->clients_cap = ncap;
-	}
-probe:
-	if (cap->clients_cap == 0)
-		return NULL;
-	for (i = client_hash(cmid, kms_id) & (cap->clients_cap - 1); cap->clients[i].used;
-	    i = (i + 1) & (cap->clients_cap - 1))
-		if (kd_guid_eq(&cap->clients[i].cmid, cmid) &&
-		    kd_guid_eq(&cap->clients[i].kms_id, kms_id))
-			return &cap->clients[i];
-	/* Keep the table at most 3/4 full so probing stays short. */
-	if (cap->nclients >= KD_MAX_CLIENTS ||
-	    cap->nclients * 4 >= cap->clients_cap * 3) {
-		cap->clients_dropped++;
-		return NULL;
-	}
-	cap->clients[i].used = true;
-	cap->clients[i].cmid = *cmid;
-	cap->clients[i].kms_id = *kms_id;
-	cap->clients[i].host_idx = -1;
-	cap->nclients++;
-	*isnew = true;
-	return &cap->clients[i];
+	host_open(cap, hi);
+	h->rpc = KD_RPC_KMS;
+	h->rpc_src |= KD_SRC_CAPTURE;
+	h->rpc_detail[0] = '\0';
 }
 
-static int
-host_index(struct capture *cap, const struct kd_endpoint *ep)
+/* The client side of a request: who asked which host for what, and when. */
+static long
+record_client(struct capture *cap, const struct capture_exchange *ex, long hi)
 {
-	for (size_t i = 0; i < cap->nhosts; i++)
-		if (kd_endpoint_eq(&cap->hosts[i].ep, ep))
-			return (int)i;
-	if (cap->nhosts >= KD_MAX_HOSTS) {
-		cap->hosts_dropped++;
+	const struct kms_request *rq = &ex->req;
+	struct kd_site *s = &cap->site;
+	struct kd_site_client *c;
+	struct kd_site_count *cnt;
+	char ws[sizeof(c->workstation)];
+	bool isnew, new_here;
+	long ci;
+
+	if ((ci = kd_site_client(s, &rq->cmid, &rq->kms_id, &isnew)) < 0)
 		return -1;
+	c = &s->clients[ci];
+	copy_utf8(ws, sizeof(ws), rq->workstation);
+	if (isnew) {
+		memcpy(c->workstation, ws, sizeof(ws));
+		c->nws = 1;
+		c->first_seen = ex->req_ts.tv_sec;
+	} else if (strcmp(c->workstation, ws) != 0 && c->nws < 2) {
+		/* Same CMID, another machine: a cloned image. */
+		memcpy(c->other_ws, ws, sizeof(ws));
+		c->nws = 2;
 	}
-	if (cap->nhosts % 16 == 0) {
-		struct host_agg *nh = realloc(cap->hosts,
-		    (cap->nhosts + 16) * sizeof(*nh));
-
-		if (nh == NULL)
-			return -1;
-		cap->hosts = nh;
+	c->sku_id = rq->sku_id;
+	c->app_id = rq->app_id;
+	kd_endpoint_format(&ex->client, c->addr, sizeof(c->addr));
+	c->license_status = rq->license_status;
+	c->required = rq->required_count;
+	c->major = rq->major;
+	c->minor = rq->minor;
+	c->requests++;
+	c->last_seen = ex->req_ts.tv_sec;
+	c->skew_known = ex->skew_known;
+	c->skew = ex->clock_skew;
+	c->src |= KD_SRC_CAPTURE;
+	if (hi < 0)
+		return ci;
+	/* Distinct clients per host and counted ID (exact for the first 64 hosts). */
+	new_here = hi < 64 ? !(c->host_mask & (UINT64_C(1) << hi)) : c->host != hi;
+	c->host = hi;
+	if (hi < 64)
+		c->host_mask |= UINT64_C(1) << hi;
+	if ((cnt = kd_site_count(s, hi, &rq->kms_id)) != NULL) {
+		cnt->requests++;
+		if (rq->required_count != 0)
+			cnt->required = rq->required_count;
+		if (new_here)
+			cnt->distinct_clients++;
+		cnt->src |= KD_SRC_CAPTURE;
 	}
-	memset(&cap->hosts[cap->nhosts], 0, sizeof(cap->hosts[0]));
-	cap->hosts[cap->nhosts].ep = *ep;
-	return (int)cap->nhosts++;
+	return ci;
 }
 
-static struct kmsid_agg *
-kmsid_slot(struct capture *cap, const struct kd_guid *id, const struct kd_guid *app)
-{
-	for (size_t i = 0; i < cap->nkmsids; i++)
-		if (kd_guid_eq(&cap->kmsids[i].kms_id, id))
-			return &cap->kmsids[i];
-	if (cap->nkmsids == MAX_TRACKED_KMSIDS)
-		return NULL;
-	memset(&cap->kmsids[cap->nkmsids], 0, sizeof(cap->kmsids[0]));
-	cap->kmsids[cap->nkmsids].kms_id = *id;
-	cap->kmsids[cap->nkmsids].app_id = *app;
-	cap->kmsids[cap->nkmsids].info = kd_kmsid_find(id);
-	return &cap->kmsids[cap->nkmsids++];
-}
+static const enum kd_outcome outcome_of[] = {
+	[CV_ACTIVATES] = KD_OUT_ACTIVATES,
+	[CV_BELOW_THRESHOLD] = KD_OUT_BELOW,
+	[CV_REFUSED] = KD_OUT_REFUSED,
+	[CV_UNVERIFIED] = KD_OUT_UNVERIFIED,
+	[CV_FAULT] = KD_OUT_FAULT,
+	[CV_NO_RESPONSE] = KD_OUT_NO_RESPONSE,
+	[CV_UNDECODABLE] = KD_OUT_UNDECODABLE,
+};
 
 void
 analyze_exchange(struct capture *cap, const struct capture_exchange *ex)
 {
-	char subj[96], g[KD_GUID_STRLEN];
 	const struct kms_request *rq = &ex->req;
-	int hi = host_index(cap, &ex->host);
-	struct host_agg *h = hi >= 0 ? &cap->hosts[hi] : NULL;
-	struct client_agg *cl = NULL;
-	struct kmsid_agg *ka = NULL;
-	bool isnew = false;
+	struct kd_site *s = &cap->site;
+	struct kd_site_count *cnt = NULL;
+	long hi = host_of(cap, &ex->host), ci = -1;
+	char ep[96];
 
-	kd_endpoint_format(&ex->host, subj, sizeof(subj));
-	if (h != NULL)
-		h->exchanges++;
+	legacy_exchange(cap, ex);
+	s->exchanges_seen++;
+	kd_endpoint_format(&ex->host, ep, sizeof(ep));
+	if (hi >= 0)
+		s->hosts[hi].exchanges++;
 	if (ex->have_req) {
-		ka = kmsid_slot(cap, &rq->kms_id, &rq->app_id);
-		cl = client_slot(cap, &rq->cmid, &rq->kms_id, &isnew);
-		if (ka != NULL) {
-			ka->requests++;
-			if (rq->required_count > ka->required)
-				ka->required = rq->required_count;
-			if (isnew)
-				ka->distinct++;
-			if (hi >= 0 && hi < 32)
-				ka->host_mask |= 1u << hi;
-		}
-		if (cl != NULL) {
-			char ws[64];
-
-			copy_utf8(ws, sizeof(ws), rq->workstation);
-			if (isnew) {
-				memcpy(cl->workstation, ws, sizeof(ws));
-				cl->nws = 1;
-				cl->sku_id = rq->sku_id;
-				cl->app_id = rq->app_id;
-				if (h != NULL)
-					h->clients++;
-			} else if (strcmp(cl->workstation, ws) != 0 && cl->nws < 2) {
-				/* Same CMID, another machine: a cloned image. */
-				memcpy(cl->other_ws, ws, sizeof(ws));
-				cl->nws = 2;
-				cap->dup_cmids++;
-			}
-			cl->license_status = rq->license_status;
-			cl->required = rq->required_count;
-			cl->requests++;
-			cl->last_seen = ex->req_ts;
-			kd_endpoint_format(&ex->client, cl->client_addr,
-			    sizeof(cl->client_addr));
-			if (hi >= 0) {
-				if (!isnew && cl->host_idx != hi && h != NULL &&
-				    !(hi < 32 && (cl->host_mask & 1u << hi)))
-					h->clients++;
-				cl->host_idx = hi;
-				if (hi < 32)
-					cl->host_mask |= 1u << hi;
-			}
-		}
-		if (ex->skew_known && (ex->clock_skew > MAX_CLOCK_SKEW ||
-		    ex->clock_skew < -MAX_CLOCK_SKEW))
-			problem(cap, P_SKEW, subj, "client %s (%s) clock is %+lld s "
-			    "from the capture time; hosts refuse more than 4 h "
-			    "(0xC004F06C)", rq->workstation,
-			    kd_guid_format(&rq->cmid, g), (long long)ex->clock_skew);
-		if (ex->kmsid == NULL)
-			problem(cap, P_KEY, subj, "client %s asks for KMS counted ID "
-			    "%s, unknown to the product table", rq->workstation,
-			    kd_guid_format(&rq->kms_id, g));
-		else if (strcmp(ex->kmsid->channel, "volume") != 0)
-			problem(cap, P_KEY, subj, "client %s asks for %s, a %s "
-			    "product: it needs a volume (GVLK) key",
-			    rq->workstation, ex->kmsid->name, ex->kmsid->channel);
-		if (rq->major < 4 || rq->major > 6 || rq->minor != 0)
-			problem(cap, P_BAD_VERSION, subj, "client %s sent protocol "
-			    "version %u.%u; hosts accept 4.0, 5.0 and 6.0",
-			    rq->workstation, rq->major, rq->minor);
-	}
-	if (ex->have_resp && !ex->resp.fields_unreadable && h != NULL) {
-		const struct kms_response *rs = &ex->resp;
-
-		if (ex->have_req) {
-			size_t k;
-
-			for (k = 0; k < h->napp_epid; k++)
-				if (kd_guid_eq(&h->app_epid[k].app, &rq->app_id))
-					break;
-			if (k < h->napp_epid) {
-				if (strcmp(h->app_epid[k].epid, rs->epid) != 0)
-					h->epid_changes++;
-			} else if (k < sizeof(h->app_epid) / sizeof(h->app_epid[0])) {
-				h->app_epid[k].app = rq->app_id;
-				h->napp_epid++;
-			}
-			if (k < sizeof(h->app_epid) / sizeof(h->app_epid[0]))
-				memcpy(h->app_epid[k].epid, rs->epid,
-				    sizeof(h->app_epid[k].epid));
-		}
-		memcpy(h->epid, rs->epid, sizeof(h->epid));
-		h->epid_parsed = ex->epid;
-		h->hostkey = ex->hostkey;
-		h->os = ex->os;
-		h->last_count = rs->count;
-		h->activation_interval = rs->activation_interval;
-		h->renewal_interval = rs->renewal_interval;
-		if (rs->has_hwid) {
-			h->has_hwid = true;
-			memcpy(h->hwid, rs->hwid, 8);
-		}
-		if (rs->iv_reused)
-			h->iv_reused++;
-		if (!rs->verified)
-			h->unverified++;
-		if (ka != NULL) {
-			if (rs->count > ka->max_count)
-				ka->max_count = rs->count;
-			ka->last_count = rs->count;
-			ka->have_count = true;
-		}
-		if (ex->host_key_mismatch) {
-			h->answered_foreign = true;
-			problem(cap, P_HOSTKEY, subj, "host %s (key %s) cannot "
-			    "activate %s, yet answered with count %u",
-			    subj, ex->hostkey->name, ex->kmsid ? ex->kmsid->name :
-			    "this product", rs->count);
+		ci = record_client(cap, ex, hi);
+		if (hi >= 0) {
+			host_open(cap, hi);
+			cnt = kd_site_count(s, hi, &rq->kms_id);
 		}
 	}
-	if (ka != NULL) {
-		if (ex->verdict == CV_BELOW_THRESHOLD)
-			ka->below++;
-		else if (ex->verdict == CV_ACTIVATES)
-			ka->activates++;
+	if (ci >= 0) {
+		struct kd_site_client *c = &s->clients[ci];
+
+		c->outcome = outcome_of[ex->verdict];
+		c->last_hresult = ex->hresult;
+		if (ex->verdict == CV_ACTIVATES || ex->verdict == CV_BELOW_THRESHOLD)
+			c->last_count = ex->resp.count;
 	}
+	if (hi < 0)
+		return;
 	switch (ex->verdict) {
-	case CV_REFUSED: {
-		size_t i;
-
-		if (h != NULL)
-			h->refusals++;
-		for (i = 0; i < cap->nhresults; i++)
-			if (cap->hresults[i].code == ex->hresult)
-				break;
-		if (i == cap->nhresults && i < sizeof(cap->hresults) /
-		    sizeof(cap->hresults[0])) {
-			cap->hresults[i].code = ex->hresult;
-			snprintf(cap->hresults[i].subject,
-			    sizeof(cap->hresults[i].subject), "%s", subj);
-			cap->nhresults++;
-		}
-		if (i < cap->nhresults)
-			cap->hresults[i].n++;
+	case CV_ACTIVATES:
+	case CV_BELOW_THRESHOLD:
+		/* Only a verified answer is a host's word (rule 7). */
+		host_kms(cap, hi);
+		kd_site_answer(s, hi, &rq->app_id, &rq->kms_id, ex->resp.epid,
+		    ex->resp.has_hwid ? ex->resp.hwid : NULL, ex->resp.count,
+		    rq->required_count, ex->resp.activation_interval,
+		    ex->resp.renewal_interval, (int64_t)ex->resp_ts.tv_sec,
+		    KD_SRC_CAPTURE);
+		if (ex->resp.iv_reused)
+			s->hosts[hi].signs |= KD_SIGN_IV_REUSED;
 		break;
-	}
+	case CV_REFUSED:
+		host_kms(cap, hi);
+		if (cnt != NULL) {
+			cnt->refusals++;
+			cnt->last_hresult = ex->hresult;
+		} else
+			obs_note(cap, KD_ITEM_OTHER, KD_V_FAIL, "refused", hi,
+			    "the request was not in the capture: capture from the "
+			    "start of the connection to see what was asked",
+			    "%s refused a request not in the capture with 0x%08X %s",
+			    ep, ex->hresult, ex->herr && ex->herr->name[0] ?
+			    ex->herr->name : "(unknown HRESULT)");
+		break;
 	case CV_UNVERIFIED:
-		problem(cap, P_UNVERIFIED, subj, "response from %s failed its "
-		    "integrity check (%s)", subj, ex->resp.verify_detail);
+		/* The RPC call was answered; what it carried is not to be trusted. */
+		host_kms(cap, hi);
+		if (cnt != NULL)
+			cnt->unverified++;
+		else
+			obs_note(cap, KD_ITEM_OTHER, KD_V_WARN, "unverifiable", hi,
+			    "capture from the start of the connection so requests "
+			    "and answers pair up",
+			    "%s answered a request not in the capture: its answer "
+			    "cannot be verified (%s)", ep, ex->resp.verify_detail);
 		break;
 	case CV_FAULT:
-		problem(cap, P_FAULT, subj, "%s", ex->reason);
+		if (cnt != NULL)
+			cnt->faults++;
+		else if (s->hosts[hi].rpc != KD_RPC_KMS) {
+			s->hosts[hi].rpc = KD_RPC_FAULT;
+			s->hosts[hi].rpc_src |= KD_SRC_CAPTURE;
+			kd_setf(s->hosts[hi].rpc_detail,
+			    sizeof(s->hosts[hi].rpc_detail), "%s", ex->reason);
+		}
 		break;
 	case CV_NO_RESPONSE:
-		problem(cap, P_NO_RESPONSE, subj, "call %u from %s: %s",
-		    ex->call_id, rq->workstation[0] ? rq->workstation : "client",
-		    ex->reason);
+		if (cnt != NULL)
+			cnt->no_response++;
 		break;
 	case CV_UNDECODABLE:
-		problem(cap, P_UNDECODABLE, subj, "call %u: %s", ex->call_id,
-		    ex->reason);
-		break;
-	default:
+		obs_note(cap, KD_ITEM_OTHER, KD_V_WARN, "undecodable", hi,
+		    "the error lines name the packet and offset",
+		    "%s: call %u: %s", ep, ex->call_id, ex->reason);
 		break;
 	}
 }
@@ -404,18 +363,73 @@ analyze_exchange(struct capture *cap, const struct capture_exchange *ex)
 void
 analyze_conn(struct capture *cap, const struct capture_conn_event *ev)
 {
-	static const enum problem_kind map[] = {
-		[CC_FILTERED] = P_FILTERED, [CC_REFUSED] = P_REFUSED,
-		[CC_BIND_NAK] = P_BIND_NAK, [CC_BIND_REJECTED] = P_BIND_REJECTED,
-		[CC_NOT_RPC] = P_NOT_RPC, [CC_GAP] = P_GAP,
-		[CC_SNAPLEN] = P_SNAPLEN, [CC_INCOMPLETE] = P_GAP,
-		[CC_EVICTED] = P_EVICTED, [CC_LIMIT] = P_LIMIT,
-	};
-	char c[96], h[96];
+	long hi = host_of(cap, &ev->host);
+	struct kd_site_host *h;
+	char ep[96];
 
-	kd_endpoint_format(&ev->client, c, sizeof(c));
-	kd_endpoint_format(&ev->host, h, sizeof(h));
-	problem(cap, map[ev->kind], h, "%s > %s: %s", c, h, ev->detail);
+	legacy_conn(cap, ev);
+	if (hi < 0)
+		return;
+	h = &cap->site.hosts[hi];
+	kd_endpoint_format(&ev->host, ep, sizeof(ep));
+	switch (ev->kind) {
+	case CC_FILTERED:
+	case CC_REFUSED:
+		if (h->reach == KD_REACH_OPEN) {
+			obs_note(cap, KD_ITEM_PORT, KD_V_WARN, ev->kind == CC_FILTERED ?
+			    "port_partly_filtered" : "port_partly_refused", hi,
+			    "look for a firewall or load balancer that drops some "
+			    "connections, or a host that was restarted during the "
+			    "capture", "%s: some connections were %s, others "
+			    "reached the KMS host", ep, ev->kind == CC_FILTERED ?
+			    "never answered (SYNs unanswered)" :
+			    "refused (RST to the SYN)");
+			break;
+		}
+		h->reach = ev->kind == CC_FILTERED ? KD_REACH_FILTERED :
+		    KD_REACH_REFUSED;
+		h->reach_src |= KD_SRC_CAPTURE;
+		kd_setf(h->reach_detail, sizeof(h->reach_detail), "%s", ev->detail);
+		break;
+	case CC_BIND_NAK:
+	case CC_BIND_REJECTED:
+	case CC_NOT_RPC:
+		host_open(cap, hi);
+		if (h->rpc == KD_RPC_KMS)
+			break;
+		h->rpc = ev->kind == CC_NOT_RPC ? KD_RPC_NOT_RPC : KD_RPC_REJECTED;
+		h->rpc_src |= KD_SRC_CAPTURE;
+		kd_setf(h->rpc_detail, sizeof(h->rpc_detail), "%s", ev->detail);
+		break;
+	case CC_GAP:
+	case CC_INCOMPLETE:
+		obs_note(cap, KD_ITEM_OTHER, KD_V_WARN, "capture_gap", -1,
+		    "capture closer to the host, with a bigger buffer (tcpdump -B), "
+		    "and from the start of the connections",
+		    "bytes missing from the capture (%s): exchanges there may be "
+		    "missed or undecodable", ev->detail);
+		break;
+	case CC_SNAPLEN:
+		obs_note(cap, KD_ITEM_OTHER, KD_V_WARN, "snaplen", -1,
+		    "re-capture with -s 0 so whole packets are kept",
+		    "packets cut by the snaplen: KMS messages in them cannot be "
+		    "decoded");
+		break;
+	case CC_EVICTED:
+		obs_note(cap, KD_ITEM_OTHER, KD_V_WARN, "flows_evicted", -1,
+		    "raise the caps or capture less at once: results for the "
+		    "evicted connections are partial",
+		    "connections not tracked: more at once than the flow or buffer "
+		    "caps");
+		break;
+	case CC_LIMIT:
+		obs_note(cap, KD_ITEM_OTHER, KD_V_WARN, "flow_limit", hi,
+		    "a connection that carries this much is not a KMS client: see "
+		    "what else talks to the port",
+		    "%s: a connection carried more unparsed data than the per-flow "
+		    "cap", ep);
+		break;
+	}
 }
 
 /*
@@ -464,32 +478,6 @@ analyze_other(struct capture *cap, const struct pkt_info *pi)
 	o->syn |= syn;
 }
 
-/*
- * What to say when no KMS exchange was seen on the ports asked for: the
- * busiest DCE/RPC server elsewhere (the likely KMS host on another port),
- * else the busiest server.  False when nothing else was seen either.
- */
-static bool
-other_traffic_hint(const struct capture *cap, char *out, size_t len)
-{
-	const struct other_server *best = NULL;
-	char ep[96];
-
-	for (size_t i = 0; i < cap->nother; i++) {
-		const struct other_server *o = &cap->other[i];
-
-		if (best == NULL || (o->rpc && !best->rpc) ||
-		    (o->rpc == best->rpc && o->packets > best->packets))
-			best = o;
-	}
-	if (best == NULL)
-		return false;
-	kd_endpoint_format(&best->ep, ep, sizeof(ep));
-	snprintf(out, len, "saw %s to %s: use -p %u", best->rpc ? "DCE/RPC" :
-	    "TCP", ep, (unsigned)best->ep.port);
-	return true;
-}
-
 /* "TCP 1688" or "TCP 1688, 21789" */
 static void
 ports_text(const struct capture *cap, char *out, size_t len)
@@ -501,240 +489,81 @@ ports_text(const struct capture *cap, char *out, size_t len)
 		    (unsigned)cap->ports[i]);
 }
 
-/* Signs that a host is an emulator (§11): each is a hint, not proof. */
-static json_t *
-emulator_signs(const struct host_agg *h)
+/*
+ * What to say when no KMS exchange was seen on the ports asked for: the
+ * busiest DCE/RPC server elsewhere (the likely KMS host on another port),
+ * else the busiest server.  False when nothing else was seen either.
+ */
+static const struct other_server *
+busiest_other(const struct capture *cap)
 {
-	json_t *a = json_array();
-	char date[16];
+	const struct other_server *best = NULL;
 
-	if (h->iv_reused)
-		json_array_append_new(a, json_string("v6 response reuses the "
-		    "request IV"));
-	if (h->has_hwid && memcmp(h->hwid, vlmcsd_hwid, 8) == 0)
-		json_array_append_new(a, json_string("HwId 3A1C049600B60076 is "
-		    "vlmcsd's default"));
-	if (h->has_hwid && memcmp(h->hwid, pykms_hwid, 8) == 0)
-		json_array_append_new(a, json_string("HwId 364F463A8863D35F is "
-		    "py-kms's default"));
-	if (h->epid_changes)
-		json_array_append_new(a, json_string("ePID changed between "
-		    "requests"));
-	if (h->answered_foreign)
-		json_array_append_new(a, json_string("answered a product its host "
-		    "key cannot activate (a genuine host refuses with 0xC004F042)"));
-	if (h->epid[0] != '\0' && h->epid_parsed.valid) {
-		const struct kms_epid *e = &h->epid_parsed;
+	for (size_t i = 0; i < cap->nother; i++) {
+		const struct other_server *o = &cap->other[i];
 
-		if (h->hostkey == NULL)
-			json_array_append_new(a, json_string("ePID key ID matches no "
-			    "known host key"));
-		if (h->os == NULL)
-			json_array_append_new(a, json_string("ePID build is not a "
-			    "known Windows build"));
-		else if (h->os->platform_id != e->platform)
-			json_array_append_new(a, json_string("ePID platform ID does "
-			    "not match its build"));
-		if (h->os != NULL && kms_epid_date(e, date, sizeof(date)) &&
-		    h->os->epid_min_date[0] && strcmp(date, h->os->epid_min_date) < 0)
-			json_array_append_new(a, json_string("ePID key date is before "
-			    "its build was released"));
-	} else if (h->epid[0] != '\0')
-		json_array_append_new(a, json_string("ePID is malformed"));
-	return a;
+		if (best == NULL || (o->rpc && !best->rpc) ||
+		    (o->rpc == best->rpc && o->packets > best->packets))
+			best = o;
+	}
+	return best;
 }
 
-static const char *
-kmsid_name(const struct kmsid_agg *k, char *buf)
+static bool
+other_traffic_hint(const struct capture *cap, char *out, size_t len)
 {
-	return k->info ? k->info->name : kd_guid_format(&k->kms_id, buf);
+	const struct other_server *best = busiest_other(cap);
+	char ep[96], ports[128];
+
+	if (best == NULL)
+		return false;
+	kd_endpoint_format(&best->ep, ep, sizeof(ep));
+	ports_text(cap, ports, sizeof(ports));
+	kd_setf(out, len, "%s to %s, not on %s: use -p %u", best->rpc ?
+	    "DCE/RPC" : "TCP", ep, ports, (unsigned)best->ep.port);
+	return true;
 }
 
-static struct kd_check *
-add(struct kd_report *r, const char *id, const char *item, enum kd_verdict v,
-    const struct problem *p, const char *fix)
+/*
+ * Bring the site up to date with what is known only at the end (what
+ * was seen on other ports), then judge it.
+ */
+void
+capture_checklist(struct capture *cap, struct kd_checklist *cl)
 {
-	struct kd_check *c = kd_report_add(r, id, p->subject, v, "%s%s", p->example,
-	    p->n > 1 ? " (and more)" : "");
+	struct kd_judge_opts o = { .activation_asked = true };
+	struct kd_site *s = &cap->site;
 
-	kd_check_item(c, item);
-	kd_check_fix(c, "%s", fix);
-	kd_check_int(c, "occurrences", (int64_t)p->n);
-	return c;
+	s->sources |= KD_SRC_CAPTURE;
+	s->other_traffic = cap->other_packets;
+	if (!other_traffic_hint(cap, s->other_traffic_hint,
+	    sizeof(s->other_traffic_hint)))
+		s->other_traffic_hint[0] = '\0';
+	/* KMS seen on the ports asked for, and DCE/RPC elsewhere: a host not judged. */
+	if (s->exchanges_seen > 0 && busiest_other(cap) != NULL &&
+	    busiest_other(cap)->rpc)
+		obs_note(cap, KD_ITEM_OTHER, KD_V_WARN, "rpc_other_port", -1,
+		    "read the capture again with -p for that port too (once per "
+		    "port): a KMS host there is not judged", "%s",
+		    s->other_traffic_hint);
+	o.default_port = cap->nports > 0 ? cap->ports[0] : 1688;
+	kd_site_judge(s, &o, cl);
+}
+
+const struct kd_site *
+capture_site(const struct capture *cap)
+{
+	return &cap->site;
 }
 
 void
-capture_problems(struct capture *cap, struct kd_report *r)
+capture_report(struct capture *cap, struct kd_report *r)
 {
-	static const struct {
-		enum problem_kind k;
-		const char	*id, *item;
-		enum kd_verdict	 v;
-		const char	*fix;
-	} simple[] = {
-		{ P_FILTERED, "filtered", "port", KD_V_FAIL, "open TCP 1688 (or the "
-		  "host's port) from the clients to the KMS host in every firewall "
-		  "on the path" },
-		{ P_REFUSED, "port_closed", "port", KD_V_FAIL, "start the KMS host "
-		  "service (sppsvc) or point clients at the right host:port "
-		  "(slmgr /skms)" },
-		{ P_BIND_NAK, "bind_nak", "host_state", KD_V_FAIL, "the listener "
-		  "rejects RPC binds: check the KMS host service and its RPC stack" },
-		{ P_BIND_REJECTED, "bind_rejected", "port", KD_V_FAIL, "the service "
-		  "on this port is not a KMS host: fix the SRV record or the port" },
-		{ P_NOT_RPC, "not_rpc", "port", KD_V_FAIL, "something other than a "
-		  "KMS host listens on this port: fix the SRV record or slmgr /skms" },
-		{ P_FAULT, "rpc_fault", "host_state", KD_V_FAIL, "the host refused "
-		  "the call at RPC level: check the KMS host service" },
-		{ P_NO_RESPONSE, "no_response", "host_state", KD_V_WARN, "the host "
-		  "did not answer: check its event log (12290) and load, or capture "
-		  "longer" },
-		{ P_UNVERIFIED, "integrity", "host_state", KD_V_FAIL, "responses "
-		  "that fail their integrity check are forged or corrupted: find "
-		  "the host and remove it" },
-		{ P_SKEW, "clock_skew", "time", KD_V_FAIL, "synchronise client and "
-		  "host clocks (w32tm /resync); more than 4 h apart is refused" },
-		{ P_HOSTKEY, "host_key", "host_key", KD_V_FAIL, "install a host key "
-		  "(CSVLK) whose group covers this product and reactivate the host "
-		  "(slmgr /ipk, /ato)" },
-		{ P_KEY, "client_key", "key", KD_V_WARN, "install the product's "
-		  "KMS client setup key (GVLK): slmgr /ipk <GVLK>" },
-		{ P_BAD_VERSION, "protocol_version", "key", KD_V_WARN, "the client "
-		  "speaks a KMS protocol version hosts do not accept" },
-		{ P_UNDECODABLE, "undecodable", "", KD_V_WARN, "see the error lines "
-		  "for the exact packet and offset" },
-		{ P_SNAPLEN, "snaplen", "", KD_V_WARN, "re-capture with -s 0 so "
-		  "whole packets are kept" },
-		{ P_GAP, "capture_gap", "", KD_V_WARN, "bytes are missing from the "
-		  "capture: capture closer to the host, with a bigger buffer (-B)" },
-		{ P_EVICTED, "flows_evicted", "", KD_V_WARN, "more connections, or "
-		  "more buffered bytes, than the caps: results for the evicted "
-		  "connections are partial" },
-		{ P_LIMIT, "flow_limit", "", KD_V_WARN, "a connection carried more "
-		  "unparsed data than the per-flow cap" },
-	};
-	char g[KD_GUID_STRLEN], subj[96];
+	struct kd_checklist cl;
 
-	if (cap->stats.exchanges == 0 && cap->stats.port_packets == 0) {
-		char ports[128], hint[200];
-		bool other = other_traffic_hint(cap, hint, sizeof(hint));
-		struct kd_check *c;
-
-		ports_text(cap, ports, sizeof(ports));
-		c = kd_report_add(r, "no_kms_traffic", ports, KD_V_UNKNOWN,
-		    "no KMS traffic on %s%s%s", ports, other ? "; " : "",
-		    other ? hint : "");
-		kd_check_item(c, "other");
-		kd_check_fix(c, "%s", other ? "read the capture again with the "
-		    "port the KMS host listens on (-p PORT, once per port)" :
-		    "capture where clients and the KMS host talk (the host's "
-		    "port, both directions), or longer");
-		kd_check_int(c, "other_packets", (int64_t)cap->other_packets);
-	}
-	for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
-		const struct problem *p = &cap->problems[simple[i].k];
-
-		if (p->n == 0)
-			continue;
-		add(r, simple[i].id, simple[i].item[0] ? simple[i].item : NULL,
-		    simple[i].v, p, simple[i].fix);
-	}
-	for (size_t i = 0; i < cap->nhresults; i++) {
-		const struct kd_errcode *e = kd_err_find(cap->hresults[i].code);
-		struct kd_check *c = kd_report_add(r, "refused",
-		    cap->hresults[i].subject, KD_V_FAIL,
-		    "host answered 0x%08X %s%s%s (%llu time%s)", cap->hresults[i].code,
-		    e && e->name[0] ? e->name : "", e ? ": " : "",
-		    e ? e->meaning : "", (unsigned long long)cap->hresults[i].n,
-		    cap->hresults[i].n == 1 ? "" : "s");
-		char hx[16];
-
-		snprintf(hx, sizeof(hx), "0x%08X", cap->hresults[i].code);
-		kd_check_str(c, "hresult", hx);
-		kd_check_item(c, e && e->check[0] ? e->check : "other");
-		kd_check_fix(c, "run: kmsdiag explain %s", hx);
-	}
-	/* Thresholds, per KMS counted ID. */
-	for (size_t i = 0; i < cap->nkmsids; i++) {
-		const struct kmsid_agg *k = &cap->kmsids[i];
-		uint32_t need = k->required ? k->required :
-		    k->info ? k->info->min_clients : 0;
-		struct kd_check *c;
-
-		/* The host's latest answer is what clients act on now. */
-		if (k->below == 0 || !k->have_count || k->last_count >= need)
-			continue;
-		c = kd_report_add(r, "threshold", kmsid_name(k, g), KD_V_FAIL,
-		    "%s: host count %u < %u required; %llu distinct client%s seen "
-		    "in the capture", kmsid_name(k, g), k->last_count, need,
-		    (unsigned long long)k->distinct, k->distinct == 1 ? "" : "s");
-		kd_check_item(c, "threshold");
-		kd_check_fix(c, "the host must see %u distinct machines of this "
-		    "kind (VMs count; servers count toward Windows): add clients or "
-		    "consolidate hosts", need);
-		kd_check_int(c, "distinct_cmids", (int64_t)k->distinct);
-		kd_check_int(c, "required_count", need);
-		kd_check_int(c, "host_count", k->last_count);
-	}
-	/* Clients split between hosts so that none reaches the threshold. */
-	for (size_t i = 0; i < cap->nkmsids; i++) {
-		const struct kmsid_agg *k = &cap->kmsids[i];
-		unsigned nh = (unsigned)__builtin_popcount(k->host_mask);
-
-		if (nh > 1 && k->below > 0) {
-			struct kd_check *c = kd_report_add(r, "split_hosts",
-			    kmsid_name(k, g), KD_V_FAIL, "%s clients are split "
-			    "across %u KMS hosts and none reaches the threshold",
-			    kmsid_name(k, g), nh);
-
-			kd_check_item(c, "dns");
-			kd_check_fix(c, "publish one host (or give one host the lowest "
-			    "SRV priority) so the count is not split");
-		}
-	}
-	if (cap->dup_cmids > 0) {
-		for (size_t i = 0; i < cap->clients_cap; i++) {
-			const struct client_agg *cl = &cap->clients[i];
-			struct kd_check *c;
-
-			if (!cl->used || cl->nws < 2)
-				continue;
-			c = kd_report_add(r, "duplicate_cmid", kd_guid_format(&cl->cmid, g),
-			    KD_V_FAIL, "CMID %s is sent by different machines (%s, "
-			    "%s, ...): cloned image not generalized, the count does "
-			    "not grow", g, cl->workstation, cl->other_ws);
-			kd_check_item(c, "threshold");
-			kd_check_fix(c, "generalize images (sysprep /generalize) or "
-			    "reset the CMID on clones (slmgr /rearm), then reactivate");
-			break;
-		}
-	}
-	for (size_t i = 0; i < cap->nhosts; i++) {
-		json_t *signs = emulator_signs(&cap->hosts[i]);
-
-		if (json_array_size(signs) > 0) {
-			struct kd_check *c;
-
-			kd_endpoint_format(&cap->hosts[i].ep, subj, sizeof(subj));
-			c = kd_report_add(r, "emulator", subj, KD_V_WARN,
-			    "host %s shows signs of a KMS emulator: %s%s", subj,
-			    json_string_value(json_array_get(signs, 0)),
-			    json_array_size(signs) > 1 ? " (and more)" : "");
-			kd_check_item(c, "host_state");
-			kd_check_fix(c, "a rogue KMS host splits the count and is a "
-			    "security finding: identify and remove it");
-			kd_check_json(c, "signs", signs);
-		} else
-			json_decref(signs);
-	}
-	if (cap->clients_dropped > 0) {
-		struct kd_check *c = kd_report_add(r, "client_limit", "", KD_V_WARN,
-		    "%llu clients not tracked: more than %d distinct clients",
-		    (unsigned long long)cap->clients_dropped, KD_MAX_CLIENTS);
-
-		kd_check_fix(c, "split the capture; counts in the summary are lower "
-		    "bounds");
-	}
+	capture_checklist(cap, &cl);
+	kd_checklist_report(&cl, &cap->site, r);
+	kd_checklist_fini(&cl);
 }
 
 int
@@ -747,14 +576,10 @@ capture_exit_status(const struct capture *cap, const struct kd_report *r)
 	return (int)w;
 }
 
-json_t *
-capture_summary_json(struct capture *cap)
+/* The counters both summaries start with. */
+void
+summary_counters(const struct capture *cap, json_t *o)
 {
-	json_t *o = json_object(), *hosts = json_array(), *prods = json_array();
-	json_t *clients = json_array();
-	char buf[256], g[KD_GUID_STRLEN];
-	size_t nlisted = 0;
-
 	json_object_set_new(o, "type", json_string("summary"));
 	json_object_set_new(o, "packets", json_integer((json_int_t)cap->stats.packets));
 	json_object_set_new(o, "exchanges", json_integer((json_int_t)cap->stats.exchanges));
@@ -764,84 +589,61 @@ capture_summary_json(struct capture *cap)
 	    json_integer((json_int_t)cap->stats.flows_evicted));
 	json_object_set_new(o, "flows_evicted_memory",
 	    json_integer((json_int_t)cap->stats.flows_evicted_memory));
-	for (size_t i = 0; i < cap->nhosts; i++) {
-		const struct host_agg *h = &cap->hosts[i];
-		json_t *ho = json_object();
+	json_object_set_new(o, "calls_untracked",
+	    json_integer((json_int_t)cap->stats.calls_untracked));
+}
 
-		json_object_set_new(ho, "host", json_string(kd_endpoint_format(&h->ep,
-		    buf, sizeof(buf))));
-		json_object_set_new(ho, "epid", h->epid[0] ? json_string(h->epid) :
-		    json_null());
-		json_object_set_new(ho, "host_os", h->os ? json_string(h->os->os_name) :
-		    json_null());
-		json_object_set_new(ho, "host_build", h->epid_parsed.valid ?
-		    json_integer(h->epid_parsed.build) : json_null());
-		json_object_set_new(ho, "key_group", h->hostkey ?
-		    json_string(h->hostkey->name) : json_null());
-		if (h->epid_parsed.valid && kms_epid_date(&h->epid_parsed, buf, sizeof(buf)))
-			json_object_set_new(ho, "key_date", json_string(buf));
-		json_object_set_new(ho, "last_count", json_integer(h->last_count));
-		json_object_set_new(ho, "exchanges", json_integer((json_int_t)h->exchanges));
-		json_object_set_new(ho, "clients", json_integer((json_int_t)h->clients));
-		json_object_set_new(ho, "activation_interval",
-		    json_integer(h->activation_interval));
-		json_object_set_new(ho, "renewal_interval",
-		    json_integer(h->renewal_interval));
-		json_object_set_new(ho, "emulator_signs", emulator_signs(h));
-		json_array_append_new(hosts, ho);
+/*
+ * The summary as one JSON object: the capture's counters, the site model
+ * (kd_site_json), and per KMS counted ID the distinct clients seen (the
+ * host keeps only the last 50 it saw, §7).
+ */
+json_t *
+capture_site_summary(struct capture *cap)
+{
+	const struct kd_site *s = &cap->site;
+	json_t *o = json_object(), *prods = json_array(), *site;
+	char g[KD_GUID_STRLEN];
+	struct kd_guid *ids = NULL;
+	uint64_t *n = NULL;
+	size_t nids = 0;
+
+	summary_counters(cap, o);
+	if (s->nclients > 0) {
+		ids = calloc(s->nclients, sizeof(*ids));
+		n = calloc(s->nclients, sizeof(*n));
 	}
-	for (size_t i = 0; i < cap->nkmsids; i++) {
-		const struct kmsid_agg *k = &cap->kmsids[i];
-		json_t *po = json_object();
-		uint32_t need = k->required ? k->required :
-		    k->info ? k->info->min_clients : 0;
+	for (size_t i = 0; ids != NULL && n != NULL && i < s->nclients; i++) {
+		size_t k;
 
-		json_object_set_new(po, "kms_id", json_string(kd_guid_format(&k->kms_id, g)));
-		json_object_set_new(po, "name", k->info ? json_string(k->info->name) :
-		    json_null());
-		json_object_set_new(po, "distinct_cmids", json_integer((json_int_t)k->distinct));
-		/* The host only remembers the last 50 (§7). */
-		json_object_set_new(po, "host_view", json_integer((json_int_t)
-		    (k->distinct > 50 ? 50 : k->distinct)));
+		if (s->clients[i].self)
+			continue;
+		for (k = 0; k < nids; k++)
+			if (kd_guid_eq(&ids[k], &s->clients[i].kms_id))
+				break;
+		if (k == nids)
+			ids[nids++] = s->clients[i].kms_id;
+		n[k]++;
+	}
+	for (size_t k = 0; k < nids; k++) {
+		const struct kd_kmsid *ki = kd_kmsid_find(&ids[k]);
+		json_t *po = json_object();
+		uint32_t need = ki != NULL ? ki->min_clients : 0;
+
+		for (size_t i = 0; i < s->nclients; i++)
+			if (kd_guid_eq(&s->clients[i].kms_id, &ids[k]) &&
+			    s->clients[i].required > need)
+				need = s->clients[i].required;
+		json_object_set_new(po, "kms_id", json_string(kd_guid_format(&ids[k], g)));
+		json_object_set_new(po, "name", ki ? json_string(ki->name) : json_null());
+		json_object_set_new(po, "distinct_cmids", json_integer((json_int_t)n[k]));
 		json_object_set_new(po, "required_count", json_integer(need));
-		json_object_set_new(po, "max_count_returned", json_integer(k->max_count));
-		json_object_set_new(po, "requests", json_integer((json_int_t)k->requests));
 		json_array_append_new(prods, po);
 	}
-	for (size_t i = 0; i < cap->clients_cap && nlisted < 1000; i++) {
-		const struct client_agg *cl = &cap->clients[i];
-		const struct kd_kmsid *ki;
-		const struct kd_sku *sk;
-		const char *ls;
-		json_t *co;
-
-		if (!cl->used)
-			continue;
-		nlisted++;
-		co = json_object();
-		ki = kd_kmsid_find(&cl->kms_id);
-		sk = kd_sku_find(&cl->sku_id);
-		ls = kd_license_status_name(cl->license_status);
-		json_object_set_new(co, "cmid", json_string(kd_guid_format(&cl->cmid, g)));
-		kd_sanitize(cl->workstation, buf, sizeof(buf));
-		json_object_set_new(co, "workstation", json_string(buf));
-		json_object_set_new(co, "client", json_string(cl->client_addr));
-		json_object_set_new(co, "kms_id", json_string(kd_guid_format(&cl->kms_id, g)));
-		json_object_set_new(co, "product", sk ? json_string(sk->name) :
-		    ki ? json_string(ki->name) : json_null());
-		json_object_set_new(co, "license_status", ls ? json_string(ls) :
-		    json_integer(cl->license_status));
-		json_object_set_new(co, "requests", json_integer((json_int_t)cl->requests));
-		json_object_set_new(co, "last_seen", json_string(kd_unix_format(
-		    cl->last_seen.tv_sec, buf, sizeof(buf))));
-		json_object_set_new(co, "host", cl->host_idx >= 0 ?
-		    json_string(kd_endpoint_format(&cap->hosts[cl->host_idx].ep, buf,
-		    sizeof(buf))) : json_null());
-		json_array_append_new(clients, co);
-	}
-	json_object_set_new(o, "hosts", hosts);
+	free(ids);
+	free(n);
 	json_object_set_new(o, "products", prods);
-	json_object_set_new(o, "clients", clients);
-	json_object_set_new(o, "clients_total", json_integer((json_int_t)cap->nclients));
+	site = kd_site_json(s);
+	json_object_set_new(o, "site", site != NULL ? site : json_null());
 	return o;
 }

@@ -129,12 +129,33 @@ void		 capture_pending_marks(const struct capture *,
 		    void (*fn)(void *arg, const char *source, uint64_t pkt),
 		    void *arg);
 
-/* Summary: problems as checks (checklist item set), and the tables as JSON. */
+/*
+ * Summary.  The engine fills a site model (site.h) as it goes; these judge
+ * it with the checklist engine, as every kmsdiag tool does.
+ * capture_checklist: the checklist (kd_checklist_fini it).
+ * capture_report: the same as checks, one "checklist.ITEM" per item and
+ * one per finding (kd_checklist_report).
+ * capture_site_summary: counters, distinct clients per KMS counted ID, and
+ * the site (kd_site_json) under "site".
+ */
+struct kd_checklist;
+struct kd_site;
+void		 capture_checklist(struct capture *, struct kd_checklist *);
+const struct kd_site *capture_site(const struct capture *);
+void		 capture_report(struct capture *, struct kd_report *);
+json_t		*capture_site_summary(struct capture *);
+/*
+ * The dashboard's older view (capture/legacy.c): problems judged by the
+ * capture itself and per-host/per-product tables.  Kept until kmsdiag-tui
+ * reads capture_site(); do not build on it.
+ */
 void		 capture_problems(struct capture *, struct kd_report *);
 json_t		*capture_summary_json(struct capture *);
 /*
- * The exit status for what capture_problems() found: the worst finding
- * (FAIL 2, could not check 3, WARN 1); decode errors alone are a warning.
+ * The exit status for what capture_report() found: the worst item or
+ * finding judged on evidence (FAIL 2, could not check 3, WARN 1; items the
+ * capture cannot see, such as DNS, do not count); decode errors alone are
+ * a warning.
  */
 int		 capture_exit_status(const struct capture *, const struct kd_report *);
 

@@ -5,10 +5,10 @@
 #include "capture.h"
 #include "errlimit.h"
 #include "kdlimits.h"
+#include "site.h"
 #include "tcpreasm.h"
 
 #define MAX_FLOW_CTX		16
-#define MAX_TRACKED_KMSIDS	256
 
 struct ctx_binding {
 	uint16_t		 id;
@@ -48,6 +48,8 @@ struct flow {
 	struct capture_exchange *pend[KD_MAX_PENDING_CALLS];
 	size_t		 buffered;		/* its share of capture.buffered */
 };
+
+#define MAX_TRACKED_KMSIDS	256
 
 /* One distinct (CMID, KMS counted ID) pair. */
 struct client_agg {
@@ -107,6 +109,22 @@ enum problem_kind {
 	P_SKEW, P_HOSTKEY, P_KEY, P_UNDECODABLE, P_BAD_VERSION, P_NKINDS
 };
 
+/* The dashboard's aggregates (legacy.c), until it reads the site model. */
+struct capture_legacy {
+	struct client_agg *clients;
+	size_t		 clients_cap, nclients;
+	uint64_t	 clients_dropped;
+	struct host_agg	*hosts;
+	size_t		 nhosts;
+	uint64_t	 hosts_dropped;
+	struct kmsid_agg kmsids[MAX_TRACKED_KMSIDS];
+	size_t		 nkmsids;
+	struct problem	 problems[P_NKINDS];
+	struct { uint32_t code; uint64_t n; char subject[96]; } hresults[32];
+	size_t		 nhresults;
+	uint64_t	 dup_cmids;
+};
+
 /*
  * A server seen outside the KMS ports asked for: what "no KMS traffic"
  * names instead, with the -p that would decode it.
@@ -138,20 +156,15 @@ struct capture {
 	uint64_t	 cur_pkt;
 	struct timeval	 cur_ts;
 	struct capture_stats stats;
-	/* aggregates */
-	struct client_agg *clients;
-	size_t		 clients_cap, nclients;
-	uint64_t	 clients_dropped;
-	struct host_agg	*hosts;
-	size_t		 nhosts;
+	/*
+	 * What the traffic showed, as the site model (analyze.c); host_ep[i]
+	 * is site.hosts[i]'s endpoint, for a lookup without formatting.
+	 */
+	struct kd_site	 site;
+	struct kd_endpoint *host_ep;
+	size_t		 host_ep_cap;
 	uint64_t	 hosts_dropped;
-	struct kmsid_agg kmsids[MAX_TRACKED_KMSIDS];
-	size_t		 nkmsids;
-	struct problem	 problems[P_NKINDS];
-	/* HRESULTs seen, with counts */
-	struct { uint32_t code; uint64_t n; char subject[96]; } hresults[32];
-	size_t		 nhresults;
-	uint64_t	 dup_cmids;
+	struct capture_legacy lg;
 	struct errlimit	 errlim;		/* error events shown per kind */
 	/* TCP outside the KMS ports (files only: a live filter drops it). */
 	struct other_server other[MAX_OTHER_SERVERS];
@@ -191,5 +204,10 @@ void	analyze_fini(struct capture *);
 void	analyze_exchange(struct capture *, const struct capture_exchange *);
 void	analyze_conn(struct capture *, const struct capture_conn_event *);
 void	analyze_other(struct capture *, const struct pkt_info *);
+void	copy_utf8(char *, size_t, const char *);
+void	legacy_exchange(struct capture *, const struct capture_exchange *);
+void	legacy_conn(struct capture *, const struct capture_conn_event *);
+void	legacy_fini(struct capture *);
+void	summary_counters(const struct capture *, json_t *);
 
 #endif

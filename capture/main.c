@@ -490,7 +490,7 @@ main(int argc, char **argv)
 	capture_out_flush(&out);
 	print_hidden_errors(&out, cap);
 	kd_report_init(&rep, "kmsdiag-capture");
-	capture_problems(cap, &rep);
+	capture_report(cap, &rep);
 	if (summary && readable > 0)
 		capture_out_summary(&out, cap, &rep);
 	if (so.iface != NULL && readable > 0)

@@ -6,6 +6,8 @@
 
 #include "capture.h"
 #include "jsonw.h"
+#include "site.h"
+#include "textf.h"
 
 static char *
 ts_text(const struct timeval *tv, char *out, size_t len)
@@ -600,8 +602,13 @@ text_exchange(struct capture_out *o, const struct capture_exchange *ex)
 	else if (ex->have_resp) {
 		const struct kms_response *s = &ex->resp;
 
-		fprintf(fp, "    response: packet %llu, epid %s\n",
+		fprintf(fp, "    response: packet %llu, epid %s",
 		    (unsigned long long)ex->resp_pkt, kd_sanitize(s->epid, ws, sizeof(ws)));
+		if (s->has_hwid)
+			fprintf(fp, ", HwId %02X%02X%02X%02X%02X%02X%02X%02X",
+			    s->hwid[0], s->hwid[1], s->hwid[2], s->hwid[3],
+			    s->hwid[4], s->hwid[5], s->hwid[6], s->hwid[7]);
+		fputc('\n', fp);
 		if (ex->epid.valid) {
 			kms_epid_date(&ex->epid, t, sizeof(t));
 			fprintf(fp, "    host build %u (%s), key group %s, key date %s\n",
@@ -923,22 +930,137 @@ capture_out_event(const struct capture_event *e, void *arg)
 }
 
 
+/* "Windows 10/11 (Volume)", or the GUID when the table does not know it. */
+static const char *
+count_name(const struct kd_site_count *c, char g[KD_GUID_STRLEN])
+{
+	return c->info != NULL ? c->info->name : kd_guid_format(&c->kms_id, g);
+}
+
+static const char *
+app_name(const struct kd_site_app *a, char g[KD_GUID_STRLEN])
+{
+	const struct kd_app *ap = kd_app_find(&a->app_id);
+
+	return ap != NULL ? ap->name : kd_guid_format(&a->app_id, g);
+}
+
+/* ", refused 2 (0xC004F042)": what a host did with requests it gave no count for. */
+static void
+count_troubles(const struct kd_site_count *c, char *out, size_t len)
+{
+	out[0] = '\0';
+	if (c->refusals > 0)
+		kd_appendf(out, len, ", refused %llu (0x%08X)",
+		    (unsigned long long)c->refusals, c->last_hresult);
+	if (c->unverified > 0)
+		kd_appendf(out, len, ", %llu failed the integrity check",
+		    (unsigned long long)c->unverified);
+	if (c->faults > 0)
+		kd_appendf(out, len, ", %llu DCE/RPC fault%s",
+		    (unsigned long long)c->faults, c->faults == 1 ? "" : "s");
+	if (c->no_response > 0)
+		kd_appendf(out, len, ", %llu unanswered",
+		    (unsigned long long)c->no_response);
+}
+
+/* One host: what it answered per application and per counted ID (rule 9). */
+static void
+text_host(FILE *fp, const struct kd_site_host *h)
+{
+	char ep[300], b1[512], b2[512], g[KD_GUID_STRLEN], t[64];
+	bool said = h->answers > 0;
+	size_t i;
+
+	for (i = 0; i < h->ncounts; i++)
+		if (h->counts[i].refusals > 0 || h->counts[i].unverified > 0 ||
+		    h->counts[i].faults > 0)
+			said = true;
+	kd_site_endpoint(h, ep, sizeof(ep));
+	if (said)
+		fprintf(fp, "  %s  %llu request%s, %llu verified answer%s\n", ep,
+		    (unsigned long long)h->exchanges, h->exchanges == 1 ? "" : "s",
+		    (unsigned long long)h->answers, h->answers == 1 ? "" : "s");
+	else if (h->reach_detail[0] != '\0' && h->reach != KD_REACH_OPEN)
+		fprintf(fp, "  %s  no answer seen (%s: %s)\n", ep,
+		    kd_reach_name(h->reach), kd_sanitize(h->reach_detail, b1,
+		    sizeof(b1)));
+	else if (h->rpc_detail[0] != '\0')
+		fprintf(fp, "  %s  no answer seen (%s)\n", ep,
+		    kd_sanitize(h->rpc_detail, b1, sizeof(b1)));
+	else
+		fprintf(fp, "  %s  no answer seen (%llu request%s unanswered)\n", ep,
+		    (unsigned long long)h->exchanges, h->exchanges == 1 ? "" : "s");
+	for (i = 0; i < h->napps; i++) {
+		const struct kd_site_app *a = &h->apps[i];
+
+		fprintf(fp, "      %s: ePID %s", app_name(a, g),
+		    kd_sanitize(a->epid, b1, sizeof(b1)));
+		if (a->has_hwid)
+			fprintf(fp, ", HwId %02X%02X%02X%02X%02X%02X%02X%02X",
+			    a->hwid[0], a->hwid[1], a->hwid[2], a->hwid[3],
+			    a->hwid[4], a->hwid[5], a->hwid[6], a->hwid[7]);
+		fprintf(fp, "\n          key %s, %s", a->hostkey ? a->hostkey->name :
+		    "unknown", a->os ? a->os->os_name : "unknown build");
+		if (kms_epid_date(&a->parsed, t, sizeof(t)))
+			fprintf(fp, ", key date %s", t);
+		fprintf(fp, ", intervals %u/%u min\n", a->activation_interval,
+		    a->renewal_interval);
+	}
+	for (i = 0; i < h->ncounts; i++) {
+		const struct kd_site_count *c = &h->counts[i];
+		uint32_t need = c->required ? c->required : c->info ?
+		    c->info->min_clients : 0;
+
+		count_troubles(c, b2, sizeof(b2));
+		if (c->have_count)
+			fprintf(fp, "      %s: count %u/%u at %s, %llu distinct "
+			    "client%s asked%s\n", count_name(c, g), c->count, need,
+			    kd_unix_format(c->when, t, sizeof(t)),
+			    (unsigned long long)c->distinct_clients,
+			    c->distinct_clients == 1 ? "" : "s", b2);
+		else
+			fprintf(fp, "      %s: no count, %llu distinct client%s "
+			    "asked%s\n", count_name(c, g),
+			    (unsigned long long)c->distinct_clients,
+			    c->distinct_clients == 1 ? "" : "s", b2);
+	}
+	for (uint32_t bit = 1; bit != 0 && bit <= KD_SIGN_OLD_BUILD_NEW_KEY; bit <<= 1)
+		if (h->signs & bit)
+			fprintf(fp, "      emulator sign: %s\n",
+			    kd_sign_text((enum kd_sign)bit));
+}
+
+static const char *
+vcolor(const struct capture_out *o, enum kd_verdict v)
+{
+	return o->color ? kd_verdict_color(v) : "";
+}
+
 void
 capture_out_summary(struct capture_out *o, struct capture *cap, struct kd_report *r)
 {
+	const struct kd_site *site = capture_site(cap);
 	json_t *s;
 	FILE *fp = o->fp;
-	size_t i;
+	size_t i, nproblems = 0;
 	json_t *v;
 
 	capture_out_flush(o);
-	s = capture_summary_json(cap);
-
+	s = capture_site_summary(cap);
 	if (o->json) {
 		json_t *probs = json_array();
 
+		/*
+		 * One line per check (each item, each finding), then the summary
+		 * last, with the findings that are not OK again under "problems".
+		 */
+		kd_emit_json(fp, r);
 		for (i = 0; i < r->n; i++)
-			json_array_append_new(probs, kd_check_to_json(r, &r->checks[i]));
+			if (strncmp(r->checks[i].id, "checklist.", 10) != 0 &&
+			    r->checks[i].verdict != KD_V_OK)
+				json_array_append_new(probs, kd_check_to_json(r,
+				    &r->checks[i]));
 		json_object_set_new(s, "problems", probs);
 		kd_json_line(fp, s);
 		json_decref(s);
@@ -949,31 +1071,11 @@ capture_out_summary(struct capture_out *o, struct capture *cap, struct kd_report
 	    (long long)json_integer_value(json_object_get(s, "exchanges")),
 	    (long long)json_integer_value(json_object_get(s, "errors")));
 	fprintf(fp, "\nKMS hosts:\n");
-	json_array_foreach(json_object_get(s, "hosts"), i, v) {
-		json_t *signs = json_object_get(v, "emulator_signs");
-		const char *epid = json_string_value(json_object_get(v, "epid"));
-		char ep[256];
-
-		fprintf(fp, "  %s  epid %s\n", json_string_value(json_object_get(v, "host")),
-		    epid ? kd_sanitize(epid, ep, sizeof(ep)) : "-");
-		fprintf(fp, "      os %s, key %s, last count %lld, %lld client%s served\n",
-		    json_string_value(json_object_get(v, "host_os")) ?
-		    json_string_value(json_object_get(v, "host_os")) : "unknown",
-		    json_string_value(json_object_get(v, "key_group")) ?
-		    json_string_value(json_object_get(v, "key_group")) : "unknown",
-		    (long long)json_integer_value(json_object_get(v, "last_count")),
-		    (long long)json_integer_value(json_object_get(v, "clients")),
-		    json_integer_value(json_object_get(v, "clients")) == 1 ? "" : "s");
-		if (json_array_size(signs) > 0) {
-			size_t k;
-			json_t *sg;
-
-			json_array_foreach(signs, k, sg)
-				fprintf(fp, "      emulator sign: %s\n",
-				    kd_sanitize(json_string_value(sg), ep, sizeof(ep)));
-		}
-	}
-	fprintf(fp, "\nDistinct clients per KMS counted ID (the host keeps the last 50):\n");
+	if (site->nhosts == 0)
+		fprintf(fp, "  none seen\n");
+	for (i = 0; i < site->nhosts; i++)
+		text_host(fp, &site->hosts[i]);
+	fprintf(fp, "\nDistinct clients per KMS counted ID (a host keeps the last 50):\n");
 	json_array_foreach(json_object_get(s, "products"), i, v) {
 		const char *n = json_string_value(json_object_get(v, "name"));
 
@@ -983,28 +1085,57 @@ capture_out_summary(struct capture_out *o, struct capture *cap, struct kd_report
 		    (long long)json_integer_value(json_object_get(v, "required_count")));
 	}
 	fprintf(fp, "\nClients:\n");
-	json_array_foreach(json_object_get(s, "clients"), i, v) {
-		const char *p = json_string_value(json_object_get(v, "product"));
-		const char *ls = json_string_value(json_object_get(v, "license_status"));
+	for (i = 0; i < site->nclients && i < 1000; i++) {
+		const struct kd_site_client *c = &site->clients[i];
+		const struct kd_sku *sk = kd_sku_find(&c->sku_id);
+		const struct kd_kmsid *ki = kd_kmsid_find(&c->kms_id);
+		const char *ls = kd_license_status_name(c->license_status);
+		char g[KD_GUID_STRLEN], ws[256], ep[300] = "no host";
 
-		fprintf(fp, "  %s  %-30s %-40s %s\n",
-		    json_string_value(json_object_get(v, "cmid")),
-		    json_string_value(json_object_get(v, "workstation")),
-		    p ? p : "unknown product", ls ? ls : "?");
+		if (c->self)
+			continue;
+		if (c->host >= 0 && (size_t)c->host < site->nhosts)
+			kd_site_endpoint(&site->hosts[c->host], ep, sizeof(ep));
+		fprintf(fp, "  %s  %-30s %-40s %-10s -> %s\n",
+		    kd_guid_format(&c->cmid, g), kd_sanitize(c->workstation, ws,
+		    sizeof(ws)), sk ? sk->name : ki ? ki->name : "unknown product",
+		    ls ? ls : "?", ep);
+	}
+	if (site->nclients > 1000)
+		fprintf(fp, "  ... and %zu more\n", site->nclients - 1000);
+	fprintf(fp, "\nChecklist:\n");
+	for (i = 0; i < r->n; i++) {
+		const struct kd_check *c = &r->checks[i];
+		enum kd_item it;
+		char b1[512];
+
+		if (strncmp(c->id, "checklist.", 10) != 0 ||
+		    !kd_item_parse(c->checklist, &it))
+			continue;
+		fprintf(fp, "  %s%-7s%s ", vcolor(o, c->verdict),
+		    c->skipped ? "SKIP" : kd_verdict_name(c->verdict),
+		    o->color ? "\033[0m" : "");
+		if (kd_item_number(it) > 0)
+			fprintf(fp, "%u ", kd_item_number(it));
+		fprintf(fp, "%s: %s\n", kd_item_title(it), kd_sanitize(c->summary,
+		    b1, sizeof(b1)));
 	}
 	fprintf(fp, "\nProblems:\n");
-	if (r->n == 0)
-		fprintf(fp, "  none found\n");
 	for (i = 0; i < r->n; i++) {
 		const struct kd_check *c = &r->checks[i];
 		char b1[512];
 
-		fprintf(fp, "  %s%-4s%s [%s] %s\n", o->color ? (c->verdict == KD_V_FAIL ?
-		    "\033[31m" : "\033[33m") : "", kd_verdict_name(c->verdict),
-		    o->color ? "\033[0m" : "", c->checklist[0] ? c->checklist : "capture",
+		if (strncmp(c->id, "checklist.", 10) == 0 || c->verdict == KD_V_OK)
+			continue;
+		nproblems++;
+		fprintf(fp, "  %s%-4s%s [%s] %s\n", vcolor(o, c->verdict),
+		    kd_verdict_name(c->verdict), o->color ? "\033[0m" : "",
+		    c->checklist[0] ? c->checklist : "other",
 		    kd_sanitize(c->summary, b1, sizeof(b1)));
 		if (c->fix[0])
 			fprintf(fp, "       fix: %s\n", kd_sanitize(c->fix, b1, sizeof(b1)));
 	}
+	if (nproblems == 0)
+		fprintf(fp, "  none found\n");
 	json_decref(s);
 }
