@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,9 @@ kd_read_fd(int fd, const char *name, size_t max_bytes, char **out,
 
 	*out = NULL;
 	*len = 0;
+	/* The buffer holds max_bytes + 2 (one past the cap, the NUL): keep that finite. */
+	if (max_bytes > SIZE_MAX / 2)
+		max_bytes = SIZE_MAX / 2;
 	for (;;) {
 		if (n == cap) {
 			/* One byte past the cap tells "too large" from "exactly full". */

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,11 @@ test_caps(void)
 	KDT_CHECK(kd_read_regular(p, 10, &buf, &len, err, sizeof(err)) == -1);
 	KDT_CHECK(strstr(err, "cap: larger than 10 bytes") != NULL);
 	KDT_CHECK(buf == NULL);
+
+	/* No cap at all is a cap that cannot overflow the buffer size. */
+	KDT_CHECK(kd_read_regular(p, SIZE_MAX, &buf, &len, err, sizeof(err)) == 0);
+	KDT_CHECK(len == 11);
+	free(buf);
 
 	write_file(p, "", 0);
 	KDT_CHECK(kd_read_regular(p, 10, &buf, &len, err, sizeof(err)) == 0);
