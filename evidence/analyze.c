@@ -702,6 +702,46 @@ report_identity(const struct ev_set *s, struct kd_report *r, const char *file)
 	free(refs);
 }
 
+#define ROWS_IN_JSON	200	/* --csv has them all */
+
+/* The client inventory for --json: one object per CMID and product, the first ROWS_IN_JSON. */
+static json_t *
+rows_json(const struct ev_set *s)
+{
+	json_t *a = json_array();
+	size_t i;
+	char g[KD_GUID_STRLEN], act[KD_GUID_STRLEN], t[32], hn[64];
+
+	for (i = 0; i < s->nrows && i < ROWS_IN_JSON; i++) {
+		const struct row *w = &s->rows[i];
+		const char *ls = kd_license_status_name(w->license_status);
+		json_t *o = json_object();
+
+		json_object_set_new(o, "cmid", json_string(cmid_out(s, &w->cmid, g)));
+		json_object_set_new(o, "fqdn", json_string(name_out(s, w->fqdn, hn, sizeof(hn))));
+		if (w->nfqdn > 1)
+			json_object_set_new(o, "other_fqdn",
+			    json_string(name_out(s, w->other_fqdn, hn, sizeof(hn))));
+		json_object_set_new(o, "product", json_string(product_name(w->sku)));
+		json_object_set_new(o, "act_id", json_string(kd_guid_format(&w->actid, act)));
+		json_object_set_new(o, "vm", json_boolean(w->vm != 0));
+		json_object_set_new(o, "license_status", json_string(ls ? ls : "unknown"));
+		json_object_set_new(o, "required", json_integer(w->required));
+		if (w->first != EV_TIME_UNKNOWN)
+			json_object_set_new(o, "first_seen", json_string(when_out(w->first, t,
+			    sizeof(t))));
+		if (w->last != EV_TIME_UNKNOWN)
+			json_object_set_new(o, "last_seen", json_string(when_out(w->last, t,
+			    sizeof(t))));
+		json_object_set_new(o, "requests", json_integer((json_int_t)w->requests));
+		json_object_set_new(o, "refused", json_integer((json_int_t)w->refused));
+		snprintf(t, sizeof(t), "0x%08" PRIX32, w->last_hresult);
+		json_object_set_new(o, "last_hresult", json_string(t));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 static void
 report_host(const struct ev_set *s, struct kd_report *r, int64_t now)
 {
@@ -727,6 +767,7 @@ report_host(const struct ev_set *s, struct kd_report *r, int64_t now)
 		kd_check_int(c, "requests", (int64_t)s->n12290);
 		kd_check_int(c, "clients", (int64_t)s->nrows);
 		kd_check_int(c, "vm_clients", (int64_t)vms);
+		kd_check_json(c, "clients", rows_json(s));
 		if (s->rows_dropped > 0)
 			kd_check_int(c, "rows_dropped", (int64_t)s->rows_dropped);
 	}
@@ -1355,6 +1396,50 @@ report_cross(const struct ev_set *s, struct kd_report *r)
 	}
 }
 
+/*
+ * Joined, but not rebooted since: systeminfo reads the domain at once,
+ * while the primary DNS suffix ipconfig shows (and the client's SRV
+ * lookup uses) takes effect at the next boot.
+ */
+static void
+report_reboot(const struct ev_set *s, struct kd_report *r)
+{
+	size_t i, j;
+	char hn[64], t[32];
+	struct kd_check *c;
+
+	for (i = 0; i < s->nnet; i++) {
+		const struct ev_netcfg *si = &s->net[i];
+
+		if (si->kind != EV_FMT_SYSTEMINFO || si->non_english || si->domain[0] == '\0' ||
+		    is_workgroup(si->domain))
+			continue;
+		for (j = 0; j < s->nnet; j++) {
+			const struct ev_netcfg *ip = &s->net[j];
+
+			if (ip->kind != EV_FMT_IPCONFIG || !ip->has_primary_suffix ||
+			    (si->host_name[0] && ip->host_name[0] &&
+			    strcasecmp(si->host_name, ip->host_name) != 0))
+				continue;
+			if (same_domain(ip->primary_suffix, si->domain)) {
+				add(r, "client_rebooted", "domain", name_out(s, si->host_name, hn,
+				    sizeof(hn)), KD_V_OK, "systeminfo", s->files[s->net_file[i]].name,
+				    "joined to %s and its primary DNS suffix is %s: rebooted since "
+				    "the join (booted %s)", si->domain, ip->primary_suffix,
+				    when_out(si->boot_time, t, sizeof(t)));
+				continue;
+			}
+			c = add(r, "client_rebooted", "domain", name_out(s, si->host_name, hn,
+			    sizeof(hn)), KD_V_FAIL, "systeminfo", s->files[s->net_file[i]].name,
+			    "joined to %s, but its primary DNS suffix is %s: not rebooted since the "
+			    "join (booted %s), so it looks for _vlmcs._tcp in the wrong domain",
+			    si->domain, ip->primary_suffix[0] ? ip->primary_suffix : "empty",
+			    when_out(si->boot_time, t, sizeof(t)));
+			kd_check_fix(c, "reboot the client, then slmgr /ato");
+		}
+	}
+}
+
 /* --- the client's DNS, asked in this run ---------------------------------------------------- */
 
 static bool
@@ -1489,6 +1574,7 @@ ev_set_findings(struct ev_set *s, struct kd_report *r)
 	report_slmgr(s, r);
 	report_net(s, r);
 	report_cross(s, r);
+	report_reboot(s, r);
 	report_dns(s, r);
 }
 
@@ -1553,11 +1639,17 @@ evidence_run(const struct evidence_opts *o, struct kd_report *r)
 	return read > 0 ? 0 : -1;
 }
 
-/* RFC 4180: quote every field, double the quotes inside. */
+/*
+ * RFC 4180: quote every field, double the quotes inside.  A client names
+ * itself: a name a spreadsheet would take for a formula (=, +, -, @) gets
+ * a leading apostrophe.
+ */
 static void
 csv_field(FILE *fp, const char *v, bool last)
 {
 	fputc('"', fp);
+	if (*v == '=' || *v == '+' || *v == '-' || *v == '@' || *v == '\t' || *v == '\r')
+		fputc('\'', fp);
 	for (; *v != '\0'; v++) {
 		if (*v == '"')
 			fputc('"', fp);

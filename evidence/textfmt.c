@@ -473,13 +473,18 @@ ipconfig_line(struct ev_parser *p, char *line, size_t n)
 	struct net_state *st = p->fs;
 	char *sep, *label, *value, *e;
 
-	(void)n;
 	if (*line != ' ' && *line != '\0') {
 		/* "Ethernet adapter Ethernet0:": a new adapter, no list continues. */
 		st->list = NL_NONE;
 		return;
 	}
 	sep = strstr(line, " : ");
+	value = sep != NULL ? sep + 3 : NULL;
+	/* An empty value: the line ends with " :" (CRLF already cut). */
+	if (sep == NULL && n >= 2 && strcmp(line + n - 2, " :") == 0 && strstr(line, ". ") != NULL) {
+		sep = line + n - 2;
+		value = line + n;
+	}
 	if (sep == NULL) {
 		/* An indented continuation of the last list. */
 		value = trim(line);
@@ -494,7 +499,7 @@ ipconfig_line(struct ev_parser *p, char *line, size_t n)
 		return;
 	}
 	*sep = '\0';
-	value = trim(sep + 3);
+	value = trim(value);
 	label = trim(line);
 	/* Drop the dot padding: "Host Name . . . . ." -> "Host Name". */
 	e = label + strlen(label);

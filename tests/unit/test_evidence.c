@@ -522,6 +522,11 @@ test_netcfg(void)
 	KDT_CHECK(g->net.nsearch == 2 && g->net.nconn == 1 && g->net.ndns == 2);
 	KDT_STREQ(g->net.search[1], "contoso.com");
 	KDT_STREQ(g->net.dns_servers[1], "fd00::10");
+	/* An empty value ends the line with " :". */
+	g = parse(S("Windows IP Configuration\r\n\r\n"
+	    "   Primary Dns Suffix  . . . . . . . :\r\n"
+	    "   Node Type . . . . . . . . . . . . : Hybrid\r\n"), &f);
+	KDT_CHECK(g->net.has_primary_suffix && g->net.primary_suffix[0] == '\0' && g->nerr == 0);
 
 	g = parse(S("\r\nHost Name:                 WS05\r\n"
 	    "OS Name:                   Microsoft Windows 10 Enterprise\r\n"
@@ -871,6 +876,68 @@ test_dns(void)
 	ev_set_free(s);
 }
 
+/* Joined but not rebooted: systeminfo's domain against ipconfig's primary suffix. */
+static void
+test_reboot(void)
+{
+	static const char *const stale[] = {
+		"fixtures/windows/systeminfo-joined.txt", "fixtures/windows/ipconfig-all.txt",
+	};
+	static const char ipconfig[] = "Windows IP Configuration\r\n\r\n"
+	    "   Host Name . . . . . . . . . . . . : WS05\r\n"
+	    "   Primary Dns Suffix  . . . . . . . : contoso.com\r\n";
+	struct evidence_opts o;
+	struct ev_set *s;
+	struct kd_report r;
+	const struct kd_check *c;
+
+	run(stale, 2, &r);
+	c = find(&r, "client_rebooted", "primary DNS suffix is empty: not rebooted");
+	KDT_CHECK(c != NULL && c->verdict == KD_V_FAIL);
+	c = find(&r, "checklist.domain", NULL);
+	KDT_CHECK(c != NULL && c->verdict == KD_V_FAIL);
+	kd_report_fini(&r);
+
+	evidence_opts_init(&o);
+	s = ev_set_new(&o);
+	ev_set_read(s, "fixtures/windows/systeminfo-joined.txt");
+	ev_set_read_buffer(s, "ipconfig.txt", ipconfig, sizeof(ipconfig) - 1);
+	kd_report_init(&r, EVIDENCE_TOOL);
+	ev_set_report(s, &r);
+	c = find(&r, "client_rebooted", "rebooted since the join");
+	KDT_CHECK(c != NULL && c->verdict == KD_V_OK);
+	kd_report_fini(&r);
+	ev_set_free(s);
+}
+
+/* The inventory as CSV: RFC 4180 quoting, no formula from a client's name. */
+static void
+test_csv_out(void)
+{
+	static const char host[] = "[{ \"Id\": 12290, \"TimeCreated\": \"2026-11-05T09:00:00Z\", "
+	    "\"Data\": [\"0x0\", \"25\", \"=HYPERLINK(\\\"x\\\")\", "
+	    "\"36f27b39-9f5a-4d6c-8b1c-bc2e3a719999\", \"11/5/2026 9:00 AM\", \"1\", \"1\", "
+	    "\"43200\", \"73111121-5638-40f6-bc11-f1d7b0d64300\"] }]";
+	struct evidence_opts o;
+	struct ev_set *s;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	evidence_opts_init(&o);
+	s = ev_set_new(&o);
+	ev_set_read_buffer(s, "host.json", host, sizeof(host) - 1);
+	fp = open_memstream(&buf, &len);
+	KDT_CHECK(ev_set_csv(s, fp) == 0);
+	fclose(fp);
+	KDT_CHECK(strncmp(buf, "cmid,fqdn,other_fqdn,product,", 29) == 0);
+	KDT_CHECK(strstr(buf, "\"36f27b39-9f5a-4d6c-8b1c-bc2e3a719999\",\"'=HYPERLINK(\"\"x\"\")\","
+	    "\"\",\"Windows 10/11 Enterprise\"") != NULL);
+	KDT_CHECK(strstr(buf, "\"1\",\"Licensed\",\"25\",\"2026-11-05T09:00:00Z\"") != NULL);
+	free(buf);
+	ev_set_free(s);
+}
+
 static void
 test_anonymize(void)
 {
@@ -914,6 +981,8 @@ main(void)
 	test_other_fixtures();
 	test_cross();
 	test_dns();
+	test_reboot();
+	test_csv_out();
 	test_anonymize();
 	return KDT_DONE("test_evidence");
 }
