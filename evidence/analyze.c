@@ -384,15 +384,39 @@ anon_bytes(const struct ev_set *s, const void *in, size_t n, uint8_t out[32])
 	HMAC(EVP_sha256(), key, (int)strlen(key), in, n, out, &len);
 }
 
+/* A machine name, or its keyed hash: the same name in any case, with or without its final dot. */
 static const char *
 name_out(const struct ev_set *s, const char *name, char *buf, size_t len)
 {
+	char low[256];
 	uint8_t h[32];
+	size_t i;
 
 	if (!s->o.anonymize || *name == '\0')
 		return name;
-	anon_bytes(s, name, strlen(name), h);
+	for (i = 0; name[i] != '\0' && i < sizeof(low) - 1; i++)
+		low[i] = (char)tolower((unsigned char)name[i]);
+	while (i > 0 && low[i - 1] == '.')
+		i--;
+	anon_bytes(s, low, i, h);
 	snprintf(buf, len, "host-%02x%02x%02x%02x%02x", h[0], h[1], h[2], h[3], h[4]);
+	return buf;
+}
+
+static void host_of(const char *, char *, size_t);
+
+/* "kms1.contoso.com:1688" with the name hashed and the port kept. */
+static const char *
+hostport_out(const struct ev_set *s, const char *hp, char *buf, size_t len)
+{
+	char host[256], hb[64];
+	const char *colon = strrchr(hp, ':');
+
+	if (!s->o.anonymize || *hp == '\0')
+		return hp;
+	host_of(hp, host, sizeof(host));
+	kd_setf(buf, len, "%s%s", name_out(s, host, hb, sizeof(hb)),
+	    colon != NULL && strchr(hp, ':') == colon ? colon : "");
 	return buf;
 }
 
@@ -780,7 +804,8 @@ report_host(const struct ev_set *s, struct kd_report *r, int64_t now)
 
 		for (j = 0; j < s->nrows; j++)
 			last_n += s->rows[j].last_hresult == h->code;
-		c = add(r, "host_refused", err_item(h->code), s->host_name,
+		c = add(r, "host_refused", err_item(h->code), name_out(s, s->host_name, t2,
+		    sizeof(t2)),
 		    last_n > 0 ? KD_V_FAIL : KD_V_WARN, "host log", file,
 		    "%" PRIu64 " request%s answered 0x%08" PRIX32 " (e.g. %s)%s", h->n,
 		    h->n == 1 ? "" : "s", h->code, name_out(s, h->example, hn, sizeof(hn)),
@@ -792,7 +817,8 @@ report_host(const struct ev_set *s, struct kd_report *r, int64_t now)
 
 	if (s->n12290 > 0 && now != EV_TIME_UNKNOWN && s->host_last != EV_TIME_UNKNOWN &&
 	    now - s->host_last > IDLE_AFTER) {
-		c = add(r, "host_idle", "port", s->host_name, KD_V_WARN, "host log", file,
+		c = add(r, "host_idle", "port", name_out(s, s->host_name, hn, sizeof(hn)),
+		    KD_V_WARN, "host log", file,
 		    "no request for %" PRId64 " days (last %s): clients renew every 7 days, so "
 		    "they are not reaching this host or activate elsewhere",
 		    (now - s->host_last) / DAY, when_out(s->host_last, t1, sizeof(t1)));
@@ -821,7 +847,8 @@ report_host(const struct ev_set *s, struct kd_report *r, int64_t now)
 		}
 	}
 	if (s->timer_errors > 0)
-		add(r, "host_timer", "other", s->host_name, KD_V_WARN, "host log", file,
+		add(r, "host_timer", "other", name_out(s, s->host_name, hn, sizeof(hn)),
+		    KD_V_WARN, "host log", file,
 		    "%" PRIu64 " renewal/activation timer failures (12291/12292)", s->timer_errors);
 }
 
@@ -903,25 +930,27 @@ report_client(struct ev_set *s, struct kd_report *r)
 	file = s->files[(last_req ? last_req : last_resp)->file].name;
 	for (k = 0; k < nhp; k++)
 		kd_appendf(list, sizeof(list), "%s%s (%" PRIu64 ")", k ? ", " : "",
-		    name_out(s, hp[k].name, hn, sizeof(hn)), hp[k].n);
+		    hostport_out(s, hp[k].name, hn, sizeof(hn)), hp[k].n);
 	if (requests > 0) {
 		json_t *a = json_array();
 
 		c = add(r, "client_hosts", "dns", "", KD_V_OK, "client log", file,
 		    "the client asked %s", list);
 		for (k = 0; k < nhp; k++)
-			json_array_append_new(a, json_string(name_out(s, hp[k].name, hn, sizeof(hn))));
+			json_array_append_new(a, json_string(hostport_out(s, hp[k].name, hn,
+			    sizeof(hn))));
 		kd_check_json(c, "hosts", a);
 		kd_check_int(c, "requests", (int64_t)requests);
 	}
 	if (unanswered > 0) {
-		c = add(r, "client_no_response", "port", last_req ? last_req->hostport : "",
+		c = add(r, "client_no_response", "port",
+		    last_req ? hostport_out(s, last_req->hostport, hn, sizeof(hn)) : "",
 		    last_unanswered ? KD_V_FAIL : KD_V_WARN, "client log", file,
 		    "%" PRIu64 " of %" PRIu64 " requests got no response (12288 without 12289)%s: "
 		    "the host was not reached or did not answer", unanswered, requests,
 		    last_unanswered ? ", the latest included" : "");
 		kd_check_fix(c, "from the client's network: kmsdiag probe %s",
-		    last_req ? last_req->hostport : "HOST");
+		    last_req ? hostport_out(s, last_req->hostport, hn, sizeof(hn)) : "HOST");
 		kd_check_int(c, "unanswered", (int64_t)unanswered);
 	}
 	if (last_resp != NULL) {
@@ -1369,7 +1398,8 @@ report_cross(const struct ev_set *s, struct kd_report *r)
 			for (k = 0; k < n->nsearch; k++)
 				found |= same_domain(d->domain, n->search[k]);
 			if (found) {
-				add(r, "client_finds_record", "dns", n->host_name, KD_V_OK, "ipconfig /all",
+				add(r, "client_finds_record", "dns", name_out(s, n->host_name, hn,
+				    sizeof(hn)), KD_V_OK, "ipconfig /all",
 				    s->files[s->net_file[i]].name, "the client asks in %s, where the "
 				    "host publishes its record", d->domain);
 				continue;
@@ -1481,7 +1511,7 @@ report_dns(const struct ev_set *s, struct kd_report *r)
 	if (any_client && found != NULL) {
 		for (k = 0; k < found->nrr; k++)
 			kd_appendf(targets, sizeof(targets), "%s%s:%u", k ? ", " : "",
-			    found->rr[k].target, found->rr[k].port);
+			    name_out(s, found->rr[k].target, hn, sizeof(hn)), found->rr[k].port);
 		c = add(r, "client_finds_srv", "dns", found->domain, KD_V_OK, "ipconfig /all", NULL,
 		    "the client finds _vlmcs._tcp.%s: %s (%s)", found->domain, targets,
 		    s->dns_source);
@@ -1519,17 +1549,17 @@ report_dns(const struct ev_set *s, struct kd_report *r)
 				port_ok |= found->rr[k].port == port;
 			}
 		if (named && port_ok)
-			add(r, "client_host_in_srv", "dns", name_out(s, e->hostport, hn, sizeof(hn)),
+			add(r, "client_host_in_srv", "dns", hostport_out(s, e->hostport, hn, sizeof(hn)),
 			    KD_V_OK, "client log", s->files[e->file].name,
 			    "the host the client asked is a target of _vlmcs._tcp.%s", found->domain);
 		else if (named) {
-			c = add(r, "client_host_in_srv", "port", name_out(s, e->hostport, hn,
+			c = add(r, "client_host_in_srv", "port", hostport_out(s, e->hostport, hn,
 			    sizeof(hn)), KD_V_FAIL, "client log", s->files[e->file].name,
 			    "the client asked port %u, the record _vlmcs._tcp.%s gives another",
 			    port, found->domain);
 			kd_check_fix(c, "make the SRV port the one the host listens on");
 		} else {
-			c = add(r, "client_host_in_srv", "dns", name_out(s, e->hostport, hn,
+			c = add(r, "client_host_in_srv", "dns", hostport_out(s, e->hostport, hn,
 			    sizeof(hn)), KD_V_WARN, "client log", s->files[e->file].name,
 			    "the client asked a host no SRV record of its domains names (%s): pinned "
 			    "with /skms, or a cached or old host", targets);
@@ -1550,7 +1580,8 @@ report_dns(const struct ev_set *s, struct kd_report *r)
 					continue;
 				if (found->rr[j].port == b->listening_port)
 					continue;
-				c = add(r, "srv_port_mismatch", "port", found->rr[j].target, KD_V_FAIL,
+				c = add(r, "srv_port_mismatch", "port", name_out(s, found->rr[j].target,
+				    hn, sizeof(hn)), KD_V_FAIL,
 				    "slmgr /dlv", s->files[s->slmgr_file[i]].name,
 				    "the host listens on %lld, _vlmcs._tcp.%s sends clients to port %u",
 				    (long long)b->listening_port, found->domain, found->rr[j].port);
