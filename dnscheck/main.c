@@ -67,7 +67,7 @@ help(void)
 	    "      --resolv-conf FILE  read FILE instead of /etc/resolv.conf\n"
 	    "  -s, --server ADDR[:PORT] ask this server (default: the system resolver)\n"
 	    "  -T, --tcp               query over TCP only\n"
-	    "  -t, --timeout SECONDS   wait at most this long per query and per probe\n"
+	    "  -t, --timeout SECONDS   deadline of each domain's lookups, and of each probe\n"
 	    "                          phase (default %u)\n"
 	    "      --tcp-only          with --probe: only connect, no RPC bind\n"
 	    "      --ttl SECONDS       TTL the records must have (default %u)\n"
