@@ -384,6 +384,49 @@ anon_bytes(const struct ev_set *s, const void *in, size_t n, uint8_t out[32])
 	HMAC(EVP_sha256(), key, (int)strlen(key), in, n, out, &len);
 }
 
+/* "kms1.contoso.com:1688", "[fd00::1]:1688" -> the name or address. */
+static void
+host_of(const char *hostport, char *out, size_t len)
+{
+	const char *colon = strrchr(hostport, ':');
+
+	if (hostport[0] == '[') {
+		const char *rb = strchr(hostport, ']');
+
+		kd_setf(out, len, "%.*s", rb ? (int)(rb - hostport - 1) : 0, hostport + 1);
+		return;
+	}
+	if (colon != NULL && strchr(hostport, ':') == colon)
+		kd_setf(out, len, "%.*s", (int)(colon - hostport), hostport);
+	else
+		kd_setf(out, len, "%s", hostport);
+}
+
+/* Same machine: the same FQDN, or one side is the other's first label. */
+static bool
+same_host(const char *a, const char *b)
+{
+	size_t la = strcspn(a, "."), lb = strcspn(b, ".");
+
+	if (strcasecmp(a, b) == 0)
+		return true;
+	if ((a[la] == '\0' || b[lb] == '\0') && la == lb && strncasecmp(a, b, la) == 0)
+		return true;
+	return false;
+}
+
+static bool
+same_domain(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	while (la > 0 && a[la - 1] == '.')
+		la--;
+	while (lb > 0 && b[lb - 1] == '.')
+		lb--;
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
 /* A machine name, or its keyed hash: the same name in any case, with or without its final dot. */
 static const char *
 name_out(const struct ev_set *s, const char *name, char *buf, size_t len)
@@ -402,8 +445,6 @@ name_out(const struct ev_set *s, const char *name, char *buf, size_t len)
 	snprintf(buf, len, "host-%02x%02x%02x%02x%02x", h[0], h[1], h[2], h[3], h[4]);
 	return buf;
 }
-
-static void host_of(const char *, char *, size_t);
 
 /* "kms1.contoso.com:1688" with the name hashed and the port kept. */
 static const char *
@@ -652,6 +693,21 @@ report_counts(const struct ev_set *s, struct kd_report *r, const char *file)
 	free(ids);
 }
 
+/* A CMID and where it came from, for sorting instead of pairwise comparing. */
+struct rowref {
+	struct kd_guid	 cmid;
+	size_t		 row;
+};
+
+static int
+cmp_rowref(const void *a, const void *b)
+{
+	const struct rowref *x = a, *y = b;
+	int c = memcmp(&x->cmid, &y->cmid, sizeof(x->cmid));
+
+	return c != 0 ? c : x->row < y->row ? -1 : x->row > y->row;
+}
+
 struct fqdn_ref {
 	const char		*fqdn;
 	const struct kd_guid	*cmid;
@@ -670,31 +726,37 @@ static void
 report_identity(const struct ev_set *s, struct kd_report *r, const char *file)
 {
 	struct fqdn_ref *refs;
-	size_t i, j, shown = 0, cloned = 0, n = 0;
+	struct rowref *cl;
+	size_t i, j, shown = 0, cloned = 0, n = 0, ncl = 0;
 	char g[KD_GUID_STRLEN], b1[64], b2[64];
 
-	for (i = 0; i < s->nrows; i++) {
-		const struct row *w = &s->rows[i];
-		bool seen = false;
+	/* One finding per CMID, whatever the number of its products: sorted, not compared pairwise. */
+	if (s->nrows > 0 && (cl = malloc(s->nrows * sizeof(*cl))) != NULL) {
+		for (i = 0; i < s->nrows; i++)
+			if (s->rows[i].nfqdn >= 2) {
+				cl[ncl].cmid = s->rows[i].cmid;
+				cl[ncl++].row = i;
+			}
+		qsort(cl, ncl, sizeof(*cl), cmp_rowref);
+		for (i = 0; i < ncl; i++) {
+			const struct row *w = &s->rows[cl[i].row];
 
-		if (w->nfqdn < 2)
-			continue;
-		for (j = 0; j < i && !seen; j++)
-			seen = s->rows[j].nfqdn >= 2 && kd_guid_eq(&s->rows[j].cmid, &w->cmid);
-		if (seen)
-			continue;
-		cloned++;
-		if (shown++ < MAX_SHOWN) {
-			struct kd_check *c = add(r, "cloned_cmid", "threshold",
-			    cmid_out(s, &w->cmid, g), KD_V_WARN, "host log", file,
-			    "one CMID from several machines (%s, %s, ...): a cloned image not "
-			    "generalized with sysprep; the host counts them as one",
-			    name_out(s, w->fqdn, b1, sizeof(b1)),
-			    name_out(s, w->other_fqdn, b2, sizeof(b2)));
+			if (i > 0 && kd_guid_eq(&cl[i].cmid, &cl[i - 1].cmid))
+				continue;
+			cloned++;
+			if (shown++ < MAX_SHOWN) {
+				struct kd_check *c = add(r, "cloned_cmid", "threshold",
+				    cmid_out(s, &w->cmid, g), KD_V_WARN, "host log", file,
+				    "one CMID from several machines (%s, %s, ...): a cloned image not "
+				    "generalized with sysprep; the host counts them as one",
+				    name_out(s, w->fqdn, b1, sizeof(b1)),
+				    name_out(s, w->other_fqdn, b2, sizeof(b2)));
 
-			kd_check_fix(c, "on each clone: slmgr /rearm and a reboot gives a new "
-			    "CMID; generalize the image with sysprep /generalize");
+				kd_check_fix(c, "on each clone: slmgr /rearm and a reboot gives a new "
+				    "CMID; generalize the image with sysprep /generalize");
+			}
 		}
+		free(cl);
 	}
 	if (cloned > MAX_SHOWN)
 		add(r, "cloned_cmid", "threshold", "", KD_V_WARN, "host log", file,
@@ -880,7 +942,8 @@ report_client(struct ev_set *s, struct kd_report *r)
 	struct hostport hp[MAX_HOSTPORTS];
 	size_t nhp = 0, i, k;
 	uint64_t requests = 0, unanswered = 0;
-	const struct cev *last_req = NULL, *last_resp = NULL, *req_of_resp = NULL;
+	const struct cev *last_req = NULL, *last_resp = NULL, *req_of_resp = NULL, *cur_req = NULL;
+	size_t cur_file = SIZE_MAX;
 	bool last_unanswered = false;
 	struct kd_check *c;
 	char list[256] = "", why[400], hn[64];
@@ -901,18 +964,17 @@ report_client(struct ev_set *s, struct kd_report *r)
 	for (i = 0; i < s->ncev; i++) {
 		const struct cev *e = &s->cev[i];
 
+		if (e->file != cur_file) {
+			cur_file = e->file;
+			cur_req = NULL;
+		}
 		if (e->id == 12289) {
 			last_resp = e;
-			req_of_resp = NULL;
-			for (k = i; k > 0; k--)
-				if (s->cev[k - 1].file == e->file && s->cev[k - 1].id == 12288) {
-					req_of_resp = &s->cev[k - 1];
-					break;
-				}
+			req_of_resp = cur_req;
 			continue;
 		}
 		requests++;
-		last_req = e;
+		last_req = cur_req = e;
 		for (k = 0; k < nhp; k++)
 			if (strcasecmp(hp[k].name, e->hostport) == 0)
 				break;
@@ -1075,7 +1137,7 @@ report_slmgr_client(const struct ev_set *s, struct kd_report *r, const struct ev
 	if (b->registered_kms[0] != '\0') {
 		c = add(r, "slmgr_pinned", "dns", b->name, KD_V_WARN, "slmgr /dlv", file,
 		    "the client is pinned to %s with /skms: it does not use DNS",
-		    name_out(s, b->registered_kms, hn, sizeof(hn)));
+		    hostport_out(s, b->registered_kms, hn, sizeof(hn)));
 		kd_check_fix(c, "if that host is gone or wrong: slmgr /ckms (back to DNS)");
 	}
 	if (b->dns_unavailable && b->registered_kms[0] == '\0') {
@@ -1084,9 +1146,22 @@ report_slmgr_client(const struct ev_set *s, struct kd_report *r, const struct ev
 		    b->lookup_domain[0] ? " in " : "", b->lookup_domain);
 		kd_check_fix(c, "check _vlmcs._tcp in the client's DNS suffixes (ipconfig /all): "
 		    "kmsdiag dnscheck DOMAIN");
-	} else if (b->kms_from_dns[0] != '\0')
+	} else if (b->kms_from_dns[0] != '\0') {
+		char host[256];
+
 		add(r, "slmgr_dns", "dns", b->name, KD_V_OK, "slmgr /dlv", file,
-		    "DNS discovery found %s", name_out(s, b->kms_from_dns, hn, sizeof(hn)));
+		    "DNS discovery found %s", hostport_out(s, b->kms_from_dns, hn, sizeof(hn)));
+		host_of(b->kms_from_dns, host, sizeof(host));
+		if (s->host_name[0] != '\0' && !same_host(host, s->host_name)) {
+			c = add(r, "slmgr_dns_other_host", "dns", b->name, KD_V_WARN, "slmgr /dlv",
+			    file, "DNS discovery finds %s, not %s whose log was given",
+			    hostport_out(s, b->kms_from_dns, hn, sizeof(hn)),
+			    name_out(s, s->host_name, host, sizeof(host)));
+			kd_check_fix(c, "if %s is the host you expect, the SRV record points "
+			    "elsewhere: kmsdiag dnscheck", name_out(s, s->host_name, host,
+			    sizeof(host)));
+		}
+	}
 	if (b->lookup_domain[0] != '\0')
 		add(r, "slmgr_lookup_domain", "dns", b->name, KD_V_OK, "slmgr /dlv", file,
 		    "SRV lookups are set to the domain %s (/skms-domain)", b->lookup_domain);
@@ -1262,97 +1337,86 @@ report_net(const struct ev_set *s, struct kd_report *r)
 
 /* --- the host's and the client's records side by side ----------------------------------- */
 
-/* "kms1.contoso.com:1688", "[fd00::1]:1688" -> the name or address. */
-static void
-host_of(const char *hostport, char *out, size_t len)
+
+/* The row with this CMID (any product), by binary search in rows sorted by CMID; NULL if none. */
+static const struct row *
+row_by_cmid(const struct ev_set *s, const struct rowref *sorted, size_t n, const struct kd_guid *g)
 {
-	const char *colon = strrchr(hostport, ':');
+	size_t lo = 0, hi = n;
 
-	if (hostport[0] == '[') {
-		const char *rb = strchr(hostport, ']');
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(&sorted[mid].cmid, g, sizeof(*g));
 
-		kd_setf(out, len, "%.*s", rb ? (int)(rb - hostport - 1) : 0, hostport + 1);
-		return;
+		if (c == 0)
+			return &s->rows[sorted[mid].row];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	if (colon != NULL && strchr(hostport, ':') == colon)
-		kd_setf(out, len, "%.*s", (int)(colon - hostport), hostport);
-	else
-		kd_setf(out, len, "%s", hostport);
+	return NULL;
 }
 
-/* Same machine: the same FQDN, or one side is the other's first label. */
-static bool
-same_host(const char *a, const char *b)
-{
-	size_t la = strcspn(a, "."), lb = strcspn(b, ".");
-
-	if (strcasecmp(a, b) == 0)
-		return true;
-	if ((a[la] == '\0' || b[lb] == '\0') && la == lb && strncasecmp(a, b, la) == 0)
-		return true;
-	return false;
-}
-
-static bool
-same_domain(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-
-	while (la > 0 && a[la - 1] == '.')
-		la--;
-	while (lb > 0 && b[lb - 1] == '.')
-		lb--;
-	return la == lb && strncasecmp(a, b, la) == 0;
-}
-
+/*
+ * Each client CMID of the client logs against the host's log: grouped by
+ * sorting (a hostile log of many clients stays n log n), findings capped.
+ */
 static void
-report_cross(const struct ev_set *s, struct kd_report *r)
+cross_host_log(const struct ev_set *s, struct kd_report *r)
 {
-	size_t i, j, k;
+	struct rowref *reqs, *rows;
+	size_t nreq = 0, i, j, shown[3] = { 0, 0, 0 };
 	char g[KD_GUID_STRLEN], hn[64], name[128];
 	struct kd_check *c;
 
-	/* A client's requests against the host log of the host it asked. */
-	if (s->n12290 > 0 && s->host_name[0] != '\0') {
-		for (i = 0; i < s->ncev; i++) {
-			const struct cev *e = &s->cev[i];
-			uint64_t asked = 0, other = 0, covered = 0;
-			bool in_log = false, seen = false;
-			const char *fqdn = NULL;
+	reqs = malloc((s->ncev ? s->ncev : 1) * sizeof(*reqs));
+	rows = malloc((s->nrows ? s->nrows : 1) * sizeof(*rows));
+	if (reqs == NULL || rows == NULL) {
+		free(reqs);
+		free(rows);
+		r->oom = true;
+		return;
+	}
+	for (i = 0; i < s->ncev; i++)
+		if (s->cev[i].id == 12288) {
+			reqs[nreq].cmid = s->cev[i].cmid;
+			reqs[nreq++].row = i;
+		}
+	qsort(reqs, nreq, sizeof(*reqs), cmp_rowref);
+	for (i = 0; i < s->nrows; i++) {
+		rows[i].cmid = s->rows[i].cmid;
+		rows[i].row = i;
+	}
+	qsort(rows, s->nrows, sizeof(*rows), cmp_rowref);
+	for (i = 0; i < nreq; i = j) {
+		const struct cev *e = &s->cev[reqs[i].row];
+		const struct row *w = row_by_cmid(s, rows, s->nrows, &e->cmid);
+		uint64_t asked = 0, other = 0, covered = 0;
 
-			if (e->id != 12288)
+		for (j = i; j < nreq && kd_guid_eq(&reqs[j].cmid, &reqs[i].cmid); j++) {
+			const struct cev *q = &s->cev[reqs[j].row];
+
+			host_of(q->hostport, name, sizeof(name));
+			if (!same_host(name, s->host_name)) {
+				other++;
 				continue;
-			for (j = 0; j < i && !seen; j++)
-				seen = s->cev[j].id == 12288 && kd_guid_eq(&s->cev[j].cmid, &e->cmid);
-			if (seen)
-				continue;
-			for (j = i; j < s->ncev; j++) {
-				if (s->cev[j].id != 12288 || !kd_guid_eq(&s->cev[j].cmid, &e->cmid))
-					continue;
-				host_of(s->cev[j].hostport, name, sizeof(name));
-				if (!same_host(name, s->host_name)) {
-					other++;
-					continue;
-				}
-				asked++;
-				/* Only a request inside the span the host's log covers can be missing from it. */
-				if (s->cev[j].when != EV_TIME_UNKNOWN && s->host_first != EV_TIME_UNKNOWN &&
-				    s->cev[j].when >= s->host_first - 3600 &&
-				    s->cev[j].when <= s->host_last + 3600)
-					covered++;
 			}
-			for (k = 0; k < s->nrows && !in_log; k++)
-				if (kd_guid_eq(&s->rows[k].cmid, &e->cmid)) {
-					in_log = true;
-					fqdn = s->rows[k].fqdn;
-				}
-			if (asked > 0 && !in_log && covered == 0)
+			asked++;
+			/* Only a request inside the span the host's log covers can be missing from it. */
+			if (q->when != EV_TIME_UNKNOWN && s->host_first != EV_TIME_UNKNOWN &&
+			    q->when >= s->host_first - 3600 && q->when <= s->host_last + 3600)
+				covered++;
+		}
+		if (asked > 0 && w == NULL && covered == 0) {
+			if (shown[0]++ < MAX_SHOWN)
 				add(r, "client_not_in_host_log", "port", cmid_out(s, &e->cmid, g),
 				    KD_V_UNKNOWN, "client log", s->files[e->file].name,
 				    "the client asked %s, but not while that host's log was kept: "
 				    "export both logs over the same days",
 				    name_out(s, s->host_name, hn, sizeof(hn)));
-			else if (asked > 0 && !in_log) {
+		} else if (asked > 0 && w == NULL) {
+			if (shown[1]++ < MAX_SHOWN) {
 				c = add(r, "client_not_in_host_log", "port", cmid_out(s, &e->cmid, g),
 				    KD_V_FAIL, "client log", s->files[e->file].name,
 				    "the client asked %s %" PRIu64 " time%s while its log was kept, but "
@@ -1361,22 +1425,39 @@ report_cross(const struct ev_set *s, struct kd_report *r)
 				    covered == 1 ? "" : "s");
 				kd_check_fix(c, "a firewall between them, or the name resolves to "
 				    "another machine: kmsdiag probe from the client's network");
-			} else if (asked > 0)
-				add(r, "client_in_host_log", "port", cmid_out(s, &e->cmid, g), KD_V_OK,
-				    "client log", s->files[e->file].name,
-				    "the host's log has this client's requests (as %s)",
-				    name_out(s, fqdn, hn, sizeof(hn)));
-			if (other > 0) {
-				c = add(r, "client_other_host", "dns", cmid_out(s, &e->cmid, g),
-				    KD_V_WARN, "client log", s->files[e->file].name,
-				    "the client also asked %" PRIu64 " time%s a host other than %s, whose "
-				    "log was not given", other, other == 1 ? "" : "s",
-				    name_out(s, s->host_name, hn, sizeof(hn)));
-				kd_check_fix(c, "compare the host:port of its 12288 events with the "
-				    "published SRV targets: kmsdiag dnscheck");
 			}
+		} else if (asked > 0 && shown[2]++ < MAX_SHOWN)
+			add(r, "client_in_host_log", "port", cmid_out(s, &e->cmid, g), KD_V_OK,
+			    "client log", s->files[e->file].name,
+			    "the host's log has this client's requests (as %s)",
+			    name_out(s, w->fqdn, hn, sizeof(hn)));
+		if (other > 0 && shown[2] + shown[1] <= MAX_SHOWN) {
+			c = add(r, "client_other_host", "dns", cmid_out(s, &e->cmid, g),
+			    KD_V_WARN, "client log", s->files[e->file].name,
+			    "the client also asked %" PRIu64 " time%s a host other than %s, whose "
+			    "log was not given", other, other == 1 ? "" : "s",
+			    name_out(s, s->host_name, hn, sizeof(hn)));
+			kd_check_fix(c, "compare the host:port of its 12288 events with the "
+			    "published SRV targets: kmsdiag dnscheck");
 		}
 	}
+	if (shown[1] > MAX_SHOWN)
+		add(r, "client_not_in_host_log", "port", "", KD_V_FAIL, "client log", NULL,
+		    "%zu client CMIDs in all are missing from the host's log", shown[1]);
+	free(reqs);
+	free(rows);
+}
+
+static void
+report_cross(const struct ev_set *s, struct kd_report *r)
+{
+	size_t i, j, k;
+	char hn[64];
+	struct kd_check *c;
+
+	/* A client's requests against the host log of the host it asked. */
+	if (s->n12290 > 0 && s->host_name[0] != '\0')
+		cross_host_log(s, r);
 
 	/* The domain the host publishes in against the suffixes a client asks. */
 	for (i = 0; i < s->nnet; i++) {
@@ -1488,6 +1569,8 @@ target_is(const char *target, const char *host)
 static void
 report_dns(const struct ev_set *s, struct kd_report *r)
 {
+	const struct cev *asked[MAX_HOSTPORTS];
+	size_t nasked = 0;
 	const struct ev_srvlook *found = NULL;
 	char list[400] = "", targets[400] = "", hn[64], name[128];
 	bool unknown = false, any_client = false;
@@ -1526,7 +1609,7 @@ report_dns(const struct ev_set *s, struct kd_report *r)
 	}
 	if (found == NULL)
 		return;
-	/* Each host the client asked against the records it finds. */
+	/* Each host the client asked (the first MAX_HOSTPORTS) against the records it finds. */
 	for (i = 0; i < s->ncev; i++) {
 		const struct cev *e = &s->cev[i];
 		bool seen = false, named = false, port_ok = false;
@@ -1535,11 +1618,11 @@ report_dns(const struct ev_set *s, struct kd_report *r)
 
 		if (e->id != 12288)
 			continue;
-		for (j = 0; j < i && !seen; j++)
-			seen = s->cev[j].id == 12288 &&
-			    strcasecmp(s->cev[j].hostport, e->hostport) == 0;
-		if (seen)
+		for (j = 0; j < nasked && !seen; j++)
+			seen = strcasecmp(asked[j]->hostport, e->hostport) == 0;
+		if (seen || nasked == MAX_HOSTPORTS)
 			continue;
+		asked[nasked++] = e;
 		host_of(e->hostport, name, sizeof(name));
 		colon = strrchr(e->hostport, ':');
 		port = colon ? (unsigned)strtoul(colon + 1, NULL, 10) : 1688;

@@ -156,6 +156,16 @@ one_event(struct ev_parser *p, json_t *o, uint64_t rec)
 		ptrs[0] = vals[0];
 		n = 1;
 	}
+	/*
+	 * ConvertTo-Json without the Properties.Value projection writes the
+	 * values as type names ("System.Diagnostics...EventProperty"): use
+	 * the message's Info line instead.
+	 */
+	for (i = 0; i < n; i++)
+		if (strncmp(vals[i], "System.", 7) == 0 || strncmp(vals[i], "@{", 2) == 0) {
+			n = 0;
+			break;
+		}
 	if (n > 0)
 		ev_fields_from_values(&ev, ptrs, n);
 	else if (json_is_string(v = json_object_get(o, "Message")))
