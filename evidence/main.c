@@ -177,7 +177,7 @@ main(int argc, char *argv[])
 		ev_set_read(set, argv[i]);
 	if ((dns || zone != NULL) &&
 	    ev_set_check_dns(set, server, zone, origin, err, sizeof(err)) == -1) {
-		fprintf(stderr, PROG ": %s\n", err);
+		kd_usage_msg(PROG, "%s", err);	/* names the zone file */
 		ev_set_free(set);
 		kd_report_fini(&r);
 		return KD_EXIT_UNKNOWN;

@@ -285,7 +285,7 @@ main(int argc, char **argv)
 		return KD_EXIT_UNKNOWN;
 	}
 	if (tui_app_start(&app, &o, loop) != 0) {
-		fprintf(stderr, PROG ": %s\n", app.error);
+		kd_usage_msg(PROG, "%s", app.error);	/* names a file or interface */
 		rc = app.bad_filter ? KD_EXIT_USAGE : KD_EXIT_UNKNOWN;
 		tui_app_fini(&app);
 		kd_loop_free(loop);

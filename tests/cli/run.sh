@@ -257,6 +257,13 @@ expect_rc argv-capture-file 3 "$CAP" -r "$tmp/none$E"
 no_raw argv-capture-file-escaped
 expect_rc argv-probe-file 64 "$B/kmsdiag-probe" -f "$tmp/none$E"
 no_raw argv-probe-file-escaped
+expect_rc argv-tui-file 3 "$B/kmsdiag-tui" -R -r "$tmp/none$E"
+no_raw argv-tui-file-escaped
+if [ -x "$B/kmsdiag-evidence" ]; then
+	printf 'Name: x\n' >"$tmp/ev.txt"
+	"$B/kmsdiag-evidence" -z "$tmp/none$E" "$tmp/ev.txt" >"$tmp/out" 2>"$tmp/err"
+	no_raw argv-evidence-zone-escaped
+fi
 
 # The doctor quotes resolv.conf's search domain in its by-hand steps.
 printf 'search corp\342\200\256lmth.test\nnameserver 127.0.0.1\n' >"$tmp/resolv.conf"
