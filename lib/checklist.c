@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "explain.h"
 #include "site.h"
@@ -296,6 +297,9 @@ judge_port(struct ctx *x)
 		case KD_REACH_REFUSED:
 			f = add(x, KD_ITEM_PORT, KD_V_FAIL, "port_closed", hi, -1, -1);
 			fsubj(f, "%s", ep);
+			/* The system's "Connection refused" says nothing more. */
+			if (strcasecmp(d, "connection refused") == 0)
+				d = "";
 			fsum(f, "%s: nothing listens on TCP port %u (connection refused)%s%s",
 			    hl, h->port, d[0] ? ": " : "", d);
 			ffix(f, "start the KMS host service (sppsvc) on the host, or point "
@@ -1071,9 +1075,14 @@ judge_host_key(struct ctx *x)
 				json_decref(sj);
 		}
 	}
-	kd_setf(x->skip[KD_ITEM_HOST_KEY], sizeof(x->skip[0]),
-	    "no ePID: no KMS host answered an activation request%s",
-	    x->activation_asked ? "" : " (use --activate)");
+	/* Why no ePID: the same reason the threshold has no count. */
+	if (strncmp(x->skip[KD_ITEM_THRESHOLD], "no count: ", 10) == 0)
+		kd_setf(x->skip[KD_ITEM_HOST_KEY], sizeof(x->skip[0]), "no ePID: %s",
+		    x->skip[KD_ITEM_THRESHOLD] + 10);
+	else
+		kd_setf(x->skip[KD_ITEM_HOST_KEY], sizeof(x->skip[0]),
+		    "no ePID: no KMS host answered an activation request%s",
+		    x->activation_asked ? "" : " (use --activate)");
 }
 
 /* --- 6. client key -------------------------------------------------------- */

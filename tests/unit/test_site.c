@@ -377,8 +377,10 @@ srv_case(int state, bool with_default)
 	if (state == 1) {
 		s.hosts[h].reach = KD_REACH_OPEN;
 		s.hosts[h].rpc = KD_RPC_KMS;
-	} else if (state == 2)
+	} else if (state == 2) {
 		s.hosts[h].reach = KD_REACH_REFUSED;
+		memcpy(s.hosts[h].reach_detail, "Connection refused", 19);
+	}
 	if (with_default) {
 		long h1 = kd_site_host(&s, "127.0.0.1", 1688, KD_SRC_PROBE);
 
@@ -397,6 +399,9 @@ srv_case(int state, bool with_default)
 	KDT_CHECK(any_fix(&cl, "1688") == (with_default && state == 2));
 	KDT_CHECK(!any_text(&cl, "publish 1688"));
 	KDT_CHECK(finding(&cl, "srv_ttl", -1) != NULL);
+	if (state == 2)
+		KDT_CHECK(finding(&cl, "port_closed", h) != NULL &&
+		    strstr(finding(&cl, "port_closed", h)->summary, ": Connection") == NULL);
 	KDT_CHECK(cl.items[KD_ITEM_DNS].verdict == (state == 2 ? KD_V_FAIL : KD_V_WARN));
 	if (state == 1)
 		KDT_CHECK(cl.items[KD_ITEM_PORT].verdict == KD_V_OK &&
@@ -732,6 +737,9 @@ test_integrity(void)
 	    strstr(f->summary, "integrity check failed") != NULL);
 	KDT_CHECK(cl.items[KD_ITEM_THRESHOLD].basis == KD_BASIS_SKIPPED &&
 	    strstr(cl.items[KD_ITEM_THRESHOLD].summary, "integrity") != NULL);
+	KDT_CHECK(cl.items[KD_ITEM_HOST_KEY].basis == KD_BASIS_SKIPPED &&
+	    strstr(cl.items[KD_ITEM_HOST_KEY].summary, "no ePID: 127.0.0.1:1688: the "
+	    "answer failed its integrity check") != NULL);
 	KDT_CHECK(finding(&cl, "no_answer", -1) == NULL);
 	kd_checklist_fini(&cl);
 	kd_site_fini(&s);
