@@ -14,6 +14,8 @@
 #include "loop.h"
 #include "parse.h"
 #include "privdrop.h"
+#include "prom.h"
+#include "site.h"
 
 #define PROG		"kmsdiag-capture"
 #define MAX_FILES	256
@@ -53,6 +55,9 @@ usage(FILE *fp)
 	    "  -v, --verbose       print every field of every exchange\n"
 	    "  -j, --json          JSON Lines output (schema in kmsdiag-capture(1))\n"
 	    "      --no-summary    do not print the summary\n"
+	    "      --prometheus    print the summary as Prometheus metrics instead\n"
+	    "      --output FILE   with --prometheus: write them to FILE atomically\n"
+	    "                      (node_exporter's textfile collector)\n"
 	    "      --max-flows N   connections tracked at once (default 20000)\n"
 	    "  -h, --help          this help\n"
 	    "  -V, --version       print the version\n"
@@ -72,6 +77,45 @@ parse_num(const char *s, long min, long max, const char *what, long *out)
 		return -1;
 	}
 	return 0;
+}
+
+/* --prometheus: only decode errors reach a terminal, on stderr. */
+static void
+errors_only(const struct capture_event *e, void *arg)
+{
+	if (e->type == CE_ERROR)
+		capture_out_event(e, arg);
+}
+
+/* The site the capture filled, judged, as Prometheus metrics. */
+static int
+write_metrics(struct capture *cap, const char *file)
+{
+	const struct capture_stats *cs = capture_stats(cap);
+	struct kd_checklist cl;
+	struct kd_prom p;
+	char err[512];
+	int rc;
+
+	memset(&cl, 0, sizeof(cl));
+	capture_checklist(cap, &cl);
+	kd_prom_init(&p);
+	kd_prom_add(&p, "kmsdiag_capture_packets_total", "counter",
+	    "packets read", (double)cs->packets, NULL, 0);
+	kd_prom_add(&p, "kmsdiag_capture_exchanges_total", "counter",
+	    "KMS activation calls decoded", (double)cs->exchanges, NULL, 0);
+	kd_prom_add(&p, "kmsdiag_capture_errors_total", "counter",
+	    "packets or PDUs that could not be decoded", (double)cs->errors, NULL, 0);
+	kd_prom_add(&p, "kmsdiag_capture_calls_untracked_total", "counter",
+	    "calls on connections over the flow cap or buffer budget, not counted",
+	    (double)cs->calls_untracked, NULL, 0);
+	kd_prom_site(&p, capture_site(cap), &cl, 0);
+	rc = p.oom ? -1 : kd_prom_write_file(file ? file : "-", &p, err, sizeof(err));
+	if (rc != 0)
+		fprintf(stderr, "kmsdiag-capture: %s\n", p.oom ? "out of memory" : err);
+	kd_prom_fini(&p);
+	kd_checklist_fini(&cl);
+	return rc;
 }
 
 static void
@@ -244,6 +288,8 @@ main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "no-summary", no_argument, NULL, 'S' },
+		{ "prometheus", no_argument, NULL, 'Q' },
+		{ "output", required_argument, NULL, 'O' },
 		{ "max-flows", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -256,12 +302,15 @@ main(int argc, char **argv)
 	const char *files[MAX_FILES], *user = NULL;
 	size_t nfiles = 0, readable = 0;
 	uint64_t deadline = 0;
-	bool summary = true, stopped = false, user_set = false;
+	bool summary = true, stopped = false, user_set = false, prometheus = false;
+	const char *prom_file = NULL;
+	struct capture_out errout = { 0 };
 	struct capture *cap = NULL;
 	struct kd_loop *loop = NULL;
 	struct kd_report rep;
 	int ch, status;
 	long v;
+	bool prom_failed = false;
 
 	out.fp = stdout;
 	opterr = 0;	/* its messages echo arguments unescaped */
@@ -351,6 +400,12 @@ main(int argc, char **argv)
 		case 'j':
 			out.json = true;
 			break;
+		case 'Q':
+			prometheus = true;
+			break;
+		case 'O':
+			prom_file = optarg;
+			break;
 		case 'S':
 			summary = false;
 			break;
@@ -406,11 +461,21 @@ main(int argc, char **argv)
 		fprintf(stderr, "kmsdiag-capture: -w takes one input\n");
 		return KD_EXIT_USAGE;
 	}
+	if (prometheus && out.json) {
+		kd_usage_msg(PROG, "--prometheus and --json are two outputs: choose one");
+		return KD_EXIT_USAGE;
+	}
+	if (prom_file != NULL && !prometheus) {
+		kd_usage_msg(PROG, "--output is for --prometheus");
+		return KD_EXIT_USAGE;
+	}
 	so.ports = opts.ports;
 	so.nports = opts.nports;
 	out.color = !out.json && kd_want_color(stdout);
 	out.in_capture_order = !out.json && so.iface == NULL;
-	if ((cap = capture_new(&opts, capture_out_event, &out)) == NULL ||
+	errout.fp = stderr;
+	if ((cap = capture_new(&opts, prometheus ? errors_only : capture_out_event,
+	    prometheus ? (void *)&errout : (void *)&out)) == NULL ||
 	    (loop = kd_loop_new()) == NULL || catch_signals() != 0) {
 		fprintf(stderr, "kmsdiag-capture: out of memory\n");
 		capture_free(cap);
@@ -488,20 +553,24 @@ main(int argc, char **argv)
 	}
 	capture_finish(cap);
 	capture_out_flush(&out);
-	print_hidden_errors(&out, cap);
+	/* Nothing but the metrics on stdout with --prometheus. */
+	print_hidden_errors(prometheus ? &errout : &out, cap);
 	kd_report_init(&rep, "kmsdiag-capture");
 	capture_report(cap, &rep);
-	if (summary && readable > 0)
+	if (prometheus && readable > 0) {
+		if (write_metrics(cap, prom_file) != 0)
+			prom_failed = true;
+	} else if (summary && readable > 0)
 		capture_out_summary(&out, cap, &rep);
 	if (so.iface != NULL && readable > 0)
-		print_capture_stats(&out, so.iface, &st, capture_stats(cap),
+		print_capture_stats(prometheus ? &errout : &out, so.iface, &st, capture_stats(cap),
 		    so.write_file);
 	if (readable == 0)
 		status = KD_EXIT_UNKNOWN;
 	else {
 		status = capture_exit_status(cap, &rep);
 		/* -w asked for a file; an incomplete one is no result, unless KMS failed. */
-		if (st.write_failed && status != KD_EXIT_FAIL)
+		if ((st.write_failed || prom_failed) && status != KD_EXIT_FAIL)
 			status = KD_EXIT_UNKNOWN;
 	}
 	kd_report_fini(&rep);

@@ -149,6 +149,38 @@ check_metrics() {
 	fi
 }
 
+# ---- kmsdiag-capture --prometheus: the same metrics from a capture ----------
+CAP=$B/kmsdiag-capture
+F=fixtures/synthetic/site-two-hosts-low-first.pcap
+"$CAP" -r "$F" -p 1688 -p 21789 --prometheus >"$tmp/cap.prom" 2>"$tmp/cap.err"
+rc=$?
+[ "$rc" = 1 ] && ok capture-prom-exit || bad capture-prom-exit "exit $rc, want 1 (a host below threshold): $(cat "$tmp/cap.err")"
+check_metrics promtool-check-metrics-capture "$tmp/cap.prom"
+has capture-prom-requests "$tmp/cap.prom" '^kmsdiag_capture_requests_total\{host="192.0.2.11",port="21789",counted_id="Windows 10/11 \(Volume\)"\} 3$'
+has capture-prom-count-low "$tmp/cap.prom" '^kmsdiag_activation_below_threshold\{host="192.0.2.11",port="21789",.*\} 1$'
+has capture-prom-count-high "$tmp/cap.prom" '^kmsdiag_activation_below_threshold\{host="192.0.2.10",port="1688",.*\} 0$'
+has capture-prom-item "$tmp/cap.prom" '^kmsdiag_check_status\{item="threshold"\} 1$'
+if grep -q 'workstation\|cmid\|KMS1-PC' "$tmp/cap.prom"; then
+	bad capture-prom-no-personal-data "$(grep -m2 'workstation\|cmid\|KMS1-PC' "$tmp/cap.prom")"
+else
+	ok capture-prom-no-personal-data
+fi
+"$CAP" -r "$F" -p 1688 -p 21789 --prometheus --output "$tmp/kms.prom" >"$tmp/cap.out" 2>&1
+if [ ! -s "$tmp/cap.out" ] && cmp -s "$tmp/kms.prom" "$tmp/cap.prom" &&
+    [ -z "$(ls "$tmp" | grep 'kmsdiag-.*\.tmp')" ]; then
+	ok capture-prom-output-file
+else
+	bad capture-prom-output-file "stdout: $(head -c 200 "$tmp/cap.out")"
+fi
+"$CAP" -r "$F" --prometheus --output "$tmp" >/dev/null 2>"$tmp/cap.err"
+rc=$?
+[ "$rc" = 3 ] && has capture-prom-output-is-dir "$tmp/cap.err" "$tmp" ||
+    bad capture-prom-output-is-dir "exit $rc: $(cat "$tmp/cap.err")"
+"$CAP" -r "$F" --prometheus --json >/dev/null 2>&1
+[ $? = 64 ] && ok capture-prom-json-usage || bad capture-prom-json-usage
+"$CAP" -r "$F" --output "$tmp/x.prom" >/dev/null 2>&1
+[ $? = 64 ] && ok capture-output-needs-prom || bad capture-output-needs-prom
+
 # ---- the exporter itself -------------------------------------------------------
 if [ ! -x "$EXP" ] || [ ! -x "$RESP" ]; then
 	bad exporter-built "$EXP or $RESP missing"
@@ -176,7 +208,7 @@ PIDS="$PIDS $R1"
 "$RESP" --refuse --lifetime 300 >"$tmp/r2" 2>&1 &
 PIDS="$PIDS $!"
 i=0
-while [ $i -lt 100 ] && ! { grep -q '^PORT' "$tmp/r1" && grep -q '^PORT' "$tmp/r2"; }; do sleep 0.05; i=$((i + 1)); done
+while [ $i -lt 100 ] && ! { grep -qs '^PORT' "$tmp/r1" && grep -qs '^PORT' "$tmp/r2"; }; do sleep 0.05; i=$((i + 1)); done
 P1=$(sed -n 's/^PORT //p' "$tmp/r1")
 P2=$(sed -n 's/^PORT //p' "$tmp/r2")
 
