@@ -539,6 +539,11 @@ capture_checklist(struct capture *cap, struct kd_checklist *cl)
 	if (!other_traffic_hint(cap, s->other_traffic_hint,
 	    sizeof(s->other_traffic_hint)))
 		s->other_traffic_hint[0] = '\0';
+	if (cap->hosts_dropped > 0)
+		obs_note(cap, KD_ITEM_OTHER, KD_V_WARN, "host_limit", -1,
+		    "split the capture by host (a BPF filter per host)",
+		    "exchanges with more than %d KMS hosts: those beyond are not "
+		    "judged", KD_MAX_HOSTS);
 	/* KMS seen on the ports asked for, and DCE/RPC elsewhere: a host not judged. */
 	if (s->exchanges_seen > 0 && busiest_other(cap) != NULL &&
 	    busiest_other(cap)->rpc)
