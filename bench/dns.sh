@@ -46,7 +46,7 @@ cleanup() {
 	[ "${KEEP:-0}" = 1 ] || rm -rf "$W"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP PIPE
 
 [ -x "$DNSCHECK" ] && [ -f "$B/libkmsdiag.a" ] || die "$DNSCHECK missing: run 'make' first"
 command -v nsd >/dev/null 2>&1 || die "nsd not installed: skipped"
