@@ -506,6 +506,8 @@ main(int argc, char **argv)
 		if (src == NULL) {
 			capture_error(cap, &d);
 			if (bad_filter) {
+				/* The error line may be held for capture order. */
+				capture_out_flush(&out);
 				capture_free(cap);
 				kd_loop_free(loop);
 				return KD_EXIT_USAGE;
