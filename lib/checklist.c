@@ -1457,9 +1457,16 @@ judge_other(struct ctx *x)
 	if ((s->sources & KD_SRC_CAPTURE) && ex == 0) {
 		f = add(x, KD_ITEM_OTHER, KD_V_UNKNOWN, "no_kms_traffic", -1, -1, -1);
 		fsubj(f, "capture");
-		fsum(f, "no KMS activation traffic on the ports captured%s%s",
-		    s->other_traffic_hint[0] ? "; seen instead: " : "",
-		    s->other_traffic_hint);
+		if (s->other_traffic_hint[0] != '\0')
+			fsum(f, "no KMS activation traffic on the ports captured; seen "
+			    "instead: %s", s->other_traffic_hint);
+		else if (s->other_traffic > 0)
+			fsum(f, "no KMS activation traffic on the ports captured; %llu "
+			    "packet%s on other ports",
+			    (unsigned long long)s->other_traffic, plural(s->other_traffic));
+		else
+			fsum(f, "no KMS activation traffic on the ports captured, and no "
+			    "other traffic either");
 		fint(f, "other_packets", (int64_t)s->other_traffic);
 	}
 	if (s->clients_dropped > 0) {

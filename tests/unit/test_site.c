@@ -610,6 +610,11 @@ test_no_traffic(void)
 	    strstr(f->summary, "use -p 21688") != NULL);
 	KDT_CHECK(cl.overall == KD_V_UNKNOWN);
 	kd_checklist_fini(&cl);
+	memset(&s.other_traffic_hint, 0, sizeof(s.other_traffic_hint));
+	judge(&s, true, &cl);
+	KDT_CHECK(strstr(finding(&cl, "no_kms_traffic", -1)->summary, "12 packets on "
+	    "other ports") != NULL);
+	kd_checklist_fini(&cl);
 	/* Nothing at all: UNKNOWN, never OK. */
 	memset(&s.other_traffic_hint, 0, sizeof(s.other_traffic_hint));
 	s.sources = 0;
