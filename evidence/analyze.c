@@ -1025,8 +1025,8 @@ report_client(struct ev_set *s, struct kd_report *r)
 			kd_check_fix(c, "%s", err_explain(last_resp->hresult, why, sizeof(why)));
 		} else if (last_resp->activated)
 			c = add(r, "client_count", "threshold", "", KD_V_OK, "client log", file,
-			    "activated; the host's count was %" PRIu32 "%s", last_resp->count,
-			    need ? "" : "");
+			    "activated; the host's count was %" PRIu32 " (the product needs %" PRIu32
+			    ")", last_resp->count, need);
 		else if (need != 0 && last_resp->count < need) {
 			c = add(r, "client_count", "threshold", "", KD_V_FAIL, "client log", file,
 			    "not activated: the host's count is %" PRIu32 ", the product needs %" PRIu32
@@ -1168,10 +1168,13 @@ report_slmgr_client(const struct ev_set *s, struct kd_report *r, const struct ev
 	if (b->license_status[0] != '\0') {
 		enum kd_verdict v = strcmp(b->license_status, "Licensed") == 0 ? KD_V_OK :
 		    strncmp(b->license_status, "Initial grace", 13) == 0 ? KD_V_WARN : KD_V_FAIL;
+		char left[64] = "";
 
+		if (b->expiration_minutes >= 0)
+			kd_setf(left, sizeof(left), ", %lld days left",
+			    (long long)(b->expiration_minutes / 1440));
 		c = add(r, "slmgr_license", "key", b->name, v, "slmgr /dlv", file,
-		    "license status: %s%s", b->license_status,
-		    b->expiration_minutes >= 0 ? "" : "");
+		    "license status: %s%s", b->license_status, left);
 		if (b->expiration_minutes >= 0)
 			kd_check_int(c, "expiration_minutes", b->expiration_minutes);
 	}
