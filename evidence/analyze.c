@@ -224,6 +224,7 @@ on_client_event(struct ev_set *s, const struct ev_event *ev, const struct ev_kms
 	c->activated = k->activated;
 	c->count = k->count;
 	c->license_status = k->license_status;
+	c->minutes_left = k->minutes_left;
 	c->actid = k->actid;
 	c->cmid = k->cmid;
 	c->when = ev->when != EV_TIME_UNKNOWN ? ev->when : k->client_time;
@@ -1041,6 +1042,21 @@ report_client(struct ev_set *s, struct kd_report *r)
 		if (need)
 			kd_check_int(c, "required", need);
 		kd_check_int(c, "flags", last_resp->flags);
+	}
+	if (last_req != NULL) {
+		/* The client's own state when it last asked: 1 licensed, 2 and 6 grace, else lapsed. */
+		uint32_t ls = last_req->license_status;
+		const char *name = kd_license_status_name(ls);
+		enum kd_verdict v = ls == 1 ? KD_V_OK : ls == 2 || ls == 6 ? KD_V_WARN : KD_V_FAIL;
+
+		c = add(r, "client_license", "key", "", v, "client log", file,
+		    "when it last asked, the client was in state %" PRIu32 " (%s), %" PRIu32
+		    " days left", ls, name ? name : "unknown", last_req->minutes_left / 1440);
+		if (v == KD_V_FAIL)
+			kd_check_fix(c, "it is out of its grace period: activate it (slmgr /ato) once "
+			    "the host answers");
+		kd_check_int(c, "license_status", ls);
+		kd_check_int(c, "minutes_left", last_req->minutes_left);
 	}
 	if (s->cev_dropped > 0)
 		add(r, "client_log", "other", "", KD_V_WARN, "client log", file,

@@ -37,6 +37,7 @@ struct row {
 /* A client-log event, compact. */
 struct cev {
 	uint32_t	 id, hresult, flags, required, activated, count, license_status;
+	uint32_t	 minutes_left;
 	int64_t		 when;
 	uint64_t	 record;
 	struct kd_guid	 actid, cmid;

@@ -732,10 +732,14 @@ ev_parser_read_file(struct ev_parser *p, const char *path)
 	ssize_t n;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY)) == -1)
+	/* "-": standard input, as exported and piped. */
+	if (strcmp(path, "-") == 0)
+		fd = STDIN_FILENO;
+	else if ((fd = open(path, O_RDONLY)) == -1)
 		return p->stop = ev_error(p, 0, 0, "input", KD_EIO, "%s", strerror(errno));
 	if ((buf = malloc(65536)) == NULL) {
-		close(fd);
+		if (fd != STDIN_FILENO)
+			close(fd);
 		return p->stop = ev_error(p, 0, 0, "input", KD_ENOMEM, "read buffer");
 	}
 	while ((n = read(fd, buf, 65536)) != 0) {
@@ -752,7 +756,8 @@ ev_parser_read_file(struct ev_parser *p, const char *path)
 	if (st == KD_OK)
 		st = ev_parser_end(p);
 	free(buf);
-	close(fd);
+	if (fd != STDIN_FILENO)
+		close(fd);
 	return st;
 }
 

@@ -37,6 +37,10 @@ printf 'hello\n' >"$tmp/unknown.txt"
 expect_rc unknown-format 3 "$EV" "$tmp/unknown.txt"
 has unknown-format-says "$tmp/out" "not an export kmsdiag-evidence reads"
 
+# Standard input.
+expect_rc stdin 2 sh -c "\"$EV\" $NOW - <$W/host-ps51.json"
+has stdin-read "$tmp/out" "^OK +input +-: event log \\(PowerShell JSON\\), UTF-16LE: 28 events"
+
 # Verdicts: worst of what was judged.
 expect_rc host-log-fails 2 "$EV" $NOW "$W/host-events.xml"
 has host-log-threshold "$tmp/out" "^FAIL +checklist.threshold"

@@ -761,6 +761,8 @@ test_client_formats(void)
 		    strcmp(c->subject, "kms2.contoso.com:1688") == 0);
 		c = find(&r, "client_count", "count is 24, the product needs 25");
 		KDT_CHECK(c != NULL && c->verdict == KD_V_FAIL);
+		c = find(&r, "client_license", "state 2 (OOB grace), 29 days left");
+		KDT_CHECK(c != NULL && c->verdict == KD_V_WARN);
 		kd_report_fini(&r);
 	}
 }
