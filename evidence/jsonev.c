@@ -120,9 +120,10 @@ one_event(struct ev_parser *p, json_t *o, uint64_t rec)
 	}
 	v = json_object_get(o, "TimeCreated");
 	if (json_is_object(v)) {
-		json_t *d = json_object_get(v, "DateTime");
+		/* PowerShell 5.1 with ETS properties: value "\/Date(ms)\/", DateTime in words. */
+		json_t *d = json_object_get(v, "value");
 
-		v = d != NULL ? d : json_object_get(v, "value");
+		v = d != NULL ? d : json_object_get(v, "DateTime");
 	}
 	if (json_is_string(v) && !ev_parse_time(json_string_value(v), &ev.when)) {
 		ev.when = EV_TIME_UNKNOWN;

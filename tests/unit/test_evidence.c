@@ -391,6 +391,10 @@ test_json(void)
 	/* One event: ConvertTo-Json writes an object, not an array. */
 	g = parse(S("{ \"Id\": 12294, \"Data\": [\"contoso.com\"] }"), &f);
 	KDT_CHECK(g->nev == 1 && g->ev[0].id == 12294);
+	/* TimeCreated as an object with its ETS properties (PowerShell 5.1). */
+	g = parse(S("{ \"Id\": 12294, \"TimeCreated\": { \"value\": \"\\/Date(1793606400000)\\/\", "
+	    "\"DateTime\": \"Monday, November 2, 2026 8:00:00 AM\" }, \"Data\": \"contoso.com\" }"), &f);
+	KDT_CHECK(g->nev == 1 && g->ev[0].when == 1793606400 && g->nerr == 0);
 	/* Without the Properties.Value projection: type names, so the Message is used. */
 	g = parse(S("{ \"Id\": 12294, \"Properties\": [ \"System.Diagnostics.Eventing.Reader."
 	    "EventProperty\" ], \"Message\": \"ok\\r\\nInfo:\\r\\ncontoso.com\" }"), &f);
@@ -446,6 +450,37 @@ static const char slmgr_client[] =
     "Name: Office 16, Office16ProPlusVL_KMS_Client edition\r\n"
     "Description: Office 16, VOLUME_KMSCLIENT channel\r\n"
     "License Status: Unlicensed\r\n";
+
+/* Variants written by hand, not by gen.py: LF ends, Info on its label's line, prefixes. */
+static void
+test_variants(void)
+{
+	enum ev_format f;
+	struct got *g;
+	struct ev_kms k;
+	struct ev_err e;
+
+	g = parse(S("Event[0]:\n  Log Name: Key Management Service\n  Event ID: 12290\n"
+	    "  Date: 3/4/2024 9:35:31 AM\n  Description: An activation request has been processed."
+	    "\nInfo: 0x0,25,ws9.contoso.com,36f27b39-9f5a-4d6c-8b1c-bc2e3a710009,3/4/2024 9:35 AM,"
+	    "1,1,259200,73111121-5638-40f6-bc11-f1d7b0d64300\n"), &f);
+	KDT_CHECK(f == EV_FMT_EVENT_TEXT && g->nev == 1 && g->ev[0].when == 1709544931);
+	KDT_CHECK(g->nev == 1 && ev_info_decode(&g->ev[0], &k, &e) && k.vm == 1);
+	g = parse(S("<e:Events xmlns:e=\"http://schemas.microsoft.com/win/2004/08/events/event\">"
+	    "<e:Event><e:System><e:EventID>12290</e:EventID><e:TimeCreated SystemTime=\"2024-03-04T"
+	    "09:35:31Z\"/></e:System><e:EventData><e:Data Name=\"p1\">0x0</e:Data><e:Data>25</e:Data>"
+	    "<e:Data>ws9</e:Data><e:Data>36f27b39-9f5a-4d6c-8b1c-bc2e3a710009</e:Data><e:Data>x"
+	    "</e:Data><e:Data>0</e:Data><e:Data>1</e:Data><e:Data>1</e:Data><e:Data>"
+	    "73111121-5638-40f6-bc11-f1d7b0d64300</e:Data></e:EventData></e:Event></e:Events>"), &f);
+	KDT_CHECK(f == EV_FMT_EVENT_XML && g->nev == 1 && g->nerr == 0 &&
+	    g->ev[0].when == 1709544931 && ev_info_decode(&g->ev[0], &k, &e));
+	/* PowerShell 7 Export-Csv -UseQuotes AsNeeded, LF ends, columns in another order. */
+	g = parse(S("Id,TimeCreated,Message,MachineName\n12290,2024-03-04 09:35:31,\"Processed.\n"
+	    "Info:\n0x0,25,ws9,36f27b39-9f5a-4d6c-8b1c-bc2e3a710009,x,0,1,1,"
+	    "73111121-5638-40f6-bc11-f1d7b0d64300\",kms1\n"), &f);
+	KDT_CHECK(f == EV_FMT_EVENT_CSV && g->nev == 1 && g->ev[0].when == 1709544931);
+	KDT_STREQ(g->ev[0].computer, "kms1");
+}
 
 static void
 test_slmgr(void)
@@ -1054,6 +1089,7 @@ main(void)
 	test_csv();
 	test_json();
 	test_text();
+	test_variants();
 	test_slmgr();
 	test_netcfg();
 	test_hostile();
