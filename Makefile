@@ -10,7 +10,9 @@ CC		?= cc
 PKG_CONFIG	?= pkg-config
 AWK		?= awk
 
-PKGS		= libpcap ldns ncursesw jansson libcrypto expat
+# tools/packages: the one list of packages and libraries.
+packages	= $(shell sed -n 's/^$(1)[[:space:]]*//p' tools/packages)
+PKGS		= $(call packages,pkgconfig)
 CFLAGS		?= -O2 -g
 KD_CFLAGS	= -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 		  -DKD_VERSION='"$(VERSION)"' \
@@ -18,9 +20,11 @@ KD_CFLAGS	= -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 		  -Wmissing-prototypes -Wvla -Ilib -I$(B)/gen -MMD -MP
 PKG_CFLAGS	= $(shell $(PKG_CONFIG) --cflags $(PKGS))
 # libcsv (Debian libcsv-dev) ships no pkg-config file: linked by name.
-PKG_LIBS	= $(shell $(PKG_CONFIG) --libs $(PKGS)) -lcsv
+PKG_LIBS	= $(shell $(PKG_CONFIG) --libs $(PKGS)) $(call packages,nopc)
 ALL_CFLAGS	= $(KD_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS) -pthread
-ALL_LDFLAGS	= $(LDFLAGS) $(SANFLAGS) -pthread
+# --as-needed: each program depends only on the shared libraries it calls
+# (the capture on libpcap, the evidence reader on expat and libcsv, ...).
+ALL_LDFLAGS	= $(LDFLAGS) $(SANFLAGS) -pthread -Wl,--as-needed
 
 TOOLS		= capture probe dnscheck tui evidence
 LIB_SRCS	= $(wildcard lib/*.c)
@@ -33,12 +37,14 @@ tool_objs	= $(patsubst %.c,$(B)/%.o,$(call tool_srcs,$(1)))
 TOOL_OBJS	= $(foreach t,$(TOOLS),$(call tool_objs,$(t)))
 BINS		= $(foreach t,$(TOOLS),$(if $(wildcard $(t)/main.c),$(B)/kmsdiag-$(t)))
 FRONT		= $(if $(wildcard front/main.c),$(B)/kmsdiag)
-# The exporter is the one program that serves HTTP: only it links libmicrohttpd.
-EXPORTER	= $(if $(wildcard exporter/main.c),$(B)/kmsdiag-exporter)
+# The exporter is the one program that serves HTTP: only it links
+# libmicrohttpd, and without it the rest still builds (its tests say SKIP).
+HAVE_MHD	= $(shell $(PKG_CONFIG) --exists libmicrohttpd && echo yes)
+EXPORTER	= $(if $(and $(wildcard exporter/main.c),$(HAVE_MHD)),$(B)/kmsdiag-exporter)
 EXPORTER_OBJS	= $(call tool_objs,exporter)
 EXPORTER_LIBS	= $(shell $(PKG_CONFIG) --libs libmicrohttpd)
 
-TEST_SRCS	= $(wildcard tests/unit/test_*.c)
+TEST_SRCS	= $(filter-out $(if $(EXPORTER),,tests/unit/test_exporter.c),$(wildcard tests/unit/test_*.c))
 TEST_BINS	= $(TEST_SRCS:tests/unit/%.c=$(B)/tests/%)
 HELPER_SRCS	= $(wildcard tests/tools/*.c)
 HELPER_BINS	= $(HELPER_SRCS:tests/tools/%.c=$(B)/tests/%)
@@ -66,23 +72,37 @@ $(LIBA): $(LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-# Each tool links only its own part (dnscheck --probe uses the probe's); the
-# dashboard and the front command link all.
-define tool_rule
-$(B)/kmsdiag-$(1): $(B)/$(1)/main.o $(2) $(LIBA)
-	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$< $(2) $(LIBA) $$(PKG_LIBS) -lm
+# Each tool's library part is an archive, and a program links the archives
+# of the parts it uses: the linker takes only the objects it calls, so the
+# front command holds doctor's probe and DNS engines but not the capture or
+# the dashboard, which it only executes.  Archives are listed dependents
+# first (the dashboard uses the capture, the DNS check and the probe).
+tool_lib	= $(B)/libkd-$(1).a
+define tool_lib_rule
+$(call tool_lib,$(1)): $(call tool_objs,$(1))
+	rm -f $$@
+	$$(AR) rcs $$@ $$^
 endef
-$(foreach t,capture probe evidence,$(eval $(call tool_rule,$(t),$(call tool_objs,$(t)))))
-$(eval $(call tool_rule,dnscheck,$(call tool_objs,dnscheck) $(call tool_objs,probe)))
-$(eval $(call tool_rule,tui,$(TOOL_OBJS)))
+$(foreach t,$(TOOLS) front exporter,$(if $(call tool_srcs,$(t)),$(eval $(call tool_lib_rule,$(t)))))
+tool_libs	= $(foreach t,$(1),$(call tool_lib,$(t)))
 
-FRONT_OBJS	= $(call tool_objs,front)
-$(B)/kmsdiag: $(B)/front/main.o $(FRONT_OBJS) $(TOOL_OBJS) $(LIBA)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(FRONT_OBJS) $(TOOL_OBJS) $(LIBA) $(PKG_LIBS) -lm
+define tool_rule
+$(B)/kmsdiag-$(1): $(B)/$(1)/main.o $(call tool_libs,$(2)) $(LIBA)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$< $(call tool_libs,$(2)) $(LIBA) $$(PKG_LIBS) -lm
+endef
+$(eval $(call tool_rule,capture,capture))
+$(eval $(call tool_rule,probe,probe))
+$(eval $(call tool_rule,evidence,evidence dnscheck probe))
+$(eval $(call tool_rule,dnscheck,dnscheck probe))
+$(eval $(call tool_rule,tui,tui capture dnscheck probe))
+
+FRONT_LIBS	= $(call tool_libs,front tui evidence capture dnscheck probe)
+$(B)/kmsdiag: $(B)/front/main.o $(FRONT_LIBS) $(LIBA)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(FRONT_LIBS) $(LIBA) $(PKG_LIBS) -lm
 
 $(B)/exporter/%.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags libmicrohttpd)
-$(B)/kmsdiag-exporter: $(B)/exporter/main.o $(EXPORTER_OBJS) $(call tool_objs,probe) $(LIBA)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(EXPORTER_OBJS) $(call tool_objs,probe) $(LIBA) $(PKG_LIBS) \
+$(B)/kmsdiag-exporter: $(B)/exporter/main.o $(call tool_libs,exporter probe) $(LIBA)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(call tool_libs,exporter probe) $(LIBA) $(PKG_LIBS) \
 	    $(EXPORTER_LIBS) -lm
 $(B)/tests/test_exporter: $(B)/tests/unit/test_exporter.o $(EXPORTER_OBJS) $(TOOL_OBJS) $(LIBA)
 	@mkdir -p $(@D)
@@ -106,7 +126,10 @@ deps:
 	@sh tools/deps.sh
 
 # The whole suite, once plainly and once under ASan+UBSan; ends with "N passed, N failed".
-check: deps
+# Without apt-get or root, missing packages are listed and the suite runs
+# what it can: a test whose tool or server is missing says SKIP.
+check:
+	@sh tools/deps.sh || echo "deps: continuing without them: their tests say SKIP"
 	@$(MAKE) --no-print-directory check-run
 
 check-run:

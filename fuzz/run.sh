@@ -59,7 +59,8 @@ if ! "$CLANG" -fsanitize=fuzzer,address,undefined -o "$B/probe" "$B/probe.c" >/d
 fi
 rm -f "$B/probe" "$B/probe.c"
 MAKE=${MAKE:-make}
-PKGS="libpcap ldns ncursesw jansson libcrypto expat"
+PKGS=$(sed -n 's/^pkgconfig[[:space:]]*//p' tools/packages)
+NOPC=$(sed -n 's/^nopc[[:space:]]*//p' tools/packages)
 VERSION=$(sed -n 's/^VERSION[^=]*= *//p' Makefile)
 # The project's flags (Makefile KD_CFLAGS) minus -Werror: a warning clang
 # alone emits should not stop a fuzz run; it still shows in the build log.
@@ -68,7 +69,7 @@ CFLAGS="-std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -DKD_VERSION=\"$VER
     -Ilib -Ibuild/gen $(pkg-config --cflags $PKGS) -g -O1 -fno-omit-frame-pointer
     -fno-sanitize-recover=all"
 SAN="-fsanitize=address,undefined"
-LIBS="$(pkg-config --libs $PKGS) -lcsv -lm -pthread"	# libcsv has no .pc
+LIBS="$(pkg-config --libs $PKGS) $NOPC -lm -pthread"
 
 # Input size caps, a little above each decoder's own cap so those checks run.
 max_len() {

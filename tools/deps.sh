@@ -1,9 +1,11 @@
 #!/bin/sh
 # Make sure the build and test dependencies are there.  As root, install
 # what is missing with apt-get; otherwise print the exact command to run.
-PKGS="build-essential pkg-config libpcap-dev libldns-dev libncurses-dev libjansson-dev libssl-dev libexpat1-dev libcsv-dev ldnsutils nsd nftables iproute2 tmux python3 jq clang libclang-rt-dev libcap2-bin libmicrohttpd-dev prometheus icinga2-bin icinga2-common systemd"
+# The list is tools/packages, which .ci/run, fuzz/run.sh and the Makefile read too.
+list() { sed -n "s/^$1[[:space:]]*//p" "$(dirname "$0")/packages"; }
+PKGS="$(list build) $(list test)"
 # `deps.sh bench`: also the reference tools the benchmarks compare against.
-[ "$1" = bench ] && PKGS="$PKGS time nmap netcat-openbsd tcpreplay tshark"
+[ "$1" = bench ] && PKGS="$PKGS $(list bench)"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

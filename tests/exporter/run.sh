@@ -182,7 +182,10 @@ rc=$?
 [ $? = 64 ] && ok capture-output-needs-prom || bad capture-output-needs-prom
 
 # ---- the exporter itself -------------------------------------------------------
-if [ ! -x "$EXP" ] || [ ! -x "$RESP" ]; then
+if ! pkg-config --exists libmicrohttpd; then
+	skip exporter "libmicrohttpd not installed (Debian package libmicrohttpd-dev): kmsdiag-exporter is not built"
+	finish
+elif [ ! -x "$EXP" ] || [ ! -x "$RESP" ]; then
 	bad exporter-built "$EXP or $RESP missing"
 	finish
 fi
