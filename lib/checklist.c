@@ -782,6 +782,9 @@ judge_threshold(struct ctx *x)
 			if (above == NULL && c->count >= required(c))
 				above = &te[g1];
 		}
+		/* The split, when true, explains the item better than any one host. */
+		if (above == NULL)
+			judge_split(x, &te[g0], g1 - g0, cli, ncli);
 		for (i = g0; i < g1; i++) {
 			const struct kd_site_host *h = &s->hosts[te[i].host];
 			const struct kd_site_count *c = &h->counts[te[i].k];
@@ -800,8 +803,6 @@ judge_threshold(struct ctx *x)
 			fint(f, "required", required(c));
 			fstr(f, "product", kmsid_name(&c->kms_id, c->info, g));
 		}
-		if (above == NULL)
-			judge_split(x, &te[g0], g1 - g0, cli, ncli);
 	}
 	free(te);
 	free(cli);
@@ -1204,8 +1205,12 @@ judge_client_key(struct ctx *x)
 	if (volume > 0 && nretail == 0) {
 		f = add(x, KD_ITEM_CLIENT_KEY, KD_V_OK, "client_keys", -1, -1, -1);
 		fsubj(f, "clients");
-		fsum(f, "%zu client%s ask for volume products: they have KMS client "
-		    "keys (GVLK)", volume, volume == 1 ? "" : "s");
+		if (volume == 1)
+			fsum(f, "1 client asks for a volume product: it has a KMS client "
+			    "key (GVLK)");
+		else
+			fsum(f, "%zu clients ask for volume products: they have KMS "
+			    "client keys (GVLK)", volume);
 	}
 	kd_setf(x->skip[KD_ITEM_CLIENT_KEY], sizeof(x->skip[0]),
 	    "no client request was seen: a capture of the clients' traffic shows "

@@ -349,6 +349,9 @@ test_split(void)
 		if (many) {
 			KDT_CHECK(f != NULL && strstr(f->summary, "split across 2 hosts") &&
 			    strstr(f->summary, "30 distinct clients"));
+			/* The split explains the item, not one of its hosts. */
+			KDT_CHECK(f != NULL && strcmp(cl.items[KD_ITEM_THRESHOLD].summary,
+			    f->summary) == 0);
 		} else
 			KDT_CHECK(f == NULL);
 		kd_checklist_fini(&cl);
