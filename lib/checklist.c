@@ -667,8 +667,13 @@ judge_below(struct ctx *x, const struct tentry *e, const struct tentry *above,
 		fsum(f, "%s: count %u < %u for %s; %s answers %u >= %u, so only "
 		    "clients that ask %s stay unactivated%s", hl, c->count, need, pn,
 		    al, o->count, required(o), ep, extra);
-		ffix(f, "retire %s or take it out of the clients' path (its SRV "
-		    "record, slmgr /skms): %s activates %s", ep, al, pn);
+		/* Never send clients to a host that may be a rogue one. */
+		if (s->hosts[above->host].signs == 0)
+			ffix(f, "retire %s or take it out of the clients' path (its SRV "
+			    "record, slmgr /skms): %s activates %s", ep, al, pn);
+		else if (f != NULL)
+			kd_appendf(f->summary, sizeof(f->summary), "; %s shows signs of "
+			    "a KMS emulator (item 5)", al);
 	} else {
 		f = add(x, KD_ITEM_THRESHOLD, KD_V_FAIL, "threshold", e->host, -1, -1);
 		fsubj(f, "%s", ep);
@@ -779,7 +784,10 @@ judge_threshold(struct ctx *x)
 		for (g1 = g0; g1 < nte && kd_guid_eq(&te[g1].id, &te[g0].id); g1++) {
 			const struct kd_site_count *c = &s->hosts[te[g1].host].counts[te[g1].k];
 
-			if (above == NULL && c->count >= required(c))
+			/* Prefer a host with no emulator sign: a fix may point clients at it. */
+			if (c->count >= required(c) && (above == NULL ||
+			    (s->hosts[above->host].signs != 0 &&
+			    s->hosts[te[g1].host].signs == 0)))
 				above = &te[g1];
 		}
 		/* The split, when true, explains the item better than any one host. */

@@ -306,6 +306,14 @@ two_hosts(bool low_first)
 	KDT_CHECK(!any_text(&cl, "none reaches"));
 	KDT_CHECK(cl.overall == KD_V_WARN);
 	KDT_CHECK(cl.root_cause == KD_ITEM_THRESHOLD);
+	KDT_CHECK(any_fix(&cl, "retire 127.0.0.1:21788"));
+	kd_checklist_fini(&cl);
+	/* The host above is a likely emulator: no fix sends clients to it. */
+	s.hosts[hi].signs |= KD_SIGN_VLMCSD_HWID;
+	judge(&s, true, &cl);
+	f = finding(&cl, "threshold_host", lo);
+	KDT_CHECK(f != NULL && f->fix[0] == '\0' &&
+	    strstr(f->summary, "shows signs of a KMS emulator") != NULL);
 	kd_checklist_fini(&cl);
 	kd_site_fini(&s);
 }
