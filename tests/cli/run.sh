@@ -30,6 +30,7 @@ check_json() {	# name python-expression
 expect_rc usage-no-file 64 "$CAP"
 expect_rc usage-bad-port 64 "$CAP" -p 70000 -r fixtures/kms-v6-win10-education.pcap
 expect_rc usage-bad-filter 64 "$CAP" -f 'tcp port' -r fixtures/kms-v6-win10-education.pcap
+grep -q 'bpf: invalid (bad filter "tcp port"' "$tmp/out" && ok usage-bad-filter-message || ko usage-bad-filter-message
 expect_rc help 0 "$CAP" --help
 expect_rc version 0 "$CAP" --version
 grep -q "kmsdiag-capture $(sed -n 's/^VERSION[^=]*= *//p' Makefile)" "$tmp/out" && ok version-text || ko version-text
