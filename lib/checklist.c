@@ -1383,7 +1383,7 @@ is_address(const char *name)
 	return inet_pton(AF_INET, name, buf) == 1 || inet_pton(AF_INET6, name, buf) == 1;
 }
 
-/* The one host a fix may name: the only one proven to be a KMS host. */
+/* The one host a fix may name: the only proven KMS host without an emulator sign. */
 static const struct kd_site_host *
 only_proven(const struct kd_site *s)
 {
@@ -1391,7 +1391,7 @@ only_proven(const struct kd_site *s)
 
 	for (size_t i = 0; i < s->nhosts; i++)
 		if (proven_kms(&s->hosts[i]) && s->hosts[i].nnames > 0 &&
-		    !is_address(s->hosts[i].names[0])) {
+		    s->hosts[i].signs == 0 && !is_address(s->hosts[i].names[0])) {
 			if (p != NULL)
 				return NULL;
 			p = &s->hosts[i];

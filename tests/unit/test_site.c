@@ -820,6 +820,12 @@ test_root_cause(void)
 	memcpy(s.hosts[h].names[0], "127.0.0.1", 10);
 	judge(&s, true, &cl);
 	KDT_CHECK(!any_fix(&cl, "SRV 0 0"));
+	kd_checklist_fini(&cl);
+	memcpy(s.hosts[h].names[0], "kms.corp.test", 14);
+	s.hosts[h].signs = KD_SIGN_PYKMS_HWID;
+	judge(&s, true, &cl);
+	KDT_CHECK(!any_fix(&cl, "SRV 0 0"));
+	s.hosts[h].signs = 0;
 	memcpy(s.hosts[h].names[0], "kms.corp.test", 14);
 	kd_checklist_fini(&cl);
 	judge(&s, true, &cl);
