@@ -143,22 +143,6 @@ run_dns(struct doctor *d)
 /* ---------------------------------------------------------------------- */
 /* Port, RPC, count, host key: one probe run of the SRV targets and --host. */
 
-/* Was this result asked for with -H (as slmgr /skms names a host)? */
-static bool
-declared(const struct doctor *d, const struct probe_result *r)
-{
-	char host[256];
-	uint16_t port;
-	const char *err;
-
-	for (size_t i = 0; i < d->nhosts; i++)
-		if (probe_parse_target(d->hosts[i], d->port, host, sizeof(host), &port,
-		    &err) && port == r->port && (strcasecmp(host, r->target) == 0 ||
-		    strcmp(host, r->address) == 0))
-			return true;
-	return false;
-}
-
 static int
 run_probe(struct doctor *d, const char **errstr)
 {
@@ -205,7 +189,7 @@ run_probe(struct doctor *d, const char **errstr)
 		const struct probe_result *r = probe_result_at(p, i);
 		long h = probe_site_result(&d->site, &o, r, (int64_t)time(NULL));
 
-		if (h >= 0 && declared(d, r))
+		if (h >= 0 && probe_site_declared(r, d->hosts, d->nhosts, d->port))
 			d->site.hosts[h].declared = true;
 	}
 	rc = 0;
@@ -250,22 +234,6 @@ item_summary(const struct doctor *d, const struct kd_item_result *it)
 	return it->summary;
 }
 
-/* The checks of one item from the checklist report: the item, then its findings. */
-static json_t *
-item_evidence(const struct doctor *d, enum kd_item item)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a != NULL && i < d->checks.n; i++) {
-		const struct kd_check *c = &d->checks.checks[i];
-
-		if (strncmp(c->id, "checklist.", 10) != 0 &&
-		    strcmp(c->checklist, kd_item_id(item)) == 0)
-			json_array_append_new(a, kd_check_to_json(&d->checks, c));
-	}
-	return a;
-}
-
 static void
 emit_step(const struct doctor *d, enum kd_item item)
 {
@@ -279,7 +247,7 @@ emit_step(const struct doctor *d, enum kd_item item)
 		    (int)kd_item_number(item), "title", kd_item_title(item),
 		    "status", status_key(it), "basis", kd_basis_name(it->basis),
 		    "detail", item_summary(d, it), "fix", it->fix,
-		    "evidence", item_evidence(d, item));
+		    "evidence", tui_findings_json(&d->checks, item));
 
 		kd_json_line(stdout, o);
 		json_decref(o);

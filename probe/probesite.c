@@ -4,6 +4,7 @@
  * engine (kd_site_judge) judges what this records.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "dnslookup.h"
 #include "probesite.h"
@@ -64,6 +65,22 @@ probe_add_site_targets(struct probe *p, const struct kd_site *s)
 				n++;
 		}
 	return n;
+}
+
+bool
+probe_site_declared(const struct probe_result *r, const char *const *specs, size_t n,
+    uint16_t default_port)
+{
+	char host[256];
+	uint16_t port;
+	const char *err;
+
+	for (size_t i = 0; i < n; i++)
+		if (probe_parse_target(specs[i], default_port, host, sizeof(host), &port,
+		    &err) && port == r->port && (strcasecmp(host, r->target) == 0 ||
+		    strcmp(host, r->address) == 0))
+			return true;
+	return false;
 }
 
 const struct kd_sku *

@@ -31,6 +31,14 @@ size_t	probe_add_site_targets(struct probe *, const struct kd_site *);
 long	probe_site_result(struct kd_site *, const struct probe_opts *,
 	    const struct probe_result *, int64_t now);
 
+/*
+ * Was this result asked for by one of the specs ("HOST[:PORT]", as -H
+ * takes them and slmgr /skms names a host)?  It is then declared, not only
+ * found.
+ */
+bool	probe_site_declared(const struct probe_result *, const char *const *specs,
+	    size_t nspecs, uint16_t default_port);
+
 /* The product an activation request of these options asks for. */
 const struct kd_sku *probe_site_product(const struct probe_opts *,
 	    const struct probe_result *);

@@ -23,6 +23,7 @@
 #include "loop.h"
 #include "privdrop.h"
 #include "../probe/probe.h"
+#include "../probe/probesite.h"
 #include "tui.h"
 
 
@@ -38,7 +39,7 @@ struct tui_dnsjob {
 	int			 wfd;
 };
 
-static void	start_probe(struct tui_app *, json_t *dns_checks);
+static void	start_probe(struct tui_app *, bool dns);
 static void	cycle_maybe_done(struct tui_app *);
 
 static void
@@ -83,7 +84,6 @@ on_dns_done(struct kd_loop *loop, int fd, short revents, void *arg)
 {
 	struct tui_app *a = arg;
 	struct tui_dnsjob *j = NULL;
-	json_t *checks;
 
 	(void)loop;
 	(void)revents;
@@ -91,12 +91,10 @@ on_dns_done(struct kd_loop *loop, int fd, short revents, void *arg)
 		return;
 	pthread_join(j->thread, NULL);
 	a->dns = NULL;
-	tui_model_set_checks(&a->model, TUI_SRC_DNS, &j->rep);
-	checks = json_incref(a->model.checks[TUI_SRC_DNS]);
+	tui_model_set_dns(&a->model, &j->rep, a->o.zone != NULL);
 	dns_job_free(j);
 	changed(a);
-	start_probe(a, checks);
-	json_decref(checks);
+	start_probe(a, true);
 }
 
 static char *
@@ -135,6 +133,13 @@ start_dns(struct tui_app *a)
 	if (pthread_create(&j->thread, NULL, dns_worker, j) != 0)
 		goto fail;
 	a->dns = j;
+	if (!a->model.have_dns) {
+		a->model.dns_pending = true;
+		a->model.items[TUI_DNS].pending = true;
+		kd_setf(a->model.items[TUI_DNS].reason, sizeof(a->model.items[TUI_DNS].reason),
+		    "looking up the SRV records");
+		a->model.generation++;
+	}
 	return 0;
 fail:
 	dns_job_free(j);
@@ -155,6 +160,7 @@ host_key(const struct probe_result *r, char *out, size_t len)
 		    r->port);
 }
 
+/* A result as it comes: the connect time joins the host's sparkline at once. */
 static void
 on_probe_result(struct probe *p, const struct probe_result *r, void *arg)
 {
@@ -163,92 +169,32 @@ on_probe_result(struct probe *p, const struct probe_result *r, void *arg)
 	char key[80];
 
 	(void)p;
+	if (r->address[0] == '\0')
+		return;
 	host_key(r, key, sizeof(key));
 	if ((h = tui_model_host(&a->model, key)) == NULL)
 		return;
-	kd_setf(h->target, sizeof(h->target), "%s", r->target);
-	kd_setf(h->reach, sizeof(h->reach), "%s", probe_state_name(r->state));
-	kd_setf(h->rpc, sizeof(h->rpc), "%s", r->rpc == PROBE_RPC_NONE ? "" :
-	    probe_rpc_name(r->rpc));
-	kd_setf(h->summary, sizeof(h->summary), "%s", r->summary);
-	h->verdict = r->verdict;
-	h->probed = true;
 	if (r->state == PROBE_OPEN && r->received > 0)
 		tui_host_rtt(h, r->connect_ms);
-	if (r->act.answered && r->act.verified) {
-		h->count = r->act.count;
-		h->required = r->act.required_count;
-		kd_setf(h->epid, sizeof(h->epid), "%s", r->act.epid);
-		kd_setf(h->host_os, sizeof(h->host_os), "%s", r->act.host_os);
-		kd_setf(h->key_group, sizeof(h->key_group), "%s", r->act.host_key);
-	}
 	a->model.generation++;
 	changed(a);
-}
-
-/*
- * probe_report() names only the worst finding's item; the phases before it
- * passed, and the dashboard shows that as evidence too.
- */
-static void
-probe_checks(struct probe *p, struct kd_report *rep)
-{
-	size_t n = probe_nresults(p);
-
-	probe_report(p, rep);
-	for (size_t i = 0; i < n; i++) {
-		const struct probe_result *r = probe_result_at(p, i);
-		struct kd_check *c;
-		char key[80];
-		int item = tui_item_parse(r->item);
-
-		host_key(r, key, sizeof(key));
-		if (r->state == PROBE_OPEN && r->received > 0 && item != TUI_PORT) {
-			c = kd_report_add(rep, "probe.port", key, KD_V_OK,
-			    "TCP %u open (%.2f ms)", r->port, r->connect_ms);
-			kd_check_item(c, "port");
-		}
-		if (r->rpc == PROBE_RPC_KMS && item != TUI_RPC) {
-			c = kd_report_add(rep, "probe.rpc", key, KD_V_OK,
-			    "a KMS host accepted the RPC bind (%s)", r->rpc_syntax);
-			kd_check_item(c, "rpc");
-		}
-		/* --activate: a verified answer speaks for the count and the key. */
-		if (!r->act.answered || !r->act.verified)
-			continue;
-		if (r->act.count >= r->act.required_count && item != TUI_THRESHOLD) {
-			c = kd_report_add(rep, "probe.count", key, KD_V_OK,
-			    "count %u >= %u required for %s", r->act.count,
-			    r->act.required_count, r->act.product);
-			kd_check_item(c, "threshold");
-			kd_check_int(c, "host_count", r->act.count);
-			kd_check_int(c, "required_count", r->act.required_count);
-		}
-		if (r->act.can_activate == 1 && item != TUI_HOSTKEY) {
-			c = kd_report_add(rep, "probe.host_key", key, KD_V_OK,
-			    "host key %s covers %s", r->act.host_key, r->act.product);
-			kd_check_item(c, "host_key");
-		}
-	}
-	/* An OK result names no item; it is about the port. */
-	for (size_t i = 0; i < rep->n; i++)
-		if (rep->checks[i].checklist[0] == '\0' &&
-		    strcmp(rep->checks[i].id, "probe.target") == 0)
-			kd_check_item(&rep->checks[i], "port");
 }
 
 static void
 on_probe_done(struct probe *p, void *arg)
 {
 	struct tui_app *a = arg;
-	struct kd_report rep;
+	size_t n = probe_nresults(p);
+	struct probe_result *res;
 
 	if (!a->probe_running)
 		return;
-	kd_report_init(&rep, "kmsdiag-probe");
-	probe_checks(p, &rep);
-	tui_model_set_checks(&a->model, TUI_SRC_PROBE, &rep);
-	kd_report_fini(&rep);
+	if ((res = calloc(n + 1, sizeof(*res))) != NULL) {
+		for (size_t i = 0; i < n; i++)
+			res[i] = *probe_result_at(p, i);
+		tui_model_set_probe(&a->model, probe_opts_of(p), res, n);
+		free(res);
+	}
 	a->probe_running = false;
 	a->cycle_net_done = true;
 	changed(a);
@@ -256,33 +202,7 @@ on_probe_done(struct probe *p, void *arg)
 }
 
 static void
-add_srv_targets(struct tui_app *a, json_t *checks)
-{
-	size_t i, k, n;
-	json_t *c, *r, *ad;
-
-	json_array_foreach(checks, i, c) {
-		if (strcmp(json_string_value(json_object_get(c, "check")) ?
-		    json_string_value(json_object_get(c, "check")) : "", "srv_exists") != 0)
-			continue;
-		json_array_foreach(json_object_get(c, "records"), k, r) {
-			const char *target = json_string_value(json_object_get(r, "target"));
-			unsigned port = (unsigned)json_integer_value(json_object_get(r, "port"));
-			char name[256];
-
-			kd_setf(name, sizeof(name), "%s", target ? target : "");
-			if (name[0] && name[strlen(name) - 1] == '.')
-				name[strlen(name) - 1] = '\0';
-			json_array_foreach(json_object_get(r, "addresses"), n, ad)
-				if (json_string_value(ad) != NULL)
-					probe_add_numeric(a->probe, name,
-					    json_string_value(ad), (uint16_t)port);
-		}
-	}
-}
-
-static void
-start_probe(struct tui_app *a, json_t *dns_checks)
+start_probe(struct tui_app *a, bool dns)
 {
 	struct probe_opts po;
 	const char *errstr;
@@ -296,6 +216,9 @@ start_probe(struct tui_app *a, json_t *dns_checks)
 	probe_opts_init(&po);
 	po.family = a->o.family;
 	po.activate = a->o.activate;
+	/* The CMID kmsdiag-probe and doctor use: this machine is one client, always the same. */
+	if (po.activate && !probe_machine_cmid("/etc/machine-id", &po.cmid))
+		(void)probe_machine_cmid("/var/lib/dbus/machine-id", &po.cmid);
 	if (a->o.timeout_ms)
 		po.timeout_ms = a->o.timeout_ms;
 	if ((a->probe = probe_new(&po, a->loop)) == NULL)
@@ -305,9 +228,10 @@ start_probe(struct tui_app *a, json_t *dns_checks)
 		if (probe_add_target(a->probe, a->o.hosts[i], &errstr) != 0)
 			probe_add_error(a->probe, a->o.hosts[i], PROBE_DEFAULT_PORT,
 			    PROBE_ERROR, errstr);
-	if (dns_checks != NULL)
-		add_srv_targets(a, dns_checks);
-	if (probe_nresults(a->probe) == 0 && a->o.nhosts == 0 && dns_checks == NULL)
+	/* Every SRV record's target, the one way the site makes them. */
+	if (dns)
+		probe_add_site_targets(a->probe, &a->model.site);
+	if (probe_nresults(a->probe) == 0 && a->o.nhosts == 0 && !dns)
 		goto nothing;
 	a->probe_running = true;
 	if (probe_start(a->probe) != 0) {
@@ -330,21 +254,13 @@ static void
 capture_refresh(struct tui_app *a)
 {
 	struct kd_report rep;
-	json_t *sum, *o;
-	bool have[TUI_NITEMS] = { false };
-	int64_t requests = 0, answered = 0;
-	size_t i;
+	json_t *sum;
 
 	if (a->cap == NULL)
 		return;
 	kd_report_init(&rep, "kmsdiag-capture");
 	capture_problems(a->cap, &rep);
 	sum = capture_summary_json(a->cap);
-	json_array_foreach(json_object_get(sum, "products"), i, o)
-		requests += json_integer_value(json_object_get(o, "requests"));
-	json_array_foreach(json_object_get(sum, "hosts"), i, o)
-		if (json_is_string(json_object_get(o, "epid")))
-			answered += json_integer_value(json_object_get(o, "exchanges"));
 	/*
 	 * The engine reports input errors as events only; they are evidence
 	 * too.  Its count, not the events': it passes 20 of each kind.
@@ -359,51 +275,7 @@ capture_refresh(struct tui_app *a)
 		    "error was decoded; re-capture if the part after it matters");
 		kd_check_int(c, "errors", (int64_t)nerr);
 	}
-	for (i = 0; i < rep.n; i++)
-		have[tui_item_of(rep.checks[i].checklist)] = true;
-	/* What the capture shows working is evidence as much as what fails. */
-	if (requests > 0) {
-		struct kd_check *c;
-
-		if (!have[TUI_TIME]) {
-			c = kd_report_add(&rep, "clock_ok", "", KD_V_OK, "%lld request%s, "
-			    "every client clock within 4 h of the capture time",
-			    (long long)requests, requests == 1 ? "" : "s");
-			kd_check_item(c, "time");
-		}
-		if (!have[TUI_KEY]) {
-			c = kd_report_add(&rep, "client_key_ok", "", KD_V_OK, "every client "
-			    "asked for a volume product (KMS client key)");
-			kd_check_item(c, "key");
-		}
-	}
-	if (answered > 0) {
-		struct kd_check *c;
-
-		if (!have[TUI_PORT]) {
-			c = kd_report_add(&rep, "port_ok", "", KD_V_OK, "clients reached "
-			    "the host: %lld exchange%s answered", (long long)answered,
-			    answered == 1 ? "" : "s");
-			kd_check_item(c, "port");
-		}
-		if (!have[TUI_RPC]) {
-			c = kd_report_add(&rep, "host_ok", "", KD_V_OK, "the host answered "
-			    "activation requests with verified responses");
-			kd_check_item(c, "rpc");
-		}
-		if (!have[TUI_HOSTKEY]) {
-			c = kd_report_add(&rep, "host_key_ok", "", KD_V_OK, "the host key "
-			    "group covers every product asked for");
-			kd_check_item(c, "host_key");
-		}
-		if (!have[TUI_THRESHOLD]) {
-			c = kd_report_add(&rep, "threshold_ok", "", KD_V_OK, "every product's "
-			    "count reached its threshold");
-			kd_check_item(c, "threshold");
-		}
-	}
-	tui_model_set_checks(&a->model, TUI_SRC_CAPTURE, &rep);
-	tui_model_set_capture_summary(&a->model, sum);
+	tui_model_set_capture(&a->model, &rep, sum);
 	json_decref(sum);
 	kd_report_fini(&rep);
 	a->cap_dirty = false;
@@ -473,12 +345,22 @@ on_capture_event(const struct capture_event *e, void *arg)
 		    (unsigned long long)e->conn->pkt_no, c, h,
 		    capture_conn_kind_name(e->conn->kind), e->conn->detail);
 		break;
-	default:
+	default: {
+		/* The packet number first: a narrow panel still shows where it was. */
+		struct kd_diag d = *e->err;
+
+		d.source = NULL;
+		d.pkt_no = 0;
+		kd_diag_format(&d, buf, sizeof(buf));
+		kd_setf(line, sizeof(line), "%s%.0llu%serror: %s%s%s%s", e->err->pkt_no ?
+		    "packet " : "", (unsigned long long)e->err->pkt_no, e->err->pkt_no ?
+		    " " : "", buf, e->err->source ? " [" : "", e->err->source ?
+		    e->err->source : "", e->err->source ? "]" : "");
 		kd_diag_format(e->err, buf, sizeof(buf));
-		kd_setf(line, sizeof(line), "error: %s", buf);
 		if (a->cap_errors++ == 0)
 			kd_setf(a->cap_first_error, sizeof(a->cap_first_error), "%s", buf);
 		break;
+	}
 	}
 	kd_sanitize(line, buf, sizeof(buf));
 	tui_model_traffic(&a->model, buf, v, ex);
@@ -528,7 +410,7 @@ start_cycle(struct tui_app *a)
 			return;
 		kd_setf(a->error, sizeof(a->error), "cannot start the DNS worker");
 	}
-	start_probe(a, NULL);
+	start_probe(a, false);
 }
 
 static void
@@ -614,6 +496,8 @@ tui_app_start(struct tui_app *a, const struct tui_opts *o, struct kd_loop *loop)
 	a->loop = loop;
 	a->dns_pipe[0] = a->dns_pipe[1] = -1;
 	tui_model_init(&a->model);
+	a->model.declared = o->hosts;
+	a->model.ndeclared = o->nhosts;
 	if (a->model.traffic == NULL) {
 		kd_setf(a->error, sizeof(a->error), "out of memory");
 		return -1;

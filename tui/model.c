@@ -1,115 +1,112 @@
 /*
- * The checklist model: what each engine reported, folded into the items of
- * the troubleshooting checklist (in kmsdiag(7)'s order), and the tables behind
- * the panels.  Pure data; the screen and --report only read it.
+ * The dashboard's model: what the engines last reported, filled into one
+ * struct kd_site and judged by the checklist engine (kd_site_judge), plus
+ * the tables the panels show.  Pure data; the screen and --report only
+ * read it.  Nothing here decides a verdict: items, hosts and DNS rows read
+ * the engine's findings, so the dashboard says what kmsdiag doctor and the
+ * capture summary say on the same evidence.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "../capture/capture.h"
+#include "../probe/probesite.h"
+#include "explain.h"
 #include "tui.h"
-
-static const struct {
-	const char	*key, *title, *question;
-	bool		 manual;
-} items[TUI_NITEMS] = {
-	[TUI_PORT] = { "port", "Port reachable",
-	    "Can clients reach TCP 1688 (or the published port) on the host?", false },
-	[TUI_DNS] = { "dns", "DNS SRV record",
-	    "Does _vlmcs._tcp.<domain> exist with TTL 3600, the right port and "
-	    "a target that resolves?", false },
-	[TUI_RPC] = { "rpc", "Host answers KMS",
-	    "Is the listener really a KMS host, and does it answer?", false },
-	[TUI_THRESHOLD] = { "threshold", "Count >= threshold",
-	    "Has the host seen enough distinct clients (25 Windows, 5 Server/Office)?",
-	    false },
-	[TUI_HOSTKEY] = { "host_key", "Host key covers product",
-	    "Can the host key group activate the products asked for?", false },
-	[TUI_KEY] = { "key", "Client has a GVLK",
-	    "Do clients still use a KMS client setup key (GVLK)?", false },
-	[TUI_DOMAIN] = { "domain", "Domain-joined, rebooted",
-	    "Is the machine joined to the domain (DNS suffix) and rebooted since? "
-	    "Only a person can check: press space to confirm.", true },
-	[TUI_TIME] = { "time", "Clocks within 4 h",
-	    "Are client and host clocks within 4 hours of each other?", false },
-	[TUI_OTHER] = { "other", "Other findings",
-	    "Anything the engines found that belongs to no item above.", false },
-};
-
-/* The engines' spellings of an item (probe says "hostkey", capture "host_key"). */
-static const struct {
-	const char	*name;
-	enum tui_item	 item;
-} aliases[] = {
-	{ "hostkey", TUI_HOSTKEY },
-	{ "host_state", TUI_RPC },	/* bind nak, faults, emulators: who answers */
-	{ "clock", TUI_TIME },
-};
 
 const char *
 tui_item_key(enum tui_item i)
 {
-	return i < TUI_NITEMS ? items[i].key : "?";
+	return i < TUI_NITEMS ? kd_item_id((enum kd_item)i) : "?";
 }
 
 const char *
 tui_item_title(enum tui_item i)
 {
-	return i < TUI_NITEMS ? items[i].title : "?";
+	return i < TUI_NITEMS ? kd_item_title((enum kd_item)i) : "?";
 }
 
 const char *
 tui_item_question(enum tui_item i)
 {
-	return i < TUI_NITEMS ? items[i].question : "";
+	const struct kd_checklist_item *ci = i < TUI_NITEMS ? kd_checklist_at(i) : NULL;
+
+	if (ci != NULL && ci->question != NULL)
+		return ci->question;
+	return "anything the engines found that belongs to no item above";
 }
 
+/* Domain membership and a reboot: no engine can see it, a person ticks it. */
 bool
 tui_item_manual(enum tui_item i)
 {
-	return i < TUI_NITEMS && items[i].manual;
+	return i == TUI_DOMAIN;
 }
 
+/* As typed on the command line: "Domain" is "domain". */
 int
 tui_item_parse(const char *key)
 {
-	for (int i = 0; i < TUI_NITEMS; i++)
-		if (strcasecmp(key, items[i].key) == 0)
-			return i;
-	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
-		if (strcasecmp(key, aliases[i].name) == 0)
-			return (int)aliases[i].item;
-	return -1;
+	enum kd_item it;
+	char low[32];
+	size_t i;
+
+	for (i = 0; key[i] != '\0' && i + 1 < sizeof(low); i++)
+		low[i] = (char)tolower((unsigned char)key[i]);
+	low[i] = '\0';
+	return key[i] == '\0' && kd_item_parse(low, &it) ? (int)it : -1;
 }
 
-enum tui_item
-tui_item_of(const char *checklist)
+const char *
+tui_item_word(const struct tui_itemstate *it)
 {
-	int i;
-
-	if (checklist == NULL || checklist[0] == '\0')
-		return TUI_OTHER;
-	i = tui_item_parse(checklist);
-	return i < 0 ? TUI_OTHER : (enum tui_item)i;
+	if (it->pending)
+		return "??";
+	if (it->basis == KD_BASIS_SKIPPED)
+		return "SKIP";
+	if (it->basis == KD_BASIS_MANUAL && !it->known)
+		return "MANUAL";
+	return kd_verdict_name(it->verdict);
 }
+
+static void rebuild(struct tui_model *);
+static int client_cmp(const void *, const void *);
 
 void
 tui_model_init(struct tui_model *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->traffic = calloc(TUI_TRAFFIC, sizeof(*m->traffic));
-	for (int i = 0; i < TUI_NITEMS; i++)
-		kd_setf(m->items[i].reason, sizeof(m->items[i].reason), "not yet known");
+	kd_report_init(&m->dns, "kmsdiag-dnscheck");
+	kd_report_init(&m->checks, TUI_TOOL);
+	kd_site_init(&m->site);
+	rebuild(m);
+}
+
+static void
+cap_obs_free(struct tui_model *m)
+{
+	for (size_t i = 0; i < m->ncap_obs; i++)
+		json_decref(m->cap_obs[i].facts);
+	free(m->cap_obs);
+	m->cap_obs = NULL;
+	m->ncap_obs = 0;
 }
 
 void
 tui_model_fini(struct tui_model *m)
 {
-	for (int s = 0; s < TUI_NSRC; s++)
-		json_decref(m->checks[s]);
+	kd_report_fini(&m->dns);
+	kd_report_fini(&m->checks);
+	kd_checklist_fini(&m->cl);
+	kd_site_fini(&m->site);
+	free(m->probe);
+	cap_obs_free(m);
+	json_decref(m->cap_summary);
 	free(m->hosts);
-	free(m->dns);
+	free(m->dnsrecs);
 	free(m->products);
 	free(m->clients);
 	for (size_t i = 0; m->traffic != NULL && i < TUI_TRAFFIC; i++)
@@ -126,181 +123,426 @@ jstr(json_t *o, const char *key)
 	return s ? s : "";
 }
 
-static enum kd_verdict
-verdict_of(json_t *check)
-{
-	const char *s = jstr(check, "status");
+/* --- filling the site ----------------------------------------------------- */
 
-	if (strcmp(s, "ok") == 0)
-		return KD_V_OK;
-	if (strcmp(s, "warn") == 0)
-		return KD_V_WARN;
-	if (strcmp(s, "fail") == 0)
-		return KD_V_FAIL;
+/*
+ * The capture's part.  Its hosts are KMS hosts where it saw answers; when
+ * one host answered everything, the products' counts are that host's own.
+ * With several hosts the capture's summary does not say which host gave
+ * which count, so no count is invented: the capture's own findings stand.
+ */
+static void
+fill_capture(struct tui_model *m)
+{
+	struct kd_site *s = &m->site;
+	json_t *hosts = json_object_get(m->cap_summary, "hosts"), *o, *p;
+	size_t i, k, nanswered = 0;
+	long only = -1;
+	bool counted = false;
+
+	json_array_foreach(hosts, i, o) {
+		char addr[256];
+		uint16_t port;
+		const char *err;
+		long h;
+
+		if (!probe_parse_target(jstr(o, "host"), PROBE_DEFAULT_PORT, addr, sizeof(addr),
+		    &port, &err) || (h = kd_site_host(s, addr, port, KD_SRC_CAPTURE)) < 0)
+			continue;
+		s->hosts[h].exchanges = (uint64_t)json_integer_value(json_object_get(o,
+		    "exchanges"));
+		if (!json_is_string(json_object_get(o, "epid")))
+			continue;
+		/* Clients reached it and it answered: proven open and a KMS host. */
+		s->hosts[h].reach = KD_REACH_OPEN;
+		s->hosts[h].reach_src |= KD_SRC_CAPTURE;
+		s->hosts[h].rpc = KD_RPC_KMS;
+		s->hosts[h].rpc_src |= KD_SRC_CAPTURE;
+		nanswered++;
+		only = h;
+	}
+	if (nanswered == 1 && json_array_size(hosts) == 1) {
+		o = json_array_get(hosts, 0);
+		json_array_foreach(json_object_get(m->cap_summary, "products"), k, p) {
+			struct kd_guid kms;
+			const struct kd_kmsid *info;
+			json_t *mc = json_object_get(p, "max_count_returned");
+
+			if (!kd_guid_parse(&kms, jstr(p, "kms_id")) || !json_is_integer(mc) ||
+			    json_integer_value(mc) <= 0)
+				continue;
+			info = kd_kmsid_find(&kms);
+			kd_site_answer(s, only, info ? &info->app_id : &kms, &kms, jstr(o, "epid"),
+			    NULL, (uint32_t)json_integer_value(mc),
+			    (uint32_t)json_integer_value(json_object_get(p, "required_count")),
+			    (uint32_t)json_integer_value(json_object_get(o, "activation_interval")),
+			    (uint32_t)json_integer_value(json_object_get(o, "renewal_interval")),
+			    0, KD_SRC_CAPTURE);
+			counted = true;
+		}
+	}
+	json_array_foreach(json_object_get(m->cap_summary, "products"), k, p)
+		s->exchanges_seen += (uint64_t)json_integer_value(json_object_get(p, "requests"));
+	/* The clients it saw: who asked which host for what. */
+	json_array_foreach(json_object_get(m->cap_summary, "clients"), k, p) {
+		struct kd_guid cmid, kms;
+		struct kd_site_client *c;
+		char addr[256];
+		uint16_t port;
+		const char *err;
+		bool isnew;
+		long ci, h;
+
+		if (!kd_guid_parse(&cmid, jstr(p, "cmid")) || !kd_guid_parse(&kms, jstr(p,
+		    "kms_id")) || (ci = kd_site_client(s, &cmid, &kms, &isnew)) < 0)
+			continue;
+		c = &s->clients[ci];
+		kd_setf(c->workstation, sizeof(c->workstation), "%s", jstr(p, "workstation"));
+		kd_setf(c->addr, sizeof(c->addr), "%s", jstr(p, "client"));
+		c->requests = (uint64_t)json_integer_value(json_object_get(p, "requests"));
+		c->src |= KD_SRC_CAPTURE;
+		c->host = -1;
+		if (probe_parse_target(jstr(p, "host"), PROBE_DEFAULT_PORT, addr, sizeof(addr),
+		    &port, &err) && (h = kd_site_host_find(s, addr, port)) >= 0) {
+			c->host = h;
+			if (h < 64)
+				c->host_mask |= 1ull << h;
+		}
+	}
+	for (i = 0; i < m->ncap_obs; i++) {
+		const struct kd_site_obs *ob = &m->cap_obs[i];
+
+		/* The engine judged the counts it was given; the capture's line would repeat it. */
+		if (counted && ob->item == KD_ITEM_THRESHOLD)
+			continue;
+		kd_site_observe(s, ob->item, ob->verdict, ob->code, ob->subject, ob->summary,
+		    ob->fix, ob->facts ? json_deep_copy(ob->facts) : NULL, KD_SRC_CAPTURE);
+	}
+	s->sources |= KD_SRC_CAPTURE;
+}
+
+/* The worst finding about host h, by the one verdict order. */
+static const struct kd_finding *
+host_finding(const struct kd_checklist *cl, long h)
+{
+	const struct kd_finding *w = NULL;
+
+	for (size_t i = 0; i < cl->nfindings; i++)
+		if (cl->findings[i].host == h && (w == NULL ||
+		    kd_verdict_rank(cl->findings[i].verdict) > kd_verdict_rank(w->verdict)))
+			w = &cl->findings[i];
+	return w;
+}
+
+/* In the site's order (the order targets were given), not the order answers came. */
+static int
+host_cmp(const void *x, const void *y)
+{
+	const struct tui_host *a = x, *b = y;
+
+	if ((a->site < 0) != (b->site < 0))
+		return a->site < 0 ? 1 : -1;
+	return a->site < b->site ? -1 : a->site > b->site;
+}
+
+static void
+sync_hosts(struct tui_model *m)
+{
+	const struct kd_site *s = &m->site;
+
+	for (size_t i = 0; i < m->nhosts; i++)
+		m->hosts[i].site = -1;
+	for (size_t i = 0; i < s->nhosts; i++) {
+		const struct kd_site_host *h = &s->hosts[i];
+		const struct kd_finding *f = host_finding(&m->cl, (long)i);
+		struct tui_host *t;
+		char key[80];
+
+		if ((t = tui_model_host(m, kd_site_endpoint(h, key, sizeof(key)))) == NULL)
+			break;
+		t->site = (long)i;
+		kd_setf(t->target, sizeof(t->target), "%s", h->nnames ? h->names[0] : "");
+		kd_setf(t->reach, sizeof(t->reach), "%s", h->reach_src ?
+		    kd_reach_name(h->reach) : "");
+		kd_setf(t->rpc, sizeof(t->rpc), "%s", h->rpc_src ? kd_rpc_name(h->rpc) : "");
+		t->probed = (h->src & KD_SRC_PROBE) != 0;
+		t->verdict = f ? f->verdict : KD_V_UNKNOWN;
+		kd_setf(t->summary, sizeof(t->summary), "%s", f ? f->summary :
+		    h->exchanges > 0 && h->answers == 0 ? "no answer seen" : "");
+		t->exchanges = (int64_t)h->exchanges;
+		t->ncounts = 0;
+		for (size_t k = 0; k < h->ncounts && t->ncounts < TUI_HOST_COUNTS; k++) {
+			const struct kd_site_count *c = &h->counts[k];
+			struct tui_count *tc = &t->counts[t->ncounts++];
+			char g[KD_GUID_STRLEN];
+
+			kd_setf(tc->product, sizeof(tc->product), "%s", c->info ? c->info->name :
+			    kd_guid_format(&c->kms_id, g));
+			tc->count = c->have_count ? (int64_t)c->count : -1;
+			tc->required = c->required ? (int64_t)c->required : c->info ?
+			    (int64_t)c->info->min_clients : -1;
+		}
+		t->count = t->ncounts ? t->counts[0].count : -1;
+		t->required = t->ncounts ? t->counts[0].required : -1;
+		t->epid[0] = t->host_os[0] = t->key_group[0] = '\0';
+		if (h->napps > 0) {
+			kd_setf(t->epid, sizeof(t->epid), "%s", h->apps[0].epid);
+			if (h->apps[0].os != NULL)
+				kd_setf(t->host_os, sizeof(t->host_os), "%s", h->apps[0].os->os_name);
+			if (h->apps[0].hostkey != NULL)
+				kd_setf(t->key_group, sizeof(t->key_group), "%s",
+				    h->apps[0].hostkey->name);
+		}
+	}
+}
+
+/* The worst finding about one SRV record (its subject is "target:port"). */
+static enum kd_verdict
+record_verdict(const struct kd_checklist *cl, long d, const struct kd_site_srv *r)
+{
+	char subj[300];
+
+	kd_setf(subj, sizeof(subj), "%s:%u", r->target, (unsigned)r->port);
+	for (size_t i = 0; i < cl->nfindings; i++)
+		if (cl->findings[i].domain == d && strcmp(cl->findings[i].subject, subj) == 0)
+			return cl->findings[i].verdict;	/* worst first within the item */
 	return KD_V_UNKNOWN;
 }
 
-/*
- * Precedence within an item: FAIL > WARN > OK > could-not-check.  An
- * engine that could not look (UNKNOWN) does not hide another's evidence.
- */
-static int
-rank(enum kd_verdict v)
+/* Every domain checked, with or without a record. */
+static void
+sync_dns(struct tui_model *m)
 {
-	switch (v) {
-	case KD_V_FAIL:	return 3;
-	case KD_V_WARN:	return 2;
-	case KD_V_OK:	return 1;
-	default:	return 0;
+	const struct kd_site *s = &m->site;
+	size_t n = 0;
+
+	free(m->dnsrecs);
+	m->dnsrecs = NULL;
+	m->ndns = 0;
+	for (size_t d = 0; d < s->ndomains; d++)
+		n += s->domains[d].nsrv ? s->domains[d].nsrv : 1;
+	if (n == 0 || (m->dnsrecs = calloc(n, sizeof(*m->dnsrecs))) == NULL)
+		return;
+	for (size_t d = 0; d < s->ndomains; d++) {
+		const struct kd_site_domain *dm = &s->domains[d];
+
+		if (dm->nsrv == 0) {
+			struct tui_dnsrec *r = &m->dnsrecs[m->ndns++];
+			const struct kd_finding *w = NULL;
+
+			for (size_t i = 0; i < m->cl.nfindings; i++)
+				if (m->cl.findings[i].domain == (long)d && (w == NULL ||
+				    kd_verdict_rank(m->cl.findings[i].verdict) >
+				    kd_verdict_rank(w->verdict)))
+					w = &m->cl.findings[i];
+			r->none = true;
+			kd_setf(r->domain, sizeof(r->domain), "%s", dm->name);
+			kd_setf(r->detail, sizeof(r->detail), "%s", dm->detail[0] ? dm->detail :
+			    dm->status == KD_SITE_DNS_UNKNOWN ? "not asked" : "no record");
+			r->verdict = r->port_v = r->ttl_v = w ? w->verdict : KD_V_UNKNOWN;
+			continue;
+		}
+		for (size_t k = 0; k < dm->nsrv; k++) {
+			const struct kd_site_srv *sr = &dm->srv[k];
+			struct tui_dnsrec *r = &m->dnsrecs[m->ndns++];
+
+			kd_setf(r->domain, sizeof(r->domain), "%s", dm->name);
+			kd_setf(r->target, sizeof(r->target), "%s", sr->target);
+			for (size_t a = 0; a < sr->naddrs; a++)
+				kd_appendf(r->addrs, sizeof(r->addrs), "%s%s", a ? " " : "",
+				    s->hosts[sr->host[a]].addr);
+			r->ttl = sr->ttl;
+			r->port = sr->port;
+			r->priority = sr->priority;
+			r->weight = sr->weight;
+			r->port_v = record_verdict(&m->cl, (long)d, sr);
+			r->ttl_v = sr->ttl == 3600 ? KD_V_OK : KD_V_WARN;
+			r->verdict = kd_verdict_worst(r->port_v, r->ttl_v);
+		}
 	}
 }
 
-static const char *const source_tool[TUI_NSRC] = {
-	"kmsdiag-probe", "kmsdiag-dnscheck", "kmsdiag-capture"
-};
-
 static void
-recompute(struct tui_model *m)
+rebuild(struct tui_model *m)
 {
-	bool any_source = false;
+	struct kd_judge_opts jo;
+	char src[64];
 
+	kd_checklist_fini(&m->cl);
+	kd_report_fini(&m->checks);
+	kd_report_init(&m->checks, TUI_TOOL);
+	kd_site_fini(&m->site);
+	kd_site_init(&m->site);
+	if (m->have_dns)
+		tui_site_dns(&m->site, &m->dns, m->dns_zone);
+	for (size_t i = 0; m->have_probe && i < m->nprobe; i++) {
+		long h = probe_site_result(&m->site, &m->probe_opts, &m->probe[i], 0);
+
+		if (h >= 0 && probe_site_declared(&m->probe[i], m->declared, m->ndeclared,
+		    PROBE_DEFAULT_PORT))
+			m->site.hosts[h].declared = true;
+	}
+	if (m->have_capture)
+		fill_capture(m);
+	/* Rule 12: the dashboard's own probe is not a client of the site. */
+	for (size_t i = 0; m->have_probe && m->probe_opts.activate && i < m->site.nclients; i++)
+		if (kd_guid_eq(&m->site.clients[i].cmid, &m->probe_opts.cmid))
+			m->site.clients[i].self = true;
+	for (int i = 0; i < TUI_NITEMS; i++)
+		m->site.manual[i] = m->ticked[i];
+	memset(&jo, 0, sizeof(jo));
+	jo.activation_asked = (m->have_probe && m->probe_opts.activate) || m->have_capture;
+	kd_site_judge(&m->site, &jo, &m->cl);
+	kd_checklist_report(&m->cl, &m->site, &m->checks);
 	for (int i = 0; i < TUI_NITEMS; i++) {
+		const struct kd_item_result *r = &m->cl.items[i];
 		struct tui_itemstate *it = &m->items[i];
-		int best = -1;
 
 		memset(it, 0, sizeof(*it));
-		for (int s = 0; s < TUI_NSRC; s++) {
-			size_t k;
-			json_t *c;
-
-			if (m->checks[s] == NULL)
-				continue;
-			any_source = true;
-			json_array_foreach(m->checks[s], k, c) {
-				enum kd_verdict v = verdict_of(c);
-
-				if (tui_item_of(jstr(c, "checklist")) != (enum tui_item)i)
-					continue;
-				it->nevidence++;
-				/* The first check at the worst level names the reason. */
-				if (rank(v) > best) {
-					best = rank(v);
-					it->verdict = v;
-					const char *subj = jstr(c, "subject");
-					/* Most details already name their subject. */
-					bool named = subj[0] == '\0' ||
-					    strstr(jstr(c, "detail"), subj) != NULL;
-
-					kd_setf(it->reason, sizeof(it->reason), "%s%s%s",
-					    named ? "" : subj, named ? "" : ": ",
-					    jstr(c, "detail"));
-					kd_setf(it->fix, sizeof(it->fix), "%s", jstr(c, "fix"));
-					kd_setf(it->tool, sizeof(it->tool), "%s", source_tool[s]);
-				}
-			}
-		}
-		if (m->ticked[i] && best < rank(KD_V_OK)) {
-			best = rank(KD_V_OK);
-			it->verdict = KD_V_OK;
-			kd_setf(it->reason, sizeof(it->reason), "confirmed by hand");
-			it->fix[0] = '\0';
+		it->verdict = r->verdict;
+		it->basis = r->basis;
+		it->known = r->basis == KD_BASIS_EVIDENCE || (r->basis == KD_BASIS_MANUAL &&
+		    m->ticked[i]);
+		it->nevidence = r->nfindings;
+		kd_setf(it->reason, sizeof(it->reason), "%s", r->summary);
+		kd_setf(it->fix, sizeof(it->fix), "%s", r->fix);
+		if (r->basis == KD_BASIS_MANUAL && m->ticked[i])
 			kd_setf(it->tool, sizeof(it->tool), "operator");
-		}
-		it->known = best >= 1;
-		if (best < 0) {
-			it->verdict = KD_V_UNKNOWN;
-			if (items[i].manual && i == TUI_DOMAIN && m->suffix[0] != '\0')
-				kd_setf(it->reason, sizeof(it->reason), "not confirmed yet "
-				    "(space to tick); this machine's DNS suffix: %s",
-				    m->suffix);
-			else
-				kd_setf(it->reason, sizeof(it->reason), "%s",
-				    items[i].manual ? "not confirmed yet (space to tick)" :
-				    "not yet known");
-		} else if (best == 0)
-			it->known = false;
+		for (size_t k = 0; k < m->cl.nfindings; k++)
+			if (m->cl.findings[k].item == (enum kd_item)i) {
+				kd_setf(it->tool, sizeof(it->tool), "%s",
+				    kd_src_format(m->cl.findings[k].src, src, sizeof(src)));
+				break;
+			}
+		if (i == TUI_DOMAIN && !m->ticked[i] && m->suffix[0] != '\0')
+			kd_appendf(it->reason, sizeof(it->reason), "; this machine's DNS "
+			    "suffix: %s", m->suffix);
 	}
-	/* "Nothing else" is itself a finding once any engine has reported. */
-	if (any_source && m->items[TUI_OTHER].nevidence == 0) {
-		m->items[TUI_OTHER].known = true;
-		m->items[TUI_OTHER].verdict = KD_V_OK;
-		kd_setf(m->items[TUI_OTHER].reason, sizeof(m->items[TUI_OTHER].reason),
-		    "no other findings");
+	if (m->dns_pending && !m->have_dns) {
+		m->items[TUI_DNS].pending = true;
+		kd_setf(m->items[TUI_DNS].reason, sizeof(m->items[TUI_DNS].reason),
+		    "looking up the SRV records");
 	}
+	sync_hosts(m);
+	if (m->nhosts > 1)
+		qsort(m->hosts, m->nhosts, sizeof(*m->hosts), host_cmp);
+	sync_dns(m);
 	m->generation++;
 }
 
-/* Records and per-record verdicts from dnscheck's evidence. */
-static void
-dns_records(struct tui_model *m, json_t *checks)
+/* --- what the engines report ---------------------------------------------- */
+
+void
+tui_model_set_dns(struct tui_model *m, struct kd_report *rep, bool zone)
 {
-	size_t i, k, n = 0;
-	json_t *c, *r;
-
-	free(m->dns);
-	m->dns = NULL;
-	m->ndns = 0;
-	json_array_foreach(checks, i, c)
-		if (strcmp(jstr(c, "check"), "srv_exists") == 0)
-			n += json_array_size(json_object_get(c, "records"));
-	if (n == 0 || (m->dns = calloc(n, sizeof(*m->dns))) == NULL)
-		return;
-	json_array_foreach(checks, i, c) {
-		json_t *want_ttl = NULL, *want_port = NULL;
-		size_t j;
-		json_t *o;
-
-		if (strcmp(jstr(c, "check"), "srv_exists") != 0)
-			continue;
-		/* The expected values are in the domain's ttl/port checks. */
-		json_array_foreach(checks, j, o) {
-			if (strcmp(jstr(o, "subject"), jstr(c, "subject")) != 0)
-				continue;
-			if (strcmp(jstr(o, "check"), "srv_ttl") == 0)
-				want_ttl = json_object_get(o, "expected_ttl");
-			if (strcmp(jstr(o, "check"), "srv_port") == 0)
-				want_port = json_object_get(o, "expected_port");
-		}
-		json_array_foreach(json_object_get(c, "records"), k, r) {
-			struct tui_dnsrec *d = &m->dns[m->ndns++];
-			json_t *a;
-			size_t ai;
-
-			kd_setf(d->domain, sizeof(d->domain), "%s", jstr(c, "subject"));
-			kd_setf(d->target, sizeof(d->target), "%s", jstr(r, "target"));
-			d->ttl = (uint32_t)json_integer_value(json_object_get(r, "ttl"));
-			d->port = (unsigned)json_integer_value(json_object_get(r, "port"));
-			d->priority = (unsigned)json_integer_value(json_object_get(r, "priority"));
-			d->weight = (unsigned)json_integer_value(json_object_get(r, "weight"));
-			json_array_foreach(json_object_get(r, "addresses"), ai, a) {
-				size_t used = strlen(d->addrs);
-
-				kd_setf(d->addrs + used, sizeof(d->addrs) - used, "%s%s",
-				    used ? " " : "", json_string_value(a) ?
-				    json_string_value(a) : "");
-			}
-			d->ttl_v = d->ttl == (want_ttl ? json_integer_value(want_ttl) : 3600) ?
-			    KD_V_OK : KD_V_WARN;
-			d->port_v = d->port == (want_port ? json_integer_value(want_port) :
-			    1688) ? KD_V_OK : KD_V_FAIL;
-		}
-		if (m->ndns == n)
-			break;
-	}
+	kd_report_fini(&m->dns);
+	m->dns = *rep;
+	kd_report_init(rep, m->dns.tool);
+	m->have_dns = true;
+	m->dns_zone = zone;
+	rebuild(m);
 }
 
 void
-tui_model_set_checks(struct tui_model *m, enum tui_source src, const struct kd_report *r)
+tui_model_set_probe(struct tui_model *m, const struct probe_opts *o,
+    const struct probe_result *r, size_t n)
 {
-	json_t *a = json_array();
+	struct probe_result *c = n ? calloc(n, sizeof(*c)) : NULL;
 
-	for (size_t i = 0; a != NULL && i < r->n; i++)
-		json_array_append_new(a, kd_check_to_json(r, &r->checks[i]));
-	json_decref(m->checks[src]);
-	m->checks[src] = a;
-	if (src == TUI_SRC_DNS && a != NULL)
-		dns_records(m, a);
-	recompute(m);
+	if (n > 0 && c == NULL)
+		return;
+	if (n > 0)
+		memcpy(c, r, n * sizeof(*c));
+	free(m->probe);
+	m->probe = c;
+	m->nprobe = n;
+	m->probe_opts = *o;
+	m->have_probe = true;
+	rebuild(m);
+}
+
+void
+tui_model_set_capture(struct tui_model *m, const struct kd_report *problems, json_t *sum)
+{
+	json_t *o, *a;
+	size_t i;
+	char self[KD_GUID_STRLEN];
+
+	cap_obs_free(m);
+	if (problems->n > 0 && (m->cap_obs = calloc(problems->n, sizeof(*m->cap_obs))) != NULL)
+		for (i = 0; i < problems->n; i++) {
+			const struct kd_check *c = &problems->checks[i];
+			struct kd_site_obs *ob = &m->cap_obs[m->ncap_obs++];
+
+			ob->item = KD_ITEM_OTHER;
+			/*
+			 * The capture files bind refusals, faults and failed
+			 * integrity checks under "host_state": who answers, the
+			 * RPC item.  Its emulator signs are the host key's.
+			 */
+			if (strcmp(c->checklist, "host_state") == 0)
+				ob->item = strstr(c->id, "emulator") != NULL ?
+				    KD_ITEM_HOST_KEY : KD_ITEM_RPC;
+			else if (c->checklist[0] != '\0')
+				(void)kd_item_parse(c->checklist, &ob->item);
+			ob->verdict = c->verdict;
+			kd_setf(ob->code, sizeof(ob->code), "%s", c->id);
+			kd_setf(ob->subject, sizeof(ob->subject), "%s", c->subject);
+			kd_setf(ob->summary, sizeof(ob->summary), "%s", c->summary);
+			kd_setf(ob->fix, sizeof(ob->fix), "%s", c->fix);
+			ob->facts = c->facts ? json_deep_copy(c->facts) : NULL;
+			ob->host = ob->domain = -1;
+		}
+	json_decref(m->cap_summary);
+	m->cap_summary = json_incref(sum);
+	m->have_capture = true;
+
+	a = json_object_get(sum, "products");
+	free(m->products);
+	m->nproducts = 0;
+	if ((m->products = calloc(json_array_size(a) + 1, sizeof(*m->products))) != NULL)
+		json_array_foreach(a, i, o) {
+			struct tui_product *p = &m->products[m->nproducts++];
+
+			kd_setf(p->name, sizeof(p->name), "%s", jstr(o, "name")[0] ?
+			    jstr(o, "name") : jstr(o, "kms_id"));
+			p->distinct = json_integer_value(json_object_get(o, "distinct_cmids"));
+			p->required = json_integer_value(json_object_get(o, "required_count"));
+			p->count = json_integer_value(json_object_get(o, "max_count_returned"));
+		}
+	kd_guid_format(&m->probe_opts.cmid, self);
+	a = json_object_get(sum, "clients");
+	free(m->clients);
+	m->nclients = 0;
+	if ((m->clients = calloc(json_array_size(a) + 1, sizeof(*m->clients))) != NULL)
+		json_array_foreach(a, i, o) {
+			struct tui_client *c;
+			json_t *ls = json_object_get(o, "license_status");
+
+			/* Rule 12: our own probe's CMID is not a client of the site. */
+			if (m->have_probe && m->probe_opts.activate &&
+			    strcasecmp(jstr(o, "cmid"), self) == 0)
+				continue;
+			c = &m->clients[m->nclients++];
+			kd_setf(c->cmid, sizeof(c->cmid), "%s", jstr(o, "cmid"));
+			kd_setf(c->workstation, sizeof(c->workstation), "%s",
+			    jstr(o, "workstation"));
+			kd_setf(c->client, sizeof(c->client), "%s", jstr(o, "client"));
+			kd_setf(c->product, sizeof(c->product), "%s", jstr(o, "product"));
+			if (json_is_string(ls))
+				kd_setf(c->license, sizeof(c->license), "%s",
+				    json_string_value(ls));
+			else
+				kd_setf(c->license, sizeof(c->license), "%lld",
+				    (long long)json_integer_value(ls));
+			kd_setf(c->last_seen, sizeof(c->last_seen), "%s",
+			    jstr(o, "last_seen"));
+			kd_setf(c->host, sizeof(c->host), "%s", jstr(o, "host"));
+			c->requests = json_integer_value(json_object_get(o, "requests"));
+		}
+	if (m->clients != NULL)
+		qsort(m->clients, m->nclients, sizeof(*m->clients), client_cmp);
+	rebuild(m);
 }
 
 void
@@ -309,26 +551,7 @@ tui_model_set_suffix(struct tui_model *m, const char *suffix)
 	char buf[256];
 
 	kd_setf(m->suffix, sizeof(m->suffix), "%s", kd_sanitize(suffix, buf, sizeof(buf)));
-	recompute(m);
-}
-
-void
-tui_resolv_suffix(const char *path, char *out, size_t len)
-{
-	char line[512], word[256];
-	FILE *fp;
-
-	out[0] = '\0';
-	if (len == 0 || (fp = fopen(path, "r")) == NULL)
-		return;
-	/* The resolver uses the last domain or search line; so do we. */
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		if ((strncmp(line, "domain", 6) == 0 || strncmp(line, "search", 6) == 0) &&
-		    (line[6] == ' ' || line[6] == '\t') &&
-		    sscanf(line + 6, "%255s", word) == 1)
-			kd_setf(out, len, "%s", word);
-	}
-	fclose(fp);
+	rebuild(m);
 }
 
 bool
@@ -337,22 +560,29 @@ tui_model_tick(struct tui_model *m, enum tui_item i, bool on)
 	if (!tui_item_manual(i))
 		return false;
 	m->ticked[i] = on;
-	recompute(m);
+	rebuild(m);
 	return true;
+}
+
+json_t *
+tui_findings_json(const struct kd_report *checks, enum kd_item item)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a != NULL && i < checks->n; i++) {
+		const struct kd_check *c = &checks->checks[i];
+
+		if (strncmp(c->id, "checklist.", 10) != 0 &&
+		    strcmp(c->checklist, kd_item_id(item)) == 0)
+			json_array_append_new(a, kd_check_to_json(checks, c));
+	}
+	return a;
 }
 
 json_t *
 tui_model_evidence(const struct tui_model *m, enum tui_item item)
 {
-	json_t *a = json_array(), *c;
-	size_t k;
-
-	for (int s = 0; a != NULL && s < TUI_NSRC; s++)
-		if (m->checks[s] != NULL)
-			json_array_foreach(m->checks[s], k, c)
-				if (tui_item_of(jstr(c, "checklist")) == item)
-					json_array_append(a, c);
-	return a;
+	return tui_findings_json(&m->checks, (enum kd_item)item);
 }
 
 struct tui_host *
@@ -378,8 +608,28 @@ tui_model_host(struct tui_model *m, const char *key)
 	kd_setf(h->key, sizeof(h->key), "%s", key);
 	h->count = h->required = -1;
 	h->verdict = KD_V_UNKNOWN;
+	h->site = -1;
 	m->generation++;
 	return h;
+}
+
+void
+tui_resolv_suffix(const char *path, char *out, size_t len)
+{
+	char line[512], word[256];
+	FILE *fp;
+
+	out[0] = '\0';
+	if (len == 0 || (fp = fopen(path, "r")) == NULL)
+		return;
+	/* The resolver uses the last domain or search line; so do we. */
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if ((strncmp(line, "domain", 6) == 0 || strncmp(line, "search", 6) == 0) &&
+		    (line[6] == ' ' || line[6] == '\t') &&
+		    sscanf(line + 6, "%255s", word) == 1)
+			kd_setf(out, len, "%s", word);
+	}
+	fclose(fp);
 }
 
 void
@@ -400,86 +650,6 @@ client_cmp(const void *x, const void *y)
 	int c = strcmp(b->last_seen, a->last_seen);
 
 	return c != 0 ? c : strcmp(a->workstation, b->workstation);
-}
-
-void
-tui_model_set_capture_summary(struct tui_model *m, json_t *s)
-{
-	json_t *o, *a;
-	size_t i;
-
-	json_array_foreach(json_object_get(s, "hosts"), i, o) {
-		struct tui_host *h = tui_model_host(m, jstr(o, "host"));
-
-		if (h == NULL)
-			break;
-		kd_setf(h->epid, sizeof(h->epid), "%s", jstr(o, "epid"));
-		kd_setf(h->host_os, sizeof(h->host_os), "%s", jstr(o, "host_os"));
-		kd_setf(h->key_group, sizeof(h->key_group), "%s", jstr(o, "key_group"));
-		h->exchanges = json_integer_value(json_object_get(o, "exchanges"));
-		if (json_is_integer(json_object_get(o, "last_count")) && h->epid[0])
-			h->count = json_integer_value(json_object_get(o, "last_count"));
-	}
-	a = json_object_get(s, "products");
-	free(m->products);
-	m->nproducts = 0;
-	if ((m->products = calloc(json_array_size(a) + 1, sizeof(*m->products))) != NULL)
-		json_array_foreach(a, i, o) {
-			struct tui_product *p = &m->products[m->nproducts++];
-
-			kd_setf(p->name, sizeof(p->name), "%s", jstr(o, "name")[0] ?
-			    jstr(o, "name") : jstr(o, "kms_id"));
-			p->distinct = json_integer_value(json_object_get(o, "distinct_cmids"));
-			p->required = json_integer_value(json_object_get(o, "required_count"));
-			p->count = json_integer_value(json_object_get(o, "max_count_returned"));
-		}
-	/*
-	 * The count is per product: a host's bar shows the product with the
-	 * highest threshold (Windows clients, 25) and the most it answered.
-	 */
-	for (size_t h = 0; h < m->nhosts; h++) {
-		struct tui_host *ho = &m->hosts[h];
-
-		if (ho->exchanges == 0 || ho->count < 0)
-			continue;
-		ho->required = -1;
-		for (size_t k = 0; k < m->nproducts; k++) {
-			const struct tui_product *p = &m->products[k];
-
-			if (p->required > ho->required ||
-			    (p->required == ho->required && p->count > ho->count)) {
-				ho->required = p->required;
-				ho->count = p->count;
-			}
-		}
-	}
-	a = json_object_get(s, "clients");
-	free(m->clients);
-	m->nclients = 0;
-	if ((m->clients = calloc(json_array_size(a) + 1, sizeof(*m->clients))) != NULL)
-		json_array_foreach(a, i, o) {
-			struct tui_client *c = &m->clients[m->nclients++];
-			json_t *ls = json_object_get(o, "license_status");
-
-			kd_setf(c->cmid, sizeof(c->cmid), "%s", jstr(o, "cmid"));
-			kd_setf(c->workstation, sizeof(c->workstation), "%s",
-			    jstr(o, "workstation"));
-			kd_setf(c->client, sizeof(c->client), "%s", jstr(o, "client"));
-			kd_setf(c->product, sizeof(c->product), "%s", jstr(o, "product"));
-			if (json_is_string(ls))
-				kd_setf(c->license, sizeof(c->license), "%s",
-				    json_string_value(ls));
-			else
-				kd_setf(c->license, sizeof(c->license), "%lld",
-				    (long long)json_integer_value(ls));
-			kd_setf(c->last_seen, sizeof(c->last_seen), "%s",
-			    jstr(o, "last_seen"));
-			kd_setf(c->host, sizeof(c->host), "%s", jstr(o, "host"));
-			c->requests = json_integer_value(json_object_get(o, "requests"));
-		}
-	if (m->clients != NULL)
-		qsort(m->clients, m->nclients, sizeof(*m->clients), client_cmp);
-	m->generation++;
 }
 
 void
@@ -513,27 +683,6 @@ tui_model_traffic_at(const struct tui_model *m, size_t i)
 	return &m->traffic[(m->traffic_next + TUI_TRAFFIC - m->ntraffic + i) % TUI_TRAFFIC];
 }
 
-int
-tui_model_status(const struct tui_model *m)
-{
-	bool known = false, warn = false;
-
-	for (int i = 0; i < TUI_NITEMS; i++) {
-		const struct tui_itemstate *it = &m->items[i];
-
-		if (!it->known)
-			continue;
-		if (it->verdict == KD_V_FAIL)
-			return KD_EXIT_FAIL;
-		warn |= it->verdict == KD_V_WARN;
-		/* The catch-all alone says nothing about activation. */
-		known |= i != TUI_OTHER;
-	}
-	if (warn)
-		return KD_EXIT_WARN;
-	return known ? KD_EXIT_OK : KD_EXIT_UNKNOWN;
-}
-
 void
 tui_bar(char *out, size_t width, int64_t value, int64_t max)
 {
@@ -550,26 +699,78 @@ tui_bar(char *out, size_t width, int64_t value, int64_t max)
 	out[width] = '\0';
 }
 
-static const char *
-vname(const struct tui_itemstate *it)
+int
+tui_model_status(const struct tui_model *m)
 {
-	return it->known ? kd_verdict_name(it->verdict) : "??";
+	switch (m->cl.overall) {
+	case KD_V_OK:	return KD_EXIT_OK;
+	case KD_V_WARN:	return KD_EXIT_WARN;
+	case KD_V_FAIL:	return KD_EXIT_FAIL;
+	default:	return KD_EXIT_UNKNOWN;
+	}
+}
+
+static void
+report_host(FILE *fp, const struct tui_model *m, const struct tui_host *t)
+{
+	const struct kd_site_host *h;
+	char buf[512], hw[20];
+
+	fprintf(fp, "  %s", kd_sanitize(t->key, buf, sizeof(buf)));
+	if (t->target[0] != '\0')
+		fprintf(fp, " (%s)", kd_sanitize(t->target, buf, sizeof(buf)));
+	if (t->site < 0) {
+		fputc('\n', fp);
+		return;
+	}
+	h = &m->site.hosts[t->site];
+	fprintf(fp, " %s: %s\n", kd_verdict_name(t->verdict), kd_sanitize(t->summary, buf,
+	    sizeof(buf)));
+	if (h->exchanges > 0 && h->answers == 0)
+		fprintf(fp, "    no answer seen to %llu activation call%s\n",
+		    (unsigned long long)h->exchanges, h->exchanges == 1 ? "" : "s");
+	for (size_t k = 0; k < t->ncounts; k++) {
+		const struct tui_count *c = &t->counts[k];
+
+		if (c->count >= 0)
+			fprintf(fp, "    %s: count %lld of %lld\n", c->product,
+			    (long long)c->count, (long long)c->required);
+		else
+			fprintf(fp, "    %s: no count\n", c->product);
+	}
+	/* Per application: a host serving Windows and Office has one ePID for each. */
+	for (size_t k = 0; k < h->napps; k++) {
+		const struct kd_site_app *a = &h->apps[k];
+		const struct kd_app *ap = kd_app_find(&a->app_id);
+
+		hw[0] = '\0';
+		for (size_t b = 0; a->has_hwid && b < sizeof(a->hwid); b++)
+			kd_appendf(hw, sizeof(hw), "%02X", a->hwid[b]);
+		fprintf(fp, "    %s ePID %s", ap ? ap->name : "application",
+		    kd_sanitize(a->epid, buf, sizeof(buf)));
+		if (a->os != NULL)
+			fprintf(fp, ", host %s", a->os->os_name);
+		if (a->hostkey != NULL)
+			fprintf(fp, ", key %s", a->hostkey->name);
+		if (hw[0] != '\0')
+			fprintf(fp, ", HwId %s", hw);
+		fputc('\n', fp);
+	}
 }
 
 void
 tui_model_report_text(FILE *fp, const struct tui_model *m, bool color)
 {
-	static const char *const sgr[] = { "\033[32m", "\033[33m", "\033[31m", "" };
 	char buf[512];
-	json_t *ev, *c;
-	size_t k;
 
 	fprintf(fp, "KMS activation checklist\n");
 	for (int i = 0; i < TUI_NITEMS; i++) {
 		const struct tui_itemstate *it = &m->items[i];
+		size_t nf = 0;
 
-		fprintf(fp, "%d. %-24s %s%-4s%s  %s", i + 1, items[i].title,
-		    color && it->known ? sgr[it->verdict] : "", vname(it),
+		fprintf(fp, "%u. %-11s %s%-7s%s  %s", kd_item_number((enum kd_item)i) ?
+		    kd_item_number((enum kd_item)i) : (unsigned)i + 1, tui_item_title(i),
+		    color && it->known ? kd_verdict_color(it->verdict) : "", tui_item_word(it),
 		    color && it->known ? "\033[0m" : "",
 		    kd_sanitize(it->reason, buf, sizeof(buf)));
 		if (it->tool[0] != '\0')
@@ -577,48 +778,34 @@ tui_model_report_text(FILE *fp, const struct tui_model *m, bool color)
 		fputc('\n', fp);
 		if (it->fix[0] != '\0' && it->known && it->verdict != KD_V_OK)
 			fprintf(fp, "   fix: %s\n", kd_sanitize(it->fix, buf, sizeof(buf)));
-		/* Every check behind the verdict, one line each: the evidence. */
-		ev = tui_model_evidence(m, (enum tui_item)i);
-		if (json_array_size(ev) > 1 || (json_array_size(ev) == 1 &&
-		    it->verdict != KD_V_OK))
-			json_array_foreach(ev, k, c) {
-				const char *subj = jstr(c, "subject");
-				bool named = subj[0] == '\0' ||
-				    strstr(jstr(c, "detail"), subj) != NULL;
+		/* Every finding behind the verdict, one line each: the evidence. */
+		if (it->nevidence < 2 && it->verdict == KD_V_OK)
+			continue;
+		for (size_t k = 0; it->nevidence > 0 && k < m->cl.nfindings; k++) {
+			const struct kd_finding *f = &m->cl.findings[k];
+			char src[64];
 
-				fprintf(fp, "   - %-4s %s: %s%s%s\n",
-				    kd_verdict_name(verdict_of(c)), jstr(c, "tool"),
-				    named ? "" : subj, named ? "" : ": ",
-				    kd_sanitize(jstr(c, "detail"), buf, sizeof(buf)));
-			}
-		json_decref(ev);
+			if (f->item != (enum kd_item)i || nf++ == 0)
+				continue;
+			fprintf(fp, "   - %-7s %s [%s]\n", kd_verdict_name(f->verdict),
+			    kd_sanitize(f->summary, buf, sizeof(buf)),
+			    kd_src_format(f->src, src, sizeof(src)));
+		}
 	}
 	if (m->nhosts > 0)
 		fprintf(fp, "\nKMS hosts\n");
-	for (size_t i = 0; i < m->nhosts; i++) {
-		const struct tui_host *h = &m->hosts[i];
-
-		fprintf(fp, "  %s", kd_sanitize(h->key, buf, sizeof(buf)));
-		/* The probe's summary already names count, OS and key. */
-		if (h->probed) {
-			fprintf(fp, " %s: %s\n", kd_verdict_name(h->verdict),
-			    kd_sanitize(h->summary, buf, sizeof(buf)));
-			continue;
-		}
-		if (h->count >= 0)
-			fprintf(fp, " count %lld/%lld", (long long)h->count,
-			    (long long)h->required);
-		if (h->host_os[0])
-			fprintf(fp, " host %s", kd_sanitize(h->host_os, buf, sizeof(buf)));
-		if (h->key_group[0])
-			fprintf(fp, " key %s", kd_sanitize(h->key_group, buf, sizeof(buf)));
-		fputc('\n', fp);
-	}
+	for (size_t i = 0; i < m->nhosts; i++)
+		report_host(fp, m, &m->hosts[i]);
 	if (m->ndns > 0)
 		fprintf(fp, "\nDNS SRV records\n");
 	for (size_t i = 0; i < m->ndns; i++) {
-		const struct tui_dnsrec *d = &m->dns[i];
+		const struct tui_dnsrec *d = &m->dnsrecs[i];
 
+		if (d->none) {
+			fprintf(fp, "  _vlmcs._tcp.%s %s: %s\n", kd_sanitize(d->domain, buf,
+			    sizeof(buf)), kd_verdict_name(d->verdict), d->detail);
+			continue;
+		}
 		fprintf(fp, "  _vlmcs._tcp.%s -> %s:%u ttl %u (%s) port %s prio %u "
 		    "weight %u [%s]\n", d->domain, d->target, d->port, d->ttl,
 		    kd_verdict_name(d->ttl_v), kd_verdict_name(d->port_v), d->priority,
@@ -642,15 +829,15 @@ tui_model_report_json(FILE *fp, const struct tui_model *m)
 		json_object_set_new(o, "type", json_string("item"));
 		json_object_set_new(o, "tool", json_string(TUI_TOOL));
 		json_object_set_new(o, "number", json_integer(i + 1));
-		json_object_set_new(o, "item", json_string(items[i].key));
-		json_object_set_new(o, "title", json_string(items[i].title));
-		json_object_set_new(o, "status", json_string(it->known ?
-		    kd_verdict_key(it->verdict) : "unknown"));
+		json_object_set_new(o, "item", json_string(tui_item_key(i)));
+		json_object_set_new(o, "title", json_string(tui_item_title(i)));
+		json_object_set_new(o, "status", json_string(kd_verdict_key(it->verdict)));
+		json_object_set_new(o, "basis", json_string(kd_basis_name(it->basis)));
 		json_object_set_new(o, "detail", json_string(it->reason));
 		json_object_set_new(o, "fix", json_string(it->fix));
 		json_object_set_new(o, "source", it->tool[0] ? json_string(it->tool) :
 		    json_null());
-		json_object_set_new(o, "manual", json_boolean(items[i].manual));
+		json_object_set_new(o, "manual", json_boolean(tui_item_manual(i)));
 		json_object_set_new(o, "ticked", json_boolean(m->ticked[i]));
 		json_object_set_new(o, "evidence", tui_model_evidence(m, (enum tui_item)i));
 		kd_json_line(fp, o);
@@ -658,17 +845,25 @@ tui_model_report_json(FILE *fp, const struct tui_model *m)
 	}
 	for (size_t i = 0; i < m->nhosts; i++) {
 		const struct tui_host *h = &m->hosts[i];
-		json_t *o = json_object(), *rtt = json_array();
+		json_t *o = json_object(), *rtt = json_array(), *counts = json_array();
 
 		for (size_t k = 0; k < h->nrtt; k++)
 			json_array_append_new(rtt, json_real(h->rtt[k]));
+		for (size_t k = 0; k < h->ncounts; k++)
+			json_array_append_new(counts, json_pack("{s:s, s:o, s:I}", "product",
+			    h->counts[k].product, "count", h->counts[k].count >= 0 ?
+			    json_integer(h->counts[k].count) : json_null(), "required_count",
+			    (json_int_t)h->counts[k].required));
 		json_object_set_new(o, "type", json_string("host"));
 		json_object_set_new(o, "host", json_string(h->key));
 		json_object_set_new(o, "probed", json_boolean(h->probed));
 		json_object_set_new(o, "state", h->reach[0] ? json_string(h->reach) :
 		    json_null());
 		json_object_set_new(o, "rpc", h->rpc[0] ? json_string(h->rpc) : json_null());
+		json_object_set_new(o, "status", json_string(kd_verdict_key(h->verdict)));
+		json_object_set_new(o, "detail", json_string(h->summary));
 		json_object_set_new(o, "connect_ms", rtt);
+		json_object_set_new(o, "counts", counts);
 		json_object_set_new(o, "count", h->count >= 0 ? json_integer(h->count) :
 		    json_null());
 		json_object_set_new(o, "required_count", h->required >= 0 ?
@@ -693,10 +888,18 @@ tui_model_report_json(FILE *fp, const struct tui_model *m)
 		json_decref(o);
 	}
 	{
+		json_t *o = json_pack("{s:s, s:o}", "type", "site", "site",
+		    kd_site_json(&m->site));
+
+		kd_json_line(fp, o);
+		json_decref(o);
+	}
+	{
 		int st = tui_model_status(m);
-		json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:I, s:I}", "type", "summary",
-		    "tool", TUI_TOOL, "status", st == 3 ? "unknown" :
-		    kd_verdict_key((enum kd_verdict)st), "exit", st,
+		json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:s?, s:I, s:I}", "type", "summary",
+		    "tool", TUI_TOOL, "status", kd_verdict_key(m->cl.overall), "exit", st,
+		    "root_cause", m->cl.root_cause < KD_NITEMS ?
+		    kd_item_id(m->cl.root_cause) : NULL,
 		    "clients", (json_int_t)m->nclients, "events",
 		    (json_int_t)m->traffic_total);
 

@@ -217,25 +217,36 @@ row_text(const struct ui *u, enum tui_panel p, size_t i, char *out, size_t len,
 
 		*known = it->known;
 		*v = it->verdict;
-		kd_setf(out, len, "%u %-23s %-4s %s%s", (unsigned)i + 1,
-		    tui_item_title((enum tui_item)i), vword(it->known, it->verdict),
+		/* Only the dashboard has a space bar: the hint is the screen's, not the model's. */
+		kd_setf(out, len, "%u %-11s %-7s %s%s%s", (unsigned)i + 1,
+		    tui_item_title((enum tui_item)i), tui_item_word(it),
 		    tui_item_manual((enum tui_item)i) ? (m->ticked[i] ? "[x] " : "[ ] ") :
-		    "", it->reason);
+		    "", it->reason, tui_item_manual((enum tui_item)i) && !m->ticked[i] ?
+		    " (space to tick)" : "");
 		break;
 	}
 	case TUI_P_HOSTS: {
 		const struct tui_host *h = &m->hosts[i];
 		size_t o;
 
-		*known = h->probed;
+		*known = h->site >= 0 && h->verdict != KD_V_UNKNOWN;
 		*v = h->verdict;
-		kd_setf(out, len, "%-4s %-21s %-9s %-6s", vword(h->probed, h->verdict), h->key,
+		kd_setf(out, len, "%-4s %-21s %-9s %-6s", vword(*known, h->verdict), h->key,
 		    h->reach[0] ? h->reach : "-", h->rpc[0] ? h->rpc : "-");
-		if (h->count >= 0) {
-			tui_bar(bar, 11, h->count, h->required);
+		/* The host's own count for each counted ID: the bar for the first. */
+		for (size_t k = 0; k < h->ncounts; k++) {
+			const struct tui_count *c = &h->counts[k];
+
 			o = strlen(out);
-			kd_setf(out + o, len - o, " [%s] %lld/%lld", bar, (long long)h->count,
-			    (long long)h->required);
+			if (c->count < 0)
+				kd_setf(out + o, len - o, " %s: no count", c->product);
+			else if (k == 0) {
+				tui_bar(bar, 11, c->count, c->required);
+				kd_setf(out + o, len - o, " [%s] %lld/%lld", bar,
+				    (long long)c->count, (long long)c->required);
+			} else
+				kd_setf(out + o, len - o, " %s %lld/%lld", c->product,
+				    (long long)c->count, (long long)c->required);
 		}
 		if (h->nrtt > 0) {
 			sparkline(u, h, spark, sizeof(spark));
@@ -251,12 +262,17 @@ row_text(const struct ui *u, enum tui_panel p, size_t i, char *out, size_t len,
 		break;
 	}
 	case TUI_P_DNS: {
-		const struct tui_dnsrec *d = &m->dns[i];
+		const struct tui_dnsrec *d = &m->dnsrecs[i];
 
-		*known = true;
-		*v = d->port_v > d->ttl_v ? d->port_v : d->ttl_v;
+		*known = d->verdict != KD_V_UNKNOWN;
+		*v = d->verdict;
+		if (d->none) {
+			kd_setf(out, len, "%-4s _vlmcs._tcp.%s: %s", vword(*known, *v), d->domain,
+			    d->detail);
+			break;
+		}
 		kd_setf(out, len, "%-4s _vlmcs._tcp.%s -> %s port %u %s, TTL %u %s, prio %u "
-		    "weight %u, %s", kd_verdict_name(*v), d->domain, d->target, d->port,
+		    "weight %u, %s", vword(*known, *v), d->domain, d->target, d->port,
 		    kd_verdict_name(d->port_v), d->ttl, kd_verdict_name(d->ttl_v),
 		    d->priority, d->weight, d->addrs[0] ? d->addrs : "no address");
 		break;
@@ -385,14 +401,15 @@ draw_panel(struct ui *u, enum tui_panel p)
 			mvhline(y, x, ' ' | A_REVERSE, w);
 		if (p == TUI_P_CHECKLIST) {
 			/* Number and title plain, the verdict word in its colour. */
+			const char *word = tui_item_word(&u->app->model.items[i]);
+			size_t hl = strlen(buf) - strlen(strstr(buf + 2 + 11, word));
 			char head[40];
 
-			kd_setf(head, sizeof(head), "%.*s", 26, buf);
+			kd_setf(head, sizeof(head), "%.*s", (int)hl, buf);
 			x += put(y, x, w, head, base);
-			x += put(y, x, r->x + r->w - 1 - x, vword(known, v),
+			x += put(y, x, r->x + r->w - 1 - x, word,
 			    vattr(u, known, v) | (sel ? A_REVERSE : 0));
-			put(y, x, r->x + r->w - 1 - x, buf + 26 + strlen(vword(known, v)),
-			    base);
+			put(y, x, r->x + r->w - 1 - x, buf + hl + strlen(word), base);
 		} else if (p == TUI_P_CLIENTS && i >= u->app->model.nproducts)
 			put(y, x, w, buf, base);
 		else if (p == TUI_P_TRAFFIC) {
@@ -432,20 +449,28 @@ lines_add(struct ui *u, const char *text, int width)
 	size_t w = width > 8 ? (size_t)width : 8;
 
 	do {
-		size_t n = strlen(s);
+		size_t n = strlen(s), next;
 		char **nl;
 
 		if (u->nlines >= MAX_DETAIL)
 			return;
-		if (n > w)
-			n = w;
+		next = n;
+		if (n > w) {
+			/* Break at the last blank that fits; a word longer than a line is cut. */
+			size_t b = w;
+
+			while (b > 0 && s[b] != ' ')
+				b--;
+			n = b > 0 ? b : w;
+			next = b > 0 ? b + 1 : w;
+		}
 		if ((nl = realloc(u->lines, (u->nlines + 1) * sizeof(*nl))) == NULL)
 			return;
 		u->lines = nl;
 		if ((u->lines[u->nlines] = strndup(s, n)) == NULL)
 			return;
 		u->nlines++;
-		s += n;
+		s += next;
 	} while (*s != '\0');
 }
 
@@ -464,16 +489,88 @@ lines_addf(struct ui *u, int width, const char *f, ...)
 	lines_add(u, buf, width);
 }
 
+/* "activation_interval" -> "activation interval": labels a person reads. */
 static void
-lines_json(struct ui *u, int width, json_t *j)
+label(const char *prefix, const char *key, char *out, size_t len)
 {
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER), *line, *save = NULL;
+	kd_setf(out, len, "%s%s%s", prefix, prefix[0] ? " " : "", key);
+	for (char *p = out; *p != '\0'; p++)
+		if (*p == '_')
+			*p = ' ';
+}
 
-	if (s == NULL)
+/*
+ * A decode or a finding's facts as labelled lines ("count: 50"), nested
+ * objects and arrays flattened under their parent's label: evidence an
+ * administrator reads, not JSON.
+ */
+static void
+lines_facts(struct ui *u, int width, const char *prefix, json_t *j, int depth)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+	char lab[160], val[400];
+
+	if (depth > 4)
 		return;
-	for (line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		lines_add(u, line, width);
-	free(s);
+	if (json_is_array(j)) {
+		json_array_foreach(j, i, v) {
+			kd_setf(lab, sizeof(lab), "%s %zu", prefix, i + 1);
+			lines_facts(u, width, lab, v, depth + 1);
+		}
+		return;
+	}
+	json_object_foreach(j, key, v) {
+		label(prefix, key, lab, sizeof(lab));
+		if (json_is_object(v) || json_is_array(v)) {
+			if (json_is_array(v) && json_array_size(v) == 0)
+				continue;
+			lines_facts(u, width, lab, v, depth + 1);
+			continue;
+		}
+		if (json_is_null(v))
+			continue;
+		if (json_is_string(v))
+			kd_setf(val, sizeof(val), "%s", json_string_value(v));
+		else if (json_is_integer(v))
+			kd_setf(val, sizeof(val), "%lld", (long long)json_integer_value(v));
+		else if (json_is_real(v))
+			kd_setf(val, sizeof(val), "%.3f", json_real_value(v));
+		else
+			kd_setf(val, sizeof(val), "%s", json_is_true(v) ? "yes" : "no");
+		if (val[0] != '\0')
+			lines_addf(u, width, "  %s: %s", lab, val);
+	}
+}
+
+/* One finding: what was checked, what was seen, where it came from, the fix. */
+static void
+lines_finding(struct ui *u, int width, json_t *c)
+{
+	static const char *const shown[] = {
+		"type", "tool", "check", "subject", "status", "detail", "fix", "checklist",
+		"source", "host", "domain",
+	};
+	json_t *rest = json_deep_copy(c);
+	const char *st = json_string_value(json_object_get(c, "status"));
+	const char *s;
+
+	lines_addf(u, width, "%s  %s", st ? (strcmp(st, "ok") == 0 ? "OK" : strcmp(st,
+	    "warn") == 0 ? "WARN" : strcmp(st, "fail") == 0 ? "FAIL" : "UNKNOWN") : "?",
+	    json_string_value(json_object_get(c, "detail")) ?
+	    json_string_value(json_object_get(c, "detail")) : "");
+	if ((s = json_string_value(json_object_get(c, "subject"))) != NULL && s[0])
+		lines_addf(u, width, "  checked: %s (%s)", s,
+		    json_string_value(json_object_get(c, "check")));
+	if ((s = json_string_value(json_object_get(c, "source"))) != NULL && s[0])
+		lines_addf(u, width, "  seen by: %s", s);
+	if ((s = json_string_value(json_object_get(c, "fix"))) != NULL && s[0])
+		lines_addf(u, width, "  fix: %s", s);
+	for (size_t i = 0; rest != NULL && i < sizeof(shown) / sizeof(shown[0]); i++)
+		json_object_del(rest, shown[i]);
+	lines_facts(u, width, "", rest, 0);
+	json_decref(rest);
 }
 
 /*
@@ -536,7 +633,7 @@ build_details(struct ui *u, int width)
 		size_t k;
 
 		lines_addf(u, width, "%zu. %s: %s", i + 1, tui_item_title((enum tui_item)i),
-		    vword(it->known, it->verdict));
+		    tui_item_word(it));
 		lines_addf(u, width, "Question: %s", tui_item_question((enum tui_item)i));
 		lines_addf(u, width, "Finding:  %s", it->reason);
 		if (it->tool[0])
@@ -547,41 +644,63 @@ build_details(struct ui *u, int width)
 			lines_addf(u, width, "Ticked:   %s (space toggles)",
 			    m->ticked[i] ? "yes" : "no");
 		lines_addf(u, width, "%s", "");
-		lines_addf(u, width, "Evidence: %zu check%s", json_array_size(ev),
+		lines_addf(u, width, "Evidence: %zu finding%s", json_array_size(ev),
 		    json_array_size(ev) == 1 ? "" : "s");
 		json_array_foreach(ev, k, c) {
 			lines_addf(u, width, "%s", "");
-			lines_json(u, width, c);
+			lines_finding(u, width, c);
 		}
 		json_decref(ev);
 		break;
 	}
 	case TUI_P_HOSTS: {
 		const struct tui_host *h = &m->hosts[i];
+		const struct kd_site_host *sh = h->site >= 0 ? &m->site.hosts[h->site] : NULL;
 
-		lines_addf(u, width, "KMS host %s (%s)", h->key, h->target[0] ? h->target :
-		    "seen in the capture");
-		lines_addf(u, width, "Probe:        %s", h->probed ?
-		    vword(true, h->verdict) : "not probed");
+		lines_addf(u, width, "KMS host %s%s%s%s", h->key, h->target[0] ? " (" : "",
+		    h->target, h->target[0] ? ")" : "");
+		lines_addf(u, width, "Verdict:      %s %s", vword(h->site >= 0 &&
+		    h->verdict != KD_V_UNKNOWN, h->verdict), h->summary);
 		lines_addf(u, width, "Reachability: %s", h->reach[0] ? h->reach : "-");
 		lines_addf(u, width, "RPC:          %s", h->rpc[0] ? h->rpc : "-");
-		lines_addf(u, width, "Summary:      %s", h->summary);
 		buf[0] = '\0';
 		for (size_t k = 0; k < h->nrtt; k++)
 			kd_setf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%.2f ", h->rtt[k]);
 		lines_addf(u, width, "Connect ms:   %s", buf[0] ? buf : "-");
-		if (h->count >= 0)
-			lines_addf(u, width, "Count:        %lld of %lld required",
-			    (long long)h->count, (long long)h->required);
-		lines_addf(u, width, "ePID:         %s", h->epid[0] ? h->epid : "-");
-		lines_addf(u, width, "Host OS:      %s", h->host_os[0] ? h->host_os : "-");
-		lines_addf(u, width, "Key group:    %s", h->key_group[0] ? h->key_group : "-");
-		lines_addf(u, width, "Exchanges:    %lld captured", (long long)h->exchanges);
+		/* The same numbers as the bar: this host's own count per counted ID. */
+		for (size_t k = 0; k < h->ncounts; k++) {
+			if (h->counts[k].count >= 0)
+				lines_addf(u, width, "Count:        %s: %lld of %lld required",
+				    h->counts[k].product, (long long)h->counts[k].count,
+				    (long long)h->counts[k].required);
+			else
+				lines_addf(u, width, "Count:        %s: none", h->counts[k].product);
+		}
+		for (size_t k = 0; sh != NULL && k < sh->napps; k++) {
+			const struct kd_site_app *ap = &sh->apps[k];
+			const struct kd_app *an = kd_app_find(&ap->app_id);
+			char hw[20] = "";
+
+			for (size_t b = 0; ap->has_hwid && b < sizeof(ap->hwid); b++)
+				kd_appendf(hw, sizeof(hw), "%02X", ap->hwid[b]);
+			lines_addf(u, width, "%s ePID: %s", an ? an->name : "Application",
+			    ap->epid);
+			lines_addf(u, width, "  host OS %s, key %s%s%s",
+			    ap->os ? ap->os->os_name : "unknown", ap->hostkey ?
+			    ap->hostkey->name : "in no known group", hw[0] ? ", HwId " : "", hw);
+		}
+		lines_addf(u, width, "Exchanges:    %lld", (long long)h->exchanges);
 		break;
 	}
 	case TUI_P_DNS: {
-		const struct tui_dnsrec *d = &m->dns[i];
+		const struct tui_dnsrec *d = &m->dnsrecs[i];
 
+		if (d->none) {
+			lines_addf(u, width, "_vlmcs._tcp.%s: %s", d->domain,
+			    kd_verdict_name(d->verdict));
+			lines_addf(u, width, "%s", d->detail);
+			break;
+		}
 		lines_addf(u, width, "_vlmcs._tcp.%s SRV %u %u %u %s", d->domain,
 		    d->priority, d->weight, d->port, d->target);
 		lines_addf(u, width, "TTL %u: %s (60 minutes expected)", d->ttl,
@@ -602,7 +721,8 @@ build_details(struct ui *u, int width)
 
 			lines_explain(u, width, e->ex);
 			lines_addf(u, width, "%s", "");
-			lines_json(u, width, j);
+			lines_addf(u, width, "%s", "Decoded exchange:");
+			lines_facts(u, width, "", j, 0);
 			json_decref(j);
 		}
 		break;
@@ -646,7 +766,8 @@ static const char *const help_text[] = {
 	"  r            re-run DNS checks and probes now",
 	"  p            pause (capture replay and periodic checks)",
 	"",
-	"Verdicts: OK, WARN, FAIL; ?? = not yet known.",
+	"Verdicts: OK, WARN, FAIL, UNKNOWN (could not tell); SKIP = not checked,",
+	"MANUAL = only a person can check; ?? = nothing known yet.",
 };
 
 /* What each panel holds, for the layout: rows after the filter, widest row. */

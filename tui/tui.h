@@ -21,50 +21,70 @@
 
 #include <jansson.h>
 
+#include "../probe/probe.h"
 #include "report.h"
+#include "site.h"
 #include "textf.h"
 
 #define TUI_TOOL	"kmsdiag-tui"
 
-/* The checklist of kmsdiag(7), in its order, plus what fits nowhere. */
+/*
+ * The checklist items are the engine's (enum kd_item, lib/site.h), in
+ * kmsdiag(7)'s order; these names keep the dashboard's code short.
+ */
 enum tui_item {
-	TUI_PORT, TUI_DNS, TUI_RPC, TUI_THRESHOLD, TUI_HOSTKEY, TUI_KEY,
-	TUI_DOMAIN, TUI_TIME, TUI_OTHER, TUI_NITEMS
+	TUI_PORT = KD_ITEM_PORT, TUI_DNS = KD_ITEM_DNS, TUI_RPC = KD_ITEM_RPC,
+	TUI_THRESHOLD = KD_ITEM_THRESHOLD, TUI_HOSTKEY = KD_ITEM_HOST_KEY,
+	TUI_KEY = KD_ITEM_CLIENT_KEY, TUI_DOMAIN = KD_ITEM_DOMAIN, TUI_TIME = KD_ITEM_TIME,
+	TUI_OTHER = KD_ITEM_OTHER, TUI_NITEMS = KD_NITEMS
 };
 
-enum tui_source { TUI_SRC_PROBE, TUI_SRC_DNS, TUI_SRC_CAPTURE, TUI_NSRC };
-
+/* One item as the views show it: read from the engine's struct kd_item_result. */
 struct tui_itemstate {
-	bool		 known;		/* some evidence gave OK, WARN or FAIL */
-	enum kd_verdict	 verdict;	/* meaningful when known */
-	char		 reason[256];	/* the worst check's one line, or why unknown */
-	char		 fix[256];
-	char		 tool[32];	/* which engine said so, "operator" for a tick */
-	size_t		 nevidence;	/* checks behind the item */
+	bool		 known;		/* judged on evidence, or ticked */
+	bool		 pending;	/* its engine has not reported yet */
+	enum kd_verdict	 verdict;
+	enum kd_basis	 basis;
+	char		 reason[320];	/* the deciding finding's line, or why not judged */
+	char		 fix[320];
+	char		 tool[32];	/* where the deciding finding came from: "probe", "dns" */
+	size_t		 nevidence;	/* findings behind the item */
 };
 
 #define TUI_SPARK	40	/* latency samples kept per host */
+#define TUI_HOST_COUNTS	4	/* counted IDs shown per host */
+
+/* One KMS counted ID of a host: its own count, never another host's. */
+struct tui_count {
+	char		 product[96];
+	int64_t		 count, required;	/* count -1: no verified count */
+};
 
 struct tui_host {
 	char		 key[80];	/* "ADDR:PORT" or "[V6]:PORT" */
 	char		 target[128];	/* name it was found under */
-	char		 reach[24];	/* probe state, "" if not probed */
+	char		 reach[24];	/* "open", "refused", ... ; "" unknown */
 	char		 rpc[24];
-	enum kd_verdict	 verdict;
+	enum kd_verdict	 verdict;	/* worst finding about this host */
 	bool		 probed;
-	char		 summary[256];
+	char		 summary[320];	/* that finding's line */
 	double		 rtt[TUI_SPARK];	/* connect times, ms, oldest first */
 	size_t		 nrtt;
-	int64_t		 count, required;	/* -1: not known */
+	struct tui_count counts[TUI_HOST_COUNTS];
+	size_t		 ncounts;
+	int64_t		 count, required;	/* the first counted ID's, for the bar; -1 none */
 	char		 epid[200], host_os[96], key_group[96];
-	int64_t		 exchanges;	/* seen in the capture */
+	int64_t		 exchanges;
+	long		 site;		/* index in the model's site, -1 not in it */
 };
 
 struct tui_dnsrec {
-	char		 domain[128], target[128], addrs[128];
+	char		 domain[256], target[256], addrs[128];
+	char		 detail[320];	/* a domain without a record: why */
+	bool		 none;		/* the domain has no record (or could not be asked) */
 	uint32_t	 ttl;
 	unsigned	 port, priority, weight;
-	enum kd_verdict	 ttl_v, port_v;
+	enum kd_verdict	 ttl_v, port_v, verdict;
 };
 
 struct tui_product {
@@ -96,15 +116,39 @@ struct tui_event {
 	struct capture_exchange *ex;	/* owned, reused by the slot */
 };
 
+/*
+ * The dashboard's model: what each engine last reported, folded into one
+ * struct kd_site and judged by kd_site_judge, plus the tables the panels
+ * show.  The site is rebuilt from the engines' latest reports on every
+ * change, so a re-run replaces what the last run said.
+ */
 struct tui_model {
-	json_t		*checks[TUI_NSRC];	/* array of check objects, NULL = not run */
+	struct kd_report dns;		/* dnscheck's last report, owned */
+	bool		 have_dns, dns_zone;
+	bool		 dns_pending;	/* the first lookup is still running */
+	struct probe_result *probe;	/* the last probe run's results, copied */
+	size_t		 nprobe;
+	struct probe_opts probe_opts;
+	bool		 have_probe;
+	struct kd_site_obs *cap_obs;	/* the capture's findings (observations) */
+	size_t		 ncap_obs;
+	json_t		*cap_summary;	/* the capture's hosts, products and clients */
+	bool		 have_capture;
+	/* -H hosts: declared by the user, as slmgr /skms names one. */
+	const char *const *declared;
+	size_t		 ndeclared;
+
+	struct kd_site	 site;
+	struct kd_checklist cl;
+	struct kd_report checks;	/* the checklist as checks: the evidence */
+
 	bool		 ticked[TUI_NITEMS];	/* confirmed by hand (manual items) */
 	/* This machine's DNS suffix (resolv.conf), a hint for the domain item. */
 	char		 suffix[256];
 	struct tui_itemstate items[TUI_NITEMS];
 	struct tui_host	*hosts;
 	size_t		 nhosts, hosts_cap;
-	struct tui_dnsrec *dns;
+	struct tui_dnsrec *dnsrecs;
 	size_t		 ndns;
 	struct tui_product *products;
 	size_t		 nproducts;
@@ -121,29 +165,30 @@ struct tui_model {
 void		 tui_model_init(struct tui_model *);
 void		 tui_model_fini(struct tui_model *);
 const char	*tui_item_key(enum tui_item);		/* "port", "dns", ... */
-const char	*tui_item_title(enum tui_item);		/* "Port 1688 reachable" */
+const char	*tui_item_title(enum tui_item);		/* "Port", "DNS", ... */
 const char	*tui_item_question(enum tui_item);
 bool		 tui_item_manual(enum tui_item);	/* only a person can check it */
-/* A check's checklist field -> item; the engines' aliases are folded here. */
-enum tui_item	 tui_item_of(const char *checklist);
 int		 tui_item_parse(const char *key);	/* -1 if unknown */
-/* Replace everything one engine said (its latest complete report). */
-void		 tui_model_set_checks(struct tui_model *, enum tui_source,
-		    const struct kd_report *);
+/* dnscheck's report; the model takes it over (*rep is left empty). */
+void		 tui_model_set_dns(struct tui_model *, struct kd_report *rep, bool zone);
+/* The results of one finished probe run, copied. */
+void		 tui_model_set_probe(struct tui_model *, const struct probe_opts *,
+		    const struct probe_result *, size_t n);
+/* The capture's findings and summary (capture_problems, capture_summary_json). */
+void		 tui_model_set_capture(struct tui_model *, const struct kd_report *problems,
+		    json_t *summary);
 /* Manual items only; returns false for the others. */
 bool		 tui_model_tick(struct tui_model *, enum tui_item, bool on);
-/* New reference: the checks behind an item. */
+/* New reference: the findings behind an item, as check objects. */
 json_t		*tui_model_evidence(const struct tui_model *, enum tui_item);
 struct tui_host	*tui_model_host(struct tui_model *, const char *key);
 void		 tui_host_rtt(struct tui_host *, double ms);
-/* Hosts, products and clients from capture_summary_json(). */
-void		 tui_model_set_capture_summary(struct tui_model *, json_t *summary);
 /* ex is copied; NULL for a line without an exchange. */
 void		 tui_model_traffic(struct tui_model *, const char *line, enum kd_verdict,
 		    const struct capture_exchange *ex);
 /* i-th traffic event, 0 = oldest kept; NULL past the end. */
 const struct tui_event *tui_model_traffic_at(const struct tui_model *, size_t i);
-/* 0 OK, 1 WARN, 2 FAIL, 3 nothing known (suite exit statuses). */
+/* 0 OK, 1 WARN, 2 FAIL, 3 nothing judged (suite exit statuses). */
 int		 tui_model_status(const struct tui_model *);
 /* The domain/first search entry of a resolv.conf; "" if none. */
 void		 tui_resolv_suffix(const char *path, char *out, size_t len);
@@ -152,9 +197,16 @@ void		 tui_model_report_text(FILE *, const struct tui_model *, bool color);
 void		 tui_model_report_json(FILE *, const struct tui_model *);
 /* Characters of a count-vs-threshold bar ("#####.....") into out. */
 void		 tui_bar(char *out, size_t width, int64_t value, int64_t max);
+/* The word a view shows for an item: OK, WARN, FAIL, UNKNOWN, SKIP, MANUAL, ?? (pending). */
+const char	*tui_item_word(const struct tui_itemstate *);
+
+/*
+ * New reference: the findings of one item in a kd_checklist_report()
+ * report, as check objects (the "checklist.ITEM" lines left out).
+ */
+json_t		*tui_findings_json(const struct kd_report *, enum kd_item);
 
 /* dnssite.c: dnscheck's report into the site (zone: from a zone file). */
-struct kd_site;
 void		 tui_site_dns(struct kd_site *, const struct kd_report *, bool zone);
 
 /* layout.c */

@@ -1,9 +1,11 @@
 /*
- * The checklist model: checks from the three engines folded into items.
- * Precedence within an item, the engines' item aliases, manual ticks, the
- * exit status, the DNS and capture tables, the traffic ring, and the
- * --report --json lines.
+ * The dashboard's model: the engines' reports filled into one site and
+ * judged by the checklist engine.  Every host reads its own count per
+ * counted ID, a step with no evidence is never OK, every domain is listed
+ * (with or without a record), the dashboard's own probe is not a client,
+ * --report has no key hints, ticks, the traffic ring.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,213 +17,233 @@
 #include "../../tui/tui.h"
 #include "kdtest.h"
 
-static void
-add(struct kd_report *r, const char *id, const char *subject, enum kd_verdict v,
-    const char *item, const char *detail, const char *fix)
-{
-	struct kd_check *c = kd_report_add(r, id, subject, v, "%s", detail);
+#define EPID	"03612-00206-556-123456-03-1033-17763.0000-3182018"
 
-	kd_check_item(c, item);
-	if (fix != NULL)
-		kd_check_fix(c, "%s", fix);
+/* A probe result as the probe engine makes it: open, KMS, and with a count. */
+static struct probe_result
+answered(const char *addr, uint16_t port, uint32_t count)
+{
+	struct probe_result r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.target, sizeof(r.target), "%s", addr);
+	snprintf(r.address, sizeof(r.address), "%s", addr);
+	r.port = port;
+	r.family = AF_INET;
+	r.state = PROBE_OPEN;
+	r.sent = r.received = 1;
+	r.connect_ms = 0.5;
+	r.rpc = PROBE_RPC_KMS;
+	r.done = true;
+	r.act.done = r.act.answered = r.act.verified = true;
+	r.act.count = count;
+	r.act.required_count = 25;
+	r.act.activation_interval = 120;
+	r.act.renewal_interval = 10080;
+	snprintf(r.act.epid, sizeof(r.act.epid), "%s", EPID);
+	snprintf(r.act.product, sizeof(r.act.product), "Windows 10/11 Enterprise");
+	snprintf(r.act.cmid, sizeof(r.act.cmid), "11111111-2222-4333-8444-555555555555");
+	return r;
+}
+
+static void
+activating(struct probe_opts *o)
+{
+	probe_opts_init(o);
+	o->activate = true;
+	kd_guid_parse(&o->cmid, "11111111-2222-4333-8444-555555555555");
 }
 
 static void
 test_items(void)
 {
-	KDT_CHECK(tui_item_of("port") == TUI_PORT);
-	KDT_CHECK(tui_item_of("dns") == TUI_DNS);
-	/* The engines spell some items differently; all land on one item. */
-	KDT_CHECK(tui_item_of("hostkey") == TUI_HOSTKEY);
-	KDT_CHECK(tui_item_of("host_key") == TUI_HOSTKEY);
-	KDT_CHECK(tui_item_of("host_state") == TUI_RPC);
-	KDT_CHECK(tui_item_of("rpc") == TUI_RPC);
-	KDT_CHECK(tui_item_of("") == TUI_OTHER);
-	KDT_CHECK(tui_item_of(NULL) == TUI_OTHER);
-	KDT_CHECK(tui_item_of("no-such-item") == TUI_OTHER);
+	KDT_CHECK(tui_item_parse("port") == TUI_PORT);
+	KDT_CHECK(tui_item_parse("host_key") == TUI_HOSTKEY);
+	/* The error table's finer names land on their item, once, in the core. */
+	KDT_CHECK(tui_item_parse("srv_ttl") == TUI_DNS);
 	KDT_CHECK(tui_item_parse("DOMAIN") == TUI_DOMAIN);
 	KDT_CHECK(tui_item_parse("bogus") == -1);
 	KDT_CHECK(tui_item_manual(TUI_DOMAIN));
 	KDT_CHECK(!tui_item_manual(TUI_PORT));
 	KDT_STREQ(tui_item_key(TUI_THRESHOLD), "threshold");
+	/* One enumeration: the titles are the checklist's. */
+	KDT_STREQ(tui_item_title(TUI_HOSTKEY), kd_item_title(KD_ITEM_HOST_KEY));
 }
 
+/* Rule 1 in the dashboard: two hosts on two ports, each bar its own count. */
 static void
-test_precedence(void)
+test_hosts_own_count(void)
 {
 	struct tui_model m;
-	struct kd_report probe, dns, cap;
-	json_t *ev;
+	struct probe_opts o;
+	struct probe_result r[2];
+	const struct tui_host *hi = NULL, *lo = NULL;
 
 	tui_model_init(&m);
-	/* Nothing run yet: every item unknown, status unknown. */
-	for (int i = 0; i < TUI_NITEMS; i++)
-		KDT_CHECK(!m.items[i].known);
 	KDT_CHECK(tui_model_status(&m) == KD_EXIT_UNKNOWN);
-
-	kd_report_init(&probe, "kmsdiag-probe");
-	add(&probe, "probe.target", "10.0.0.1:1688", KD_V_OK, "port", "open (1.00 ms)", NULL);
-	add(&probe, "probe.target", "10.0.0.2:1688", KD_V_FAIL, "port",
-	    "filtered: no answer", "allow the flow");
-	add(&probe, "probe.target", "10.0.0.3:1688", KD_V_WARN, "port",
-	    "2 of 3 attempts failed", NULL);
-	tui_model_set_checks(&m, TUI_SRC_PROBE, &probe);
-	/* FAIL wins over WARN and OK, whatever the order. */
-	KDT_CHECK(m.items[TUI_PORT].known);
-	KDT_CHECK(m.items[TUI_PORT].verdict == KD_V_FAIL);
-	KDT_CHECK(strstr(m.items[TUI_PORT].reason, "10.0.0.2:1688") != NULL);
-	KDT_CHECK(strstr(m.items[TUI_PORT].reason, "filtered") != NULL);
-	KDT_STREQ(m.items[TUI_PORT].fix, "allow the flow");
-	KDT_STREQ(m.items[TUI_PORT].tool, "kmsdiag-probe");
-	KDT_CHECK(m.items[TUI_PORT].nevidence == 3);
-	KDT_CHECK(tui_model_status(&m) == KD_EXIT_FAIL);
-	/* Items nobody reported on stay unknown; the catch-all is OK. */
-	KDT_CHECK(!m.items[TUI_DNS].known);
-	KDT_CHECK(m.items[TUI_OTHER].known && m.items[TUI_OTHER].verdict == KD_V_OK);
-
-	/* Could-not-check does not hide evidence from another engine. */
-	kd_report_init(&dns, "kmsdiag-dnscheck");
-	add(&dns, "srv_exists", "corp.test", KD_V_UNKNOWN, "dns", "timeout", NULL);
-	tui_model_set_checks(&m, TUI_SRC_DNS, &dns);
-	KDT_CHECK(!m.items[TUI_DNS].known);
-	KDT_CHECK(strstr(m.items[TUI_DNS].reason, "timeout") != NULL);
-	kd_report_init(&cap, "kmsdiag-capture");
-	add(&cap, "split_hosts", "Office", KD_V_OK, "dns", "one host", NULL);
-	add(&cap, "host_key", "h:1688", KD_V_FAIL, "host_key", "key cannot activate", "ipk");
-	add(&cap, "emulator", "h:1688", KD_V_WARN, "host_state", "vlmcsd HwId", NULL);
-	add(&cap, "capture_gap", "h:1688", KD_V_WARN, NULL, "bytes missing", NULL);
-	tui_model_set_checks(&m, TUI_SRC_CAPTURE, &cap);
-	KDT_CHECK(m.items[TUI_DNS].known && m.items[TUI_DNS].verdict == KD_V_OK);
-	KDT_CHECK(m.items[TUI_HOSTKEY].verdict == KD_V_FAIL);
-	KDT_CHECK(m.items[TUI_RPC].verdict == KD_V_WARN);
-	KDT_CHECK(m.items[TUI_OTHER].verdict == KD_V_WARN);
-	KDT_STREQ(m.items[TUI_OTHER].tool, "kmsdiag-capture");
-	ev = tui_model_evidence(&m, TUI_DNS);
-	KDT_CHECK(json_array_size(ev) == 2);
-	json_decref(ev);
-
-	/* A newer report replaces the engine's old one entirely. */
-	kd_report_fini(&probe);
-	kd_report_init(&probe, "kmsdiag-probe");
-	add(&probe, "probe.target", "10.0.0.2:1688", KD_V_OK, "port", "open", NULL);
-	tui_model_set_checks(&m, TUI_SRC_PROBE, &probe);
-	KDT_CHECK(m.items[TUI_PORT].verdict == KD_V_OK);
-	KDT_CHECK(m.items[TUI_PORT].nevidence == 1);
-	KDT_CHECK(tui_model_status(&m) == KD_EXIT_FAIL);	/* host key still fails */
-
-	kd_report_fini(&cap);
-	kd_report_init(&cap, "kmsdiag-capture");
-	add(&cap, "emulator", "h:1688", KD_V_WARN, "host_state", "vlmcsd HwId", NULL);
-	tui_model_set_checks(&m, TUI_SRC_CAPTURE, &cap);
+	activating(&o);
+	r[0] = answered("127.0.0.1", 21788, 50);
+	r[1] = answered("127.0.0.1", 21789, 7);
+	tui_model_set_probe(&m, &o, r, 2);
+	for (size_t i = 0; i < m.nhosts; i++) {
+		if (strcmp(m.hosts[i].key, "127.0.0.1:21788") == 0)
+			hi = &m.hosts[i];
+		if (strcmp(m.hosts[i].key, "127.0.0.1:21789") == 0)
+			lo = &m.hosts[i];
+	}
+	KDT_CHECK(hi != NULL && lo != NULL);
+	if (hi == NULL || lo == NULL)
+		return;
+	KDT_CHECK(hi->count == 50 && hi->required == 25);
+	KDT_CHECK(lo->count == 7 && lo->required == 25);
+	/* The details read the same numbers as the bar. */
+	KDT_CHECK(lo->ncounts == 1 && lo->counts[0].count == 7);
+	/* Below beside above: a warning about that host, naming it. */
+	KDT_CHECK(m.items[TUI_THRESHOLD].verdict == KD_V_WARN);
+	KDT_CHECK(strstr(m.items[TUI_THRESHOLD].reason, "21789") != NULL);
+	KDT_CHECK(strstr(m.items[TUI_THRESHOLD].reason, "none reaches") == NULL);
+	KDT_STREQ(m.items[TUI_THRESHOLD].tool, "probe");
 	KDT_CHECK(tui_model_status(&m) == KD_EXIT_WARN);
-	KDT_CHECK(!m.items[TUI_HOSTKEY].known);
-	kd_report_fini(&probe);
-	kd_report_fini(&dns);
-	kd_report_fini(&cap);
+	/* A re-run replaces what the last one said. */
+	r[1].act.count = 30;
+	tui_model_set_probe(&m, &o, r, 2);
+	KDT_CHECK(m.items[TUI_THRESHOLD].verdict == KD_V_OK);
+	KDT_CHECK(tui_model_status(&m) == KD_EXIT_OK);
 	tui_model_fini(&m);
 }
 
+/* Issue 13 in the dashboard: no answer, no count, no threshold verdict. */
 static void
-test_ticks(void)
+test_no_evidence(void)
 {
 	struct tui_model m;
-	struct kd_report r;
-	uint64_t g;
+	struct probe_opts o;
+	struct probe_result r = answered("127.0.0.1", 1, 0);
 
 	tui_model_init(&m);
-	KDT_CHECK(!tui_model_tick(&m, TUI_PORT, true));	/* not a manual item */
-	KDT_CHECK(!m.items[TUI_PORT].known);
-	g = m.generation;
-	KDT_CHECK(tui_model_tick(&m, TUI_DOMAIN, true));
-	KDT_CHECK(m.generation != g);
-	KDT_CHECK(m.items[TUI_DOMAIN].known && m.items[TUI_DOMAIN].verdict == KD_V_OK);
-	KDT_STREQ(m.items[TUI_DOMAIN].tool, "operator");
-	KDT_CHECK(tui_model_status(&m) == KD_EXIT_OK);
-	/* Evidence against the tick wins over the tick. */
-	kd_report_init(&r, "kmsdiag-capture");
-	add(&r, "x", "", KD_V_FAIL, "domain", "client has no DNS suffix", NULL);
-	tui_model_set_checks(&m, TUI_SRC_CAPTURE, &r);
-	KDT_CHECK(m.items[TUI_DOMAIN].verdict == KD_V_FAIL);
-	kd_report_fini(&r);
-	kd_report_init(&r, "kmsdiag-capture");
-	tui_model_set_checks(&m, TUI_SRC_CAPTURE, &r);
-	KDT_CHECK(m.items[TUI_DOMAIN].verdict == KD_V_OK);
-	KDT_CHECK(tui_model_tick(&m, TUI_DOMAIN, false));
-	KDT_CHECK(!m.items[TUI_DOMAIN].known);
-	KDT_CHECK(strstr(m.items[TUI_DOMAIN].reason, "space") != NULL);
-	kd_report_fini(&r);
+	activating(&o);
+	r.state = PROBE_REFUSED;
+	r.received = 0;
+	r.rpc = PROBE_RPC_NONE;
+	memset(&r.act, 0, sizeof(r.act));
+	tui_model_set_probe(&m, &o, &r, 1);
+	KDT_CHECK(m.items[TUI_PORT].verdict == KD_V_FAIL);
+	KDT_CHECK(!m.items[TUI_THRESHOLD].known);
+	KDT_CHECK(m.items[TUI_THRESHOLD].verdict == KD_V_UNKNOWN);
+	KDT_CHECK(m.items[TUI_THRESHOLD].reason[0] != '\0');
+	KDT_CHECK(!m.items[TUI_HOSTKEY].known);
+	KDT_STREQ(tui_item_word(&m.items[TUI_THRESHOLD]), "SKIP");
+	KDT_CHECK(tui_model_status(&m) == KD_EXIT_FAIL);
 	tui_model_fini(&m);
 }
 
 static void
-test_tables(void)
+srv_exists(struct kd_report *r, const char *domain, enum kd_verdict v, const char *detail,
+    json_t *records)
+{
+	struct kd_check *c = kd_report_add(r, "srv_exists", domain, v, "%s", detail);
+
+	kd_check_item(c, "dns");
+	kd_check_json(c, "records", records);
+}
+
+/* The DNS panel lists every domain checked, those without a record too. */
+static void
+test_dns_domains(void)
 {
 	struct tui_model m;
 	struct kd_report r;
-	struct kd_check *c;
-	struct tui_host *h;
-	json_t *sum;
-	char bar[16];
+	size_t none = 0, recs = 0;
 
 	tui_model_init(&m);
 	kd_report_init(&r, "kmsdiag-dnscheck");
-	c = kd_report_add(&r, "srv_exists", "corp.test", KD_V_OK, "2 records");
-	kd_check_item(c, "dns");
-	kd_check_json(c, "records", json_pack("[{s:s,s:i,s:i,s:i,s:i,s:s,s:[s,s]},"
-	    "{s:s,s:i,s:i,s:i,s:i,s:s,s:[]}]",
-	    "name", "_vlmcs._tcp.corp.test.", "ttl", 600, "priority", 0, "weight", 100,
-	    "port", 1688, "target", "kms1.corp.test.", "addresses", "192.0.2.1", "2001:db8::1",
-	    "name", "_vlmcs._tcp.corp.test.", "ttl", 3600, "priority", 0, "weight", 100,
-	    "port", 1689, "target", "kms2.corp.test.", "addresses"));
-	tui_model_set_checks(&m, TUI_SRC_DNS, &r);
-	KDT_CHECK(m.ndns == 2);
-	KDT_STREQ(m.dns[0].target, "kms1.corp.test.");
-	KDT_STREQ(m.dns[0].addrs, "192.0.2.1 2001:db8::1");
-	KDT_CHECK(m.dns[0].ttl_v == KD_V_WARN && m.dns[0].port_v == KD_V_OK);
-	KDT_CHECK(m.dns[1].ttl_v == KD_V_OK && m.dns[1].port_v == KD_V_FAIL);
+	srv_exists(&r, "corp.test", KD_V_OK, "1 SRV record", json_pack("[{s:s, s:i, s:i, "
+	    "s:i, s:i, s:[s]}]", "target", "kms1.corp.test.", "port", 1688, "priority", 0,
+	    "weight", 0, "ttl", 3600, "addresses", "192.0.2.10"));
+	srv_exists(&r, "missing.test", KD_V_FAIL, "_vlmcs._tcp.missing.test. does not exist "
+	    "(NXDOMAIN)", json_array());
+	tui_model_set_dns(&m, &r, false);
+	KDT_CHECK(r.n == 0);	/* taken over */
+	for (size_t i = 0; i < m.ndns; i++) {
+		if (m.dnsrecs[i].none) {
+			none++;
+			KDT_STREQ(m.dnsrecs[i].domain, "missing.test.");
+			KDT_CHECK(m.dnsrecs[i].verdict == KD_V_FAIL);
+			KDT_CHECK(strstr(m.dnsrecs[i].detail, "NXDOMAIN") != NULL);
+		} else {
+			recs++;
+			KDT_STREQ(m.dnsrecs[i].target, "kms1.corp.test.");
+			KDT_STREQ(m.dnsrecs[i].addrs, "192.0.2.10");
+		}
+	}
+	KDT_CHECK(none == 1 && recs == 1);
+	KDT_CHECK(m.items[TUI_DNS].verdict == KD_V_FAIL);
+	/* The SRV address is a host of the site, not yet probed. */
+	KDT_CHECK(m.nhosts == 1 && strcmp(m.hosts[0].key, "192.0.2.10:1688") == 0);
 	kd_report_fini(&r);
+	tui_model_fini(&m);
+}
 
-	h = tui_model_host(&m, "192.0.2.1:1688");
-	KDT_CHECK(h != NULL && h->count == -1 && !h->probed);
-	KDT_CHECK(tui_model_host(&m, "192.0.2.1:1688") == h);
-	for (int i = 0; i < TUI_SPARK + 5; i++)
-		tui_host_rtt(h, i);
-	KDT_CHECK(h->nrtt == TUI_SPARK);
-	KDT_CHECK(h->rtt[0] == 5 && h->rtt[TUI_SPARK - 1] == TUI_SPARK + 4);
+/* Rule 12: the dashboard's own probe, seen by its own capture, is not a client. */
+static void
+test_self(void)
+{
+	struct tui_model m;
+	struct probe_opts o;
+	struct probe_result r = answered("127.0.0.1", 1688, 50);
+	struct kd_report none;
+	json_t *sum;
 
-	sum = json_pack("{s:[{s:s,s:s,s:s,s:s,s:i,s:i}],s:[{s:s,s:i,s:i,s:i},"
-	    "{s:s,s:i,s:i,s:i}],s:[{s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:s}]}",
-	    "hosts", "host", "192.0.2.1:1688", "epid", "06401-00206-271-000000-03-1033-9600.0000-3652015",
-	    "host_os", "Windows Server 2012 R2", "key_group", "Windows Server 2012 R2",
-	    "last_count", 2, "exchanges", 8,
-	    "products", "name", "Windows 10/11 (Volume)", "distinct_cmids", 6,
-	    "required_count", 25, "max_count_returned", 6,
-	    "name", "Office 2016 (Volume)", "distinct_cmids", 2, "required_count", 5,
-	    "max_count_returned", 2,
-	    "clients", "cmid", "df458164-e6d4-4ed4-ad01-5335625970ad", "workstation",
-	    "CL-WIN-01", "client", "192.0.2.9:50000", "product", "Windows 10 Education",
-	    "license_status", "OOB grace", "requests", 1, "last_seen",
-	    "2026-11-25T14:44:39Z", "host", "192.0.2.1:1688");
-	KDT_CHECK(sum != NULL);
-	tui_model_set_capture_summary(&m, sum);
-	json_decref(sum);
-	KDT_CHECK(m.nhosts == 1);
-	/* The host's bar: the product with the highest threshold. */
-	KDT_CHECK(m.hosts[0].count == 6 && m.hosts[0].required == 25);
-	KDT_STREQ(m.hosts[0].key_group, "Windows Server 2012 R2");
-	KDT_CHECK(m.nproducts == 2 && m.products[1].required == 5);
+	tui_model_init(&m);
+	activating(&o);
+	tui_model_set_probe(&m, &o, &r, 1);
+	kd_report_init(&none, "kmsdiag-capture");
+	sum = json_pack("{s:[{s:s, s:s, s:i}], s:[], s:[{s:s, s:s, s:s, s:s, s:i}, "
+	    "{s:s, s:s, s:s, s:s, s:i}]}", "hosts", "host", "127.0.0.1:1688", "epid", EPID,
+	    "exchanges", 2, "products", "clients",
+	    "cmid", "11111111-2222-4333-8444-555555555555", "workstation", "THIS-MACHINE",
+	    "kms_id", "58e2134f-8e11-4d17-9cb2-91069c151148", "host", "127.0.0.1:1688",
+	    "requests", 1,
+	    "cmid", "aaaaaaaa-2222-4333-8444-555555555555", "workstation", "PC-01",
+	    "kms_id", "58e2134f-8e11-4d17-9cb2-91069c151148", "host", "127.0.0.1:1688",
+	    "requests", 1);
+	tui_model_set_capture(&m, &none, sum);
 	KDT_CHECK(m.nclients == 1);
-	KDT_STREQ(m.clients[0].workstation, "CL-WIN-01");
-	KDT_STREQ(m.clients[0].license, "OOB grace");
+	KDT_STREQ(m.nclients ? m.clients[0].workstation : "", "PC-01");
+	for (size_t i = 0; i < m.site.nclients; i++)
+		KDT_CHECK(m.site.clients[i].self == (strcmp(m.site.clients[i].workstation,
+		    "THIS-MACHINE") == 0));
+	json_decref(sum);
+	kd_report_fini(&none);
+	tui_model_fini(&m);
+}
 
-	tui_bar(bar, 11, 6, 25);
-	KDT_STREQ(bar, "##........");
-	tui_bar(bar, 11, 30, 25);
-	KDT_STREQ(bar, "##########");
-	tui_bar(bar, 11, 0, 25);
-	KDT_STREQ(bar, "..........");
-	tui_bar(bar, 11, 5, 0);
-	KDT_STREQ(bar, "..........");
+static void
+test_ticks_and_report(void)
+{
+	struct tui_model m;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	tui_model_init(&m);
+	KDT_CHECK(!tui_model_tick(&m, TUI_PORT, true));	/* not a manual item */
+	KDT_CHECK(!m.items[TUI_DOMAIN].known);
+	KDT_STREQ(tui_item_word(&m.items[TUI_DOMAIN]), "MANUAL");
+	/* --report has no space bar: no key hint in its text. */
+	fp = open_memstream(&buf, &len);
+	tui_model_report_text(fp, &m, false);
+	fclose(fp);
+	KDT_CHECK(buf != NULL && strstr(buf, "space") == NULL);
+	KDT_CHECK(buf != NULL && strstr(buf, "7. Domain      MANUAL   ") != NULL);
+	free(buf);
+	KDT_CHECK(tui_model_tick(&m, TUI_DOMAIN, true));
+	KDT_CHECK(m.items[TUI_DOMAIN].known && m.items[TUI_DOMAIN].verdict == KD_V_OK);
+	KDT_STREQ(m.items[TUI_DOMAIN].tool, "operator");
+	/* A tick alone is judged evidence: OK. */
+	KDT_CHECK(tui_model_status(&m) == KD_EXIT_OK);
+	KDT_CHECK(tui_model_tick(&m, TUI_DOMAIN, false));
+	KDT_CHECK(tui_model_status(&m) == KD_EXIT_UNKNOWN);
 	tui_model_fini(&m);
 }
 
@@ -262,57 +284,6 @@ test_traffic(void)
 }
 
 static void
-test_report_json(void)
-{
-	struct tui_model m;
-	struct kd_report r;
-	char *buf = NULL, *line, *save = NULL;
-	size_t len = 0;
-	FILE *fp;
-	int items = 0, summaries = 0;
-
-	tui_model_init(&m);
-	kd_report_init(&r, "kmsdiag-probe");
-	add(&r, "probe.target", "10.0.0.2:1688", KD_V_FAIL, "port", "refused \"x\"\n",
-	    "start it");
-	tui_model_set_checks(&m, TUI_SRC_PROBE, &r);
-	tui_model_tick(&m, TUI_DOMAIN, true);
-	fp = open_memstream(&buf, &len);
-	tui_model_report_json(fp, &m);
-	fclose(fp);
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		json_t *o = json_loads(line, 0, NULL);
-		const char *type = json_string_value(json_object_get(o, "type"));
-
-		KDT_CHECK(o != NULL && type != NULL);
-		if (type != NULL && strcmp(type, "item") == 0) {
-			const char *item = json_string_value(json_object_get(o, "item"));
-
-			items++;
-			if (strcmp(item, "port") == 0) {
-				KDT_STREQ(json_string_value(json_object_get(o, "status")), "fail");
-				KDT_CHECK(json_array_size(json_object_get(o, "evidence")) == 1);
-				KDT_STREQ(json_string_value(json_object_get(o, "fix")), "start it");
-			}
-			if (strcmp(item, "domain") == 0)
-				KDT_CHECK(json_is_true(json_object_get(o, "ticked")));
-			if (strcmp(item, "dns") == 0)
-				KDT_STREQ(json_string_value(json_object_get(o, "status")),
-				    "unknown");
-		} else if (type != NULL && strcmp(type, "summary") == 0) {
-			summaries++;
-			KDT_CHECK(json_integer_value(json_object_get(o, "exit")) == 2);
-		}
-		json_decref(o);
-	}
-	KDT_CHECK(items == TUI_NITEMS);
-	KDT_CHECK(summaries == 1);
-	free(buf);
-	kd_report_fini(&r);
-	tui_model_fini(&m);
-}
-
-static void
 test_suffix(void)
 {
 	struct tui_model m;
@@ -346,10 +317,11 @@ main(void)
 {
 	test_suffix();
 	test_items();
-	test_precedence();
-	test_ticks();
-	test_tables();
+	test_hosts_own_count();
+	test_no_evidence();
+	test_dns_domains();
+	test_self();
+	test_ticks_and_report();
 	test_traffic();
-	test_report_json();
 	return KDT_DONE("test_tui_model");
 }
