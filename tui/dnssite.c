@@ -6,7 +6,8 @@
  * over: the checklist engine judges them against what the probe proved.
  *
  * The DNS engine reports kd_checks, so this reads their facts; it is the
- * one place that does, shared by the dashboard and kmsdiag doctor.
+ * one place that does, shared by the dashboard and kmsdiag doctor (which
+ * links this file, not the dashboard).
  */
 #include <string.h>
 
@@ -107,4 +108,19 @@ tui_site_dns(struct kd_site *s, const struct kd_report *r, bool zone)
 		    c->facts ? json_deep_copy(c->facts) : NULL, src);
 	}
 	s->sources |= src;
+}
+
+json_t *
+tui_findings_json(const struct kd_report *checks, enum kd_item item)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a != NULL && i < checks->n; i++) {
+		const struct kd_check *c = &checks->checks[i];
+
+		if (strncmp(c->id, "checklist.", 10) != 0 &&
+		    strcmp(c->checklist, kd_item_id(item)) == 0)
+			json_array_append_new(a, kd_check_to_json(checks, c));
+	}
+	return a;
 }

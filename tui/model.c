@@ -565,21 +565,6 @@ tui_model_tick(struct tui_model *m, enum tui_item i, bool on)
 }
 
 json_t *
-tui_findings_json(const struct kd_report *checks, enum kd_item item)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a != NULL && i < checks->n; i++) {
-		const struct kd_check *c = &checks->checks[i];
-
-		if (strncmp(c->id, "checklist.", 10) != 0 &&
-		    strcmp(c->checklist, kd_item_id(item)) == 0)
-			json_array_append_new(a, kd_check_to_json(checks, c));
-	}
-	return a;
-}
-
-json_t *
 tui_model_evidence(const struct tui_model *m, enum tui_item item)
 {
 	return tui_findings_json(&m->checks, (enum kd_item)item);

@@ -399,7 +399,7 @@ for size in 160x45 220x50; do
 	if awk -v w="${size%x*}" '$1 == "Checklist" && $4 == w { f = 1 } END { exit !f }' "$TMP/boxes"
 	then pass "layout-$size-findings-full-width"; else fail "layout-$size-findings-full-width" "$(tr '\n' ' ' <"$TMP/boxes")"; fi
 	# No finding runs into the border: each row ends in a blank before it.
-	if screen main | grep -Eq '^│1 Port .*Connection refused +│' &&
+	if screen main | grep -Eq '^│1 Port .*connection refused\) +│' &&
 	    screen main | grep -Eq '^│2 DNS .*no KMS host answers \(refused\) +│'; then
 		pass "layout-$size-findings-not-cut"
 	else fail "layout-$size-findings-not-cut" "$(screen main | grep -E '^│[1-9] ' | head -3)"; fi
