@@ -145,7 +145,8 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	if ((srv = exp_server_start(&cfg, &ss, err, sizeof(err))) == NULL) {
-		fprintf(stderr, PROG ": %s\n", err);
+		/* It names the listen address, which came from a file or argv. */
+		fprintf(stderr, PROG ": %s\n", kd_sanitize(err, safe, sizeof(safe)));
 		return KD_EXIT_UNKNOWN;
 	}
 	/* Listening: nothing more needs root (the probe uses plain sockets). */
