@@ -13,6 +13,7 @@
 #include "loop.h"
 #include "textf.h"
 #include "../probe/probe.h"
+#include "../probe/probesite.h"
 
 const char *
 exp_check_name(enum exp_check c)
@@ -116,81 +117,15 @@ rl_record(struct exp_ratelimit *rl, const char *key, const struct kd_site_count 
 	pthread_mutex_unlock(&rl->mu);
 }
 
-static enum kd_reach
-reach_of(enum probe_state s)
-{
-	switch (s) {
-	case PROBE_OPEN:
-		return KD_REACH_OPEN;
-	case PROBE_REFUSED:
-		return KD_REACH_REFUSED;
-	case PROBE_FILTERED:
-		return KD_REACH_FILTERED;
-	case PROBE_UNREACHABLE:
-		return KD_REACH_UNREACHABLE;
-	case PROBE_BLOCKED:
-		return KD_REACH_BLOCKED;
-	case PROBE_DNS_ERROR:
-		return KD_REACH_NO_ADDRESS;
-	default:
-		return KD_REACH_UNKNOWN;
-	}
-}
-
-static enum kd_rpc
-rpc_of(enum probe_rpc r)
-{
-	switch (r) {
-	case PROBE_RPC_KMS:
-		return KD_RPC_KMS;
-	case PROBE_RPC_REJECTED:
-		return KD_RPC_REJECTED;
-	case PROBE_RPC_NOT_RPC:
-		return KD_RPC_NOT_RPC;
-	case PROBE_RPC_SILENT:
-		return KD_RPC_SILENT;
-	default:
-		return KD_RPC_UNKNOWN;
-	}
-}
-
+/* The probe fills the site as every tool does (probe_site_result); the exporter adds who named the host. */
 long
 exp_site_add_probe(struct kd_site *s, const struct probe_result *r,
     const struct probe_opts *o, long long now, bool declared)
 {
-	long h = kd_site_host(s, r->address, r->port, KD_SRC_PROBE);
-	struct kd_site_host *hh;
+	long h = probe_site_result(s, o, r, (int64_t)now);
 
-	if (h < 0)
-		return -1;
-	if (strcmp(r->target, r->address) != 0)
-		kd_site_host_name(s, h, r->target);
-	hh = &s->hosts[h];
-	hh->declared |= declared;
-	hh->family = r->family;
-	hh->reach = reach_of(r->state);
-	hh->reach_src |= KD_SRC_PROBE;
-	kd_setf(hh->reach_detail, sizeof(hh->reach_detail), "%s", r->detail);
-	hh->connect_ms = r->state == PROBE_OPEN ? r->connect_ms : -1;
-	hh->attempts = r->sent;
-	hh->connected = r->received;
-	if (r->rpc != PROBE_RPC_NONE) {
-		hh->rpc = rpc_of(r->rpc);
-		hh->rpc_src |= KD_SRC_PROBE;
-		kd_setf(hh->rpc_detail, sizeof(hh->rpc_detail), "%s", r->rpc_detail);
-	}
-	if (o->activate && r->act.cmid[0] != '\0') {
-		const struct kd_sku *sku = o->product;
-
-		hh->act_tried = true;
-		if (r->act.answered && r->act.verified && sku != NULL)
-			kd_site_answer(s, h, &sku->app_id, &sku->kms_id, r->act.epid, NULL,
-			    r->act.count, r->act.required_count, r->act.activation_interval,
-			    r->act.renewal_interval, now, KD_SRC_PROBE);
-		else
-			kd_setf(hh->act_error, sizeof(hh->act_error), "%s",
-			    r->act.error[0] ? r->act.error : "no usable answer");
-	}
+	if (h >= 0)
+		s->hosts[h].declared = declared;
 	return h;
 }
 

@@ -41,7 +41,6 @@
 #define PROBE_PACE_WINDOW_MS	10
 /* Descriptors left for everything but the connections (auto_parallel()). */
 #define PROBE_FD_RESERVE	64
-#define PROBE_RESET_DETAIL	"accepted the connection, then reset it before answering"
 
 enum phase { PH_IDLE, PH_CONNECT, PH_BIND, PH_REQUEST };
 
@@ -55,6 +54,9 @@ struct job {
 	struct probe		*p;
 	struct probe_result	 r;
 	struct probe_lookup	*lookup;	/* name being resolved, NULL once known */
+	struct probe_lookup	*next_lookup;	/* the other family's, while it starts */
+	bool			 other_family;	/* lookup is the other family's (-4/-6) */
+	int			 first_err;	/* the asked family's gai error */
 	uint64_t		 t_lookup;	/* when the lookup started */
 	struct sockaddr_storage	 sa;
 	socklen_t		 salen;

@@ -25,6 +25,7 @@
 #include "report.h"
 #include "srv.h"
 #include "tables.h"
+#include "textf.h"
 
 #define PROG	"kmsdiag-probe"
 
@@ -71,8 +72,10 @@ help(void)
 	    "  -p, --port PORT          default port (default 1688)\n"
 	    "      --parallel N         connections in flight at once (default: as many as\n"
 	    "                           the descriptor limit allows)\n"
-	    "      --product NAME|SKU   product for --activate (default Windows 10/11 Enterprise)\n"
-	    "      --protocol 4|5|6     KMS protocol version for --activate (default 6)\n"
+	    "      --product NAME|SKU   product for --activate (default Windows 10/11 Enterprise);\n"
+	    "                           --product list prints the products\n"
+	    "      --protocol 4|5|6     KMS protocol version for --activate (default: the\n"
+	    "                           product's, 4 for Windows 7 and Office 2010)\n"
 	    "  -s, --server ADDR[:PORT] DNS server for --srv\n"
 	    "      --srv                find hosts from _vlmcs._tcp.DOMAIN (arguments are domains)\n"
 	    "  -t, --timeout SECONDS    deadline of each phase (default 3)\n"
@@ -436,6 +439,11 @@ main(int argc, char **argv)
 		rc = fail_usage("--count-warning and --count-critical need --activate");
 		goto out;
 	}
+	if (product != NULL && strcmp(product, "list") == 0) {
+		probe_product_list(stdout);
+		rc = ferror(stdout) ? KD_EXIT_UNKNOWN : KD_EXIT_OK;
+		goto out;
+	}
 	if (product != NULL && !o.activate) {
 		rc = fail_usage("--product needs --activate");
 		goto out;
@@ -446,7 +454,15 @@ main(int argc, char **argv)
 		o.product = kd_guid_parse(&g, product) ? kd_sku_find(&g) :
 		    kd_sku_find_name(product);
 		if (o.product == NULL) {
-			rc = fail_usage("product %s: not in the product table", product);
+			const struct kd_sku *near[4];
+			size_t nn = probe_product_suggest(product, near, 4);
+			char clean[200], alt[600] = "";
+
+			for (i = 0; i < nn; i++)
+				kd_appendf(alt, sizeof(alt), "%s\"%s\"", i ? ", " : "", near[i]->name);
+			rc = fail_usage("product %s: not in the product table%s%s%s "
+			    "(--product list shows them all)", kd_sanitize(product, clean,
+			    sizeof(clean)), nn ? "; did you mean " : "", alt, nn ? "?" : "");
 			goto out;
 		}
 	}

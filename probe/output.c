@@ -28,6 +28,19 @@ fmt_ms(char *out, size_t len, bool have, double ms)
 		snprintf(out, len, "%.0fms", ms);
 }
 
+/* "192.0.2.1:1688", "[2001:db8::1]:1688", "name:1688" when it never resolved. */
+static void
+endpoint(const struct probe_result *r, char *out, size_t len)
+{
+	char t[300];
+
+	if (r->family == AF_INET6)
+		snprintf(out, len, "[%s]:%u", r->address, r->port);
+	else
+		snprintf(out, len, "%s:%u", r->address[0] ? r->address :
+		    kd_sanitize(r->target, t, sizeof(t)), r->port);
+}
+
 static size_t
 maxz(size_t a, size_t b)
 {
@@ -39,7 +52,8 @@ probe_emit_table(FILE *fp, const struct probe *p, bool color)
 {
 	const struct probe_opts *o = probe_opts_of(p);
 	size_t i, n = probe_nresults(p), wt = 6, wa = 7;
-	char t[300], a[80], c[32], rm[32], cnt[32];
+	char t[300], a[300], c[32], rm[32], cnt[32];
+	struct probe_judged jd;
 
 	for (i = 0; i < n; i++) {
 		const struct probe_result *r = probe_result_at(p, i);
@@ -49,8 +63,12 @@ probe_emit_table(FILE *fp, const struct probe *p, bool color)
 	}
 	if (wt > 40)
 		wt = 40;
-	fprintf(fp, "%-*s  %-*s  %5s  %-11s  %8s  %-8s  %8s  ", (int)wt, "TARGET", (int)wa,
-	    "ADDRESS", "PORT", "STATE", "CONNECT", "RPC", "RPC_TIME");
+	fprintf(fp, "%-*s  %-*s  %5s  %-11s  %8s  ", (int)wt, "TARGET", (int)wa,
+	    "ADDRESS", "PORT", "STATE", "CONNECT");
+	/* -n: the connect times of every attempt and the share lost, as ping(8) gives them. */
+	if (o->count > 1)
+		fprintf(fp, "%8s  %8s  %5s  ", "MIN", "MAX", "LOSS");
+	fprintf(fp, "%-8s  %8s  ", "RPC", "RPC_TIME");
 	if (o->activate)
 		fprintf(fp, "%-7s  ", "COUNT");
 	fprintf(fp, "STATUS\n");
@@ -66,9 +84,19 @@ probe_emit_table(FILE *fp, const struct probe *p, bool color)
 		fmt_ms(c, sizeof(c), open, r->connect_ms);
 		fmt_ms(rm, sizeof(rm), r->rpc != PROBE_RPC_NONE && r->rpc != PROBE_RPC_SILENT,
 		    r->rpc_ms);
-		fprintf(fp, "%-*.*s  %-*s  %5u  %-11s  %8s  %-8s  %8s  ", (int)wt, (int)wt, t,
-		    (int)wa, a, r->port, probe_state_name(r->state), c,
-		    r->rpc == PROBE_RPC_NONE ? "-" : probe_rpc_name(r->rpc), rm);
+		fprintf(fp, "%-*.*s  %-*s  %5u  %-11s  %8s  ", (int)wt, (int)wt, t,
+		    (int)wa, a, r->port, probe_state_name(r->state), c);
+		if (o->count > 1) {
+			char mn[32], mx[32], loss[16];
+
+			fmt_ms(mn, sizeof(mn), open, r->connect_min_ms);
+			fmt_ms(mx, sizeof(mx), open, r->connect_max_ms);
+			snprintf(loss, sizeof(loss), "%.0f%%", r->sent ?
+			    100.0 * (r->sent - r->received) / r->sent : 0.0);
+			fprintf(fp, "%8s  %8s  %5s  ", mn, mx, loss);
+		}
+		fprintf(fp, "%-8s  %8s  ", r->rpc == PROBE_RPC_NONE ? "-" :
+		    probe_rpc_name(r->rpc), rm);
 		if (o->activate) {
 			if (r->act.answered)
 				snprintf(cnt, sizeof(cnt), "%u/%u%s", r->act.count,
@@ -82,27 +110,45 @@ probe_emit_table(FILE *fp, const struct probe *p, bool color)
 		else
 			fprintf(fp, "%s\n", kd_verdict_name(r->verdict));
 	}
-	/* Then every finding in words, problems first. */
+	/*
+	 * Then each host in words: the worst finding (the STATUS column), what
+	 * the host said (ePID, HwId), the fix, and every other problem the
+	 * checklist engine found about it.
+	 */
+	if (probe_judge_run(p, &jd) != 0)
+		fprintf(fp, "(out of memory: the findings below may be incomplete)\n");
 	for (i = 0; i < n; i++) {
 		const struct probe_result *r = probe_result_at(p, i);
-		char s[512], f[512];
+		long h = jd.hosts != NULL ? jd.hosts[i] : -1;
+		char s[512], f[512], hw[24];
 
 		if (r->verdict == KD_V_OK && !o->activate)
 			continue;
+		endpoint(r, a, sizeof(a));
 		kd_sanitize(r->summary, s, sizeof(s));
-		fprintf(fp, "%s %s: %s\n", kd_verdict_name(r->verdict),
-		    r->family == AF_INET6 ? (snprintf(a, sizeof(a), "[%s]:%u", r->address,
-		    r->port), a) : (snprintf(a, sizeof(a), "%s:%u", r->address[0] ?
-		    r->address : kd_sanitize(r->target, t, sizeof(t)), r->port), a), s);
+		fprintf(fp, "%s %s: %s\n", kd_verdict_name(r->verdict), a, s);
 		if (r->act.answered)
-			fprintf(fp, "    ePID %s (build %u, key group %u, key date %s), "
+			fprintf(fp, "    ePID %s (build %u, key group %u, key date %s)%s%s, "
 			    "intervals %u/%u min\n", kd_sanitize(r->act.epid, f, sizeof(f)),
 			    r->act.host_build, r->act.key_group,
 			    r->act.key_date[0] ? r->act.key_date : "?",
-			    r->act.activation_interval, r->act.renewal_interval);
+			    r->act.has_hwid ? ", HwId " : "", probe_hwid_text(&r->act, hw,
+			    sizeof(hw)), r->act.activation_interval, r->act.renewal_interval);
 		if (r->fix[0] != '\0' && r->verdict != KD_V_OK)
 			fprintf(fp, "    fix: %s\n", kd_sanitize(r->fix, f, sizeof(f)));
+		for (size_t k = 0; h >= 0 && k < jd.cl.nfindings; k++) {
+			const struct kd_finding *x = &jd.cl.findings[k];
+
+			if (x->host != h || x->verdict == KD_V_OK ||
+			    strstr(x->summary, r->summary) != NULL)
+				continue;
+			fprintf(fp, "    also %s [%s] %s\n", kd_verdict_name(x->verdict),
+			    kd_item_id(x->item), kd_sanitize(x->summary, s, sizeof(s)));
+			if (x->fix[0] != '\0')
+				fprintf(fp, "        fix: %s\n", kd_sanitize(x->fix, f, sizeof(f)));
+		}
 	}
+	probe_judged_fini(&jd);
 	return ferror(fp) ? -1 : 0;
 }
 
@@ -123,7 +169,7 @@ probe_emit_nagios(FILE *fp, const struct probe *p, const struct kd_report *rep)
 {
 	const struct probe_opts *o = probe_opts_of(p);
 	size_t i, n = probe_nresults(p), nok = 0;
-	char perf[4096] = "", summary[1024] = "", lab[320];
+	char perf[4096] = "", summary[1024] = "", lab[320], ep[300];
 	double zero = 0, tmax = o->timeout_ms / 1000.0;
 	const struct probe_result *worst = NULL;
 
@@ -133,7 +179,8 @@ probe_emit_nagios(FILE *fp, const struct probe *p, const struct kd_report *rep)
 
 		if (r->verdict == KD_V_OK)
 			nok++;
-		if (worst == NULL || r->verdict > worst->verdict)
+		/* The one verdict order: UNKNOWN never outranks FAIL. */
+		if (worst == NULL || kd_verdict_rank(r->verdict) > kd_verdict_rank(worst->verdict))
 			worst = r;
 		if (r->state == PROBE_OPEN && r->received > 0) {
 			if (r->rpc != PROBE_RPC_NONE)
@@ -160,14 +207,17 @@ probe_emit_nagios(FILE *fp, const struct probe *p, const struct kd_report *rep)
 			    &zero, NULL);
 		}
 	}
+	if (worst != NULL)
+		endpoint(worst, ep, sizeof(ep));
+	/* The line names the worst address and its port, however many there are. */
 	if (worst == NULL)
 		snprintf(summary, sizeof(summary), "no target");
 	else if (n == 1)
-		snprintf(summary, sizeof(summary), "%s: %s", worst->target, worst->summary);
+		snprintf(summary, sizeof(summary), "%s: %s", ep, worst->summary);
 	else if (nok == n)
 		snprintf(summary, sizeof(summary), "%zu of %zu addresses OK", nok, n);
 	else
-		snprintf(summary, sizeof(summary), "%zu of %zu addresses OK; %s (%s): %s", nok, n,
-		    worst->target, worst->address[0] ? worst->address : "-", worst->summary);
+		snprintf(summary, sizeof(summary), "%zu of %zu addresses OK; %s: %s", nok, n, ep,
+		    worst->summary);
 	return kd_emit_nagios(fp, rep, "KMS", summary, perf);
 }

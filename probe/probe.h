@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -40,12 +41,15 @@
 #include "loop.h"
 #include "nagios.h"
 #include "report.h"
+#include "site.h"
 #include "tables.h"
 
 #define PROBE_DEFAULT_PORT	1688
 #define PROBE_DEFAULT_TIMEOUT	3000	/* ms, per phase */
 #define PROBE_MAX_COUNT		1000	/* -n cap */
 #define PROBE_MAX_ADDRS		65536	/* addresses per run */
+/* The detail of PROBE_RESET, wherever the reset came. */
+#define PROBE_RESET_DETAIL	"accepted the connection, then reset it before answering"
 
 /*
  * Reachability, from what the network did (style R8: one table, covered by
@@ -81,7 +85,7 @@ struct probe_opts {
 	unsigned	 parallel;		/* connections in flight; 0 = from the descriptor limit */
 	bool		 tcp_only;		/* no RPC bind */
 	bool		 activate;		/* send one activation request */
-	unsigned	 protocol;		/* 4, 5 or 6; 0 = 6 */
+	unsigned	 protocol;		/* 4, 5 or 6; 0 = the product's (probe_protocol_for) */
 	const struct kd_sku *product;		/* NULL = Windows 10/11 Enterprise */
 	struct kd_guid	 cmid;			/* see probe_machine_cmid() */
 	const char	*workstation;		/* NULL = gethostname() */
@@ -103,10 +107,14 @@ struct probe_activation {
 	unsigned	 protocol;		/* version sent */
 	char		 syntax[8];		/* "NDR", "NDR64" */
 	char		 product[96];
+	const struct kd_sku *sku;		/* the product asked for */
+	char		 workstation[64];	/* the name the request carried */
 	char		 cmid[KD_GUID_STRLEN];
 	uint32_t	 count, required_count;
 	uint32_t	 activation_interval, renewal_interval;	/* minutes */
 	char		 epid[200];
+	bool		 has_hwid;		/* v6 answers carry the host's HwId */
+	uint8_t		 hwid[8];
 	bool		 epid_valid;
 	unsigned	 host_build, key_group;
 	uint32_t	 key_id;
@@ -190,6 +198,11 @@ int		 probe_run(const struct probe_opts *, const char *const *targets, size_t n,
 		    struct kd_report *, const char **errstr);
 
 /* Pure helpers, unit-tested. */
+unsigned	 probe_protocol_for(unsigned asked, const struct kd_sku *product);
+/* Products whose name holds every word of q, else the nearest by spelling; at most max (8). */
+size_t		 probe_product_suggest(const char *q, const struct kd_sku **out, size_t max);
+/* --product list: name, KMS counted ID, threshold, protocol, channel. */
+void		 probe_product_list(FILE *);
 enum probe_state probe_classify_errno(int err);
 /* ICMP type/code of a failed connect; PROBE_PENDING if it says nothing new. */
 enum probe_state probe_classify_icmp(int family, unsigned type, unsigned code);
@@ -205,7 +218,39 @@ bool		 probe_parse_target(const char *spec, uint16_t default_port, char *host,
  * the file cannot be read or is empty.
  */
 bool		 probe_machine_cmid(const char *path, struct kd_guid *out);
-/* Compute the verdict, summary, fix and checklist item of one result. */
+/*
+ * The verdict, summary, fix and checklist item of one result: a view of
+ * what kd_site_judge() finds about its host (the worst finding, by
+ * kd_verdict_rank), judged on this result alone, plus the probe's own
+ * monitoring thresholds (-w/-c on the response time, --count-warning and
+ * --count-critical on the count), which are Nagios conventions, not site
+ * rules.  When the run ends the engine re-judges every result together
+ * (probe_view() on one site), so a host below threshold while another
+ * answers above it is a finding about that host.
+ */
 void		 probe_verdict(const struct probe_opts *, struct probe_result *);
+/* Set r's verdict, summary, fix and item from cl's findings about host (an index of its site). */
+void		 probe_view(const struct probe_opts *, struct probe_result *,
+		    const struct kd_checklist *, long host);
+
+/*
+ * probe_site_fill: every result that has an address into the site
+ * (probe_site_result in probesite.h); hosts[i] (if not NULL,
+ * probe_nresults entries) gets result i's host index or -1.
+ */
+void		 probe_site_fill(const struct probe *, struct kd_site *, int64_t now, long *hosts);
+/* A finished run judged as one site: what the text and JSON views list per host. */
+struct probe_judged {
+	struct kd_site		 site;
+	struct kd_checklist	 cl;
+	long			*hosts;		/* per result: its host in site, or -1 */
+	bool			 judged;
+};
+int		 probe_judge_run(const struct probe *, struct probe_judged *);
+void		 probe_judged_fini(struct probe_judged *);
+/* "0123456789ABCDEF", or "" without a HwId. */
+const char	*probe_hwid_text(const struct probe_activation *, char *out, size_t len);
+/* Judge the whole run as one site and set every result's view of it. */
+void		 probe_judge_all(struct probe *);
 
 #endif

@@ -3,6 +3,7 @@
  * probe targets (probesite.h).  No verdict is made here: the checklist
  * engine (kd_site_judge) judges what this records.
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -86,11 +87,63 @@ probe_site_declared(const struct probe_result *r, const char *const *specs, size
 const struct kd_sku *
 probe_site_product(const struct probe_opts *o, const struct probe_result *r)
 {
+	if (r != NULL && r->act.sku != NULL)
+		return r->act.sku;	/* what the request carried */
 	if (o->product != NULL)
 		return o->product;
 	if (r != NULL && r->act.product[0] != '\0')
 		return kd_sku_find_name(r->act.product);
 	return kd_sku_find_name("Windows 10/11 Enterprise");
+}
+
+/* Our own request: the probe is a client of the host, marked as ourselves (rule 12). */
+static void
+add_self(struct kd_site *s, long h, const struct probe_opts *o, const struct kd_sku *sku,
+    const struct probe_activation *a, int64_t now)
+{
+	struct kd_site_client *c;
+	long ci = kd_site_client(s, &o->cmid, &sku->kms_id, NULL);
+
+	if (ci < 0)
+		return;
+	c = &s->clients[ci];
+	c->self = true;
+	c->sku_id = sku->id;
+	c->app_id = sku->app_id;
+	kd_setf(c->workstation, sizeof(c->workstation), "%s", a->workstation);
+	c->required = a->required_count;
+	c->major = (uint16_t)a->protocol;
+	c->minor = 0;
+	c->requests++;
+	if (c->first_seen == 0)
+		c->first_seen = now;
+	c->last_seen = now;
+	c->host = h;
+	if (h < 64)
+		c->host_mask |= 1ULL << h;
+	c->src |= KD_SRC_PROBE;
+	c->outcome = a->answered && a->verified ? (a->count >= a->required_count ?
+	    KD_OUT_ACTIVATES : KD_OUT_BELOW) : a->hresult != 0 ? KD_OUT_REFUSED :
+	    a->fault != 0 ? KD_OUT_FAULT : a->answered ? KD_OUT_UNVERIFIED : KD_OUT_NO_RESPONSE;
+	c->last_count = a->answered && a->verified ? a->count : 0;
+	c->last_hresult = a->hresult;
+}
+
+/* The engine names the host and the class itself: keep only what it does not say. */
+static const char *
+dns_reason(const struct probe_result *r)
+{
+	size_t n = strlen(r->target);
+	static const char tail[] = " does not resolve: ";
+
+	if (r->state == PROBE_DNS_ERROR && strncmp(r->detail, r->target, n) == 0 &&
+	    strncmp(r->detail + n, tail, sizeof(tail) - 1) == 0)
+		return r->detail + n + sizeof(tail) - 1;
+	/* Nothing the engine's own words do not already say. */
+	if ((r->state == PROBE_REFUSED && r->err != 0 && strcmp(r->detail, strerror(r->err)) == 0) ||
+	    (r->state == PROBE_RESET && strcmp(r->detail, PROBE_RESET_DETAIL) == 0))
+		return "";
+	return r->detail;
 }
 
 /*
@@ -130,10 +183,13 @@ activation(struct kd_site *s, long h, const struct probe_opts *o,
 		return;
 	hh->exchanges++;
 	if (a->answered && a->verified && a->hresult == 0) {
-		kd_site_answer(s, h, &sku->app_id, &sku->kms_id, a->epid, NULL, a->count,
-		    a->required_count, a->activation_interval, a->renewal_interval, now,
-		    KD_SRC_PROBE);
+		kd_site_answer(s, h, &sku->app_id, &sku->kms_id, a->epid,
+		    a->has_hwid ? a->hwid : NULL, a->count, a->required_count,
+		    a->activation_interval, a->renewal_interval, now, KD_SRC_PROBE);
 	}
+	/* Our own request, once it went out (rule 12: never a client of the site). */
+	if (a->cmid[0] != '\0')
+		add_self(s, h, o, sku, a, now);
 	if ((c = kd_site_count(s, h, &sku->kms_id)) == NULL)
 		return;
 	hh = &s->hosts[h];
@@ -172,6 +228,8 @@ probe_site_result(struct kd_site *s, const struct probe_opts *o,
 
 	if (r->address[0] == '\0')
 		return -1;	/* the name never resolved: no address, no host */
+	if (r->port == 0)
+		return -1;	/* an SRV record with port 0 is a DNS finding, never a host */
 	if ((h = kd_site_host(s, r->address, r->port, KD_SRC_PROBE)) < 0)
 		return -1;
 	link_srv(s, r);
@@ -182,7 +240,8 @@ probe_site_result(struct kd_site *s, const struct probe_opts *o,
 	if (r->state != PROBE_ERROR) {
 		hh->reach = reach_of(r->state);
 		hh->reach_src |= KD_SRC_PROBE;
-		kd_setf(hh->reach_detail, sizeof(hh->reach_detail), "%s", r->detail);
+		kd_setf(hh->reach_detail, sizeof(hh->reach_detail), "%s",
+		    r->state == PROBE_OPEN ? "" : dns_reason(r));
 	}
 	hh->connect_ms = r->state == PROBE_OPEN && r->received > 0 ? r->connect_ms : -1;
 	hh->attempts += r->sent;
@@ -195,4 +254,15 @@ probe_site_result(struct kd_site *s, const struct probe_opts *o,
 	if (o->activate)
 		activation(s, h, o, r, now);
 	return h;
+}
+
+const char *
+probe_hwid_text(const struct probe_activation *a, char *out, size_t len)
+{
+	size_t i, o = 0;
+
+	out[0] = '\0';
+	for (i = 0; a->has_hwid && i < sizeof(a->hwid) && o + 3 <= len; i++)
+		o += (size_t)snprintf(out + o, len - o, "%02X", a->hwid[i]);
+	return out;
 }

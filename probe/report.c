@@ -4,9 +4,14 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 
 #include "probe.h"
+#include "probesite.h"
+#include "site.h"
 
 static json_t *
 ms_value(double ms)
@@ -20,12 +25,15 @@ activation_json(const struct probe_result *r)
 {
 	const struct probe_activation *a = &r->act;
 	json_t *o = json_object();
+	char hex[24];
 
 	if (o == NULL)
 		return NULL;
 	json_object_set_new(o, "count", a->answered ? json_integer(a->count) : json_null());
 	json_object_set_new(o, "required_count", json_integer(a->required_count));
 	json_object_set_new(o, "epid", a->answered ? json_string(a->epid) : json_null());
+	json_object_set_new(o, "hwid", a->answered && a->has_hwid ?
+	    json_string(probe_hwid_text(a, hex, sizeof(hex))) : json_null());
 	json_object_set_new(o, "host_build",
 	    a->epid_valid ? json_integer(a->host_build) : json_null());
 	json_object_set_new(o, "key_group",
@@ -52,10 +60,89 @@ activation_json(const struct probe_result *r)
 	return o;
 }
 
+/* The engine's findings about one host, as the JSON of each address lists them. */
+static json_t *
+findings_json(const struct probe_judged *j, long host)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a != NULL && host >= 0 && i < j->cl.nfindings; i++) {
+		const struct kd_finding *f = &j->cl.findings[i];
+		json_t *o;
+
+		if (f->host != host || (o = json_object()) == NULL)
+			continue;
+		json_object_set_new(o, "status", json_string(kd_verdict_key(f->verdict)));
+		json_object_set_new(o, "checklist", json_string(kd_item_id(f->item)));
+		json_object_set_new(o, "code", json_string(f->code));
+		json_object_set_new(o, "summary", json_string(f->summary));
+		json_object_set_new(o, "fix", f->fix[0] ? json_string(f->fix) : json_null());
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* A name that never resolved is judged on its own: it has no address to share. */
+static json_t *
+alone_json(const struct probe_opts *o, const struct probe_result *r)
+{
+	struct probe_judged j;
+	struct kd_judge_opts jo;
+	json_t *a;
+	long h;
+
+	memset(&j, 0, sizeof(j));
+	memset(&jo, 0, sizeof(jo));
+	jo.default_port = o->default_port;
+	jo.activation_asked = o->activate;
+	kd_site_init(&j.site);
+	h = probe_site_result(&j.site, o, r, (int64_t)time(NULL));
+	kd_site_judge(&j.site, &jo, &j.cl);
+	j.judged = true;
+	a = findings_json(&j, h);
+	probe_judged_fini(&j);
+	return a;
+}
+
+int
+probe_judge_run(const struct probe *p, struct probe_judged *j)
+{
+	const struct probe_opts *o = probe_opts_of(p);
+	size_t n = probe_nresults(p);
+	struct kd_judge_opts jo;
+
+	memset(j, 0, sizeof(*j));
+	kd_site_init(&j->site);
+	if (n > 0 && (j->hosts = calloc(n, sizeof(*j->hosts))) == NULL)
+		return -1;
+	memset(&jo, 0, sizeof(jo));
+	jo.default_port = o->default_port;
+	jo.activation_asked = o->activate;
+	jo.now = (int64_t)time(NULL);
+	probe_site_fill(p, &j->site, jo.now, j->hosts);
+	kd_site_judge(&j->site, &jo, &j->cl);
+	j->judged = true;
+	return j->site.oom || j->cl.oom ? -1 : 0;
+}
+
+void
+probe_judged_fini(struct probe_judged *j)
+{
+	if (j->judged)
+		kd_checklist_fini(&j->cl);
+	kd_site_fini(&j->site);
+	free(j->hosts);
+	memset(j, 0, sizeof(*j));
+}
+
 void
 probe_report(const struct probe *p, struct kd_report *rep)
 {
 	size_t i, n = probe_nresults(p);
+	struct probe_judged jd;
+
+	if (probe_judge_run(p, &jd) != 0)
+		rep->oom = true;
 
 	for (i = 0; i < n; i++) {
 		const struct probe_result *r = probe_result_at(p, i);
@@ -102,5 +189,29 @@ probe_report(const struct probe *p, struct kd_report *rep)
 		if (probe_opts_of(p)->activate)
 			kd_check_json(c, "activation", r->act.cmid[0] != '\0' ?
 			    activation_json(r) : json_null());
+		/* What the checklist engine found about the host, every item. */
+		if (jd.hosts != NULL && jd.hosts[i] >= 0)
+			kd_check_json(c, "findings", findings_json(&jd, jd.hosts[i]));
+		else
+			kd_check_json(c, "findings", alone_json(probe_opts_of(p), r));
+	}
+	probe_judged_fini(&jd);
+}
+
+void
+probe_site_fill(const struct probe *p, struct kd_site *s, int64_t now, long *hosts)
+{
+	const struct probe_opts *o = probe_opts_of(p);
+	size_t i, n = probe_nresults(p);
+
+	for (i = 0; i < n; i++) {
+		const struct probe_result *r = probe_result_at(p, i);
+		long hi = -1;
+
+		/* Names that never resolved stay apart: "" is no address to share. */
+		if (r->address[0] != '\0')
+			hi = probe_site_result(s, o, r, now);
+		if (hosts != NULL)
+			hosts[i] = hi;
 	}
 }

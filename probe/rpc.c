@@ -181,6 +181,26 @@ random_bytes(uint8_t *b, size_t n)
 		b[i] = (uint8_t)(kd_now_ns() >> ((i % 8) * 8)) ^ (uint8_t)i;
 }
 
+/*
+ * The protocol version a client of this product sends: the product table's
+ * row (4 for Windows 7 and Office 2010, 5 for Windows 8, 6 for 8.1 and
+ * later), unless --protocol asked for one.  A Windows 7 client never sends
+ * v6, and a host's answer to a version its clients do not use proves
+ * little.
+ */
+unsigned
+probe_protocol_for(unsigned asked, const struct kd_sku *product)
+{
+	const struct kd_kmsid *k = product != NULL ? kd_kmsid_find(&product->kms_id) : NULL;
+
+	if (asked != 0)
+		return asked;
+	if (k != NULL && k->default_protocol != NULL && k->default_protocol[0] >= '4' &&
+	    k->default_protocol[0] <= '6')
+		return (unsigned)(k->default_protocol[0] - '0');
+	return 6;
+}
+
 static void
 send_request(struct job *j)
 {
@@ -193,7 +213,7 @@ send_request(struct job *j)
 	size_t mlen, slen;
 
 	memset(&rq, 0, sizeof(rq));
-	rq.major = (uint16_t)p->o.protocol;
+	rq.major = (uint16_t)probe_protocol_for(p->o.protocol, p->product);
 	rq.minor = 0;
 	rq.license_status = 2;			/* initial grace: not activated yet */
 	rq.binding_expiration = 43200;		/* minutes of grace left: 30 days */
@@ -202,6 +222,7 @@ send_request(struct job *j)
 		rq.sku_id = p->product->id;
 		rq.kms_id = p->product->kms_id;
 		snprintf(a->product, sizeof(a->product), "%s", p->product->name);
+		a->sku = p->product;
 	}
 	kid = p->product ? kd_kmsid_find(&p->product->kms_id) : NULL;
 	rq.required_count = kid && kid->min_clients ? kid->min_clients : 25;
@@ -209,9 +230,10 @@ send_request(struct job *j)
 	rq.client_time = filetime_now();
 	snprintf(rq.workstation, sizeof(rq.workstation), "%s", p->workstation);
 	random_bytes(iv, sizeof(iv));
-	a->protocol = p->o.protocol;
+	a->protocol = rq.major;
 	a->required_count = rq.required_count;
 	kd_guid_format(&rq.cmid, a->cmid);
+	probe_scopy(a->workstation, sizeof(a->workstation), rq.workstation);
 	snprintf(a->syntax, sizeof(a->syntax), "%s", dcerpc_syntax_name(j->syntax));
 
 	mlen = kms_encode_request(&p->keys, msg, sizeof(msg), &rq, iv);
@@ -341,6 +363,8 @@ fill_activation(struct job *j, const struct kms_response *resp)
 	a->activation_interval = resp->activation_interval;
 	a->renewal_interval = resp->renewal_interval;
 	snprintf(a->epid, sizeof(a->epid), "%s", resp->epid);
+	a->has_hwid = resp->has_hwid;
+	memcpy(a->hwid, resp->hwid, sizeof(a->hwid));
 	a->verified = resp->verified;
 	snprintf(a->verify_detail, sizeof(a->verify_detail), "%s", resp->verify_detail);
 	if (kms_epid_parse(resp->epid, &e) && e.valid) {
@@ -430,6 +454,30 @@ handle_request_answer(struct job *j, const struct dcerpc_hdr *h, struct kd_cur *
 	a->ms = phase_ms(j);
 	fill_activation(j, &resp);
 	probe_job_end(j, PROBE_OPEN, 0, NULL);
+}
+
+/*
+ * The first line of what the listener sent, when it is printable text
+ * (a banner or an error page): true and the line in out, up to len - 1
+ * characters.  Anything else is shown in hex by the caller.
+ */
+static bool
+banner(const struct job *j, char *out, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < j->rlen; i++) {
+		uint8_t c = j->rbuf[i];
+
+		if (c == '\r' || c == '\n')
+			break;
+		if ((c < 0x20 && c != '\t') || c > 0x7e)
+			return false;
+		if (n + 1 < len)
+			out[n++] = (char)c;
+	}
+	out[n] = '\0';
+	return n >= 4;
 }
 
 /*
@@ -541,6 +589,18 @@ rpc_readable(struct job *j)
 	/* Not DCE/RPC version 5: no need to wait for more. */
 	if (j->rbuf[0] != 5 || (j->rlen >= 2 && j->rbuf[1] > 1) ||
 	    (j->rlen >= DCERPC_HDR_LEN && !dcerpc_looks_like_hdr(j->rbuf, j->rlen))) {
+		char text[80];
+
+		if (banner(j, text, sizeof(text))) {
+			/* A text protocol (HTTP, SMTP, SSH...): show what it said. */
+			if (j->ph == PH_REQUEST)
+				act_error(j, "answered the request with text, not DCE/RPC: "
+				    "\"%s\"", text);
+			else
+				rpc_outcome(j, PROBE_RPC_NOT_RPC,
+				    "answered with text, not DCE/RPC: \"%s\"", text);
+			return;
+		}
 		hexprefix(j->rbuf, j->rlen, hex, sizeof(hex));
 		if (j->ph == PH_REQUEST)
 			act_error(j, "answered the request with non-DCE/RPC bytes %s", hex);

@@ -15,9 +15,11 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine.h"
+#include "probesite.h"
 
 void
 probe_scopy(char *dst, size_t len, const char *src)
@@ -38,7 +40,7 @@ probe_opts_init(struct probe_opts *o)
 	o->count = 1;
 	o->interval_ms = 1000;
 	o->parallel = 0;	/* from the descriptor limit, at probe_new() */
-	o->protocol = 6;
+	o->protocol = 0;	/* from the product's row of the table */
 }
 
 /* ---- engine --------------------------------------------------------- */
@@ -81,8 +83,6 @@ probe_new(const struct probe_opts *o, struct kd_loop *loop)
 		p->o.timeout_ms = PROBE_DEFAULT_TIMEOUT;
 	if (p->o.count == 0)
 		p->o.count = 1;
-	if (p->o.protocol == 0)
-		p->o.protocol = 6;
 	p->parallel = p->o.parallel != 0 ? p->o.parallel : auto_parallel();
 	p->loop = loop;
 	p->product = o->product;
@@ -185,10 +185,45 @@ fire_done(struct kd_loop *l, long id, void *arg)
 	return KD_NOMORE;
 }
 
+/*
+ * Every result judged as one site: a host's verdict may depend on the
+ * others (a host below threshold while another answers above it is a
+ * warning about that host, not a failure of the site).  Names that never
+ * resolved keep their own verdict: they have no address to be a host by.
+ */
+void
+probe_judge_all(struct probe *p)
+{
+	struct kd_site s;
+	struct kd_checklist cl;
+	struct kd_judge_opts jo;
+	long *hosts;
+	size_t i;
+
+	if (p->n < 2 || (hosts = calloc(p->n, sizeof(*hosts))) == NULL)
+		return;
+	memset(&jo, 0, sizeof(jo));
+	jo.default_port = p->o.default_port;
+	jo.activation_asked = p->o.activate;
+	jo.now = (int64_t)time(NULL);
+	kd_site_init(&s);
+	for (i = 0; i < p->n; i++)
+		hosts[i] = p->jobs[i]->r.address[0] != '\0' ?
+		    probe_site_result(&s, &p->o, &p->jobs[i]->r, jo.now) : -1;
+	kd_site_judge(&s, &jo, &cl);
+	for (i = 0; i < p->n; i++)
+		if (hosts[i] >= 0)
+			probe_view(&p->o, &p->jobs[i]->r, &cl, hosts[i]);
+	kd_checklist_fini(&cl);
+	kd_site_fini(&s);
+	free(hosts);
+}
+
 void
 probe_check_finished(struct probe *p)
 {
 	if (p->ndone == p->n && p->nresolving == 0 && !p->finished) {
+		probe_judge_all(p);
 		p->finished = true;
 		p->done_timer = kd_loop_add_timer(p->loop, 0, fire_done, p);
 	}

@@ -356,6 +356,33 @@ expand(struct probe *p, size_t pos, const struct addrinfo *ai)
 	return added;
 }
 
+static const char *
+family_name(int af)
+{
+	return af == AF_INET6 ? "IPv6" : "IPv4";
+}
+
+static int
+other_family(int af)
+{
+	return af == AF_INET6 ? AF_INET : AF_INET6;
+}
+
+/* Start the same lookup under the other family; false if it cannot start. */
+static bool
+retry_other(struct job *j, int *gerr)
+{
+	int rc;
+
+	j->first_err = *gerr;
+	j->next_lookup = probe_lookup_start(j->r.target, j->r.port,
+	    other_family(j->p->o.family), &rc);
+	if (j->next_lookup == NULL)
+		return false;
+	j->other_family = true;
+	return true;
+}
+
 /*
  * Look at the running lookups.  getaddrinfo_a() was asked for no
  * notification (SIGEV_NONE: no signal, no thread of ours), so the loop
@@ -389,12 +416,33 @@ probe_poll_lookups(struct kd_loop *l, long id, void *arg)
 			probe_job_finished(j);
 			continue;
 		}
-		p->nresolving--;
-		if (gerr != 0) {
-			dns_failed(j, j->r.target, gerr);
+		if (j->other_family) {
+			/* The name under the other family: say what -4/-6 excluded. */
+			p->nresolving--;
+			if (gerr == 0)
+				detailf(j, "%s has no %s address, only %s: %s excludes it",
+				    j->r.target, family_name(p->o.family),
+				    family_name(other_family(p->o.family)),
+				    p->o.family == AF_INET6 ? "-6" : "-4");
+			else
+				dns_failed(j, j->r.target, j->first_err);
+			j->r.state = PROBE_DNS_ERROR;
 			probe_job_finished(j);
-		} else
-			i += expand(p, i, ai);
+		} else if (gerr == EAI_NONAME && p->o.family != AF_UNSPEC &&
+		    retry_other(j, &gerr)) {
+			/* glibc says "not known" either way: ask the other family. */
+			probe_lookup_release(j->lookup);
+			j->lookup = j->next_lookup;
+			j->next_lookup = NULL;
+			continue;
+		} else {
+			p->nresolving--;
+			if (gerr != 0) {
+				dns_failed(j, j->r.target, gerr);
+				probe_job_finished(j);
+			} else
+				i += expand(p, i, ai);
+		}
 		probe_lookup_release(j->lookup);
 		j->lookup = NULL;
 	}

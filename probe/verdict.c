@@ -1,40 +1,20 @@
 /*
- * From one finished probe_result to a verdict, a one-line summary, a fix
- * and the checklist item.  Pure: it reads the result and the options and
- * nothing of the engine, so the engine can call it without a cycle.
+ * A result's verdict is a view of the checklist engine's findings about
+ * its host (kd_site_judge), so kmsdiag-probe, doctor, the dashboard and
+ * the exporter judge the same evidence the same way.  What stays here:
+ * the line that says what was seen (connect and RPC times, the count),
+ * and the monitoring thresholds of -w/-c and --count-warning/--count-
+ * critical, which are the operator's Nagios ranges, not rules of a site.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "probe.h"
+#include "probesite.h"
 #include "textf.h"
-
-static void
-worsen(struct probe_result *r, enum kd_verdict v, const char *item)
-{
-	/* The first finding at the worst level names the checklist item. */
-	if (v > r->verdict || (v == r->verdict && r->item[0] == '\0' && v != KD_V_OK)) {
-		r->verdict = v;
-		snprintf(r->item, sizeof(r->item), "%s", item);
-	}
-}
-
-static void
-setfix(struct probe_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-setfix(struct probe_result *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (r->fix[0] != '\0')
-		return;		/* the first (most basic) fix wins */
-	va_start(ap, fmt);
-	vsnprintf(r->fix, sizeof(r->fix), fmt, ap);
-	va_end(ap);
-}
 
 /* Total response time in seconds: connect + bind + request. */
 static double
@@ -49,145 +29,232 @@ response_s(const struct probe_result *r)
 	return ms / 1000.0;
 }
 
+/* What was seen, for a result with nothing wrong: "open (0.03 ms), KMS RPC NDR64 (0.11 ms), count 50/25". */
+static void
+seen_line(const struct probe_result *r)
+{
+	struct probe_result *w = (struct probe_result *)r;
+	const struct probe_activation *a = &r->act;
+
+	if (r->state != PROBE_OPEN || r->received == 0) {
+		kd_setf(w->summary, sizeof(w->summary), "%s: %s", probe_state_name(r->state),
+		    r->detail[0] ? r->detail : "no result");
+		return;
+	}
+	kd_setf(w->summary, sizeof(w->summary), "open (%.2f ms)", r->connect_ms);
+	if (r->rpc == PROBE_RPC_KMS)
+		kd_appendf(w->summary, sizeof(w->summary), ", KMS RPC %s (%.2f ms)",
+		    r->rpc_syntax, r->rpc_ms);
+	else if (r->rpc != PROBE_RPC_NONE)
+		kd_appendf(w->summary, sizeof(w->summary), ", RPC %s", probe_rpc_name(r->rpc));
+	if (a->answered && a->verified) {
+		kd_appendf(w->summary, sizeof(w->summary), ", count %u/%u", a->count,
+		    a->required_count);
+		if (a->host_os[0] != '\0')
+			kd_appendf(w->summary, sizeof(w->summary), ", host %s", a->host_os);
+		if (a->host_key[0] != '\0')
+			kd_appendf(w->summary, sizeof(w->summary), ", key %s", a->host_key);
+	}
+}
+
+/* A monitoring threshold crossed: worse verdict, its line, its item. */
+static void
+threshold_crossed(struct probe_result *r, enum kd_verdict v, const char *item,
+    const char *fix, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void
+threshold_crossed(struct probe_result *r, enum kd_verdict v, const char *item,
+    const char *fix, const char *fmt, ...)
+{
+	char line[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (kd_verdict_rank(v) > kd_verdict_rank(r->verdict)) {
+		/* It becomes the worst finding: it leads; a finding it outranks follows. */
+		char rest[sizeof(r->summary)];
+
+		kd_setf(rest, sizeof(rest), "%s", r->verdict == KD_V_OK ? "" : r->summary);
+		kd_setf(r->summary, sizeof(r->summary), "%s%s%s", line,
+		    rest[0] ? "; " : "", rest);
+		kd_setf(r->fix, sizeof(r->fix), "%s", fix);
+		kd_setf(r->item, sizeof(r->item), "%s", item);
+		r->verdict = v;
+	} else
+		kd_appendf(r->summary, sizeof(r->summary), "; %s", line);
+}
+
+/*
+ * The fix for a finding the engine gives none for, from what only the
+ * probe saw (which port, whether an answer began).  The engine's own fix
+ * always wins.
+ */
+static void
+probe_fix(const struct probe_result *r, const char *code, char *out, size_t len)
+{
+	if (strcmp(code, "reset") == 0)
+		kd_setf(out, len, "something accepts TCP %u and then resets the connection "
+		    "before answering: a firewall or IPS that resets the flow, a proxy, or a "
+		    "service that is not a KMS host or is failing; see what listens on the "
+		    "host (netstat -ano | findstr :%u) and the firewalls on the path",
+		    r->port, r->port);
+	else if (strcmp(code, "rpc_silent") == 0 && r->rpc_partial)
+		kd_setf(out, len, "the listener began to answer the RPC bind but never "
+		    "finished: an overloaded or hung host, a network path that stalls, or a "
+		    "tarpit; check the host's load and the path");
+	else if (strcmp(code, "rpc_silent") == 0)
+		kd_setf(out, len, "the listener accepts connections but does not answer an "
+		    "RPC bind: check that the KMS service is running");
+	else if (strcmp(code, "not_rpc") == 0)
+		kd_setf(out, len, "something other than a KMS host listens on port %u: "
+		    "find it on the host (netstat -ano | findstr :%u)", r->port, r->port);
+	else if (strcmp(code, "bind_rejected") == 0)
+		kd_setf(out, len, "the listener refuses the KMS interface: this port is not "
+		    "served by a KMS host");
+	else if (strcmp(code, "integrity") == 0)
+		kd_setf(out, len, "the answer is corrupt or forged: check what really "
+		    "listens on port %u", r->port);
+	else if (strcmp(code, "no_response") == 0 || strcmp(code, "rpc_fault") == 0)
+		kd_setf(out, len, "the host does not answer activation requests correctly: "
+		    "check its Key Management Service event log and its load");
+	else if (strcmp(code, "unreachable") == 0)
+		kd_setf(out, len, "no route to the host, or a router or firewall answers "
+		    "ICMP unreachable: check routing and firewall rules for TCP %u", r->port);
+	else if (strcmp(code, "port_blocked") == 0)
+		kd_setf(out, len, "a firewall policy (local, or one answering "
+		    "administratively prohibited) forbids TCP %u: allow it", r->port);
+	else if (strcmp(code, "port_flaky") == 0)
+		kd_setf(out, len, "the flow to TCP %u is unreliable: check firewalls and the "
+		    "host's load", r->port);
+	else if (strcmp(code, "no_address") == 0)
+		kd_setf(out, len, "check the host name and the DNS servers of this machine");
+	else if (strcmp(code, "foreign_epid") == 0)
+		kd_setf(out, len, "find out what answers on port %u: a genuine KMS host "
+		    "with this host key refuses the product (0xC004F042)", r->port);
+}
+
+/*
+ * A finding's line without the host it starts with ("kms2.corp.test
+ * 127.0.0.1:21789: count 7 < 25" -> "count 7 < 25"): a result is already
+ * about one address, and every view prints its endpoint beside it.
+ */
+static void
+set_summary(struct probe_result *r, const char *s)
+{
+	char ep[300];
+	const char *at;
+	size_t n;
+
+	if (r->family == AF_INET6)
+		kd_setf(ep, sizeof(ep), "[%s]:%u", r->address, r->port);
+	else
+		kd_setf(ep, sizeof(ep), "%s:%u", r->address[0] ? r->address : r->target,
+		    r->port);
+	n = strlen(ep);
+	if ((at = strstr(s, ep)) != NULL && (at == s || at[-1] == ' ') &&
+	    (size_t)(at - s) < 260) {
+		if (strncmp(at + n, ": ", 2) == 0)
+			s = at + n + 2;
+		else if (at[n] == ' ')
+			s = at + n + 1;
+	}
+	kd_setf(r->summary, sizeof(r->summary), "%s", s);
+}
+
+static bool
+count_finding(const struct kd_finding *f)
+{
+	return f->item == KD_ITEM_THRESHOLD && (strcmp(f->code, "threshold") == 0 ||
+	    strcmp(f->code, "threshold_host") == 0);
+}
+
+void
+probe_view(const struct probe_opts *o, struct probe_result *r, const struct kd_checklist *cl,
+    long host)
+{
+	const struct probe_activation *a = &r->act;
+	const struct kd_finding *worst = NULL;
+	enum kd_verdict v;
+	size_t i;
+
+	r->summary[0] = r->fix[0] = r->item[0] = '\0';
+	/*
+	 * The worst finding about this host; the first of equal rank, which
+	 * is the earliest item a client meets (the engine groups findings in
+	 * checklist order).  With --count-warning/--count-critical the
+	 * operator's ranges judge the count instead of the table's threshold.
+	 */
+	for (i = 0; cl != NULL && host >= 0 && i < cl->nfindings; i++) {
+		const struct kd_finding *f = &cl->findings[i];
+
+		if (f->host != host || (o->count_thr_set && count_finding(f)))
+			continue;
+		if (worst == NULL || kd_verdict_rank(f->verdict) > kd_verdict_rank(worst->verdict))
+			worst = f;
+	}
+	if (worst != NULL && worst->verdict != KD_V_OK) {
+		r->verdict = worst->verdict;
+		set_summary(r, worst->summary);
+		kd_setf(r->fix, sizeof(r->fix), "%s", worst->fix);
+		if (r->fix[0] == '\0')
+			probe_fix(r, worst->code, r->fix, sizeof(r->fix));
+		kd_setf(r->item, sizeof(r->item), "%s", kd_item_id(worst->item));
+	} else if (worst == NULL && r->state == PROBE_DNS_ERROR) {
+		/*
+		 * Not a host: an SRV lookup that found no usable record (no
+		 * record, port 0, target "."), judged by the DNS answer itself.
+		 */
+		r->verdict = KD_V_FAIL;
+		kd_setf(r->summary, sizeof(r->summary), "%s", r->detail[0] ? r->detail :
+		    "the name does not resolve");
+		kd_setf(r->item, sizeof(r->item), "dns");
+	} else {
+		/* No finding at all (a local error, cancelled): nothing was checked. */
+		r->verdict = worst != NULL ? KD_V_OK : KD_V_UNKNOWN;
+		seen_line(r);
+		if (worst == NULL)
+			kd_setf(r->item, sizeof(r->item), "port");
+	}
+	if (o->count_thr_set && a->answered && a->verified) {
+		v = kd_thresholds_eval(&o->count_thr, a->count);
+		if (v != KD_V_OK)
+			threshold_crossed(r, v, "threshold", "the count is outside the range "
+			    "this check was given (--count-warning/--count-critical)",
+			    "count %u for %s (%u required) is outside the --count-%s range %s",
+			    a->count, a->product, a->required_count,
+			    v == KD_V_WARN ? "warning" : "critical",
+			    v == KD_V_WARN ? o->count_thr.warn.text : o->count_thr.crit.text);
+	}
+	if (r->state == PROBE_OPEN && r->received > 0) {
+		double secs = response_s(r);
+
+		v = kd_thresholds_eval(&o->time_thr, secs);
+		if (v != KD_V_OK)
+			threshold_crossed(r, v, "port", "the host answers slowly: check its "
+			    "load and the network path", "response time %.3f s is outside "
+			    "the -%c range %s", secs, v == KD_V_WARN ? 'w' : 'c',
+			    v == KD_V_WARN ? o->time_thr.warn.text : o->time_thr.crit.text);
+	}
+}
+
 void
 probe_verdict(const struct probe_opts *o, struct probe_result *r)
 {
-	const struct probe_activation *a = &r->act;
-	enum kd_verdict tv;
+	struct kd_site s;
+	struct kd_checklist cl;
+	struct kd_judge_opts jo;
+	long h;
 
-	r->verdict = KD_V_OK;
-	r->summary[0] = r->fix[0] = r->item[0] = '\0';
-
-	if (r->received == 0 || r->state != PROBE_OPEN) {
-		worsen(r, KD_V_FAIL, r->state == PROBE_DNS_ERROR ? "dns" : "port");
-		snprintf(r->summary, sizeof(r->summary), "%s: %s",
-		    probe_state_name(r->state), r->detail[0] ? r->detail : "no result");
-		switch (r->state) {
-		case PROBE_REFUSED:
-			setfix(r, "nothing listens on port %u: start the KMS service or point "
-			    "clients at the port it uses (slmgr /skms host:port)", r->port);
-			break;
-		case PROBE_RESET:
-			setfix(r, "something accepts TCP %u and then resets the connection before "
-			    "answering: a firewall or IPS that resets the flow, a proxy, or a "
-			    "service that is not a KMS host or is failing; see what listens on "
-			    "the host (netstat -ano | findstr :%u) and the firewalls on the path",
-			    r->port, r->port);
-			break;
-		case PROBE_FILTERED:
-			setfix(r, "a firewall silently drops TCP %u between here and the host "
-			    "(or the host is down): allow the flow", r->port);
-			break;
-		case PROBE_UNREACHABLE:
-			setfix(r, "no route to the host or a router/firewall answers ICMP "
-			    "unreachable: check routing and firewall rules for TCP %u", r->port);
-			break;
-		case PROBE_BLOCKED:
-			setfix(r, "a firewall policy (local, or one answering "
-			    "administratively prohibited) forbids TCP %u: allow it", r->port);
-			break;
-		case PROBE_DNS_ERROR:
-			setfix(r, "check the host name and the DNS servers of this machine");
-			break;
-		default:
-			break;
-		}
-		return;
-	}
-
-	snprintf(r->summary, sizeof(r->summary), "open (%.2f ms)", r->connect_ms);
-	if (r->sent > 1 && r->received < r->sent) {
-		worsen(r, KD_V_WARN, "port");
-		kd_appendf(r->summary, sizeof(r->summary), ", %u of %u attempts failed (%s)",
-		    r->sent - r->received, r->sent, r->detail);
-		setfix(r, "the flow to TCP %u is unreliable: check firewalls and load on "
-		    "the host", r->port);
-	}
-	switch (r->rpc) {
-	case PROBE_RPC_NONE:
-		break;
-	case PROBE_RPC_KMS:
-		kd_appendf(r->summary, sizeof(r->summary), ", KMS RPC %s (%.2f ms)",
-		    r->rpc_syntax, r->rpc_ms);
-		break;
-	default:
-		worsen(r, KD_V_FAIL, "rpc");
-		kd_appendf(r->summary, sizeof(r->summary), ", RPC %s: %s",
-		    probe_rpc_name(r->rpc), r->rpc_detail);
-		if (r->rpc == PROBE_RPC_REJECTED)
-			setfix(r, "the listener refuses the KMS interface: this port is not "
-			    "served by a KMS host");
-		else if (r->rpc == PROBE_RPC_NOT_RPC)
-			setfix(r, "something other than a KMS host listens on port %u", r->port);
-		else if (r->rpc_partial)
-			setfix(r, "the listener began to answer the RPC bind but never finished: "
-			    "an overloaded or hung host, a network path that stalls, or a "
-			    "tarpit; check the host's load and the path");
-		else
-			setfix(r, "the listener accepts connections but does not answer an "
-			    "RPC bind: check that the KMS service is running");
-		break;
-	}
-
-	if (o->activate && r->rpc == PROBE_RPC_KMS) {
-		if (!a->done) {
-			worsen(r, KD_V_FAIL, "rpc");
-			kd_appendf(r->summary, sizeof(r->summary), ", no activation answer");
-		} else if (!a->answered) {
-			worsen(r, KD_V_FAIL, a->hresult == 0xC004F042 ? "host_key" : "rpc");
-			kd_appendf(r->summary, sizeof(r->summary), ", activation: %s", a->error);
-			if (a->hresult == 0xC004F042)
-				setfix(r, "the host's key cannot activate %s: install a host key "
-				    "that covers it", a->product);
-			else
-				setfix(r, "the host does not answer activation requests "
-				    "correctly: check its event log");
-		} else if (!a->verified) {
-			/* Reported, not believed: count and ePID are not used for verdicts. */
-			worsen(r, KD_V_FAIL, "rpc");
-			kd_appendf(r->summary, sizeof(r->summary),
-			    ", activation response failed its integrity check (%s): not "
-			    "believed", a->verify_detail[0] ? a->verify_detail : "unverified");
-			setfix(r, "the answer is corrupt or forged: check what really listens "
-			    "on port %u", r->port);
-		} else {
-			enum kd_verdict cv;
-
-			if (o->count_thr_set)
-				cv = kd_thresholds_eval(&o->count_thr, a->count);
-			else
-				cv = a->count < a->required_count ? KD_V_FAIL : KD_V_OK;
-			kd_appendf(r->summary, sizeof(r->summary), ", count %u/%u", a->count,
-			    a->required_count);
-			if (cv != KD_V_OK) {
-				worsen(r, cv, "threshold");
-				kd_appendf(r->summary, sizeof(r->summary), " (%s threshold)",
-				    a->count < a->required_count ? "below" : "outside the");
-				setfix(r, "the host has seen too few distinct clients for %s "
-				    "(%u < %u): clients stay unactivated until the count "
-				    "reaches the threshold; check for cloned CMIDs and hosts "
-				    "splitting the count", a->product, a->count, a->required_count);
-			}
-			if (a->host_os[0] != '\0')
-				kd_appendf(r->summary, sizeof(r->summary), ", host %s", a->host_os);
-			if (a->host_key[0] != '\0')
-				kd_appendf(r->summary, sizeof(r->summary), ", key %s", a->host_key);
-			if (a->can_activate == 0) {
-				worsen(r, KD_V_FAIL, "host_key");
-				kd_appendf(r->summary, sizeof(r->summary), ", cannot activate %s",
-				    a->product);
-				setfix(r, "the host key group (%s) does not cover %s: install a "
-				    "higher host key (CSVLK) and reactivate the host",
-				    a->host_key, a->product);
-			}
-		}
-	}
-
-	tv = kd_thresholds_eval(&o->time_thr, response_s(r));
-	if (tv != KD_V_OK) {
-		worsen(r, tv, "port");
-		kd_appendf(r->summary, sizeof(r->summary), ", response time %.3f s %s",
-		    response_s(r), tv == KD_V_FAIL ? "critical" : "warning");
-		setfix(r, "the host answers slowly: check its load and the network path");
-	}
+	memset(&jo, 0, sizeof(jo));
+	jo.default_port = o->default_port;
+	jo.activation_asked = o->activate;
+	jo.now = (int64_t)time(NULL);
+	kd_site_init(&s);
+	h = probe_site_result(&s, o, r, jo.now);
+	kd_site_judge(&s, &jo, &cl);
+	probe_view(o, r, &cl, h);
+	kd_checklist_fini(&cl);
+	kd_site_fini(&s);
 }

@@ -242,14 +242,14 @@ EOF
 	t zone-no-probe 0 "$PR"' | length == 0' -p "$P" -z "$tmp/open.test.zone"
 	"$BIN" -n --probe -p "$P" -z "$tmp/probe.test.zone" > "$tmp/out" 2>&1
 	rc=$?
-	if [ "$rc" = 2 ] && grep -q "^KMS DNS CRITICAL - 127.0.0.2:$P refused: .*|records=3 hosts_ok=3;;4:\$" "$tmp/out"; then
+	if [ "$rc" = 2 ] && grep -q "^KMS DNS CRITICAL - 127.0.0.2:$P.*nothing listens on TCP port $P (connection refused)|records=3 hosts_ok=3;;4:\$" "$tmp/out"; then
 		ok nagios-probe-refused
 	else
 		bad nagios-probe-refused
 		sed 's/^/    /' "$tmp/out" >&2
 	fi
 	NO_COLOR=1 "$BIN" --probe -p "$P" -z "$tmp/probe.test.zone" > "$tmp/out" 2>&1
-	if grep -q "^FAIL  probe.target  *127.0.0.2:$P: refused" "$tmp/out" &&
+	if grep -q "^FAIL  probe.target  *127.0.0.2:$P: nothing listens on TCP port $P (connection refused)" "$tmp/out" &&
 	    grep -q "^OK    probe.target  *\[::1\]:$P: open" "$tmp/out"; then
 		ok text-probe
 	else

@@ -113,7 +113,7 @@ jqcheck() {
 
 # ---- IPv4 on lo: the probe activates while the capture decodes ----------------
 
-start_responder lo4 || fail setup "responder did not start"
+start_responder lo4 --hwid 3A1C049600B60076 || fail setup "responder did not start"
 start_capture lo4 -i lo -p "$PORT" --json -l -w "$TMP/lo4.pcap"
 # The uid changes right after the interface is open: that is the ready signal.
 if wait_for 5 uid_is "$CPID" "$NOBODY_UID"; then

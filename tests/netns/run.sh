@@ -10,6 +10,7 @@
 # Namespace cases need root (ip netns, nft); without it they print SKIP.
 
 B=${1:?usage: tests/netns/run.sh BUILD_DIR}
+HERE=$(cd "$(dirname "$0")" && pwd)
 PROBE=$B/kmsdiag-probe
 RESP=$B/tests/kms-responder
 npass=0 nfail=0 nskip=0
@@ -53,6 +54,9 @@ wait_line() {
 	done
 	return 0
 }
+
+# port_of LABEL: the port of a golden case's responder.
+port_of() { for kv in $GOLDEN_LABELS; do [ "${kv%%=*}" = "$1" ] && echo "${kv#*=}"; done; }
 
 # start_responder NAME [args]: sets PORT.
 start_responder() {
@@ -145,10 +149,10 @@ done
 # handshake complete first or not (three runs give both orders a chance).
 start_responder accrst --accept reset
 for i in 1 2 3; do
-	check "accept-then-reset-$i" 2 '.[0].state == "reset" and (.[0].state_detail | test("accepted the connection, then reset")) and .[0].connect_ms == null and .[0].checklist == "port" and (.[0].fix | test("nothing listens") | not)' \
+	check "accept-then-reset-$i" 2 '.[0].state == "reset" and (.[0].state_detail | test("accepted the connection, then reset")) and .[0].connect_ms == null and .[0].checklist == "rpc" and (.[0].detail | test("nothing listens") | not) and (.[0].fix | test("resets the connection"))' \
 	    -- "$PROBE" --json "127.0.0.1:$PORT"
 done
-checkgrep "accept-then-reset-text" 2 "reset: accepted the connection, then reset it before answering" \
+checkgrep "accept-then-reset-text" 2 "^FAIL 127.0.0.1:$PORT: accepted the connection, then reset it before any answer$" \
     -- "$PROBE" "127.0.0.1:$PORT"
 start_responder bindrst --bind reset
 check "bind-then-reset" 2 '.[0].state == "reset" and .[0].rpc == null and .[0].received == 0' \
@@ -163,8 +167,72 @@ start_responder badcall --bad-call-id bind
 check "bind-ack-wrong-call-id" 2 '.[0].rpc == "not_rpc" and (.[0].rpc_detail | test("for call 7"))' \
     -- "$PROBE" --json "127.0.0.1:$PORT"
 start_responder badcallrq --bad-call-id request
-check "response-wrong-call-id" 2 '.[0].rpc == "kms" and .[0].activation.count == null and (.[0].activation.error | test("for call 7, not for the request"))' \
+check "response-wrong-call-id" 1 '.[0].rpc == "kms" and .[0].status == "warn" and .[0].activation.count == null and (.[0].activation.error | test("for call 7, not for the request"))' \
     -- "$PROBE" --json --activate "127.0.0.1:$PORT"
+
+# ---- golden outputs: text, --json and --nagios ------------------------------
+#
+# Each case runs kmsdiag-probe against test responders on loopback and
+# compares stdout, "exit N" and stderr with tests/netns/golden/NAME.out,
+# after tests/netns/mask.sed (times on the wire, this machine's CMID) and
+# the responders' ports replaced by their labels (GOOD, LOW, ...): the
+# only fields that vary between runs.  KD_GOLDEN_UPDATE=1 rewrites them.
+GOLDEN_LABELS=
+golden() {
+	gname=$1; shift
+	"$@" >"$TMP/golden.raw" 2>"$TMP/golden.err"
+	grc=$?
+	set -- -E -f "$HERE/mask.sed"
+	for kv in $GOLDEN_LABELS; do
+		set -- "$@" -e "s/(^|[^0-9])${kv#*=}([^0-9]|\$)/\\1${kv%%=*}\\2/g"
+	done
+	{
+		sed "$@" "$TMP/golden.raw"
+		echo "exit $grc"
+		sed "$@" -e 's/^/stderr: /' "$TMP/golden.err"
+	} >"$TMP/golden.out"
+	if [ "${KD_GOLDEN_UPDATE:-}" = 1 ]; then
+		cp "$TMP/golden.out" "$HERE/golden/$gname.out"
+		pass "golden-$gname (written)"
+	elif diff -u "$HERE/golden/$gname.out" "$TMP/golden.out" >"$TMP/golden.diff" 2>&1; then
+		pass "golden-$gname"
+	else
+		fail "golden-$gname" "$(head -20 "$TMP/golden.diff")"
+	fi
+}
+glabel() { start_responder "$@" && GOLDEN_LABELS="$GOLDEN_LABELS $1=$PORT"; }
+glabel GOOD
+glabel LOW --count 7
+glabel HOSTKEY --request 0xC004F042
+glabel FOREIGN --epid 06401-00206-200-123456-03-1033-9200.0000-2992012
+glabel EMU --hwid 3A1C049600B60076
+glabel CORRUPT --request corrupt
+glabel REFUSED --refuse
+glabel RESET --accept reset
+glabel NAK --bind nak
+G=127.0.0.1
+golden probe-open "$PROBE" "$G:$(port_of GOOD)"
+golden probe-open-json "$PROBE" --json "$G:$(port_of GOOD)"
+golden probe-activate "$PROBE" --activate "$G:$(port_of GOOD)"
+golden probe-activate-json "$PROBE" --json --activate "$G:$(port_of GOOD)"
+# Rule 1: a host below threshold beside one above is a warning about it.
+golden probe-two-hosts "$PROBE" --activate "$G:$(port_of GOOD)" "$G:$(port_of LOW)"
+golden probe-two-hosts-json "$PROBE" --json --activate "$G:$(port_of LOW)" "$G:$(port_of GOOD)"
+golden probe-below "$PROBE" --activate "$G:$(port_of LOW)"
+# Rules 3 and 5: a refusal has no threshold verdict; 0xC004F042 is the host key.
+golden probe-refusal "$PROBE" --activate "$G:$(port_of HOSTKEY)"
+golden probe-refusal-json "$PROBE" --json --activate "$G:$(port_of HOSTKEY)"
+# Rule 5: a key group that cannot cover the product, yet a count.
+golden probe-foreign-epid "$PROBE" --activate "$G:$(port_of FOREIGN)"
+# Rule 4: a retail product is the client's key.
+golden probe-retail "$PROBE" --activate --product "Windows 10/11 Home" "$G:$(port_of GOOD)"
+golden probe-emulator "$PROBE" --activate "$G:$(port_of EMU)"
+golden probe-integrity "$PROBE" --activate "$G:$(port_of CORRUPT)"
+golden probe-refused "$PROBE" "$G:$(port_of REFUSED)"
+golden probe-reset "$PROBE" "$G:$(port_of RESET)"
+golden probe-bind-nak-json "$PROBE" --json "$G:$(port_of NAK)"
+golden probe-nagios-two "$PROBE" --nagios --activate "$G:$(port_of GOOD)" "$G:$(port_of LOW)"
+golden probe-nagios-count-warning "$PROBE" --nagios --activate --count-warning 60: "$G:$(port_of GOOD)"
 
 # ---- loopback: --activate ---------------------------------------------------
 
@@ -177,7 +245,7 @@ esac
 
 for v in 4 5 6; do
 	start_responder act$v --syntax both --count 42 --ai 60 --ri 2880
-	check "activate-v$v" 0 '.[0].activation.count == 42 and .[0].activation.required_count == 25 and .[0].activation.verified == true and .[0].activation.protocol == '$v' and .[0].activation.activation_interval == 60 and .[0].activation.renewal_interval == 2880 and .[0].activation.host_build == 17763 and .[0].activation.key_group == 206 and .[0].activation.epid == "06401-00206-556-123456-03-1033-17763.0000-3182018" and .[0].activation.cmid == "'$CMID'" and .[0].activation.can_activate == true' \
+	check "activate-v$v" 0 '.[0].activation.count == 42 and .[0].activation.required_count == 25 and .[0].activation.verified == true and .[0].activation.protocol == '$v' and .[0].activation.activation_interval == 60 and .[0].activation.renewal_interval == 2880 and .[0].activation.host_build == 17763 and .[0].activation.key_group == 206 and .[0].activation.epid == "03612-00206-556-123456-03-1033-17763.0000-3182018" and .[0].activation.cmid == "'$CMID'" and .[0].activation.can_activate == true' \
 	    -- "$PROBE" --json --activate --protocol $v 127.0.0.1:$PORT
 done
 start_responder act6v6 -6
@@ -187,7 +255,7 @@ check "activate-v6-ipv6" 0 '.[0].activation.verified == true and .[0].activation
 start_responder low --count 3
 check "activate-below-threshold" 2 '.[0].activation.count == 3 and .[0].status == "fail" and .[0].checklist == "threshold"' \
     -- "$PROBE" --json --activate 127.0.0.1:$PORT
-checkgrep "nagios-below-threshold" 2 '^KMS CRITICAL - .*count 3/25.*\|time=[0-9.]+s;;;0;3 count=3;;25:;0$' \
+checkgrep "nagios-below-threshold" 2 '^KMS CRITICAL - 127.0.0.1:[0-9]+: count 3 < 25 for Windows 10/11 \(Volume\).*\|time=[0-9.]+s;;;0;3 count=3;;25:;0$' \
     -- "$PROBE" --nagios --activate -H 127.0.0.1 -p $PORT
 start_responder mid --count 10
 checkgrep "nagios-count-warning" 1 '^KMS WARNING - .*\|time=[0-9.]+s;;;0;3 count=10;25:;5:;0$' \
@@ -198,7 +266,7 @@ check "activate-server-product" 0 '.[0].activation.required_count == 5 and .[0].
 
 for v in 4 5 6; do
 	start_responder bad$v --request corrupt
-	check "activate-v$v-integrity-failure" 2 '.[0].activation.verified == false and (.[0].activation.verify_detail | length) > 0 and .[0].status == "fail" and (.[0].detail | test("not believed"))' \
+	check "activate-v$v-integrity-failure" 2 '.[0].activation.verified == false and (.[0].activation.verify_detail | length) > 0 and .[0].status == "fail" and (.[0].detail | test("integrity check failed")) and .[0].checklist == "rpc"' \
 	    -- "$PROBE" --json --activate --protocol $v 127.0.0.1:$PORT
 done
 start_responder hr --request 0xC004F042
@@ -208,7 +276,9 @@ start_responder rqf --request fault
 check "activate-fault" 2 '(.[0].activation.error | test("fault 0x1c010002"))' \
     -- "$PROBE" --json --activate 127.0.0.1:$PORT
 start_responder w8 --epid 06401-00206-200-123456-03-1033-9200.0000-2992012
-check "activate-hostkey-too-low" 2 '.[0].activation.can_activate == false and .[0].activation.key_name == "Windows 8" and .[0].checklist == "host_key"' \
+# Rule 5: a key group that cannot cover the product, yet a count: a warning
+# about the host (forged ePID or emulator), not "install a higher key".
+check "activate-hostkey-too-low" 1 '.[0].activation.can_activate == false and .[0].activation.key_name == "Windows 8" and .[0].checklist == "host_key" and .[0].status == "warn" and (.[0].detail | test("forged ePID or emulator")) and (.[0].fix | test("higher") | not)' \
     -- "$PROBE" --json --activate 127.0.0.1:$PORT
 
 # ---- loopback: repeats, Nagios conventions, usage ----------------------------
@@ -385,7 +455,7 @@ if netns_setup; then
 		    -- $NX "$PROBE" --json -t 0.5 "$S:1007"
 		check "ns$fam-no-route" 2 '.[0].state == "unreachable" and (.[0].state_detail | test("unreachable"))' \
 		    -- $NX "$PROBE" --json -t 2 "$NOROUTE:1688"
-		checkgrep "ns$fam-filtered-nagios" 2 "^KMS CRITICAL - .*filtered" \
+		checkgrep "ns$fam-filtered-nagios" 2 "^KMS CRITICAL - .*:1001: TCP SYNs to port 1001 are not answered" \
 		    -- $NX "$PROBE" --nagios -t 0.5 -H "$S" -p 1001
 	done
 	# Concurrency: 40 filtered targets with a 1 s deadline take about one deadline.

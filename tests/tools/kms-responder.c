@@ -18,6 +18,9 @@
  *   --bad-call-id WHICH  answer the bind or the request with another
  *                   call_id than the one asked (bind, request)
  *   --trickle MS    send every answer one byte every MS milliseconds
+ *   --hwid HEX      the HwId of v6 answers, 16 hex digits (default
+ *                   0123456789ABCDEF; vlmcsd's is 3A1C049600B60076, an
+ *                   emulator sign kmsdiag reports)
  *   --syntax S      transfer syntaxes accepted: ndr64 (default, like a
  *                   Windows 8+ host), ndr, both
  *   --count N       CurrentCount answered (default 50)
@@ -73,6 +76,7 @@ struct cfg {
 	bool		 accept_reset;
 	bool		 bad_call_bind, bad_call_request;
 	unsigned	 trickle_ms;
+	uint8_t		 hwid[8];
 	const char	*epid;
 	char		 port[8];
 	struct kms_keys	 keys;
@@ -256,7 +260,7 @@ on_request(struct conn *c, const struct dcerpc_hdr *h, struct kd_cur *body)
 	spec.count = c->cfg->count;
 	spec.activation_interval = c->cfg->ai;
 	spec.renewal_interval = c->cfg->ri;
-	memcpy(spec.hwid, "\x3a\x1c\x04\x96\x00\xb6\x00\x76", 8);
+	memcpy(spec.hwid, c->cfg->hwid, 8);
 	if (getrandom(spec.random, sizeof(spec.random), 0) != sizeof(spec.random) ||
 	    getrandom(spec.x0, sizeof(spec.x0), 0) != sizeof(spec.x0))
 		return false;
@@ -377,7 +381,7 @@ usage(void)
 	    "                     [--count N] [--epid EPID] [--ai MIN] [--ri MIN] "
 	    "[--lifetime S] [--refuse]\n"
 	    "                     [--listen ADDR] [--port N] [--accept ok|reset]\n"
-	    "                     [--bad-call-id bind|request] [--trickle MS]\n");
+	    "                     [--bad-call-id bind|request] [--trickle MS] [--hwid HEX]\n");
 	exit(64);
 }
 
@@ -432,6 +436,7 @@ main(int argc, char **argv)
 		{ "accept", required_argument, NULL, 'a' },
 		{ "bad-call-id", required_argument, NULL, 'C' },
 		{ "trickle", required_argument, NULL, 'T' },
+		{ "hwid", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sockaddr_storage ss;
@@ -444,10 +449,11 @@ main(int argc, char **argv)
 	size_t i;
 
 	cfg.ndr64 = true;
+	memcpy(cfg.hwid, "\x01\x23\x45\x67\x89\xab\xcd\xef", 8);
 	cfg.count = 50;
 	cfg.ai = 120;
 	cfg.ri = 10080;
-	cfg.epid = "06401-00206-556-123456-03-1033-17763.0000-3182018";
+	cfg.epid = "03612-00206-556-123456-03-1033-17763.0000-3182018";
 	while ((ch = getopt_long(argc, argv, "6", lo, NULL)) != -1) {
 		switch (ch) {
 		case '6':
@@ -512,6 +518,17 @@ main(int argc, char **argv)
 			break;
 		case 'T':
 			cfg.trickle_ms = num(optarg, 10000);
+			break;
+		case 'W':
+			if (strlen(optarg) != 16)
+				usage();
+			for (k = 0; k < 8; k++) {
+				unsigned b;
+
+				if (sscanf(optarg + 2 * k, "%2x", &b) != 1)
+					usage();
+				cfg.hwid[k] = (uint8_t)b;
+			}
 			break;
 		default:
 			usage();

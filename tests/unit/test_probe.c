@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../../probe/probe.h"
+#include "../../probe/probesite.h"
 #include "kdnet.h"
 #include "kdtest.h"
 
@@ -119,6 +120,44 @@ test_cmid(void)
 	KDT_CHECK(!probe_machine_cmid("/nonexistent/machine-id", &b));
 }
 
+/* A result as the engine leaves it: one address, one attempt. */
+static void
+result(struct probe_result *r, enum probe_state st, const char *detail)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->target, sizeof(r->target), "kms1.test");
+	snprintf(r->address, sizeof(r->address), "192.0.2.10");
+	r->family = AF_INET;
+	r->port = 1688;
+	r->state = st;
+	r->sent = 1;
+	r->received = st == PROBE_OPEN;
+	r->connect_ms = 1.5;
+	r->act.can_activate = -1;
+	snprintf(r->detail, sizeof(r->detail), "%s", detail);
+}
+
+/* A verified answer from the test responder's default host (Server 2019, key group 206). */
+static void
+answered(struct probe_result *r, uint32_t count)
+{
+	struct kd_guid g;
+
+	result(r, PROBE_OPEN, "");
+	r->rpc = PROBE_RPC_KMS;
+	r->rpc_ms = 0.5;
+	KDT_CHECK(kd_guid_parse(&g, "73111121-5638-40f6-bc11-f1d7b0d64300"));
+	r->act.sku = kd_sku_find(&g);
+	KDT_CHECK(r->act.sku != NULL);
+	snprintf(r->act.product, sizeof(r->act.product), "%s", r->act.sku->name);
+	snprintf(r->act.cmid, sizeof(r->act.cmid), "3f1e2d4c-0000-4000-8000-000000000001");
+	r->act.done = r->act.answered = r->act.verified = true;
+	r->act.count = count;
+	r->act.required_count = 25;
+	r->act.protocol = 6;
+	snprintf(r->act.epid, sizeof(r->act.epid), "03612-00206-556-123456-03-1033-17763.0000-3182018");
+}
+
 static void
 test_verdict(void)
 {
@@ -127,42 +166,38 @@ test_verdict(void)
 	const char *err;
 
 	probe_opts_init(&o);
-	memset(&r, 0, sizeof(r));
-	r.port = 1688;
-	r.state = PROBE_FILTERED;
-	r.sent = 1;
-	snprintf(r.detail, sizeof(r.detail), "no answer within 3 s");
+	result(&r, PROBE_FILTERED, "no answer within 3 s");
 	probe_verdict(&o, &r);
 	KDT_CHECK(r.verdict == KD_V_FAIL);
 	KDT_STREQ(r.item, "port");
-	KDT_CHECK(strstr(r.summary, "filtered") != NULL);
+	KDT_CHECK(strstr(r.summary, "not answered") != NULL);
+	KDT_CHECK(strncmp(r.summary, "TCP SYNs to port 1688", 21) == 0);	/* the host is the subject */
 	KDT_CHECK(strstr(r.fix, "firewall") != NULL);
 
 	/* Accepted then reset: not "nothing listens". */
-	memset(&r, 0, sizeof(r));
-	r.port = 1688;
-	r.state = PROBE_RESET;
-	r.sent = 1;
-	snprintf(r.detail, sizeof(r.detail), "accepted the connection, then reset it");
+	result(&r, PROBE_RESET, PROBE_RESET_DETAIL);
 	probe_verdict(&o, &r);
 	KDT_CHECK(r.verdict == KD_V_FAIL);
 	KDT_CHECK(strstr(r.summary, "reset") != NULL);
-	KDT_CHECK(strstr(r.fix, "nothing listens") == NULL);
+	KDT_CHECK(strstr(r.summary, "nothing listens") == NULL);
 	KDT_CHECK(strstr(r.fix, "resets the connection") != NULL);
 
-	memset(&r, 0, sizeof(r));
-	r.state = PROBE_OPEN;
-	r.sent = r.received = 1;
-	r.connect_ms = 1.5;
+	/* A local failure checked nothing: UNKNOWN, never OK or FAIL. */
+	result(&r, PROBE_ERROR, "Too many open files");
+	probe_verdict(&o, &r);
+	KDT_CHECK(r.verdict == KD_V_UNKNOWN);
+
+	result(&r, PROBE_OPEN, "");
 	r.rpc = PROBE_RPC_KMS;
 	r.rpc_ms = 0.5;
 	probe_verdict(&o, &r);
 	KDT_CHECK(r.verdict == KD_V_OK);
 
-	/* Response time thresholds, seconds: 2 ms total. */
+	/* Response time thresholds, seconds: 2 ms total; the line says which range. */
 	KDT_CHECK(kd_thresholds_set(&o.time_thr, "0.001", "0.005", &err));
 	probe_verdict(&o, &r);
 	KDT_CHECK(r.verdict == KD_V_WARN);
+	KDT_CHECK(strstr(r.summary, "-w range 0.001") != NULL);
 	KDT_CHECK(kd_thresholds_set(&o.time_thr, NULL, "0.001", &err));
 	probe_verdict(&o, &r);
 	KDT_CHECK(r.verdict == KD_V_FAIL);
@@ -181,37 +216,129 @@ test_verdict(void)
 	KDT_CHECK(r.verdict == KD_V_FAIL);
 	KDT_STREQ(r.item, "rpc");
 
-	/* Activation: count against the threshold, and against ranges. */
+	/* Activation: the count against the threshold, naming the host. */
 	o.activate = true;
-	r.rpc = PROBE_RPC_KMS;
-	r.act.done = r.act.answered = r.act.verified = true;
-	r.act.count = 10;
-	r.act.required_count = 25;
-	r.act.can_activate = 1;
+	answered(&r, 10);
 	probe_verdict(&o, &r);
 	KDT_CHECK(r.verdict == KD_V_FAIL);
 	KDT_STREQ(r.item, "threshold");
-	r.act.count = 50;
+	KDT_CHECK(strncmp(r.summary, "count 10 < 25 for Windows 10/11", 31) == 0);
+	answered(&r, 50);
 	probe_verdict(&o, &r);
 	KDT_CHECK(r.verdict == KD_V_OK);
-	KDT_CHECK(kd_thresholds_set(&o.count_thr, "25:", "5:", &err));
+	/* The operator's Nagios ranges judge the count instead, and say so. */
+	KDT_CHECK(kd_thresholds_set(&o.count_thr, "30:", "5:", &err));
 	o.count_thr_set = true;
-	r.act.count = 10;
+	answered(&r, 27);
 	probe_verdict(&o, &r);
 	KDT_CHECK(r.verdict == KD_V_WARN);
+	KDT_CHECK(strstr(r.summary, "outside the --count-warning range 30:") != NULL);
+	answered(&r, 10);
+	probe_verdict(&o, &r);
+	KDT_CHECK(r.verdict == KD_V_WARN);	/* below 25, above the critical 5 */
 	o.count_thr_set = false;
-	/* An answer that fails its integrity check is not believed. */
-	r.act.count = 50;
+
+	/* An answer that fails its integrity check is not believed (rule 7). */
+	answered(&r, 50);
 	r.act.verified = false;
 	probe_verdict(&o, &r);
 	KDT_CHECK(r.verdict == KD_V_FAIL);
-	KDT_CHECK(strstr(r.summary, "not believed") != NULL);
-	/* The host key cannot activate the product. */
-	r.act.verified = true;
-	r.act.can_activate = 0;
+	KDT_CHECK(strstr(r.summary, "integrity check failed") != NULL);
+
+	/* A refusal has no threshold verdict; 0xC004F042 is the host key (rule 3, 5). */
+	answered(&r, 0);
+	r.act.answered = r.act.verified = false;
+	r.act.hresult = 0xC004F042;
+	snprintf(r.act.error, sizeof(r.act.error), "the host refused the request");
 	probe_verdict(&o, &r);
 	KDT_CHECK(r.verdict == KD_V_FAIL);
 	KDT_STREQ(r.item, "host_key");
+	KDT_CHECK(strstr(r.fix, "install a host key") != NULL);
+
+	/* An ePID whose key cannot cover the product, with a count: a warning about the host (rule 5). */
+	answered(&r, 50);
+	snprintf(r.act.epid, sizeof(r.act.epid), "06401-00206-200-123456-03-1033-9200.0000-2992012");
+	probe_verdict(&o, &r);
+	KDT_CHECK(r.verdict == KD_V_WARN);
+	KDT_STREQ(r.item, "host_key");
+	KDT_CHECK(strstr(r.fix, "install a higher") == NULL);
+
+	/* A retail product is the client's key, never the host's (rule 4). */
+	{
+		const struct kd_sku *home = kd_sku_find_name("Windows 10/11 Home");
+
+		KDT_CHECK(home != NULL);
+		answered(&r, 50);
+		if (home != NULL)
+			r.act.sku = home;
+		probe_verdict(&o, &r);
+		KDT_CHECK(r.verdict == KD_V_FAIL);
+		KDT_STREQ(r.item, "key");
+	}
+
+	/* An SRV record with port 0 is never a host (and never probed). */
+	{
+		struct kd_site s;
+
+		kd_site_init(&s);
+		result(&r, PROBE_DNS_ERROR, "SRV record is unusable");
+		r.port = 0;
+		r.address[0] = '\0';
+		KDT_CHECK(probe_site_result(&s, &o, &r, 0) == -1);
+		KDT_CHECK(s.nhosts == 0);
+		kd_site_fini(&s);
+		probe_verdict(&o, &r);
+		KDT_CHECK(r.verdict == KD_V_FAIL);
+		KDT_STREQ(r.item, "dns");
+	}
+}
+
+/*
+ * Two hosts for one product, one above and one below the threshold: the
+ * one below is a warning about that host, in either order (rule 1), and
+ * UNKNOWN (a local error) never outranks FAIL in the worst verdict.
+ */
+static void
+test_verdict_site(void)
+{
+	struct probe_opts o;
+	struct probe_result r[3];
+	struct kd_site s;
+	struct kd_checklist cl;
+	struct kd_judge_opts jo;
+	long h[3];
+	int order;
+
+	probe_opts_init(&o);
+	o.activate = true;
+	memset(&jo, 0, sizeof(jo));
+	jo.activation_asked = true;
+	for (order = 0; order < 2; order++) {
+		answered(&r[order], 50);
+		answered(&r[1 - order], 7);
+		snprintf(r[1 - order].address, sizeof(r[0].address), "192.0.2.11");
+		kd_site_init(&s);
+		h[0] = probe_site_result(&s, &o, &r[0], 0);
+		h[1] = probe_site_result(&s, &o, &r[1], 0);
+		KDT_CHECK(h[0] >= 0 && h[1] >= 0 && h[0] != h[1]);
+		kd_site_judge(&s, &jo, &cl);
+		probe_view(&o, &r[0], &cl, h[0]);
+		probe_view(&o, &r[1], &cl, h[1]);
+		KDT_CHECK(r[order].verdict == KD_V_OK);
+		KDT_CHECK(r[1 - order].verdict == KD_V_WARN);
+		KDT_CHECK(strstr(r[1 - order].summary, "192.0.2.11:1688") != NULL);
+		KDT_CHECK(strstr(r[1 - order].summary, "192.0.2.10:1688 answers 50") != NULL);
+		kd_checklist_fini(&cl);
+		kd_site_fini(&s);
+	}
+	/* Our own request is a client marked self, never a client of the site (rule 12). */
+	answered(&r[0], 50);
+	kd_site_init(&s);
+	h[0] = probe_site_result(&s, &o, &r[0], 0);
+	KDT_CHECK(s.nclients == 1 && s.clients[0].self);
+	KDT_CHECK(s.hosts[h[0]].napps == 1 && strcmp(s.hosts[h[0]].apps[0].epid,
+	    r[0].act.epid) == 0);
+	kd_site_fini(&s);
 }
 
 static void
@@ -392,6 +519,33 @@ test_add_numeric(void)
 	kd_loop_free(l);
 }
 
+/* Issue 16: the protocol of the product's row; --product list and "did you mean". */
+static void
+test_products(void)
+{
+	const struct kd_sku *w7 = kd_sku_find_name("Windows 7 Enterprise");
+	const struct kd_sku *w10 = kd_sku_find_name("Windows 10/11 Enterprise");
+	const struct kd_sku *near[4];
+	size_t n, i;
+	bool all;
+
+	KDT_CHECK(w7 != NULL && w10 != NULL);
+	KDT_CHECK(probe_protocol_for(0, w7) == 4);	/* a Windows 7 client sends v4 */
+	KDT_CHECK(probe_protocol_for(0, w10) == 6);
+	KDT_CHECK(probe_protocol_for(5, w7) == 5);	/* --protocol wins */
+	KDT_CHECK(probe_protocol_for(0, NULL) == 6);
+	n = probe_product_suggest("Windows Server 2022", near, 4);
+	KDT_CHECK(n > 0);
+	for (i = 0, all = true; i < n; i++)
+		all = all && strstr(near[i]->name, "Windows Server 2022") != NULL;
+	KDT_CHECK(all);
+	n = probe_product_suggest("office 2016", near, 4);	/* any case, any order of words */
+	KDT_CHECK(n > 0 && strstr(near[0]->name, "2016") != NULL);
+	n = probe_product_suggest("Windos 10/11 Enterprize", near, 4);	/* misspelt */
+	KDT_CHECK(n > 0 && strcmp(near[0]->name, "Windows 10/11 Enterprise") == 0);
+	KDT_CHECK(probe_product_suggest("zzzzzzzz", near, 4) == 0);
+}
+
 int
 main(void)
 {
@@ -399,6 +553,8 @@ main(void)
 	test_parse();
 	test_cmid();
 	test_verdict();
+	test_verdict_site();
+	test_products();
 	test_engine_dns_error();
 	test_engine_resolve();
 	test_add_numeric();
