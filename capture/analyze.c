@@ -28,6 +28,7 @@ analyze_fini(struct capture *cap)
 {
 	kd_site_fini(&cap->site);
 	free(cap->host_ep);
+	free(cap->client_ep);
 	legacy_fini(cap);
 }
 
@@ -204,34 +205,70 @@ host_kms(struct capture *cap, long hi)
 	h->rpc_detail[0] = '\0';
 }
 
+/*
+ * The client's address as text only when it changed: client_ep[i] is the
+ * endpoint site.clients[i].addr was formatted from.
+ */
+static void
+client_addr(struct capture *cap, long ci, bool isnew,
+    const struct kd_endpoint *ep)
+{
+	struct kd_site *s = &cap->site;
+
+	if ((size_t)ci >= cap->client_ep_cap) {
+		size_t ncap = cap->client_ep_cap ? cap->client_ep_cap * 2 : 256;
+		struct kd_endpoint *n;
+
+		while (ncap <= (size_t)ci)
+			ncap *= 2;
+		if ((n = realloc(cap->client_ep, ncap * sizeof(*n))) == NULL) {
+			kd_endpoint_format(ep, s->clients[ci].addr,
+			    sizeof(s->clients[ci].addr));
+			return;
+		}
+		cap->client_ep = n;
+		cap->client_ep_cap = ncap;
+	}
+	if (!isnew && kd_endpoint_eq(&cap->client_ep[ci], ep))
+		return;
+	cap->client_ep[ci] = *ep;
+	kd_endpoint_format(ep, s->clients[ci].addr, sizeof(s->clients[ci].addr));
+}
+
 /* The client side of a request: who asked which host for what, and when. */
 static long
-record_client(struct capture *cap, const struct capture_exchange *ex, long hi)
+record_client(struct capture *cap, const struct capture_exchange *ex, long hi,
+    struct kd_site_count **cntp)
 {
 	const struct kms_request *rq = &ex->req;
 	struct kd_site *s = &cap->site;
 	struct kd_site_client *c;
 	struct kd_site_count *cnt;
-	char ws[sizeof(c->workstation)];
 	bool isnew, new_here;
 	long ci;
 
+	*cntp = NULL;
 	if ((ci = kd_site_client(s, &rq->cmid, &rq->kms_id, &isnew)) < 0)
 		return -1;
 	c = &s->clients[ci];
-	copy_utf8(ws, sizeof(ws), rq->workstation);
 	if (isnew) {
-		memcpy(c->workstation, ws, sizeof(ws));
+		copy_utf8(c->workstation, sizeof(c->workstation), rq->workstation);
 		c->nws = 1;
 		c->first_seen = ex->req_ts.tv_sec;
-	} else if (strcmp(c->workstation, ws) != 0 && c->nws < 2) {
-		/* Same CMID, another machine: a cloned image. */
-		memcpy(c->other_ws, ws, sizeof(ws));
-		c->nws = 2;
+	} else if (c->nws < 2 && strcmp(c->workstation, rq->workstation) != 0) {
+		char ws[sizeof(c->workstation)];
+
+		/* Unequal may be only a name cut to fit: compare it as kept. */
+		copy_utf8(ws, sizeof(ws), rq->workstation);
+		if (strcmp(c->workstation, ws) != 0) {
+			/* Same CMID, another machine: a cloned image. */
+			memcpy(c->other_ws, ws, sizeof(ws));
+			c->nws = 2;
+		}
 	}
 	c->sku_id = rq->sku_id;
 	c->app_id = rq->app_id;
-	kd_endpoint_format(&ex->client, c->addr, sizeof(c->addr));
+	client_addr(cap, ci, isnew, &ex->client);
 	c->license_status = rq->license_status;
 	c->required = rq->required_count;
 	c->major = rq->major;
@@ -256,6 +293,7 @@ record_client(struct capture *cap, const struct capture_exchange *ex, long hi)
 			cnt->distinct_clients++;
 		cnt->src |= KD_SRC_CAPTURE;
 	}
+	*cntp = cnt;
 	return ci;
 }
 
@@ -280,14 +318,14 @@ analyze_exchange(struct capture *cap, const struct capture_exchange *ex)
 
 	legacy_exchange(cap, ex);
 	s->exchanges_seen++;
-	kd_endpoint_format(&ex->host, ep, sizeof(ep));
 	if (hi >= 0)
 		s->hosts[hi].exchanges++;
 	if (ex->have_req) {
-		ci = record_client(cap, ex, hi);
+		ci = record_client(cap, ex, hi, &cnt);
 		if (hi >= 0) {
 			host_open(cap, hi);
-			cnt = kd_site_count(s, hi, &rq->kms_id);
+			if (cnt == NULL)
+				cnt = kd_site_count(s, hi, &rq->kms_id);
 		}
 	}
 	if (ci >= 0) {
@@ -323,7 +361,7 @@ analyze_exchange(struct capture *cap, const struct capture_exchange *ex)
 			    "the request was not in the capture: capture from the "
 			    "start of the connection to see what was asked",
 			    "%s refused a request not in the capture with 0x%08X %s",
-			    ep, ex->hresult, ex->herr && ex->herr->name[0] ?
+			    kd_endpoint_format(&ex->host, ep, sizeof(ep)), ex->hresult, ex->herr && ex->herr->name[0] ?
 			    ex->herr->name : "(unknown HRESULT)");
 		break;
 	case CV_UNVERIFIED:
@@ -336,7 +374,8 @@ analyze_exchange(struct capture *cap, const struct capture_exchange *ex)
 			    "capture from the start of the connection so requests "
 			    "and answers pair up",
 			    "%s answered a request not in the capture: its answer "
-			    "cannot be verified (%s)", ep, ex->resp.verify_detail);
+			    "cannot be verified (%s)", kd_endpoint_format(&ex->host,
+			    ep, sizeof(ep)), ex->resp.verify_detail);
 		break;
 	case CV_FAULT:
 		if (cnt != NULL)
@@ -355,7 +394,8 @@ analyze_exchange(struct capture *cap, const struct capture_exchange *ex)
 	case CV_UNDECODABLE:
 		obs_note(cap, KD_ITEM_OTHER, KD_V_WARN, "undecodable", hi,
 		    "the error lines name the packet and offset",
-		    "%s: call %u: %s", ep, ex->call_id, ex->reason);
+		    "%s: call %u: %s", kd_endpoint_format(&ex->host, ep,
+		    sizeof(ep)), ex->call_id, ex->reason);
 		break;
 	}
 }

@@ -64,7 +64,7 @@ struct client_agg {
 	struct timeval	 last_seen;
 	int		 host_idx;		/* last host that answered, -1 none */
 	uint32_t	 host_mask;		/* hosts 0..31 that served it */
-	char		 client_addr[48];
+	struct kd_endpoint client;		/* its address, formatted when listed */
 };
 
 struct host_agg {
@@ -163,6 +163,9 @@ struct capture {
 	struct kd_site	 site;
 	struct kd_endpoint *host_ep;
 	size_t		 host_ep_cap;
+	/* client_ep[i]: what site.clients[i].addr was formatted from. */
+	struct kd_endpoint *client_ep;
+	size_t		 client_ep_cap;
 	uint64_t	 hosts_dropped;
 	struct capture_legacy lg;
 	struct errlimit	 errlim;		/* error events shown per kind */

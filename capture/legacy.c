@@ -26,12 +26,13 @@ legacy_fini(struct capture *cap)
 	free(cap->lg.hosts);
 }
 
+/* Counted every time, put in words (subject: the host's endpoint) the first. */
 static void
-problem(struct capture *cap, enum problem_kind k, const char *subject,
+problem(struct capture *cap, enum problem_kind k, const struct kd_endpoint *subject,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static void
-problem(struct capture *cap, enum problem_kind k, const char *subject,
+problem(struct capture *cap, enum problem_kind k, const struct kd_endpoint *subject,
     const char *fmt, ...)
 {
 	struct problem *p = &cap->lg.problems[k];
@@ -39,7 +40,7 @@ problem(struct capture *cap, enum problem_kind k, const char *subject,
 
 	if (p->n++ > 0)
 		return;
-	snprintf(p->subject, sizeof(p->subject), "%s", subject);
+	kd_endpoint_format(subject, p->subject, sizeof(p->subject));
 	va_start(ap, fmt);
 	vsnprintf(p->example, sizeof(p->example), fmt, ap);
 	va_end(ap);
@@ -156,7 +157,6 @@ legacy_exchange(struct capture *cap, const struct capture_exchange *ex)
 	struct kmsid_agg *ka = NULL;
 	bool isnew = false;
 
-	kd_endpoint_format(&ex->host, subj, sizeof(subj));
 	if (h != NULL)
 		h->exchanges++;
 	if (ex->have_req) {
@@ -172,28 +172,32 @@ legacy_exchange(struct capture *cap, const struct capture_exchange *ex)
 				ka->host_mask |= 1u << hi;
 		}
 		if (cl != NULL) {
-			char ws[64];
-
-			copy_utf8(ws, sizeof(ws), rq->workstation);
 			if (isnew) {
-				memcpy(cl->workstation, ws, sizeof(ws));
+				copy_utf8(cl->workstation, sizeof(cl->workstation),
+				    rq->workstation);
 				cl->nws = 1;
 				cl->sku_id = rq->sku_id;
 				cl->app_id = rq->app_id;
 				if (h != NULL)
 					h->clients++;
-			} else if (strcmp(cl->workstation, ws) != 0 && cl->nws < 2) {
-				/* Same CMID, another machine: a cloned image. */
-				memcpy(cl->other_ws, ws, sizeof(ws));
-				cl->nws = 2;
-				cap->lg.dup_cmids++;
+			} else if (cl->nws < 2 &&
+			    strcmp(cl->workstation, rq->workstation) != 0) {
+				char ws[sizeof(cl->workstation)];
+
+				/* Unequal may be only a name cut to fit. */
+				copy_utf8(ws, sizeof(ws), rq->workstation);
+				if (strcmp(cl->workstation, ws) != 0) {
+					/* Same CMID, another machine: a cloned image. */
+					memcpy(cl->other_ws, ws, sizeof(ws));
+					cl->nws = 2;
+					cap->lg.dup_cmids++;
+				}
 			}
 			cl->license_status = rq->license_status;
 			cl->required = rq->required_count;
 			cl->requests++;
 			cl->last_seen = ex->req_ts;
-			kd_endpoint_format(&ex->client, cl->client_addr,
-			    sizeof(cl->client_addr));
+			cl->client = ex->client;
 			if (hi >= 0) {
 				if (!isnew && cl->host_idx != hi && h != NULL &&
 				    !(hi < 32 && (cl->host_mask & 1u << hi)))
@@ -205,20 +209,20 @@ legacy_exchange(struct capture *cap, const struct capture_exchange *ex)
 		}
 		if (ex->skew_known && (ex->clock_skew > MAX_CLOCK_SKEW ||
 		    ex->clock_skew < -MAX_CLOCK_SKEW))
-			problem(cap, P_SKEW, subj, "client %s (%s) clock is %+lld s "
+			problem(cap, P_SKEW, &ex->host, "client %s (%s) clock is %+lld s "
 			    "from the capture time; hosts refuse more than 4 h "
 			    "(0xC004F06C)", rq->workstation,
 			    kd_guid_format(&rq->cmid, g), (long long)ex->clock_skew);
 		if (ex->kmsid == NULL)
-			problem(cap, P_KEY, subj, "client %s asks for KMS counted ID "
+			problem(cap, P_KEY, &ex->host, "client %s asks for KMS counted ID "
 			    "%s, unknown to the product table", rq->workstation,
 			    kd_guid_format(&rq->kms_id, g));
 		else if (strcmp(ex->kmsid->channel, "volume") != 0)
-			problem(cap, P_KEY, subj, "client %s asks for %s, a %s "
+			problem(cap, P_KEY, &ex->host, "client %s asks for %s, a %s "
 			    "product: it needs a volume (GVLK) key",
 			    rq->workstation, ex->kmsid->name, ex->kmsid->channel);
 		if (rq->major < 4 || rq->major > 6 || rq->minor != 0)
-			problem(cap, P_BAD_VERSION, subj, "client %s sent protocol "
+			problem(cap, P_BAD_VERSION, &ex->host, "client %s sent protocol "
 			    "version %u.%u; hosts accept 4.0, 5.0 and 6.0",
 			    rq->workstation, rq->major, rq->minor);
 	}
@@ -265,9 +269,10 @@ legacy_exchange(struct capture *cap, const struct capture_exchange *ex)
 		}
 		if (ex->host_key_mismatch) {
 			h->answered_foreign = true;
-			problem(cap, P_HOSTKEY, subj, "host %s (key %s) cannot "
-			    "activate %s, yet answered with count %u",
-			    subj, ex->hostkey->name, ex->kmsid ? ex->kmsid->name :
+			problem(cap, P_HOSTKEY, &ex->host, "host %s (key %s) "
+			    "cannot activate %s, yet answered with count %u",
+			    kd_endpoint_format(&ex->host, subj, sizeof(subj)),
+			    ex->hostkey->name, ex->kmsid ? ex->kmsid->name :
 			    "this product", rs->count);
 		}
 	}
@@ -289,8 +294,8 @@ legacy_exchange(struct capture *cap, const struct capture_exchange *ex)
 		if (i == cap->lg.nhresults && i < sizeof(cap->lg.hresults) /
 		    sizeof(cap->lg.hresults[0])) {
 			cap->lg.hresults[i].code = ex->hresult;
-			snprintf(cap->lg.hresults[i].subject,
-			    sizeof(cap->lg.hresults[i].subject), "%s", subj);
+			kd_endpoint_format(&ex->host, cap->lg.hresults[i].subject,
+			    sizeof(cap->lg.hresults[i].subject));
 			cap->lg.nhresults++;
 		}
 		if (i < cap->lg.nhresults)
@@ -298,19 +303,20 @@ legacy_exchange(struct capture *cap, const struct capture_exchange *ex)
 		break;
 	}
 	case CV_UNVERIFIED:
-		problem(cap, P_UNVERIFIED, subj, "response from %s failed its "
-		    "integrity check (%s)", subj, ex->resp.verify_detail);
+		problem(cap, P_UNVERIFIED, &ex->host, "response from %s failed "
+		    "its integrity check (%s)", kd_endpoint_format(&ex->host, subj,
+		    sizeof(subj)), ex->resp.verify_detail);
 		break;
 	case CV_FAULT:
-		problem(cap, P_FAULT, subj, "%s", ex->reason);
+		problem(cap, P_FAULT, &ex->host, "%s", ex->reason);
 		break;
 	case CV_NO_RESPONSE:
-		problem(cap, P_NO_RESPONSE, subj, "call %u from %s: %s",
+		problem(cap, P_NO_RESPONSE, &ex->host, "call %u from %s: %s",
 		    ex->call_id, rq->workstation[0] ? rq->workstation : "client",
 		    ex->reason);
 		break;
 	case CV_UNDECODABLE:
-		problem(cap, P_UNDECODABLE, subj, "call %u: %s", ex->call_id,
+		problem(cap, P_UNDECODABLE, &ex->host, "call %u: %s", ex->call_id,
 		    ex->reason);
 		break;
 	default:
@@ -330,9 +336,13 @@ legacy_conn(struct capture *cap, const struct capture_conn_event *ev)
 	};
 	char c[96], h[96];
 
+	if (cap->lg.problems[map[ev->kind]].n > 0) {
+		cap->lg.problems[map[ev->kind]].n++;
+		return;
+	}
 	kd_endpoint_format(&ev->client, c, sizeof(c));
 	kd_endpoint_format(&ev->host, h, sizeof(h));
-	problem(cap, map[ev->kind], h, "%s > %s: %s", c, h, ev->detail);
+	problem(cap, map[ev->kind], &ev->host, "%s > %s: %s", c, h, ev->detail);
 }
 
 /* Signs that a host is an emulator (§11): each is a hint, not proof. */
@@ -561,6 +571,7 @@ capture_summary_json(struct capture *cap)
 	json_t *o = json_object(), *hosts = json_array(), *prods = json_array();
 	json_t *clients = json_array();
 	char buf[256], g[KD_GUID_STRLEN];
+	char addr[48];		/* the width the summary always cut it to */
 	size_t nlisted = 0;
 
 	summary_counters(cap, o);
@@ -625,7 +636,8 @@ capture_summary_json(struct capture *cap)
 		json_object_set_new(co, "cmid", json_string(kd_guid_format(&cl->cmid, g)));
 		kd_sanitize(cl->workstation, buf, sizeof(buf));
 		json_object_set_new(co, "workstation", json_string(buf));
-		json_object_set_new(co, "client", json_string(cl->client_addr));
+		json_object_set_new(co, "client", json_string(kd_endpoint_format(
+		    &cl->client, addr, sizeof(addr))));
 		json_object_set_new(co, "kms_id", json_string(kd_guid_format(&cl->kms_id, g)));
 		json_object_set_new(co, "product", sk ? json_string(sk->name) :
 		    ki ? json_string(ki->name) : json_null());

@@ -336,19 +336,28 @@ kd_site_answer(struct kd_site *s, long host, const struct kd_guid *app_id,
 	h->answers++;
 	h->src |= src;
 	s->sources |= src;
-	copy_utf8(buf, sizeof(buf), epid);
 	if ((a = kd_site_app(s, host, app_id)) != NULL) {
-		if (a->epid[0] != '\0' && strcmp(a->epid, buf) != 0) {
-			/* A genuine host has one ePID per host key. */
-			a->epid_changes++;
-			h->signs |= KD_SIGN_EPID_CHANGED;
-		}
-		memcpy(a->epid, buf, sizeof(a->epid));
-		a->hostkey = NULL;
-		a->os = NULL;
-		if (kms_epid_parse(a->epid, &a->parsed)) {
-			a->hostkey = kd_hostkey_find(a->parsed.group, a->parsed.key_id);
-			a->os = kd_osbuild_find(a->parsed.build);
+		/*
+		 * The same ePID again (every answer but the first, on a
+		 * genuine host) parses to what is already there, and its
+		 * signs are already in h->signs.
+		 */
+		if (a->epid[0] == '\0' || strcmp(a->epid, epid) != 0) {
+			copy_utf8(buf, sizeof(buf), epid);
+			if (a->epid[0] != '\0' && strcmp(a->epid, buf) != 0) {
+				/* A genuine host has one ePID per host key. */
+				a->epid_changes++;
+				h->signs |= KD_SIGN_EPID_CHANGED;
+			}
+			memcpy(a->epid, buf, sizeof(a->epid));
+			a->hostkey = NULL;
+			a->os = NULL;
+			if (kms_epid_parse(a->epid, &a->parsed)) {
+				a->hostkey = kd_hostkey_find(a->parsed.group,
+				    a->parsed.key_id);
+				a->os = kd_osbuild_find(a->parsed.build);
+			}
+			h->signs |= epid_signs(a);
 		}
 		if (hwid != NULL) {
 			a->has_hwid = true;
@@ -358,7 +367,6 @@ kd_site_answer(struct kd_site *s, long host, const struct kd_guid *app_id,
 		a->renewal_interval = renewal_interval;
 		a->when = when;
 		a->src |= src;
-		h->signs |= epid_signs(a);
 	}
 	if (hwid != NULL && memcmp(hwid, vlmcsd_hwid, 8) == 0)
 		h->signs |= KD_SIGN_VLMCSD_HWID;

@@ -35,10 +35,29 @@ endpoint(struct kd_endpoint *e, const char *addr, uint16_t port)
 
 static unsigned ncmid;
 
+/* What a test may set about the asking client; NULL/0: a new one per call. */
+struct asker {
+	const char	*addr;
+	uint16_t	 port;
+	const char	*ws;
+	int		 cmid;
+};
+
+static void answer_by(struct capture *, const struct asker *, const char *,
+    uint16_t, const char *, const char *, uint32_t, bool);
+
 /* A verified v6 answer from host:port for product sku with count. */
 static void
 answer(struct capture *cap, const char *host, uint16_t port, const char *sku,
     const char *epid, uint32_t count, bool verified)
+{
+	answer_by(cap, NULL, host, port, sku, epid, count, verified);
+}
+
+static void
+answer_by(struct capture *cap, const struct asker *who, const char *host,
+    uint16_t port, const char *sku, const char *epid, uint32_t count,
+    bool verified)
 {
 	const struct kd_sku *s = kd_sku_find_name(sku);
 	const struct kd_kmsid *k = s != NULL ? kd_kmsid_find(&s->kms_id) : NULL;
@@ -63,6 +82,14 @@ answer(struct capture *cap, const char *host, uint16_t port, const char *sku,
 	ex.req.required_count = k->min_clients;
 	ex.req.client_time = kd_filetime_from_unix(ex.req_ts.tv_sec, 0);
 	snprintf(ex.req.workstation, sizeof(ex.req.workstation), "PC-%u", ncmid);
+	if (who != NULL) {
+		endpoint(&ex.client, who->addr, who->port);
+		memset(&ex.req.cmid, 0, sizeof(ex.req.cmid));
+		ex.req.cmid.b[0] = (uint8_t)who->cmid;
+		ex.req.cmid.b[6] = 0x40;
+		snprintf(ex.req.workstation, sizeof(ex.req.workstation), "%s",
+		    who->ws);
+	}
 	snprintf(ex.resp.epid, sizeof(ex.resp.epid), "%s", epid);
 	ex.resp.count = count;
 	ex.resp.has_hwid = true;
@@ -186,6 +213,57 @@ test_no_kms_traffic(void)
 	capture_free(cap);
 }
 
+/*
+ * What the capture keeps of a client that asks again (its address and name
+ * are text only when they change): the address is the last one it asked
+ * from, a name cut to fit is still the same name, another name is a cloned
+ * image; and an ePID seen again is no change while a new one is.
+ */
+static void
+test_client_asks_again(void)
+{
+	struct capture *cap = capture_new(NULL, noop, NULL);
+	const struct kd_site *s = capture_site(cap);
+	/* 62 ASCII bytes and a 3-byte character: cut before the character. */
+	const char *longws = "PC-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\xe2\x82\xac";
+	struct asker a = { "192.0.2.50", 50001, longws, 200 };
+	const char *w = "Windows 10/11 Enterprise";
+	struct kms_epid e;
+	json_t *sum, *cl;
+
+	answer_by(cap, &a, "192.0.2.10", 1688, w, WIN_EPID, 50, true);
+	KDT_CHECK(s->nclients == 1 && strlen(s->clients[0].workstation) == 62);
+	KDT_STREQ(s->clients[0].addr, "192.0.2.50:50001");
+	a.port = 50002;
+	answer_by(cap, &a, "192.0.2.10", 1688, w, WIN_EPID, 51, true);
+	KDT_STREQ(s->clients[0].addr, "192.0.2.50:50002");
+	KDT_CHECK(s->nclients == 1 && s->clients[0].nws == 1 &&
+	    s->clients[0].requests == 2);
+	a.addr = "192.0.2.51";
+	answer_by(cap, &a, "192.0.2.10", 1688, w, WIN_EPID, 52, true);
+	KDT_STREQ(s->clients[0].addr, "192.0.2.51:50002");
+	a.ws = "PC-CLONE";
+	answer_by(cap, &a, "192.0.2.10", 1688, w, WIN_EPID, 53, true);
+	KDT_CHECK(s->clients[0].nws == 2);
+	KDT_STREQ(s->clients[0].other_ws, "PC-CLONE");
+	KDT_CHECK(s->hosts[0].apps[0].epid_changes == 0 &&
+	    (s->hosts[0].signs & KD_SIGN_EPID_CHANGED) == 0);
+	answer_by(cap, &a, "192.0.2.10", 1688, w, KMS2_EPID, 54, true);
+	KDT_CHECK(s->hosts[0].apps[0].epid_changes == 1 &&
+	    (s->hosts[0].signs & KD_SIGN_EPID_CHANGED) != 0);
+	KDT_STREQ(s->hosts[0].apps[0].epid, KMS2_EPID);
+	KDT_CHECK(kms_epid_parse(KMS2_EPID, &e) && s->hosts[0].apps[0].parsed.valid &&
+	    s->hosts[0].apps[0].parsed.key_id == e.key_id &&
+	    s->hosts[0].apps[0].parsed.group == e.group);
+	/* The dashboard's summary lists the address it last asked from too. */
+	sum = capture_summary_json(cap);
+	cl = json_array_get(json_object_get(sum, "clients"), 0);
+	KDT_STREQ(json_string_value(json_object_get(cl, "client")),
+	    "192.0.2.51:50002");
+	json_decref(sum);
+	capture_free(cap);
+}
+
 /* Past KD_MAX_HOSTS hosts the rest are not judged, and the summary says so. */
 static void
 test_host_cap(void)
@@ -214,6 +292,7 @@ main(void)
 	test_unverified();
 	test_no_kms_traffic();
 	test_host_cap();
+	test_client_asks_again();
 	printf("test_capture_site: %d passed, %d failed\n", kdt_passed, kdt_failed);
 	return kdt_failed != 0;
 }
