@@ -281,23 +281,28 @@ structure(struct kd_explanation *x)
 {
 	uint32_t c = x->code, facility = (c >> 16) & 0x7FF, low = c & 0xFFFF;
 	bool failure = (c & 0x80000000U) != 0;
+	const char *range = "";
+	char how[96];
 
 	if (facility == 7 && failure) {
 		if (low >= 9000 && low <= 9999) {
-			snprintf(x->structure, sizeof(x->structure),
-			    "Win32 error %u wrapped as an HRESULT: a DNS error (winerror.h "
-			    "DNS_ERROR range 9000-9999)", (unsigned)low);
+			range = ": a DNS error (winerror.h DNS_ERROR range 9000-9999)";
 			if (x->err == NULL)
 				add_item(x, kd_checklist_find("dns"));
 		} else if (low >= 10000 && low <= 11999) {
-			snprintf(x->structure, sizeof(x->structure),
-			    "Win32 error %u wrapped as an HRESULT: a Winsock (network) error "
-			    "(winerror.h WSA range 10000-11999)", (unsigned)low);
+			range = ": a Winsock (network) error (winerror.h WSA range "
+			    "10000-11999)";
 			if (x->err == NULL)
 				add_item(x, kd_checklist_find("port"));
-		} else
-			snprintf(x->structure, sizeof(x->structure),
-			    "Win32 error %u wrapped as an HRESULT", (unsigned)low);
+		}
+		/* Say so when the code was given without its wrapper. */
+		if (x->given != c)
+			snprintf(how, sizeof(how), " (0x%X) given bare, read as the "
+			    "HRESULT 0x%08X it stands for", (unsigned)low, (unsigned)c);
+		else
+			snprintf(how, sizeof(how), " wrapped as an HRESULT");
+		snprintf(x->structure, sizeof(x->structure), "Win32 error %u%s%s",
+		    (unsigned)low, how, range);
 	} else if (facility == 4 && (low & 0xF000) == 0xF000)
 		snprintf(x->structure, sizeof(x->structure),
 		    "%s of the Software Licensing Service (slerror.h, 0x%c004Fxxx)",
@@ -306,9 +311,6 @@ structure(struct kd_explanation *x)
 		snprintf(x->structure, sizeof(x->structure),
 		    "%s from Microsoft's activation servers (slerror.h, 0xC004Cxxx)",
 		    failure ? "an error" : "a code");
-	else if ((c & 0xFFFF0000U) == 0 && c != 0)
-		snprintf(x->structure, sizeof(x->structure),
-		    "a plain Win32 error number (0x8007%04X as an HRESULT)", (unsigned)c);
 	else
 		snprintf(x->structure, sizeof(x->structure),
 		    "HRESULT: severity %s, facility %u, code %u",
@@ -321,6 +323,15 @@ kd_explain(uint32_t code, struct kd_explanation *x)
 	size_t i, k;
 
 	memset(x, 0, sizeof(*x));
+	x->given = code;
+	/*
+	 * Logs and tickets often quote RPC and socket failures as bare Win32
+	 * numbers (0x6BA, 0x0000071C, 1722).  Such a number stands for its
+	 * HRESULT_FROM_WIN32, 0x8007xxxx, which is how the error table keys
+	 * them.  0 is success, not a Win32 error.
+	 */
+	if (code != 0 && code <= 0xFFFF)
+		code |= 0x80070000U;
 	x->code = code;
 	x->err = kd_err_find(code);
 	if (x->err != NULL) {
@@ -361,6 +372,9 @@ kd_explain_json(const struct kd_explanation *x)
 	json_object_set_new(o, "code", json_string(kd_explain_code_str(x->code, code,
 	    sizeof(code))));
 	json_object_set_new(o, "decimal", json_integer((json_int_t)x->code));
+	if (x->given != x->code)
+		json_object_set_new(o, "given", json_string(kd_explain_code_str(x->given,
+		    code, sizeof(code))));
 	json_object_set_new(o, "known", json_boolean(x->err != NULL));
 	if (x->err != NULL) {
 		json_object_set_new(o, "name", x->err->name[0] ?

@@ -63,10 +63,16 @@ bool	kd_explain_parse(const char *s, uint32_t *code, const char **errstr);
 #define KD_EXPLAIN_MAX_CMDS	10
 
 struct kd_explanation {
+	/*
+	 * The HRESULT explained.  A bare Win32 error number (1 to 0xFFFF, as
+	 * clients log RPC errors: 0x6BA, 1722) is explained as the HRESULT
+	 * 0x8007xxxx it stands for; given then holds the number as given.
+	 */
 	uint32_t			 code;
+	uint32_t			 given;		/* == code unless a bare Win32 number */
 	const struct kd_errcode		*err;		/* NULL: not in the error table */
 	/* What the code's own structure says (facility, Win32 number). */
-	char				 structure[160];
+	char				 structure[256];
 	/* Checklist items, the one to check first first; no duplicates. */
 	const struct kd_checklist_item	*items[KD_CHECKLIST_ITEMS];
 	size_t				 nitems;
@@ -75,7 +81,10 @@ struct kd_explanation {
 	size_t				 ncommands;
 };
 
-/* Fill out for code; never fails.  Unknown codes get items only from their structure. */
+/*
+ * Fill out for code; never fails.  Unknown codes get items only from their
+ * structure.  A bare Win32 number is read as its HRESULT (see above).
+ */
 void	kd_explain(uint32_t code, struct kd_explanation *out);
 /* "0xC004F074" */
 char	*kd_explain_code_str(uint32_t code, char *buf, size_t len);

@@ -1,7 +1,8 @@
 /*
  * lib/explain: code parsing in every form administrators paste, every row
- * of the error table explained, unknown codes, the checklist table and the
- * root-cause precedence of kmsdiag doctor.
+ * of the error table explained, unknown codes, bare Win32 numbers read as
+ * their HRESULT, the same-machine case of 0x8007000D, the checklist table
+ * and the root-cause precedence of kmsdiag doctor.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -199,6 +200,108 @@ test_unknown(void)
 	KDT_CHECK(strstr(x.structure, "Software Licensing") != NULL);
 }
 
+/* The RPC and Win32 codes a KMS client logs when the host or the path fails. */
+static const struct {
+	const char	*given;		/* as a log or a ticket quotes it */
+	uint32_t	 hresult;
+	const char	*name;
+} win32[] = {
+	{ "0x6BA",	0x800706BA, "RPC_S_SERVER_UNAVAILABLE" },
+	{ "1722",	0x800706BA, "RPC_S_SERVER_UNAVAILABLE" },
+	{ "0x6bb",	0x800706BB, "RPC_S_SERVER_TOO_BUSY" },
+	{ "1726",	0x800706BE, "RPC_S_CALL_FAILED" },
+	{ "0x6BF",	0x800706BF, "RPC_S_CALL_FAILED_DNE" },
+	{ "0x6D9",	0x800706D9, "EPT_S_NOT_REGISTERED" },
+	{ "0x0000071C",	0x8007071C, "RPC_S_COMM_FAILURE" },
+	{ "0000071C",	0x8007071C, "RPC_S_COMM_FAILURE" },
+	{ "1820",	0x8007071C, "RPC_S_COMM_FAILURE" },
+	{ "13",		0x8007000D, "ERROR_INVALID_DATA" },
+};
+
+static void
+test_win32(void)
+{
+	struct kd_explanation x;
+	char hr[16];
+	size_t i;
+
+	for (i = 0; i < sizeof(win32) / sizeof(win32[0]); i++) {
+		const char *errstr;
+		uint32_t c = 0;
+		json_t *j;
+
+		KDT_CHECK(kd_explain_parse(win32[i].given, &c, &errstr));
+		kd_explain(c, &x);
+		if (x.code != win32[i].hresult || x.err == NULL)
+			fprintf(stderr, "explain %s: 0x%08X %s\n", win32[i].given,
+			    (unsigned)x.code, x.err ? x.err->name : "(not in the table)");
+		KDT_CHECK(x.code == win32[i].hresult);
+		KDT_CHECK(x.given == c && x.given <= 0xFFFF);
+		KDT_STREQ(x.err ? x.err->name : NULL, win32[i].name);
+		/* The output says the number was read as its HRESULT. */
+		kd_explain_code_str(win32[i].hresult, hr, sizeof(hr));
+		KDT_CHECK(strstr(x.structure, "given bare") != NULL);
+		KDT_CHECK(strstr(x.structure, hr) != NULL);
+		j = kd_explain_json(&x);
+		KDT_STREQ(j ? json_string_value(json_object_get(j, "code")) : NULL, hr);
+		KDT_CHECK(j != NULL && json_string_value(json_object_get(j, "given")) != NULL);
+		json_decref(j);
+
+		/* The HRESULT itself is not "given bare". */
+		kd_explain(win32[i].hresult, &x);
+		KDT_CHECK(x.given == x.code && x.err != NULL);
+		KDT_CHECK(strstr(x.structure, "wrapped as an HRESULT") != NULL);
+		j = kd_explain_json(&x);
+		KDT_CHECK(j != NULL && json_object_get(j, "given") == NULL);
+		json_decref(j);
+	}
+
+	/* The RPC failures after the port answered point at item 3 first. */
+	kd_explain(0x71C, &x);
+	KDT_CHECK(x.nitems >= 1 && x.items[0]->number == 3);
+	kd_explain(0x6BF, &x);
+	KDT_CHECK(x.nitems >= 1 && x.items[0]->number == 3);
+	kd_explain(0x6D9, &x);
+	KDT_CHECK(x.nitems >= 1 && x.items[0]->number == 3);
+	/* 0x6BA stays a port problem first (Microsoft's page). */
+	kd_explain(0x6BA, &x);
+	KDT_CHECK(x.nitems >= 1 && x.items[0]->number == 1);
+	/* Winsock and DNS numbers given bare keep their range hints. */
+	kd_explain(10054, &x);
+	KDT_CHECK(x.code == 0x80072746 && x.nitems == 1 && x.items[0]->number == 1);
+	KDT_CHECK(strstr(x.structure, "Winsock") != NULL);
+
+	/* 0 is success, and past 0xFFFF a number is not a Win32 error. */
+	kd_explain(0, &x);
+	KDT_CHECK(x.code == 0 && x.given == 0 && x.err == NULL);
+	kd_explain(0x10000, &x);
+	KDT_CHECK(x.code == 0x10000 && x.err == NULL);
+	KDT_CHECK(strstr(x.structure, "given bare") == NULL);
+}
+
+/* Windows refuses a KMS host on the client's own machine with 0x8007000D. */
+static void
+test_same_machine(void)
+{
+	struct kd_explanation x;
+	json_t *j;
+	const char *m;
+
+	kd_explain(0x8007000D, &x);
+	KDT_CHECK(x.err != NULL);
+	m = x.err != NULL ? x.err->meaning : "";
+	KDT_CHECK(strstr(m, "same machine") != NULL);
+	KDT_CHECK(strstr(m, "Windows 8") != NULL);
+	/* And the host-side cause is still there. */
+	KDT_CHECK(strstr(m, "protocol version") != NULL);
+	/* A host that answers others is checked from another machine. */
+	KDT_CHECK(x.nitems >= 1 && x.items[0]->number == 3);
+	j = kd_explain_json(&x);
+	KDT_CHECK(j != NULL && strstr(json_string_value(json_object_get(j, "meaning")),
+	    "same machine") != NULL);
+	json_decref(j);
+}
+
 static void
 test_checklist(void)
 {
@@ -246,6 +349,8 @@ main(void)
 	test_rows();
 	test_known();
 	test_unknown();
+	test_win32();
+	test_same_machine();
 	test_checklist();
 	test_root_cause();
 	printf("test_explain: %d passed, %d failed\n", kdt_passed, kdt_failed);

@@ -398,6 +398,119 @@ check_errors(void)
 	KDT_CHECK(kd_err_at(kd_err_count()) == NULL);
 }
 
+/*
+ * data/README.md as the error table's legend: every check name is one the
+ * README lists for the check column, and every source key is defined in
+ * its Sources section, so a row cannot cite a source nobody can look up.
+ */
+/* readme contains pre, word, post in a row. */
+static bool
+readme_has(const char *readme, const char *pre, const char *word, const char *post)
+{
+	char	pat[128];
+
+	snprintf(pat, sizeof(pat), "%s%s%s", pre, word, post);
+	return strstr(readme, pat) != NULL;
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE	*fp;
+	char	*buf;
+	size_t	 n;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return NULL;
+	if ((buf = malloc(1 << 20)) != NULL) {
+		n = fread(buf, 1, (1 << 20) - 1, fp);
+		buf[n] = '\0';
+	}
+	fclose(fp);
+	return buf;
+}
+
+static void
+check_error_legend(void)
+{
+	static const char *checks[] = { "port", "dns", "rpc", "srv_ttl", "srv_port",
+	    "threshold", "key", "host_key", "time", "domain", "host_state", "other" };
+	struct tsv	 t;
+	char		*readme = slurp("data/README.md"), *list, *p, *e;
+	const char	*sp;
+	size_t		 i, k, nc = sizeof(checks) / sizeof(checks[0]);
+	bool		 found;
+
+	KDT_CHECK(readme != NULL);
+	if (readme == NULL)
+		return;
+	/* The legend of the check column names every check a row may use. */
+	if ((sp = strstr(readme, "### activation-errors.tsv")) == NULL)
+		sp = "";
+	for (i = 0; i < nc; i++)
+		if (!readme_has(sp, "`", checks[i], "`")) {
+			fprintf(stderr, "data/README.md: check %s not described\n", checks[i]);
+			KDT_CHECK(false);
+		}
+	KDT_CHECK(tsv_open(&t, "data/activation-errors.tsv"));
+	while (tsv_next(&t)) {
+		/* check, then also_check's ';'-separated names. */
+		for (k = 0; k < 2; k++) {
+			list = strdup(get(&t, k == 0 ? "check" : "also_check"));
+			for (p = list; p != NULL && *p != '\0'; p = e) {
+				if ((e = strchr(p, ';')) != NULL)
+					*e++ = '\0';
+				for (found = false, i = 0; i < nc; i++)
+					found |= strcmp(p, checks[i]) == 0;
+				SAME(&t, found, "check name not in data/README.md");
+			}
+			free(list);
+		}
+		list = strdup(get(&t, "source"));
+		SAME(&t, list != NULL && *list != '\0', "source is empty");
+		for (p = list; p != NULL && *p != '\0'; p = e) {
+			if ((e = strchr(p, ';')) != NULL)
+				*e++ = '\0';
+			SAME(&t, readme_has(readme, "* `", p, "` - "),
+			    "source key not defined in data/README.md");
+		}
+		free(list);
+	}
+	tsv_close(&t);
+	KDT_CHECK(t.bad == 0);
+	free(readme);
+}
+
+/* The row counts the README's file table gives are the tables' own. */
+static void
+check_readme_counts(void)
+{
+	static const struct {
+		const char	*file;
+		size_t		(*count)(void);
+	} tabs[] = {
+		{ "kms-applications.tsv", kd_app_count },
+		{ "kms-counted-ids.tsv", kd_kmsid_count },
+		{ "kms-skus.tsv", kd_sku_count },
+		{ "kms-host-key-groups.tsv", kd_hostkey_count },
+		{ "kms-os-builds.tsv", kd_osbuild_count },
+		{ "activation-errors.tsv", kd_err_count },
+		{ "license-states.tsv", kd_licfact_count },
+	};
+	char	*readme = slurp("data/README.md"), pat[96];
+	size_t	 i;
+
+	KDT_CHECK(readme != NULL);
+	for (i = 0; readme != NULL && i < sizeof(tabs) / sizeof(tabs[0]); i++) {
+		snprintf(pat, sizeof(pat), "| `%s` | %zu |", tabs[i].file, tabs[i].count());
+		if (strstr(readme, pat) == NULL) {
+			fprintf(stderr, "data/README.md: no \"%s\"\n", pat);
+			KDT_CHECK(false);
+		}
+	}
+	free(readme);
+}
+
 static void
 check_licfacts(void)
 {
@@ -445,6 +558,17 @@ check_facts(void)
 	struct kd_guid		 off2010 = G("e85af946-2e25-47b7-83e1-bebcebeac611");
 	struct kd_guid		 win8 = G("3c40b358-5948-45af-923b-53d21fcc7e79");
 	struct kd_guid		 g;
+	static const struct {
+		unsigned	 win32;
+		const char	*name;
+	} rpc[] = {
+		{ 1722, "RPC_S_SERVER_UNAVAILABLE" },
+		{ 1723, "RPC_S_SERVER_TOO_BUSY" },
+		{ 1726, "RPC_S_CALL_FAILED" },
+		{ 1727, "RPC_S_CALL_FAILED_DNE" },
+		{ 1753, "EPT_S_NOT_REGISTERED" },
+		{ 1820, "RPC_S_COMM_FAILURE" },
+	};
 
 	/* GUID bytes are in text order. */
 	a = kd_app_at(0);
@@ -552,6 +676,19 @@ check_facts(void)
 	KDT_CHECK((e = kd_err_find(0x8007007B)) != NULL &&
 	    strstr(e->meaning, "\"DNS name does not exist\"") != NULL);
 	KDT_CHECK((e = kd_err_find(0x80092328)) != NULL && e->name[0] == '\0');
+	/*
+	 * The RPC errors a KMS client logs, keyed by HRESULT_FROM_WIN32 of
+	 * the winerror.h number (Microsoft's system error codes 1700-3999).
+	 */
+	for (size_t i = 0; i < sizeof(rpc) / sizeof(rpc[0]); i++)
+		KDT_STREQ((e = kd_err_find(0x80070000 | rpc[i].win32)) ? e->name : NULL,
+		    rpc[i].name);
+	KDT_STREQ(e ? e->check : NULL, "rpc");	/* the last, RPC_S_COMM_FAILURE */
+	KDT_CHECK(e != NULL && strstr(e->applies_to, "KMS client") != NULL);
+	/* ERROR_INVALID_DATA covers the KMS host on the client's own machine. */
+	KDT_CHECK((e = kd_err_find(0x8007000D)) != NULL &&
+	    strstr(e->meaning, "same machine") != NULL &&
+	    strstr(e->meaning, "Windows 8") != NULL);
 
 	/* Licence states and facts. */
 	KDT_STREQ(kd_license_status_name(2), "OOB grace");
@@ -589,6 +726,8 @@ main(void)
 	check_hostkeys();
 	check_osbuilds();
 	check_errors();
+	check_error_legend();
+	check_readme_counts();
 	check_licfacts();
 	return KDT_DONE("test_tables");
 }
