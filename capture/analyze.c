@@ -217,11 +217,17 @@ client_addr(struct capture *cap, long ci, bool isnew,
 
 	if ((size_t)ci >= cap->client_ep_cap) {
 		size_t ncap = cap->client_ep_cap ? cap->client_ep_cap * 2 : 256;
-		struct kd_endpoint *n;
+		struct kd_endpoint *n = NULL;
 
 		while (ncap <= (size_t)ci)
 			ncap *= 2;
-		if ((n = realloc(cap->client_ep, ncap * sizeof(*n))) == NULL) {
+		if (cap->client_ep_off ||
+		    (n = realloc(cap->client_ep, ncap * sizeof(*n))) == NULL) {
+			/* Out of memory: every address as text, as it comes. */
+			free(cap->client_ep);
+			cap->client_ep = NULL;
+			cap->client_ep_cap = 0;
+			cap->client_ep_off = true;
 			kd_endpoint_format(ep, s->clients[ci].addr,
 			    sizeof(s->clients[ci].addr));
 			return;
@@ -316,7 +322,6 @@ analyze_exchange(struct capture *cap, const struct capture_exchange *ex)
 	long hi = host_of(cap, &ex->host), ci = -1;
 	char ep[96];
 
-	legacy_exchange(cap, ex);
 	s->exchanges_seen++;
 	if (hi >= 0)
 		s->hosts[hi].exchanges++;
@@ -328,6 +333,7 @@ analyze_exchange(struct capture *cap, const struct capture_exchange *ex)
 				cnt = kd_site_count(s, hi, &rq->kms_id);
 		}
 	}
+	legacy_exchange(cap, ex, ci);
 	if (ci >= 0) {
 		struct kd_site_client *c = &s->clients[ci];
 

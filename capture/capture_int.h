@@ -51,20 +51,16 @@ struct flow {
 
 #define MAX_TRACKED_KMSIDS	256
 
-/* One distinct (CMID, KMS counted ID) pair. */
+/*
+ * A slot of the dashboard's client table: what the site model does not
+ * keep of a (CMID, KMS counted ID) client, by its index there.  The table
+ * stays a hash of its own because the dashboard's summary lists clients in
+ * its slot order.
+ */
 struct client_agg {
-	bool		 used;
-	struct kd_guid	 cmid, kms_id, sku_id, app_id;
-	char		 workstation[64];
-	char		 other_ws[64];		/* a second name seen with this CMID */
-	unsigned	 nws;			/* distinct names seen (capped at 2) */
-	uint32_t	 license_status;
-	uint32_t	 required;
-	uint64_t	 requests;
-	struct timeval	 last_seen;
-	int		 host_idx;		/* last host that answered, -1 none */
-	uint32_t	 host_mask;		/* hosts 0..31 that served it */
-	struct kd_endpoint client;		/* its address, formatted when listed */
+	uint32_t	 site;			/* site.clients index + 1; 0: free */
+	int32_t		 host_idx;		/* last legacy host that answered, -1 none */
+	uint32_t	 host_mask;		/* legacy hosts 0..31 that served it */
 };
 
 struct host_agg {
@@ -122,7 +118,6 @@ struct capture_legacy {
 	struct problem	 problems[P_NKINDS];
 	struct { uint32_t code; uint64_t n; char subject[96]; } hresults[32];
 	size_t		 nhresults;
-	uint64_t	 dup_cmids;
 };
 
 /*
@@ -166,6 +161,7 @@ struct capture {
 	/* client_ep[i]: what site.clients[i].addr was formatted from. */
 	struct kd_endpoint *client_ep;
 	size_t		 client_ep_cap;
+	bool		 client_ep_off;		/* it could not grow: addr is kept */
 	uint64_t	 hosts_dropped;
 	struct capture_legacy lg;
 	struct errlimit	 errlim;		/* error events shown per kind */
@@ -208,7 +204,8 @@ void	analyze_exchange(struct capture *, const struct capture_exchange *);
 void	analyze_conn(struct capture *, const struct capture_conn_event *);
 void	analyze_other(struct capture *, const struct pkt_info *);
 void	copy_utf8(char *, size_t, const char *);
-void	legacy_exchange(struct capture *, const struct capture_exchange *);
+void	legacy_exchange(struct capture *, const struct capture_exchange *,
+	    long client);
 void	legacy_conn(struct capture *, const struct capture_conn_event *);
 void	legacy_fini(struct capture *);
 void	summary_counters(const struct capture *, json_t *);

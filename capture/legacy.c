@@ -56,56 +56,58 @@ client_hash(const struct kd_guid *cmid, const struct kd_guid *kms_id)
 	return h;
 }
 
+/* The slot of site client ci, added on first sight; NULL past the cap. */
 static struct client_agg *
-client_slot(struct capture *cap, const struct kd_guid *cmid,
-    const struct kd_guid *kms_id, bool *isnew)
+client_slot(struct capture *cap, long ci, bool *isnew)
 {
-	size_t i;
+	const struct kd_site_client *sc = &cap->site.clients[ci];
+	struct capture_legacy *lg = &cap->lg;
+	size_t i, mask;
 
 	*isnew = false;
-	if (cap->lg.nclients * 4 >= cap->lg.clients_cap * 3 &&
-	    cap->lg.clients_cap < KD_CLIENT_SLOTS) {
-		size_t ncap = cap->lg.clients_cap ? cap->lg.clients_cap * 2 : CLIENTS_INITIAL;
-		struct client_agg *nt, *old = cap->lg.clients;
+	if (lg->nclients * 4 >= lg->clients_cap * 3 &&
+	    lg->clients_cap < KD_CLIENT_SLOTS && lg->nclients < KD_MAX_CLIENTS) {
+		size_t ncap = lg->clients_cap ? lg->clients_cap * 2 : CLIENTS_INITIAL;
+		struct client_agg *nt, *old = lg->clients;
 
-		if (cap->lg.nclients >= KD_MAX_CLIENTS)
-			goto probe;
-		if ((nt = calloc(ncap, sizeof(*nt))) == NULL)
-			goto probe;
-		for (i = 0; i < cap->lg.clients_cap; i++) {
-			size_t j;
+		if ((nt = calloc(ncap, sizeof(*nt))) != NULL) {
+			for (i = 0; i < lg->clients_cap; i++) {
+				const struct kd_site_client *oc;
+				size_t j;
 
-			if (!old[i].used)
-				continue;
-			for (j = client_hash(&old[i].cmid, &old[i].kms_id) & (ncap - 1); nt[j].used; j = (j + 1) & (ncap - 1))
-				;
-			nt[j] = old[i];
+				if (old[i].site == 0)
+					continue;
+				oc = &cap->site.clients[old[i].site - 1];
+				for (j = client_hash(&oc->cmid, &oc->kms_id) &
+				    (ncap - 1); nt[j].site != 0; j = (j + 1) & (ncap - 1))
+					;
+				nt[j] = old[i];
+			}
+			free(old);
+			lg->clients = nt;
+			lg->clients_cap = ncap;
 		}
-		free(old);
-		cap->lg.clients = nt;
-		cap->lg.clients_cap = ncap;
 	}
-probe:
-	if (cap->lg.clients_cap == 0)
+	if (lg->clients_cap == 0)
 		return NULL;
-	for (i = client_hash(cmid, kms_id) & (cap->lg.clients_cap - 1); cap->lg.clients[i].used;
-	    i = (i + 1) & (cap->lg.clients_cap - 1))
-		if (kd_guid_eq(&cap->lg.clients[i].cmid, cmid) &&
-		    kd_guid_eq(&cap->lg.clients[i].kms_id, kms_id))
-			return &cap->lg.clients[i];
+	mask = lg->clients_cap - 1;
+	/* One site index per (CMID, counted ID): the index is the key. */
+	for (i = client_hash(&sc->cmid, &sc->kms_id) & mask; lg->clients[i].site != 0;
+	    i = (i + 1) & mask)
+		if (lg->clients[i].site == (uint32_t)ci + 1)
+			return &lg->clients[i];
 	/* Keep the table at most 3/4 full so probing stays short. */
-	if (cap->lg.nclients >= KD_MAX_CLIENTS ||
-	    cap->lg.nclients * 4 >= cap->lg.clients_cap * 3) {
-		cap->lg.clients_dropped++;
+	if (lg->nclients >= KD_MAX_CLIENTS ||
+	    lg->nclients * 4 >= lg->clients_cap * 3) {
+		lg->clients_dropped++;
 		return NULL;
 	}
-	cap->lg.clients[i].used = true;
-	cap->lg.clients[i].cmid = *cmid;
-	cap->lg.clients[i].kms_id = *kms_id;
-	cap->lg.clients[i].host_idx = -1;
-	cap->lg.nclients++;
+	lg->clients[i].site = (uint32_t)ci + 1;
+	lg->clients[i].host_idx = -1;
+	lg->clients[i].host_mask = 0;
+	lg->nclients++;
 	*isnew = true;
-	return &cap->lg.clients[i];
+	return &lg->clients[i];
 }
 
 static int
@@ -146,8 +148,9 @@ kmsid_slot(struct capture *cap, const struct kd_guid *id, const struct kd_guid *
 	return &cap->lg.kmsids[cap->lg.nkmsids++];
 }
 
+/* ci: the exchange's client in the site model, -1 when it has none. */
 void
-legacy_exchange(struct capture *cap, const struct capture_exchange *ex)
+legacy_exchange(struct capture *cap, const struct capture_exchange *ex, long ci)
 {
 	char subj[96], g[KD_GUID_STRLEN];
 	const struct kms_request *rq = &ex->req;
@@ -161,7 +164,10 @@ legacy_exchange(struct capture *cap, const struct capture_exchange *ex)
 		h->exchanges++;
 	if (ex->have_req) {
 		ka = kmsid_slot(cap, &rq->kms_id, &rq->app_id);
-		cl = client_slot(cap, &rq->cmid, &rq->kms_id, &isnew);
+		if (ci >= 0)
+			cl = client_slot(cap, ci, &isnew);
+		else
+			cap->lg.clients_dropped++;
 		if (ka != NULL) {
 			ka->requests++;
 			if (rq->required_count > ka->required)
@@ -172,32 +178,8 @@ legacy_exchange(struct capture *cap, const struct capture_exchange *ex)
 				ka->host_mask |= 1u << hi;
 		}
 		if (cl != NULL) {
-			if (isnew) {
-				copy_utf8(cl->workstation, sizeof(cl->workstation),
-				    rq->workstation);
-				cl->nws = 1;
-				cl->sku_id = rq->sku_id;
-				cl->app_id = rq->app_id;
-				if (h != NULL)
-					h->clients++;
-			} else if (cl->nws < 2 &&
-			    strcmp(cl->workstation, rq->workstation) != 0) {
-				char ws[sizeof(cl->workstation)];
-
-				/* Unequal may be only a name cut to fit. */
-				copy_utf8(ws, sizeof(ws), rq->workstation);
-				if (strcmp(cl->workstation, ws) != 0) {
-					/* Same CMID, another machine: a cloned image. */
-					memcpy(cl->other_ws, ws, sizeof(ws));
-					cl->nws = 2;
-					cap->lg.dup_cmids++;
-				}
-			}
-			cl->license_status = rq->license_status;
-			cl->required = rq->required_count;
-			cl->requests++;
-			cl->last_seen = ex->req_ts;
-			cl->client = ex->client;
+			if (isnew && h != NULL)
+				h->clients++;
 			if (hi >= 0) {
 				if (!isnew && cl->host_idx != hi && h != NULL &&
 				    !(hi < 32 && (cl->host_mask & 1u << hi)))
@@ -520,22 +502,23 @@ capture_problems(struct capture *cap, struct kd_report *r)
 			    "SRV priority) so the count is not split");
 		}
 	}
-	if (cap->lg.dup_cmids > 0) {
-		for (size_t i = 0; i < cap->lg.clients_cap; i++) {
-			const struct client_agg *cl = &cap->lg.clients[i];
-			struct kd_check *c;
+	for (size_t i = 0; i < cap->lg.clients_cap; i++) {
+		const struct kd_site_client *cl;
+		struct kd_check *c;
 
-			if (!cl->used || cl->nws < 2)
-				continue;
-			c = kd_report_add(r, "duplicate_cmid", kd_guid_format(&cl->cmid, g),
-			    KD_V_FAIL, "CMID %s is sent by different machines (%s, "
-			    "%s, ...): cloned image not generalized, the count does "
-			    "not grow", g, cl->workstation, cl->other_ws);
-			kd_check_item(c, "threshold");
-			kd_check_fix(c, "generalize images (sysprep /generalize) or "
-			    "reset the CMID on clones (slmgr /rearm), then reactivate");
-			break;
-		}
+		if (cap->lg.clients[i].site == 0)
+			continue;
+		cl = &cap->site.clients[cap->lg.clients[i].site - 1];
+		if (cl->nws < 2)
+			continue;
+		c = kd_report_add(r, "duplicate_cmid", kd_guid_format(&cl->cmid, g),
+		    KD_V_FAIL, "CMID %s is sent by different machines (%s, "
+		    "%s, ...): cloned image not generalized, the count does "
+		    "not grow", g, cl->workstation, cl->other_ws);
+		kd_check_item(c, "threshold");
+		kd_check_fix(c, "generalize images (sysprep /generalize) or "
+		    "reset the CMID on clones (slmgr /rearm), then reactivate");
+		break;
 	}
 	for (size_t i = 0; i < cap->lg.nhosts; i++) {
 		json_t *signs = emulator_signs(&cap->lg.hosts[i]);
@@ -620,14 +603,16 @@ capture_summary_json(struct capture *cap)
 		json_array_append_new(prods, po);
 	}
 	for (size_t i = 0; i < cap->lg.clients_cap && nlisted < 1000; i++) {
-		const struct client_agg *cl = &cap->lg.clients[i];
+		const struct client_agg *slot = &cap->lg.clients[i];
+		const struct kd_site_client *cl;
 		const struct kd_kmsid *ki;
 		const struct kd_sku *sk;
 		const char *ls;
 		json_t *co;
 
-		if (!cl->used)
+		if (slot->site == 0)
 			continue;
+		cl = &cap->site.clients[slot->site - 1];
 		nlisted++;
 		co = json_object();
 		ki = kd_kmsid_find(&cl->kms_id);
@@ -636,8 +621,9 @@ capture_summary_json(struct capture *cap)
 		json_object_set_new(co, "cmid", json_string(kd_guid_format(&cl->cmid, g)));
 		kd_sanitize(cl->workstation, buf, sizeof(buf));
 		json_object_set_new(co, "workstation", json_string(buf));
-		json_object_set_new(co, "client", json_string(kd_endpoint_format(
-		    &cl->client, addr, sizeof(addr))));
+		json_object_set_new(co, "client", json_string(slot->site <=
+		    cap->client_ep_cap ? kd_endpoint_format(&cap->client_ep[slot->site
+		    - 1], addr, sizeof(addr)) : cl->addr));
 		json_object_set_new(co, "kms_id", json_string(kd_guid_format(&cl->kms_id, g)));
 		json_object_set_new(co, "product", sk ? json_string(sk->name) :
 		    ki ? json_string(ki->name) : json_null());
@@ -645,10 +631,10 @@ capture_summary_json(struct capture *cap)
 		    json_integer(cl->license_status));
 		json_object_set_new(co, "requests", json_integer((json_int_t)cl->requests));
 		json_object_set_new(co, "last_seen", json_string(kd_unix_format(
-		    cl->last_seen.tv_sec, buf, sizeof(buf))));
-		json_object_set_new(co, "host", cl->host_idx >= 0 ?
-		    json_string(kd_endpoint_format(&cap->lg.hosts[cl->host_idx].ep, buf,
-		    sizeof(buf))) : json_null());
+		    cl->last_seen, buf, sizeof(buf))));
+		json_object_set_new(co, "host", slot->host_idx >= 0 ?
+		    json_string(kd_endpoint_format(&cap->lg.hosts[slot->host_idx].ep,
+		    buf, sizeof(buf))) : json_null());
 		json_array_append_new(clients, co);
 	}
 	json_object_set_new(o, "hosts", hosts);
