@@ -1122,6 +1122,7 @@ on_probe_done(struct probe *p, void *arg)
 		kd_check_str(c, "domain", json_string_value(json_array_get(x->domains, 0)));
 		kd_check_json(c, "domains", json_deep_copy(x->domains));
 	}
+	dnscheck_probe_verdicts(cx->r, p, cx->zone != NULL, cx->o->expect_port);
 	finish_later(cx);
 }
 

@@ -111,4 +111,15 @@ void	dnscheck_print_corrections(FILE *, const struct kd_report *);
  */
 bool	dnscheck_doubled_suffix(const char *name, char *fixed, size_t fixedlen);
 
+/*
+ * site.c: the report's domains, SRV records and findings into the site
+ * model (zone: read from a zone file), for doctor and the dashboard; and
+ * --probe's SRV port verdicts from the checklist engine.
+ */
+struct kd_site;
+struct probe;
+void	dnscheck_site(struct kd_site *, const struct kd_report *, bool zone);
+void	dnscheck_probe_verdicts(struct kd_report *, const struct probe *, bool zone,
+	    uint16_t default_port);
+
 #endif

@@ -133,7 +133,7 @@ run_dns(struct doctor *d)
 		o.timeout_ms = d->timeout_ms;
 	o.expect_port = d->port;
 	dnscheck_run(&o, &r);
-	tui_site_dns(&d->site, &r, d->zone != NULL);
+	dnscheck_site(&d->site, &r, d->zone != NULL);
 	if (r.oom)
 		d->site.oom = true;
 	d->dns_run = true;

@@ -259,7 +259,6 @@ capture_refresh(struct tui_app *a)
 	if (a->cap == NULL)
 		return;
 	kd_report_init(&rep, "kmsdiag-capture");
-	capture_problems(a->cap, &rep);
 	sum = capture_summary_json(a->cap);
 	/*
 	 * The engine reports input errors as events only; they are evidence
@@ -275,7 +274,7 @@ capture_refresh(struct tui_app *a)
 		    "error was decoded; re-capture if the part after it matters");
 		kd_check_int(c, "errors", (int64_t)nerr);
 	}
-	tui_model_set_capture(&a->model, &rep, sum);
+	tui_model_set_capture(&a->model, capture_site(a->cap), &rep, sum);
 	json_decref(sum);
 	kd_report_fini(&rep);
 	a->cap_dirty = false;

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "../capture/capture.h"
+#include "../dnscheck/dnscheck.h"
 #include "../probe/probesite.h"
 #include "explain.h"
 #include "tui.h"
@@ -126,99 +127,102 @@ jstr(json_t *o, const char *key)
 /* --- filling the site ----------------------------------------------------- */
 
 /*
- * The capture's part.  Its hosts are KMS hosts where it saw answers; when
- * one host answered everything, the products' counts are that host's own.
- * With several hosts the capture's summary does not say which host gave
- * which count, so no count is invented: the capture's own findings stand.
+ * The capture's part: the site its engine filled (capture_site), merged
+ * host by host, so a host the probe and the capture both saw is one host
+ * with what each learnt.  Counts, applications and clients are the
+ * capture's own, per host and per KMS counted ID.
  */
 static void
-fill_capture(struct tui_model *m)
+merge_capture(struct tui_model *m)
 {
+	const struct kd_site *c = m->cap_site;
 	struct kd_site *s = &m->site;
-	json_t *hosts = json_object_get(m->cap_summary, "hosts"), *o, *p;
-	size_t i, k, nanswered = 0;
-	long only = -1;
-	bool counted = false;
+	long map[4096];
+	size_t i, k;
 
-	json_array_foreach(hosts, i, o) {
-		char addr[256];
-		uint16_t port;
-		const char *err;
-		long h;
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nhosts && i < sizeof(map) / sizeof(map[0]); i++) {
+		const struct kd_site_host *ch = &c->hosts[i];
+		struct kd_site_host *h;
+		long hi = kd_site_host(s, ch->addr, ch->port, ch->src);
 
-		if (!probe_parse_target(jstr(o, "host"), PROBE_DEFAULT_PORT, addr, sizeof(addr),
-		    &port, &err) || (h = kd_site_host(s, addr, port, KD_SRC_CAPTURE)) < 0)
+		map[i] = hi;
+		if (hi < 0)
 			continue;
-		s->hosts[h].exchanges = (uint64_t)json_integer_value(json_object_get(o,
-		    "exchanges"));
-		if (!json_is_string(json_object_get(o, "epid")))
-			continue;
-		/* Clients reached it and it answered: proven open and a KMS host. */
-		s->hosts[h].reach = KD_REACH_OPEN;
-		s->hosts[h].reach_src |= KD_SRC_CAPTURE;
-		s->hosts[h].rpc = KD_RPC_KMS;
-		s->hosts[h].rpc_src |= KD_SRC_CAPTURE;
-		nanswered++;
-		only = h;
-	}
-	if (nanswered == 1 && json_array_size(hosts) == 1) {
-		o = json_array_get(hosts, 0);
-		json_array_foreach(json_object_get(m->cap_summary, "products"), k, p) {
-			struct kd_guid kms;
-			const struct kd_kmsid *info;
-			json_t *mc = json_object_get(p, "max_count_returned");
+		for (k = 0; k < ch->nnames; k++)
+			kd_site_host_name(s, hi, ch->names[k]);
+		h = &s->hosts[hi];
+		if (h->reach == KD_REACH_UNKNOWN && ch->reach != KD_REACH_UNKNOWN) {
+			h->reach = ch->reach;
+			kd_setf(h->reach_detail, sizeof(h->reach_detail), "%s", ch->reach_detail);
+		}
+		h->reach_src |= ch->reach_src;
+		if (h->rpc == KD_RPC_UNKNOWN && ch->rpc != KD_RPC_UNKNOWN) {
+			h->rpc = ch->rpc;
+			kd_setf(h->rpc_detail, sizeof(h->rpc_detail), "%s", ch->rpc_detail);
+		}
+		h->rpc_src |= ch->rpc_src;
+		h->exchanges += ch->exchanges;
+		h->answers += ch->answers;
+		h->signs |= ch->signs;
+		for (k = 0; k < ch->napps; k++) {
+			struct kd_site_app *a = kd_site_app(s, hi, &ch->apps[k].app_id);
 
-			if (!kd_guid_parse(&kms, jstr(p, "kms_id")) || !json_is_integer(mc) ||
-			    json_integer_value(mc) <= 0)
-				continue;
-			info = kd_kmsid_find(&kms);
-			kd_site_answer(s, only, info ? &info->app_id : &kms, &kms, jstr(o, "epid"),
-			    NULL, (uint32_t)json_integer_value(mc),
-			    (uint32_t)json_integer_value(json_object_get(p, "required_count")),
-			    (uint32_t)json_integer_value(json_object_get(o, "activation_interval")),
-			    (uint32_t)json_integer_value(json_object_get(o, "renewal_interval")),
-			    0, KD_SRC_CAPTURE);
-			counted = true;
+			if (a != NULL && a->epid[0] == '\0')
+				*a = ch->apps[k];
+		}
+		for (k = 0; k < ch->ncounts; k++) {
+			struct kd_site_count *n = kd_site_count(s, hi, &ch->counts[k].kms_id);
+
+			if (n != NULL && !n->have_count)
+				*n = ch->counts[k];
 		}
 	}
-	json_array_foreach(json_object_get(m->cap_summary, "products"), k, p)
-		s->exchanges_seen += (uint64_t)json_integer_value(json_object_get(p, "requests"));
-	/* The clients it saw: who asked which host for what. */
-	json_array_foreach(json_object_get(m->cap_summary, "clients"), k, p) {
-		struct kd_guid cmid, kms;
-		struct kd_site_client *c;
-		char addr[256];
-		uint16_t port;
-		const char *err;
+	for (i = 0; i < c->nclients; i++) {
+		const struct kd_site_client *cc = &c->clients[i];
 		bool isnew;
-		long ci, h;
+		long ci = kd_site_client(s, &cc->cmid, &cc->kms_id, &isnew);
 
-		if (!kd_guid_parse(&cmid, jstr(p, "cmid")) || !kd_guid_parse(&kms, jstr(p,
-		    "kms_id")) || (ci = kd_site_client(s, &cmid, &kms, &isnew)) < 0)
+		if (ci < 0)
 			continue;
-		c = &s->clients[ci];
-		kd_setf(c->workstation, sizeof(c->workstation), "%s", jstr(p, "workstation"));
-		kd_setf(c->addr, sizeof(c->addr), "%s", jstr(p, "client"));
-		c->requests = (uint64_t)json_integer_value(json_object_get(p, "requests"));
-		c->src |= KD_SRC_CAPTURE;
-		c->host = -1;
-		if (probe_parse_target(jstr(p, "host"), PROBE_DEFAULT_PORT, addr, sizeof(addr),
-		    &port, &err) && (h = kd_site_host_find(s, addr, port)) >= 0) {
-			c->host = h;
-			if (h < 64)
-				c->host_mask |= 1ull << h;
+		s->clients[ci] = *cc;
+		s->clients[ci].host = cc->host >= 0 && (size_t)cc->host < c->nhosts &&
+		    (size_t)cc->host < sizeof(map) / sizeof(map[0]) ? map[cc->host] : -1;
+		s->clients[ci].host_mask = s->clients[ci].host >= 0 &&
+		    s->clients[ci].host < 64 ? 1ull << s->clients[ci].host : 0;
+	}
+	for (i = 0; i < c->nobs; i++) {
+		const struct kd_site_obs *o = &c->obs[i];
+		long oi = kd_site_observe(s, o->item, o->verdict, o->code, o->subject,
+		    o->summary, o->fix, o->facts ? json_deep_copy(o->facts) : NULL, o->src);
+
+		if (oi >= 0) {
+			s->obs[oi].count = o->count;
+			s->obs[oi].host = o->host >= 0 && (size_t)o->host < c->nhosts &&
+			    (size_t)o->host < sizeof(map) / sizeof(map[0]) ? map[o->host] : -1;
 		}
 	}
-	for (i = 0; i < m->ncap_obs; i++) {
+	s->sources |= c->sources;
+	s->exchanges_seen += c->exchanges_seen;
+	s->other_traffic += c->other_traffic;
+	s->clients_dropped += c->clients_dropped;
+	if (s->other_traffic_hint[0] == '\0')
+		kd_setf(s->other_traffic_hint, sizeof(s->other_traffic_hint), "%s",
+		    c->other_traffic_hint);
+}
+
+/* Input errors the capture engine passed as events: the dashboard's own observation. */
+static void
+capture_inputs(struct tui_model *m)
+{
+	for (size_t i = 0; i < m->ncap_obs; i++) {
 		const struct kd_site_obs *ob = &m->cap_obs[i];
 
-		/* The engine judged the counts it was given; the capture's line would repeat it. */
-		if (counted && ob->item == KD_ITEM_THRESHOLD)
-			continue;
-		kd_site_observe(s, ob->item, ob->verdict, ob->code, ob->subject, ob->summary,
-		    ob->fix, ob->facts ? json_deep_copy(ob->facts) : NULL, KD_SRC_CAPTURE);
+		kd_site_observe(&m->site, ob->item, ob->verdict, ob->code, ob->subject,
+		    ob->summary, ob->fix, ob->facts ? json_deep_copy(ob->facts) : NULL,
+		    KD_SRC_CAPTURE);
 	}
-	s->sources |= KD_SRC_CAPTURE;
 }
 
 /* The worst finding about host h, by the one verdict order. */
@@ -374,7 +378,7 @@ rebuild(struct tui_model *m)
 	kd_site_fini(&m->site);
 	kd_site_init(&m->site);
 	if (m->have_dns)
-		tui_site_dns(&m->site, &m->dns, m->dns_zone);
+		dnscheck_site(&m->site, &m->dns, m->dns_zone);
 	for (size_t i = 0; m->have_probe && i < m->nprobe; i++) {
 		long h = probe_site_result(&m->site, &m->probe_opts, &m->probe[i], 0);
 
@@ -382,8 +386,10 @@ rebuild(struct tui_model *m)
 		    PROBE_DEFAULT_PORT))
 			m->site.hosts[h].declared = true;
 	}
-	if (m->have_capture)
-		fill_capture(m);
+	if (m->have_capture) {
+		merge_capture(m);
+		capture_inputs(m);
+	}
 	/* Rule 12: the dashboard's own probe is not a client of the site. */
 	for (size_t i = 0; m->have_probe && m->probe_opts.activate && i < m->site.nclients; i++)
 		if (kd_guid_eq(&m->site.clients[i].cmid, &m->probe_opts.cmid))
@@ -462,8 +468,10 @@ tui_model_set_probe(struct tui_model *m, const struct probe_opts *o,
 }
 
 void
-tui_model_set_capture(struct tui_model *m, const struct kd_report *problems, json_t *sum)
+tui_model_set_capture(struct tui_model *m, const struct kd_site *site,
+    const struct kd_report *inputs, json_t *sum)
 {
+	const struct kd_report *problems = inputs;
 	json_t *o, *a;
 	size_t i;
 	char self[KD_GUID_STRLEN];
@@ -495,6 +503,7 @@ tui_model_set_capture(struct tui_model *m, const struct kd_report *problems, jso
 		}
 	json_decref(m->cap_summary);
 	m->cap_summary = json_incref(sum);
+	m->cap_site = site;
 	m->have_capture = true;
 
 	a = json_object_get(sum, "products");

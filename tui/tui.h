@@ -130,7 +130,8 @@ struct tui_model {
 	size_t		 nprobe;
 	struct probe_opts probe_opts;
 	bool		 have_probe;
-	struct kd_site_obs *cap_obs;	/* the capture's findings (observations) */
+	const struct kd_site *cap_site;	/* the capture engine's own site */
+	struct kd_site_obs *cap_obs;	/* input errors, as observations */
 	size_t		 ncap_obs;
 	json_t		*cap_summary;	/* the capture's hosts, products and clients */
 	bool		 have_capture;
@@ -174,9 +175,14 @@ void		 tui_model_set_dns(struct tui_model *, struct kd_report *rep, bool zone);
 /* The results of one finished probe run, copied. */
 void		 tui_model_set_probe(struct tui_model *, const struct probe_opts *,
 		    const struct probe_result *, size_t n);
-/* The capture's findings and summary (capture_problems, capture_summary_json). */
-void		 tui_model_set_capture(struct tui_model *, const struct kd_report *problems,
-		    json_t *summary);
+/*
+ * The capture's site (capture_site; the model reads it at every rebuild, so
+ * it must live as long as the model or until the next call), the input
+ * errors it reported as events (as checks), and its tables for the
+ * Clients panel (capture_summary_json).
+ */
+void		 tui_model_set_capture(struct tui_model *, const struct kd_site *site,
+		    const struct kd_report *inputs, json_t *summary);
 /* Manual items only; returns false for the others. */
 bool		 tui_model_tick(struct tui_model *, enum tui_item, bool on);
 /* New reference: the findings behind an item, as check objects. */
@@ -206,8 +212,6 @@ const char	*tui_item_word(const struct tui_itemstate *);
  */
 json_t		*tui_findings_json(const struct kd_report *, enum kd_item);
 
-/* dnssite.c: dnscheck's report into the site (zone: from a zone file). */
-void		 tui_site_dns(struct kd_site *, const struct kd_report *, bool zone);
 
 /* layout.c */
 enum tui_panel { TUI_P_CHECKLIST, TUI_P_HOSTS, TUI_P_DNS, TUI_P_TRAFFIC, TUI_P_CLIENTS,

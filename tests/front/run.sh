@@ -455,6 +455,19 @@ gd two-records -z "$tmp/two.zone" --activate -t 1
 gd zone-refused -z "$tmp/refused.zone" -t 1
 gd no-domain --resolv-conf "$tmp/empty.conf" -t 1
 
+# ---- dnscheck --probe: the SRV port judged by the engine ---------------------
+# A record on a port other than 1688 where a KMS host answers passes; one
+# where nothing answers fails, and no corrected record moves it to 1688.
+g dnscheck-probe-port-proven 0 '^OK +srv_port +good\.doc\.test: .*not the default; a KMS host answers there' \
+    "$KD" dnscheck --probe -z "$tmp/good.zone" -t 1
+g dnscheck-probe-port-refused 2 '^FAIL +srv_port +refused\.doc\.test: .*where no KMS host answers' \
+    "$KD" dnscheck --probe -z "$tmp/refused.zone" -t 1
+grep -q ' 1688 ' "$tmp/out" && bad dnscheck-probe-no-1688 "$(grep ' 1688 ' "$tmp/out" | head -2)" ||
+    ok dnscheck-probe-no-1688
+
+# ---- one verdict per item in doctor, the dashboard and the capture ----------
+. tests/front/consistency.sh
+
 # ---- options: code, --help and man page agree -------------------------------
 sh tests/front/options.sh "$B" >"$tmp/options" 2>&1
 cat "$tmp/options"

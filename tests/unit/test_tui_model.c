@@ -207,7 +207,7 @@ test_self(void)
 	    "cmid", "aaaaaaaa-2222-4333-8444-555555555555", "workstation", "PC-01",
 	    "kms_id", "58e2134f-8e11-4d17-9cb2-91069c151148", "host", "127.0.0.1:1688",
 	    "requests", 1);
-	tui_model_set_capture(&m, &none, sum);
+	tui_model_set_capture(&m, NULL, &none, sum);
 	KDT_CHECK(m.nclients == 1);
 	KDT_STREQ(m.nclients ? m.clients[0].workstation : "", "PC-01");
 	for (size_t i = 0; i < m.site.nclients; i++)

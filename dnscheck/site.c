@@ -6,15 +6,17 @@
  * over: the checklist engine judges them against what the probe proved.
  *
  * The DNS engine reports kd_checks, so this reads their facts; it is the
- * one place that does, shared by the dashboard and kmsdiag doctor (which
- * links this file, not the dashboard).
+ * one place that does, shared by dnscheck --probe, the dashboard and
+ * kmsdiag doctor.
  */
 #include <string.h>
 
 #include "report.h"
 #include "site.h"
 #include "textf.h"
-#include "tui.h"
+#include "dnscheck.h"
+#include "dnslookup.h"
+#include "../probe/probesite.h"
 
 static const char *
 str(json_t *o, const char *key)
@@ -84,7 +86,7 @@ domain(struct kd_site *s, const struct kd_report *r, const struct kd_check *c, u
 }
 
 void
-tui_site_dns(struct kd_site *s, const struct kd_report *r, bool zone)
+dnscheck_site(struct kd_site *s, const struct kd_report *r, bool zone)
 {
 	unsigned src = zone ? KD_SRC_ZONE : KD_SRC_DNS;
 
@@ -110,17 +112,69 @@ tui_site_dns(struct kd_site *s, const struct kd_report *r, bool zone)
 	s->sources |= src;
 }
 
-json_t *
-tui_findings_json(const struct kd_report *checks, enum kd_item item)
+/*
+ * dnscheck --probe: the SRV port is judged by the checklist engine against
+ * what the probe proved (kmsdiag(7), rule 2), as doctor and the dashboard
+ * judge it.  Each domain's srv_port check takes the engine's worst SRV
+ * finding for that domain: a port other than the default where a KMS host
+ * answers passes with a note, and a corrected record that would move it to
+ * a port no KMS host was shown to answer on is dropped.
+ */
+void
+dnscheck_probe_verdicts(struct kd_report *r, const struct probe *p, bool zone,
+    uint16_t default_port)
 {
-	json_t *a = json_array();
+	struct kd_site s;
+	struct kd_checklist cl;
+	struct kd_judge_opts jo;
+	size_t i, k;
 
-	for (size_t i = 0; a != NULL && i < checks->n; i++) {
-		const struct kd_check *c = &checks->checks[i];
+	kd_site_init(&s);
+	memset(&cl, 0, sizeof(cl));
+	dnscheck_site(&s, r, zone);
+	for (i = 0; i < probe_nresults(p); i++)
+		probe_site_result(&s, probe_opts_of(p), probe_result_at(p, i), 0);
+	memset(&jo, 0, sizeof(jo));
+	jo.default_port = default_port;
+	kd_site_judge(&s, &jo, &cl);
+	for (i = 0; i < r->n; i++) {
+		struct kd_check *c = &r->checks[i];
+		const struct kd_finding *w = NULL;
 
-		if (strncmp(c->id, "checklist.", 10) != 0 &&
-		    strcmp(c->checklist, kd_item_id(item)) == 0)
-			json_array_append_new(a, kd_check_to_json(checks, c));
+		if (strcmp(c->id, "srv_port") != 0)
+			continue;
+		for (k = 0; k < cl.nfindings; k++) {
+			const struct kd_finding *f = &cl.findings[k];
+
+			if (f->item != KD_ITEM_DNS || f->domain < 0 ||
+			    (strcmp(f->code, "srv_port") != 0 && strcmp(f->code, "srv") != 0) ||
+			    !kd_dns_name_eq(s.domains[f->domain].name, c->subject))
+				continue;
+			if (w == NULL || kd_verdict_rank(f->verdict) > kd_verdict_rank(w->verdict))
+				w = f;
+		}
+		if (w == NULL)
+			continue;
+		c->verdict = w->verdict;
+		kd_setf(c->summary, sizeof(c->summary), "%s", w->summary);
+		kd_setf(c->fix, sizeof(c->fix), "%s", w->fix);
+		/* A corrected record may name the default port only where a KMS host answers there. */
+		/*
+		 * The corrected record is right in every field, port included:
+		 * any check of this domain may carry it.
+		 */
+		for (k = 0; strstr(w->fix, "change the record's port") == NULL && k < r->n;
+		    k++) {
+			struct kd_check *o = &r->checks[k];
+
+			if (o->facts == NULL || !kd_dns_name_eq(o->subject, c->subject))
+				continue;
+			json_object_del(o->facts, "zone_lines");
+			json_object_del(o->facts, "nsupdate");
+			json_object_del(o->facts, "dnscmd");
+		}
+		kd_check_str(c, "judged_by", "checklist engine, with the probe");
 	}
-	return a;
+	kd_checklist_fini(&cl);
+	kd_site_fini(&s);
 }
