@@ -210,9 +210,10 @@ test_self(void)
 	tui_model_set_capture(&m, NULL, &none, sum);
 	KDT_CHECK(m.nclients == 1);
 	KDT_STREQ(m.nclients ? m.clients[0].workstation : "", "PC-01");
+	/* Whoever filled it (the probe's request, the capture's), our CMID is self. */
 	for (size_t i = 0; i < m.site.nclients; i++)
-		KDT_CHECK(m.site.clients[i].self == (strcmp(m.site.clients[i].workstation,
-		    "THIS-MACHINE") == 0));
+		KDT_CHECK(m.site.clients[i].self == kd_guid_eq(&m.site.clients[i].cmid,
+		    &o.cmid));
 	json_decref(sum);
 	kd_report_fini(&none);
 	tui_model_fini(&m);
