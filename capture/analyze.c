@@ -32,12 +32,70 @@ analyze_fini(struct capture *cap)
 	legacy_fini(cap);
 }
 
+/*
+ * The ePID's parse and table look-ups, from the last answer's when it is
+ * the same ePID (a host answers every client with its one ePID).  False
+ * when the ePID is malformed.
+ */
+static bool
+epid_lookup(struct capture *cap, struct capture_exchange *ex)
+{
+	struct epid_cache *c = &cap->epid_cache;
+
+	if (!c->have || strcmp(c->epid, ex->resp.epid) != 0) {
+		if (strlen(ex->resp.epid) >= sizeof(c->epid)) {
+			c->have = false;
+			if (!kms_epid_parse(ex->resp.epid, &ex->epid))
+				return false;
+			ex->hostkey = kd_hostkey_find(ex->epid.group,
+			    ex->epid.key_id);
+			ex->os = kd_osbuild_find(ex->epid.build);
+			return true;
+		}
+		memset(&c->parsed, 0, sizeof(c->parsed));
+		c->valid = kms_epid_parse(ex->resp.epid, &c->parsed);
+		c->hostkey = c->valid ? kd_hostkey_find(c->parsed.group,
+		    c->parsed.key_id) : NULL;
+		c->os = c->valid ? kd_osbuild_find(c->parsed.build) : NULL;
+		memcpy(c->epid, ex->resp.epid, strlen(ex->resp.epid) + 1);
+		c->have = true;
+	}
+	ex->epid = c->parsed;
+	if (!c->valid)
+		return false;
+	ex->hostkey = c->hostkey;
+	ex->os = c->os;
+	return true;
+}
+
+static char *
+put_text(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return p + n;
+}
+
+static char *
+put_u32(char *p, uint32_t v)
+{
+	char d[10];
+	size_t n = 0;
+
+	do
+		d[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n > 0)
+		*p++ = d[--n];
+	return p;
+}
+
 void
 finalize_exchange(struct capture *cap, struct capture_exchange *ex)
 {
 	const struct kms_request *rq = &ex->req;
 
-	(void)cap;
 	if (ex->have_req) {
 		int64_t secs;
 
@@ -49,9 +107,7 @@ finalize_exchange(struct capture *cap, struct capture_exchange *ex)
 			ex->skew_known = true;
 		}
 	}
-	if (ex->have_resp && kms_epid_parse(ex->resp.epid, &ex->epid)) {
-		ex->hostkey = kd_hostkey_find(ex->epid.group, ex->epid.key_id);
-		ex->os = kd_osbuild_find(ex->epid.build);
+	if (ex->have_resp && epid_lookup(cap, ex)) {
 		if (ex->hostkey != NULL && ex->have_req &&
 		    !kd_hostkey_activates(ex->hostkey, &rq->kms_id))
 			ex->host_key_mismatch = true;
@@ -88,9 +144,13 @@ finalize_exchange(struct capture *cap, struct capture_exchange *ex)
 		    "count %u < %u required: client stays unactivated (0xC004F038)",
 		    ex->resp.count, rq->required_count);
 	} else {
+		char *p = ex->reason;
+
+		/* Every exchange of a working site: its words without printf. */
 		ex->verdict = CV_ACTIVATES;
-		snprintf(ex->reason, sizeof(ex->reason), "count %u >= %u required",
-		    ex->resp.count, rq->required_count);
+		p = put_text(put_u32(put_text(put_u32(put_text(p, "count "),
+		    ex->resp.count), " >= "), rq->required_count), " required");
+		*p = '\0';
 	}
 }
 

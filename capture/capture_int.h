@@ -132,6 +132,15 @@ struct other_server {
 };
 #define MAX_OTHER_SERVERS	32
 
+/* The last ePID seen and what it parsed to (finalize_exchange). */
+struct epid_cache {
+	bool		 have, valid;
+	char		 epid[KMS_EPID_MAX * 3 + 1];
+	struct kms_epid	 parsed;
+	const struct kd_hostkey *hostkey;
+	const struct kd_osbuild *os;
+};
+
 struct capture {
 	capture_event_cb *cb;
 	void		*cb_arg;
@@ -156,6 +165,7 @@ struct capture {
 	 * is site.hosts[i]'s endpoint, for a lookup without formatting.
 	 */
 	struct kd_site	 site;
+	struct epid_cache epid_cache;
 	struct kd_endpoint *host_ep;
 	size_t		 host_ep_cap;
 	/* client_ep[i]: what site.clients[i].addr was formatted from. */

@@ -275,6 +275,42 @@ test_client_asks_again(void)
 	capture_free(cap);
 }
 
+/*
+ * finalize_exchange keeps the last ePID's parse: a malformed one between
+ * two good ones, and another host's, each get their own; the activation
+ * reason is written without printf, so check its words and the widest count.
+ */
+static void
+test_epid_reuse(void)
+{
+	static const char *seq[] = { WIN_EPID, WIN_EPID, "not-an-epid", WIN_EPID,
+	    KMS2_EPID };
+	struct capture *cap = capture_new(NULL, noop, NULL);
+	struct capture_exchange ex;
+	struct kms_epid want;
+
+	for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+		bool ok = kms_epid_parse(seq[i], &want);
+
+		memset(&ex, 0, sizeof(ex));
+		ex.have_req = ex.have_resp = true;
+		ex.resp_pkt = 1;
+		ex.resp.verified = true;
+		ex.resp.count = i == 4 ? UINT32_MAX : 50;
+		ex.req.required_count = 25;
+		snprintf(ex.resp.epid, sizeof(ex.resp.epid), "%s", seq[i]);
+		finalize_exchange(cap, &ex);
+		KDT_CHECK(ex.epid.valid == ok && ex.epid.key_id == want.key_id &&
+		    ex.epid.build == want.build);
+		KDT_CHECK((ex.hostkey != NULL) == (ok && kd_hostkey_find(want.group,
+		    want.key_id) != NULL));
+		KDT_CHECK(ex.verdict == CV_ACTIVATES);
+		KDT_STREQ(ex.reason, i == 4 ? "count 4294967295 >= 25 required" :
+		    "count 50 >= 25 required");
+	}
+	capture_free(cap);
+}
+
 /* Past KD_MAX_HOSTS hosts the rest are not judged, and the summary says so. */
 static void
 test_host_cap(void)
@@ -304,6 +340,7 @@ main(void)
 	test_no_kms_traffic();
 	test_host_cap();
 	test_client_asks_again();
+	test_epid_reuse();
 	printf("test_capture_site: %d passed, %d failed\n", kdt_passed, kdt_failed);
 	return kdt_failed != 0;
 }
