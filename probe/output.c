@@ -121,6 +121,8 @@ probe_emit_table(FILE *fp, const struct probe *p, bool color)
 		const struct probe_result *r = probe_result_at(p, i);
 		long h = jd.hosts != NULL ? jd.hosts[i] : -1;
 		char s[512], f[512], hw[24];
+		struct probe_judged one;
+		const struct kd_checklist *cl;
 
 		if (r->verdict == KD_V_OK && !o->activate)
 			continue;
@@ -136,8 +138,11 @@ probe_emit_table(FILE *fp, const struct probe *p, bool color)
 			    sizeof(hw)), r->act.activation_interval, r->act.renewal_interval);
 		if (r->fix[0] != '\0' && r->verdict != KD_V_OK)
 			fprintf(fp, "    fix: %s\n", kd_sanitize(r->fix, f, sizeof(f)));
-		for (size_t k = 0; h >= 0 && k < jd.cl.nfindings; k++) {
-			const struct kd_finding *x = &jd.cl.findings[k];
+		if (h < 0)
+			(void)probe_judge_one(o, r, &one, &h);
+		cl = jd.hosts != NULL && jd.hosts[i] >= 0 ? &jd.cl : &one.cl;
+		for (size_t k = 0; h >= 0 && k < cl->nfindings; k++) {
+			const struct kd_finding *x = &cl->findings[k];
 
 			if (x->host != h || x->verdict == KD_V_OK ||
 			    strstr(x->summary, r->summary) != NULL)
@@ -147,6 +152,8 @@ probe_emit_table(FILE *fp, const struct probe *p, bool color)
 			if (x->fix[0] != '\0')
 				fprintf(fp, "        fix: %s\n", kd_sanitize(x->fix, f, sizeof(f)));
 		}
+		if (cl == &one.cl)
+			probe_judged_fini(&one);
 	}
 	probe_judged_fini(&jd);
 	return ferror(fp) ? -1 : 0;

@@ -243,10 +243,14 @@ void		 probe_site_fill(const struct probe *, struct kd_site *, int64_t now, long
 struct probe_judged {
 	struct kd_site		 site;
 	struct kd_checklist	 cl;
-	long			*hosts;		/* per result: its host in site, or -1 */
+	long			*hosts;		/* per result: its host in site, or -1 (judged alone) */
 	bool			 judged;
 };
 int		 probe_judge_run(const struct probe *, struct probe_judged *);
+int		 probe_judge_one(const struct probe_opts *, const struct probe_result *,
+		    struct probe_judged *, long *host);
+/* The result carries a verified count: the only kind another host's can change. */
+bool		 probe_counted(const struct probe_result *);
 void		 probe_judged_fini(struct probe_judged *);
 /* "0123456789ABCDEF", or "" without a HwId. */
 const char	*probe_hwid_text(const struct probe_activation *, char *out, size_t len);

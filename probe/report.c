@@ -82,44 +82,73 @@ findings_json(const struct probe_judged *j, long host)
 	return a;
 }
 
-/* A name that never resolved is judged on its own: it has no address to share. */
+/* One result judged on its own: a host whose verdict no other host can change. */
+int
+probe_judge_one(const struct probe_opts *o, const struct probe_result *r, struct probe_judged *j,
+    long *host)
+{
+	struct kd_judge_opts jo;
+
+	memset(j, 0, sizeof(*j));
+	memset(&jo, 0, sizeof(jo));
+	jo.default_port = o->default_port;
+	jo.activation_asked = o->activate;
+	jo.now = (int64_t)time(NULL);
+	kd_site_init(&j->site);
+	*host = probe_site_result(&j->site, o, r, jo.now);
+	kd_site_judge(&j->site, &jo, &j->cl);
+	j->judged = true;
+	return j->site.oom || j->cl.oom ? -1 : 0;
+}
+
 static json_t *
 alone_json(const struct probe_opts *o, const struct probe_result *r)
 {
 	struct probe_judged j;
-	struct kd_judge_opts jo;
 	json_t *a;
 	long h;
 
-	memset(&j, 0, sizeof(j));
-	memset(&jo, 0, sizeof(jo));
-	jo.default_port = o->default_port;
-	jo.activation_asked = o->activate;
-	kd_site_init(&j.site);
-	h = probe_site_result(&j.site, o, r, (int64_t)time(NULL));
-	kd_site_judge(&j.site, &jo, &j.cl);
-	j.judged = true;
+	(void)probe_judge_one(o, r, &j, &h);
 	a = findings_json(&j, h);
 	probe_judged_fini(&j);
 	return a;
 }
 
+bool
+probe_counted(const struct probe_result *r)
+{
+	return r->address[0] != '\0' && r->act.answered && r->act.verified;
+}
+
+/*
+ * Only the results that carry a count are judged together: the rules
+ * between hosts (one below the threshold beside one above, a split count)
+ * are about counts.  Every other result is judged on its own (hosts[i] =
+ * -1, probe_judge_one), which keeps a scan of 20,000 addresses linear.
+ */
 int
 probe_judge_run(const struct probe *p, struct probe_judged *j)
 {
 	const struct probe_opts *o = probe_opts_of(p);
-	size_t n = probe_nresults(p);
+	size_t i, n = probe_nresults(p), counted = 0;
 	struct kd_judge_opts jo;
 
 	memset(j, 0, sizeof(*j));
 	kd_site_init(&j->site);
 	if (n > 0 && (j->hosts = calloc(n, sizeof(*j->hosts))) == NULL)
 		return -1;
+	for (i = 0; i < n; i++)
+		counted += probe_counted(probe_result_at(p, i));
 	memset(&jo, 0, sizeof(jo));
 	jo.default_port = o->default_port;
 	jo.activation_asked = o->activate;
 	jo.now = (int64_t)time(NULL);
-	probe_site_fill(p, &j->site, jo.now, j->hosts);
+	for (i = 0; i < n; i++) {
+		const struct probe_result *r = probe_result_at(p, i);
+
+		j->hosts[i] = counted >= 2 && probe_counted(r) ?
+		    probe_site_result(&j->site, o, r, jo.now) : -1;
+	}
 	kd_site_judge(&j->site, &jo, &j->cl);
 	j->judged = true;
 	return j->site.oom || j->cl.oom ? -1 : 0;

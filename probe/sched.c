@@ -200,7 +200,12 @@ probe_judge_all(struct probe *p)
 	long *hosts;
 	size_t i;
 
-	if (p->n < 2 || (hosts = calloc(p->n, sizeof(*hosts))) == NULL)
+	size_t counted = 0;
+
+	for (i = 0; i < p->n; i++)
+		counted += probe_counted(&p->jobs[i]->r);
+	/* Only counts make one host's verdict depend on another's (probe_judge_run). */
+	if (counted < 2 || (hosts = calloc(p->n, sizeof(*hosts))) == NULL)
 		return;
 	memset(&jo, 0, sizeof(jo));
 	jo.default_port = p->o.default_port;
@@ -208,7 +213,7 @@ probe_judge_all(struct probe *p)
 	jo.now = (int64_t)time(NULL);
 	kd_site_init(&s);
 	for (i = 0; i < p->n; i++)
-		hosts[i] = p->jobs[i]->r.address[0] != '\0' ?
+		hosts[i] = probe_counted(&p->jobs[i]->r) ?
 		    probe_site_result(&s, &p->o, &p->jobs[i]->r, jo.now) : -1;
 	kd_site_judge(&s, &jo, &cl);
 	for (i = 0; i < p->n; i++)
