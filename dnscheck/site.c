@@ -85,10 +85,35 @@ domain(struct kd_site *s, const struct kd_report *r, const struct kd_check *c, u
 	}
 }
 
+/*
+ * dnscheck's corrected record is right in every field by its own
+ * expectations, port included: for a TTL finding it would also move a
+ * record to 1688 where a host may answer on the published port.  The
+ * engine judges the port; the TTL fix keeps each record's own port.
+ */
+static const char *
+ttl_fix(const struct kd_check *c, char *buf, size_t len)
+{
+	json_t *rec;
+	size_t k;
+
+	if (strcmp(c->id, "srv_ttl") != 0 || c->verdict == KD_V_OK ||
+	    json_array_size(json_object_get(c->facts, "records")) == 0)
+		return c->fix;
+	buf[0] = '\0';
+	json_array_foreach(json_object_get(c->facts, "records"), k, rec)
+		kd_appendf(buf, len, "%s%s 3600 IN SRV %d %d %d %s", k ? "; " : "",
+		    str(rec, "name"), (int)json_integer_value(json_object_get(rec, "priority")),
+		    (int)json_integer_value(json_object_get(rec, "weight")),
+		    (int)json_integer_value(json_object_get(rec, "port")), str(rec, "target"));
+	return buf;
+}
+
 void
 dnscheck_site(struct kd_site *s, const struct kd_report *r, bool zone)
 {
 	unsigned src = zone ? KD_SRC_ZONE : KD_SRC_DNS;
+	char fix[320];
 
 	for (size_t i = 0; i < r->n; i++) {
 		const struct kd_check *c = &r->checks[i];
@@ -106,7 +131,7 @@ dnscheck_site(struct kd_site *s, const struct kd_report *r, bool zone)
 		if (c->checklist[0] != '\0')
 			(void)kd_item_parse(c->checklist, &item);
 		kd_site_observe(s, item, c->verdict, strcmp(c->id, "srv_exists") == 0 ?
-		    "dns_error" : c->id, c->subject, c->summary, c->fix,
+		    "dns_error" : c->id, c->subject, c->summary, ttl_fix(c, fix, sizeof(fix)),
 		    c->facts ? json_deep_copy(c->facts) : NULL, src);
 	}
 	s->sources |= src;

@@ -278,6 +278,9 @@ sed -e 's/^_vlmcs._tcp	3600/_vlmcs._tcp	600/' "$tmp/good.zone" >"$tmp/ttl.zone"
 g doctor-text-also 1 '^   also: OK +good\.doc\.test\. publishes kms1' "$KD" doctor -z "$tmp/ttl.zone"
 grep -q '^2\. DNS         WARN     TTL 600 s' "$tmp/out" && ok doctor-text-worst-first ||
     bad doctor-text-worst-first "$(head -3 "$tmp/out")"
+# The TTL fix keeps the record's port, where a KMS host answers (rule 2).
+grep -q "^   fix: _vlmcs._tcp.good.doc.test. 3600 IN SRV 0 0 $GOOD kms1.good.doc.test.\$" "$tmp/out" &&
+    ok doctor-ttl-fix-keeps-port || bad doctor-ttl-fix-keeps-port "$(grep fix: "$tmp/out" | head -2)"
 
 start_responder refused --refuse || bad "responder start"
 REFUSED=$PORT
