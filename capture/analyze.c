@@ -473,7 +473,6 @@ analyze_conn(struct capture *cap, const struct capture_conn_event *ev)
 	struct kd_site_host *h;
 	char ep[96];
 
-	legacy_conn(cap, ev);
 	if (hi < 0)
 		return;
 	h = &cap->site.hosts[hi];

@@ -145,11 +145,10 @@ const struct kd_site *capture_site(const struct capture *);
 void		 capture_report(struct capture *, struct kd_report *);
 json_t		*capture_site_summary(struct capture *);
 /*
- * The dashboard's older view (capture/legacy.c): problems judged by the
- * capture itself and per-host/per-product tables.  Kept until kmsdiag-tui
- * reads capture_site(); do not build on it.
+ * The dashboard's older view (capture/legacy.c): per-host, per-product and
+ * per-client tables.  Kept until kmsdiag-tui reads capture_site(); do not
+ * build on it.
  */
-void		 capture_problems(struct capture *, struct kd_report *);
 json_t		*capture_summary_json(struct capture *);
 /*
  * The exit status for what capture_report() found: the worst item or

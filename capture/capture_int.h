@@ -63,6 +63,7 @@ struct client_agg {
 	uint32_t	 host_mask;		/* legacy hosts 0..31 that served it */
 };
 
+/* What the dashboard's summary says of a host (capture_summary_json). */
 struct host_agg {
 	struct kd_endpoint ep;
 	char		 epid[KMS_EPID_MAX * 3 + 1];
@@ -74,7 +75,8 @@ struct host_agg {
 	const struct kd_hostkey *hostkey;
 	const struct kd_osbuild *os;
 	uint32_t	 last_count;
-	uint64_t	 exchanges, refusals, unverified, iv_reused;
+	uint64_t	 exchanges;
+	bool		 iv_reused;
 	bool		 has_hwid;
 	uint8_t		 hwid[8];
 	bool		 answered_foreign;	/* answered a product its key cannot activate */
@@ -82,27 +84,13 @@ struct host_agg {
 	uint64_t	 clients;		/* distinct (CMID, kms id) it served */
 };
 
+/* What the dashboard's summary says of a KMS counted ID. */
 struct kmsid_agg {
-	struct kd_guid	 kms_id, app_id;
+	struct kd_guid	 kms_id;
 	const struct kd_kmsid *info;
 	uint32_t	 required;
-	uint64_t	 distinct, requests, below, activates;
-	uint32_t	 max_count, last_count;
-	bool		 have_count;
-	uint32_t	 host_mask;
-};
-
-/* A problem kind counted during the run, with the first example kept. */
-struct problem {
-	uint64_t	 n;
-	char		 example[200];
-	char		 subject[96];
-};
-
-enum problem_kind {
-	P_FILTERED, P_REFUSED, P_BIND_NAK, P_BIND_REJECTED, P_NOT_RPC, P_FAULT,
-	P_NO_RESPONSE, P_SNAPLEN, P_GAP, P_EVICTED, P_LIMIT, P_UNVERIFIED,
-	P_SKEW, P_HOSTKEY, P_KEY, P_UNDECODABLE, P_BAD_VERSION, P_NKINDS
+	uint64_t	 distinct, requests;
+	uint32_t	 max_count;
 };
 
 /* The dashboard's aggregates (legacy.c), until it reads the site model. */
@@ -115,9 +103,6 @@ struct capture_legacy {
 	uint64_t	 hosts_dropped;
 	struct kmsid_agg kmsids[MAX_TRACKED_KMSIDS];
 	size_t		 nkmsids;
-	struct problem	 problems[P_NKINDS];
-	struct { uint32_t code; uint64_t n; char subject[96]; } hresults[32];
-	size_t		 nhresults;
 };
 
 /*
@@ -216,7 +201,6 @@ void	analyze_other(struct capture *, const struct pkt_info *);
 void	copy_utf8(char *, size_t, const char *);
 void	legacy_exchange(struct capture *, const struct capture_exchange *,
 	    long client);
-void	legacy_conn(struct capture *, const struct capture_conn_event *);
 void	legacy_fini(struct capture *);
 void	summary_counters(const struct capture *, json_t *);
 

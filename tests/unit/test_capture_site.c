@@ -229,8 +229,8 @@ test_client_asks_again(void)
 	struct asker a = { "192.0.2.50", 50001, longws, 200 };
 	const char *w = "Windows 10/11 Enterprise";
 	struct kms_epid e;
-	struct kd_report r;
-	bool dup = false;
+	struct kd_checklist ck;
+	const struct kd_finding *f;
 	json_t *sum, *cl;
 
 	answer_by(cap, &a, "192.0.2.10", 1688, w, WIN_EPID, 50, true);
@@ -264,14 +264,11 @@ test_client_asks_again(void)
 	    "192.0.2.51:50002");
 	KDT_CHECK(json_integer_value(json_object_get(sum, "clients_total")) == 1);
 	json_decref(sum);
-	/* ... and names the clone from the site's client. */
-	kd_report_init(&r, "kmsdiag-capture");
-	capture_problems(cap, &r);
-	for (size_t i = 0; i < r.n; i++)
-		if (strcmp(r.checks[i].id, "duplicate_cmid") == 0)
-			dup = strstr(r.checks[i].summary, "PC-CLONE") != NULL;
-	KDT_CHECK(dup);
-	kd_report_fini(&r);
+	/* ... and the checklist names the clone. */
+	capture_checklist(cap, &ck);
+	f = finding(&ck, "duplicate_cmid");
+	KDT_CHECK(f != NULL && strstr(f->summary, "PC-CLONE") != NULL);
+	kd_checklist_fini(&ck);
 	capture_free(cap);
 }
 
