@@ -322,8 +322,12 @@ kd_prom_site(struct kd_prom *p, const struct kd_site *s,
 		const struct kd_item_result *it = &cl->items[i];
 		struct kd_prom_label l[1] = { { "item", kd_item_id((enum kd_item)i) } };
 
-		/* An item nobody could check is not exported as a status. */
-		if (it->basis == KD_BASIS_MANUAL)
+		/*
+		 * Only items judged on evidence: a skipped item (a probe sees no
+		 * DNS) or one only a person can check would be a permanent
+		 * "unknown" that every alert on the status has to leave out.
+		 */
+		if (it->basis != KD_BASIS_EVIDENCE)
 			continue;
 		kd_prom_add(p, "kmsdiag_check_status", "gauge",
 		    "checklist item verdict: 0 OK, 1 warning, 2 failure, 3 unknown",

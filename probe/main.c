@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmdline.h"
@@ -22,6 +23,7 @@
 #include "output.h"
 #include "parse.h"
 #include "probe.h"
+#include "prom.h"
 #include "report.h"
 #include "srv.h"
 #include "tables.h"
@@ -69,9 +71,11 @@ help(void)
 	    "  -j, --json               JSON Lines, one object per address\n"
 	    "  -n, --count N            attempts per address (default 1)\n"
 	    "      --nagios             monitoring-plugins output and exit status\n"
+	    "      --output FILE        with --prometheus: write to FILE atomically\n"
 	    "  -p, --port PORT          default port (default 1688)\n"
 	    "      --parallel N         connections in flight at once (default: as many as\n"
 	    "                           the descriptor limit allows)\n"
+	    "      --prometheus         Prometheus metrics (text format) instead of the table\n"
 	    "      --product NAME|SKU   product for --activate (default Windows 10/11 Enterprise);\n"
 	    "                           --product list prints the products\n"
 	    "      --protocol 4|5|6     KMS protocol version for --activate (default: the\n"
@@ -84,6 +88,34 @@ help(void)
 	    "  -w, --warning RANGE      response time (s) that is a WARNING\n"
 	    "\nRANGE: 10, 10:, ~:10, 10:20, @10:20 (monitoring-plugins syntax).\n"
 	    "Exit: 0 ok, 1 warning, 2 a target failed, 3 unknown, 64 usage.\n");
+}
+
+/*
+ * --prometheus: the run judged as one site, as metrics; to a file for
+ * node_exporter's textfile collector (atomically) or stdout.
+ */
+static int
+emit_prometheus(const struct probe *p, const char *file)
+{
+	struct probe_judged pj;
+	struct kd_prom prom;
+	char err[512], safe[512];
+	int rc = -1;
+
+	memset(&pj, 0, sizeof(pj));
+	kd_prom_init(&prom);
+	if (probe_judge_run(p, &pj) == 0) {
+		kd_prom_site(&prom, &pj.site, &pj.cl, (long long)time(NULL));
+		rc = prom.oom ? -1 : kd_prom_write_file(file ? file : "-", &prom, err,
+		    sizeof(err));
+		if (rc != 0)
+			fprintf(stderr, PROG ": %s\n", prom.oom ? "out of memory" :
+			    kd_sanitize(err, safe, sizeof(safe)));
+	} else
+		fprintf(stderr, PROG ": out of memory\n");
+	kd_prom_fini(&prom);
+	probe_judged_fini(&pj);
+	return rc;
 }
 
 /* Usage errors: exit 64, or UNKNOWN (3) with a status line in --nagios mode. */
@@ -255,7 +287,8 @@ raise_nofile(void)
 
 enum {
 	OPT_ACTIVATE = 256, OPT_COUNT_CRIT, OPT_COUNT_WARN, OPT_INTERVAL, OPT_NAGIOS,
-	OPT_PARALLEL, OPT_PRODUCT, OPT_PROTOCOL, OPT_SRV, OPT_TCP_ONLY
+	OPT_PARALLEL, OPT_PRODUCT, OPT_PROTOCOL, OPT_SRV, OPT_TCP_ONLY, OPT_PROMETHEUS,
+	OPT_OUTPUT
 };
 
 #define OPTSTRING	"46c:f:H:hjn:p:s:t:Vw:"
@@ -271,6 +304,8 @@ static const struct option longopts[] = {
 	{ "interval",		required_argument,	NULL, OPT_INTERVAL },
 	{ "json",		no_argument,		NULL, 'j' },
 	{ "nagios",		no_argument,		NULL, OPT_NAGIOS },
+	{ "output",		required_argument,	NULL, OPT_OUTPUT },
+	{ "prometheus",		no_argument,		NULL, OPT_PROMETHEUS },
 	{ "parallel",		required_argument,	NULL, OPT_PARALLEL },
 	{ "port",		required_argument,	NULL, 'p' },
 	{ "product",		required_argument,	NULL, OPT_PRODUCT },
@@ -296,7 +331,8 @@ main(int argc, char **argv)
 	const char *product = NULL, *dns_server = NULL, *errstr = NULL;
 	const char *cmid_src = NULL;
 	char ferr[512];
-	bool json = false, srv = false;
+	bool json = false, srv = false, prometheus = false;
+	const char *prom_file = NULL;
 	unsigned long v;
 	struct sigaction sa;
 	size_t i;
@@ -385,6 +421,12 @@ main(int argc, char **argv)
 		case OPT_NAGIOS:
 			nagios_mode = true;
 			break;
+		case OPT_PROMETHEUS:
+			prometheus = true;
+			break;
+		case OPT_OUTPUT:
+			prom_file = optarg;
+			break;
 		case OPT_PARALLEL:
 			if (!parse_uint(optarg, 1, PROBE_MAX_ADDRS, &v, &errstr)) {
 				rc = fail_usage("parallel %s: %s", optarg, errstr);
@@ -419,6 +461,14 @@ main(int argc, char **argv)
 
 	if (json && nagios_mode) {
 		rc = fail_usage("cannot use --json and --nagios together");
+		goto out;
+	}
+	if (prometheus && (json || nagios_mode)) {
+		rc = fail_usage("--prometheus is an output of its own: not with --json or --nagios");
+		goto out;
+	}
+	if (prom_file != NULL && !prometheus) {
+		rc = fail_usage("--output is for --prometheus");
 		goto out;
 	}
 	if (o.tcp_only && o.activate) {
@@ -545,7 +595,12 @@ main(int argc, char **argv)
 		rc = interrupted ? KD_EXIT_UNKNOWN : status;
 		goto out;
 	}
-	if (json)
+	if (prometheus) {
+		if (emit_prometheus(p, prom_file) != 0) {
+			rc = KD_EXIT_UNKNOWN;
+			goto out;
+		}
+	} else if (json)
 		emit_json(&rep);
 	else {
 		if (o.activate) {

@@ -118,11 +118,12 @@ else
 	skip icinga2-daemon-C "icinga2 not installed (Debian package icinga2-bin)"
 fi
 # Every option of the two plugins is a custom variable of its CheckCommand
-# (output modes and --help/--version are not monitoring options).
+# (output modes, --prometheus with its --output, --help and --version are
+# not options of a Nagios-style check).
 for tool in probe dnscheck; do
 	missing=
 	for o in $("$B/kmsdiag-$tool" --help | grep -o -- '--[a-z][a-z0-9-]*' | sort -u); do
-		case $o in --help|--version|--json|--nagios|--verbose) continue ;; esac
+		case $o in --help|--version|--json|--nagios|--verbose|--prometheus|--output) continue ;; esac
 		grep -q -- "\"$o\"" contrib/icinga2/kmsdiag.conf || missing="$missing $o"
 	done
 	[ -z "$missing" ] && ok "icinga2-$tool-every-option" ||
@@ -180,6 +181,31 @@ rc=$?
 [ $? = 64 ] && ok capture-prom-json-usage || bad capture-prom-json-usage
 "$CAP" -r "$F" --output "$tmp/x.prom" >/dev/null 2>&1
 [ $? = 64 ] && ok capture-output-needs-prom || bad capture-output-needs-prom
+
+# ---- kmsdiag-probe --prometheus ------------------------------------------
+"$RESP" --count 8 --lifetime 60 >"$tmp/rp" 2>&1 &
+PIDS="$PIDS $!"
+i=0
+while [ $i -lt 100 ] && ! grep -qs '^PORT' "$tmp/rp"; do sleep 0.05; i=$((i + 1)); done
+PP=$(sed -n 's/^PORT //p' "$tmp/rp")
+"$B/kmsdiag-probe" --prometheus --activate "127.0.0.1:$PP" >"$tmp/probe.prom" 2>"$tmp/probe.err"
+rc=$?
+[ "$rc" = 2 ] && ok probe-prom-exit || bad probe-prom-exit "exit $rc, want 2 (count 8 < 25): $(cat "$tmp/probe.err")"
+check_metrics promtool-check-metrics-probe-tool "$tmp/probe.prom"
+has probe-prom-count "$tmp/probe.prom" "^kmsdiag_activation_counted_clients\\{host=\"127.0.0.1\",port=\"$PP\",counted_id=\"Windows 10/11 \\(Volume\\)\"\\} 8$"
+has probe-prom-threshold-item "$tmp/probe.prom" '^kmsdiag_check_status\{item="threshold"\} 2$'
+if grep -q 'item="dns"' "$tmp/probe.prom"; then
+	bad probe-prom-no-skipped-items "a probe judges no DNS: $(grep 'item="dns"' "$tmp/probe.prom")"
+else
+	ok probe-prom-no-skipped-items
+fi
+"$B/kmsdiag-probe" --prometheus --output "$tmp/probe2.prom" "127.0.0.1:$PP" >"$tmp/probe.out" 2>&1
+[ ! -s "$tmp/probe.out" ] && has probe-prom-output-file "$tmp/probe2.prom" '^kmsdiag_rpc_kms\{.*\} 1$' ||
+    bad probe-prom-output-file "stdout: $(head -c 200 "$tmp/probe.out")"
+"$B/kmsdiag-probe" --prometheus --json "127.0.0.1:$PP" >/dev/null 2>&1
+[ $? = 64 ] && ok probe-prom-json-usage || bad probe-prom-json-usage
+"$B/kmsdiag-probe" --output "$tmp/x.prom" "127.0.0.1:$PP" >/dev/null 2>&1
+[ $? = 64 ] && ok probe-output-needs-prom || bad probe-output-needs-prom
 
 # ---- the exporter itself -------------------------------------------------------
 if ! pkg-config --exists libmicrohttpd; then
