@@ -10,12 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "../probe/probe.h"
+#include "../probe/probesite.h"
 #include "dnscheck.h"
 #include "textf.h"
 #include "dnslookup.h"
@@ -1123,6 +1125,10 @@ on_probe_done(struct probe *p, void *arg)
 		kd_check_json(c, "domains", json_deep_copy(x->domains));
 	}
 	dnscheck_probe_verdicts(cx->r, p, cx->zone != NULL, cx->o->expect_port);
+	if (cx->o->site != NULL)
+		for (i = 0; i < probe_nresults(p); i++)
+			probe_site_result(cx->o->site, probe_opts_of(p), probe_result_at(p, i),
+			    (int64_t)time(NULL));
 	finish_later(cx);
 }
 

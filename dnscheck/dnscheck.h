@@ -45,6 +45,8 @@
 #define DNSCHECK_TTL		3600	/* the deployment guides' 60 minutes */
 #define DNSCHECK_PORT		1688	/* KMS default (protocol doc 1.1) */
 
+struct kd_site;
+
 struct dnscheck_opts {
 	const char *const	*domains;	/* none: resolv.conf search list, or the zone origin */
 	size_t			 ndomains;
@@ -58,6 +60,8 @@ struct dnscheck_opts {
 	uint16_t		 expect_port;
 	bool			 probe;		/* probe every SRV target (probe.target checks) */
 	bool			 probe_tcp_only;	/* ... with a TCP connect only, no RPC bind */
+	/* When set, the probe's results go into it too (dnscheck_site adds the DNS side). */
+	struct kd_site		*site;
 };
 
 void	dnscheck_opts_init(struct dnscheck_opts *);

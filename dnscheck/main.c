@@ -15,11 +15,13 @@
 #include "dnscheck.h"
 #include "dnslookup.h"
 #include "parse.h"
+#include "prom.h"
 #include "report.h"
+#include "site.h"
 
 #define PROG	"kmsdiag-dnscheck"
 
-enum { OPT_TTL = 256, OPT_RESOLV, OPT_PROBE, OPT_TCP_ONLY };
+enum { OPT_TTL = 256, OPT_RESOLV, OPT_PROBE, OPT_TCP_ONLY, OPT_PROMETHEUS, OPT_OUTPUT };
 
 static const struct option longopts[] = {
 	{ "help",	no_argument,		NULL, 'h' },
@@ -28,6 +30,8 @@ static const struct option longopts[] = {
 	{ "origin",	required_argument,	NULL, 'o' },
 	{ "port",	required_argument,	NULL, 'p' },
 	{ "probe",	no_argument,		NULL, OPT_PROBE },
+	{ "prometheus",	no_argument,		NULL, OPT_PROMETHEUS },
+	{ "output",	required_argument,	NULL, OPT_OUTPUT },
 	{ "resolv-conf", required_argument,	NULL, OPT_RESOLV },
 	{ "server",	required_argument,	NULL, 's' },
 	{ "tcp",	no_argument,		NULL, 'T' },
@@ -46,7 +50,8 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: " PROG " [-hjnTvV] [-o origin] [-p port] [-s server[:port]]\n"
 	    "       [-t timeout] [--probe [--tcp-only]] [--resolv-conf file]\n"
-	    "       [--ttl seconds] [-z zonefile] [domain ...]\n");
+	    "       [--ttl seconds] [--prometheus [--output file]] [-z zonefile]\n"
+	    "       [domain ...]\n");
 }
 
 static void
@@ -61,9 +66,11 @@ help(void)
 	    "  -j, --json              JSON Lines, one object per check\n"
 	    "  -n, --nagios            one monitoring-plugins status line\n"
 	    "  -o, --origin DOMAIN     the zone's name, with --zone\n"
+	    "      --output FILE       with --prometheus: write to FILE atomically\n"
 	    "  -p, --port PORT         port the records must give (default %u)\n"
 	    "      --probe             then probe every SRV target address at the\n"
 	    "                          record's port: TCP connect and DCE/RPC bind\n"
+	    "      --prometheus        Prometheus metrics (text format) instead\n"
 	    "      --resolv-conf FILE  read FILE instead of /etc/resolv.conf\n"
 	    "  -s, --server ADDR[:PORT] ask this server (default: the system resolver)\n"
 	    "  -T, --tcp               query over TCP only\n"
@@ -93,6 +100,36 @@ usage_error(const char *fmt, ...)
 	exit(KD_EXIT_USAGE);
 }
 
+/*
+ * --prometheus: the records and (with --probe) what answers at their
+ * targets, judged, as metrics; to a file atomically or to stdout.
+ */
+static int
+emit_prometheus(const struct kd_report *r, struct kd_site *site, bool zone,
+    uint16_t port, const char *file)
+{
+	struct kd_checklist cl;
+	struct kd_judge_opts jo;
+	struct kd_prom p;
+	char err[512], safe[512];
+	int rc;
+
+	dnscheck_site(site, r, zone);
+	memset(&jo, 0, sizeof(jo));
+	jo.default_port = port;
+	memset(&cl, 0, sizeof(cl));
+	kd_site_judge(site, &jo, &cl);
+	kd_prom_init(&p);
+	kd_prom_site(&p, site, &cl, 0);
+	rc = p.oom || cl.oom ? -1 : kd_prom_write_file(file ? file : "-", &p, err, sizeof(err));
+	if (rc != 0)
+		fprintf(stderr, PROG ": %s\n", p.oom || cl.oom ? "out of memory" :
+		    kd_sanitize(err, safe, sizeof(safe)));
+	kd_prom_fini(&p);
+	kd_checklist_fini(&cl);
+	return rc;
+}
+
 static long long
 num_arg(const char *what, const char *s, long long min, long long max)
 {
@@ -114,7 +151,10 @@ main(int argc, char *argv[])
 	char addr[64], perf[96];
 	const char *errstr;
 	uint16_t port;
-	bool json = false, nagios = false, verbose = false;
+	bool json = false, nagios = false, verbose = false, prometheus = false;
+	bool prom_failed = false;
+	const char *prom_file = NULL;
+	struct kd_site site;
 	int ch, i, ret;
 
 	dnscheck_opts_init(&o);
@@ -135,6 +175,12 @@ main(int argc, char *argv[])
 			break;
 		case 'p':
 			o.expect_port = (uint16_t)num_arg("port", optarg, 1, 65535);
+			break;
+		case OPT_PROMETHEUS:
+			prometheus = true;
+			break;
+		case OPT_OUTPUT:
+			prom_file = optarg;
 			break;
 		case OPT_PROBE:
 			o.probe = true;
@@ -180,6 +226,10 @@ main(int argc, char *argv[])
 
 	if (json && nagios)
 		usage_error("cannot use --json and --nagios");
+	if (prometheus && (json || nagios))
+		usage_error("--prometheus is an output of its own: not with --json or --nagios");
+	if (prom_file != NULL && !prometheus)
+		usage_error("--output is for --prometheus");
 	if (o.zone_file != NULL && o.server != NULL)
 		usage_error("cannot use --zone and --server");
 	if (o.zone_file != NULL && o.tcp)
@@ -202,9 +252,16 @@ main(int argc, char *argv[])
 	o.ndomains = (size_t)argc;
 
 	kd_report_init(&r, PROG);
+	kd_site_init(&site);
+	if (prometheus)
+		o.site = &site;
 	dnscheck_run(&o, &r);
 
-	if (json)
+	if (prometheus) {
+		if (emit_prometheus(&r, &site, o.zone_file != NULL, o.expect_port,
+		    prom_file) != 0)
+			prom_failed = true;
+	} else if (json)
 		kd_emit_json(stdout, &r);
 	else if (nagios) {
 		enum kd_verdict worst = kd_report_worst(&r);
@@ -249,8 +306,9 @@ main(int argc, char *argv[])
 	}
 	if (r.oom)
 		fprintf(stderr, PROG ": out of memory: some checks are missing\n");
-	ret = r.oom ? KD_EXIT_UNKNOWN : (int)kd_report_worst(&r);
+	ret = r.oom || prom_failed ? KD_EXIT_UNKNOWN : (int)kd_report_worst(&r);
 	kd_report_fini(&r);
+	kd_site_fini(&site);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, PROG ": stdout: %s\n", strerror(errno));
 		return KD_EXIT_UNKNOWN;

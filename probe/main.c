@@ -97,24 +97,33 @@ help(void)
 static int
 emit_prometheus(const struct probe *p, const char *file)
 {
-	struct probe_judged pj;
+	struct kd_site site;
+	struct kd_checklist cl;
+	struct kd_judge_opts jo;
 	struct kd_prom prom;
 	char err[512], safe[512];
-	int rc = -1;
+	int64_t now = (int64_t)time(NULL);
+	int rc;
 
-	memset(&pj, 0, sizeof(pj));
+	/* Every result, judged as one site, as the table's verdicts are. */
+	kd_site_init(&site);
+	memset(&cl, 0, sizeof(cl));
+	memset(&jo, 0, sizeof(jo));
+	probe_site_fill(p, &site, now, NULL);
+	jo.default_port = probe_opts_of(p)->default_port;
+	jo.activation_asked = probe_opts_of(p)->activate;
+	jo.now = now;
+	kd_site_judge(&site, &jo, &cl);
 	kd_prom_init(&prom);
-	if (probe_judge_run(p, &pj) == 0) {
-		kd_prom_site(&prom, &pj.site, &pj.cl, (long long)time(NULL));
-		rc = prom.oom ? -1 : kd_prom_write_file(file ? file : "-", &prom, err,
-		    sizeof(err));
-		if (rc != 0)
-			fprintf(stderr, PROG ": %s\n", prom.oom ? "out of memory" :
-			    kd_sanitize(err, safe, sizeof(safe)));
-	} else
-		fprintf(stderr, PROG ": out of memory\n");
+	kd_prom_site(&prom, &site, &cl, (long long)now);
+	rc = prom.oom || cl.oom || site.oom ? -1 :
+	    kd_prom_write_file(file ? file : "-", &prom, err, sizeof(err));
+	if (rc != 0)
+		fprintf(stderr, PROG ": %s\n", prom.oom || cl.oom || site.oom ?
+		    "out of memory" : kd_sanitize(err, safe, sizeof(safe)));
 	kd_prom_fini(&prom);
-	probe_judged_fini(&pj);
+	kd_checklist_fini(&cl);
+	kd_site_fini(&site);
 	return rc;
 }
 

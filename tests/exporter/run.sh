@@ -207,6 +207,27 @@ fi
 "$B/kmsdiag-probe" --output "$tmp/x.prom" "127.0.0.1:$PP" >/dev/null 2>&1
 [ $? = 64 ] && ok probe-output-needs-prom || bad probe-output-needs-prom
 
+# ---- kmsdiag-dnscheck --prometheus, with the probe of its targets -------
+cat >"$tmp/two.zone" <<EOF
+\$ORIGIN two.test.
+\$TTL 3600
+@ IN SOA ns1 hostmaster 1 3600 600 86400 60
+@ IN NS ns1
+ns1 IN A 127.0.0.1
+_vlmcs._tcp 600 IN SRV 0 100 $PP kms1
+kms1 IN A 127.0.0.1
+EOF
+"$B/kmsdiag-dnscheck" -z "$tmp/two.zone" --probe --prometheus two.test >"$tmp/dns.prom" 2>"$tmp/dns.err"
+rc=$?
+[ "$rc" = 1 ] && ok dnscheck-prom-exit || bad dnscheck-prom-exit "exit $rc, want 1 (TTL 600): $(cat "$tmp/dns.err")"
+check_metrics promtool-check-metrics-dnscheck "$tmp/dns.prom"
+has dnscheck-prom-ttl "$tmp/dns.prom" "^kmsdiag_srv_ttl_seconds\\{domain=\"two.test.\",target=\"kms1.two.test.\",port=\"$PP\"\\} 600$"
+has dnscheck-prom-target-kms "$tmp/dns.prom" "^kmsdiag_rpc_kms\\{host=\"kms1.two.test\",address=\"127.0.0.1\",port=\"$PP\"\\} 1$"
+# The port is not 1688, but a KMS host answers there: DNS is judged on the TTL alone.
+has dnscheck-prom-dns-warn "$tmp/dns.prom" '^kmsdiag_check_status\{item="dns"\} 1$'
+"$B/kmsdiag-dnscheck" -z "$tmp/two.zone" --prometheus --nagios two.test >/dev/null 2>&1
+[ $? = 64 ] && ok dnscheck-prom-nagios-usage || bad dnscheck-prom-nagios-usage
+
 # ---- the exporter itself -------------------------------------------------------
 if ! pkg-config --exists libmicrohttpd; then
 	skip exporter "libmicrohttpd not installed (Debian package libmicrohttpd-dev): kmsdiag-exporter is not built"
