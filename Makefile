@@ -101,8 +101,8 @@ $(B)/kmsdiag: $(B)/front/main.o $(FRONT_LIBS) $(LIBA)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(FRONT_LIBS) $(LIBA) $(PKG_LIBS) -lm
 
 $(B)/exporter/%.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags libmicrohttpd)
-$(B)/kmsdiag-exporter: $(B)/exporter/main.o $(call tool_libs,exporter probe) $(LIBA)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(call tool_libs,exporter probe) $(LIBA) $(PKG_LIBS) \
+$(B)/kmsdiag-exporter: $(B)/exporter/main.o $(call tool_libs,exporter dnscheck probe) $(LIBA)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(call tool_libs,exporter dnscheck probe) $(LIBA) $(PKG_LIBS) \
 	    $(EXPORTER_LIBS) -lm
 $(B)/tests/test_exporter: $(B)/tests/unit/test_exporter.o $(EXPORTER_OBJS) $(TOOL_OBJS) $(LIBA)
 	@mkdir -p $(@D)

@@ -333,6 +333,8 @@ if [ -n "$NSD_PORT" ]; then
 	has srv-records "$tmp/s1" '^kmsdiag_srv_records\{domain="corp.test."\} 1$'
 	has srv-ttl "$tmp/s1" "^kmsdiag_srv_ttl_seconds\\{domain=\"corp.test.\",target=\"kms1.corp.test.\",port=\"$P1\"\\} 600$"
 	has srv-target-addresses "$tmp/s1" '^kmsdiag_srv_target_addresses\{.*\} 1$'
+	# TTL 600 is a warning; the port is not 1688 but a KMS host answers there.
+	has srv-dns-item-warn "$tmp/s1" '^kmsdiag_check_status\{item="dns"\} 1$'
 	has srv-target-probed "$tmp/s1" "^kmsdiag_rpc_kms\\{host=\"kms1.corp.test\",address=\"127.0.0.1\",port=\"$P1\"\\} 1$"
 	check_metrics promtool-check-metrics-srv "$tmp/s1"
 else
