@@ -138,6 +138,23 @@ flush_out(struct job *j)
 	return 0;
 }
 
+/*
+ * Sending the bind failed.  A reset that arrives before the bind is sent
+ * (the peer resets right after accepting) makes send() fail with
+ * ECONNRESET or EPIPE, where a reset arriving later is read by recv():
+ * both are the listener resetting an accepted connection, one class.
+ */
+static void	ended_early(struct job *, bool reset);
+
+static void
+bind_send_failed(struct job *j)
+{
+	if ((errno == ECONNRESET || errno == EPIPE) && j->rlen == 0)
+		ended_early(j, true);
+	else
+		rpc_outcome(j, PROBE_RPC_SILENT, "could not send the bind: %s", strerror(errno));
+}
+
 void
 probe_rpc_begin(struct job *j)
 {
@@ -157,8 +174,12 @@ probe_rpc_begin(struct job *j)
 		return;
 	}
 	probe_job_deadline(j);
-	if (j->wlen == 0 || flush_out(j) != 0)
-		rpc_outcome(j, PROBE_RPC_SILENT, "could not send the bind: %s", strerror(errno));
+	if (j->wlen == 0) {
+		rpc_outcome(j, PROBE_RPC_SILENT, "could not encode the bind");
+		return;
+	}
+	if (flush_out(j) != 0)
+		bind_send_failed(j);
 }
 
 static uint64_t
@@ -654,8 +675,7 @@ probe_rpc_event(struct job *j, short rev)
 		if (j->ph == PH_REQUEST)
 			act_error(j, "could not send the request: %s", strerror(errno));
 		else
-			rpc_outcome(j, PROBE_RPC_SILENT, "could not send the bind: %s",
-			    strerror(errno));
+			bind_send_failed(j);
 		return;
 	}
 	if (rev & (POLLIN | POLLHUP | POLLERR))
