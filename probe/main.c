@@ -566,7 +566,7 @@ main(int argc, char **argv)
 	if (srv) {
 		char msg[256];
 
-		if (probe_srv_add(p, dns_server, (const char *const *)argv, (size_t)argc,
+		if (probe_srv_add(p, loop, dns_server, (const char *const *)argv, (size_t)argc,
 		    msg, sizeof(msg)) != 0) {
 			rc = fail_usage("--srv: %s", msg);
 			goto out;

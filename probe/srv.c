@@ -1,14 +1,46 @@
 /*
  * --srv: SRV discovery for kmsdiag-probe.  See srv.h.
+ *
+ * Every domain's discovery (its SRV record, then the addresses of every
+ * target) runs at once on the probe's kd_loop, all under one deadline, so
+ * many domains or a slow server cost one timeout, not one per lookup.
+ * What each domain found is held until all are in and then added in the
+ * order the domains were given: the results read the same however the
+ * answers raced.
  */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "dnslookup.h"
+#include "loop.h"
 #include "srv.h"
+
+/* One result to add: an address to probe, or a name that gave none. */
+struct found {
+	char		*name;
+	char		*text;		/* the address, or why there is none */
+	uint16_t	 port;
+	bool		 error;
+};
+
+struct srv_run;
+
+struct domain {
+	struct srv_run		*run;
+	const char		*name;
+	struct kd_dns_srvreq	*req;	/* NULL once answered */
+	struct found		*f;
+	size_t			 n, cap;
+};
+
+struct srv_run {
+	int			 family;
+	struct domain		*d;
+	size_t			 nd;
+	bool			 oom;
+};
 
 /* SRV targets are absolute ("kms1.example."); show them without the dot. */
 static void
@@ -23,104 +55,184 @@ strip_dot(const char *in, char *out, size_t len)
 }
 
 static void
-add_host(struct probe *p, const struct kd_dns_opts *dopts, const char *host, uint16_t port)
+found_add(struct srv_run *run, struct domain *d, const char *name, const char *text,
+    uint16_t port, bool error)
 {
-	struct kd_dns_result res;
-	char name[KD_DNS_TEXT_MAX];
-	int family = probe_opts_of(p)->family;
-	size_t i, added = 0;
+	struct found *f;
 
-	strip_dot(host, name, sizeof(name));
-	kd_dns_result_init(&res);
-	if (kd_dns_query_addrs(dopts, host, &res) == KD_OK && res.outcome == KD_DNS_ANSWER) {
-		for (i = 0; i < res.nrr; i++) {
-			const struct kd_dns_rr *rr = &res.rr[i];
-			struct sockaddr_in s4;
-			struct sockaddr_in6 s6;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? 2 * d->cap : 8;
 
-			if (rr->type == KD_DNS_T_A && family != AF_INET6) {
-				memset(&s4, 0, sizeof(s4));
-				s4.sin_family = AF_INET;
-				s4.sin_port = htons(port);
-				if (inet_pton(AF_INET, rr->data, &s4.sin_addr) == 1 &&
-				    probe_add_addr(p, name, (struct sockaddr *)&s4,
-				    sizeof(s4)) == 0)
-					added++;
-			} else if (rr->type == KD_DNS_T_AAAA && family != AF_INET) {
-				memset(&s6, 0, sizeof(s6));
-				s6.sin6_family = AF_INET6;
-				s6.sin6_port = htons(port);
-				if (inet_pton(AF_INET6, rr->data, &s6.sin6_addr) == 1 &&
-				    probe_add_addr(p, name, (struct sockaddr *)&s6,
-				    sizeof(s6)) == 0)
-					added++;
-			}
+		if ((f = reallocarray(d->f, cap, sizeof(*f))) == NULL) {
+			run->oom = true;
+			return;
 		}
+		d->f = f;
+		d->cap = cap;
 	}
-	if (added == 0) {
-		char why[2 * KD_DNS_TEXT_MAX + 256];
-
-		if (res.outcome == KD_DNS_ANSWER)
-			snprintf(why, sizeof(why), "SRV target %s has no address of the "
-			    "family asked", name);
-		else
-			snprintf(why, sizeof(why), "SRV target %s does not resolve: %s%s%s",
-			    name, kd_dns_outcome_name(res.outcome),
-			    res.diag.msg[0] ? ": " : "", res.diag.msg);
-		probe_add_error(p, name, port, PROBE_DNS_ERROR, why);
+	f = &d->f[d->n];
+	f->name = strdup(name);
+	f->text = strdup(text);
+	if (f->name == NULL || f->text == NULL) {
+		free(f->name);
+		free(f->text);
+		run->oom = true;
+		return;
 	}
-	kd_dns_result_fini(&res);
+	f->port = port;
+	f->error = error;
+	d->n++;
 }
 
-static int
-lookup_domain(struct probe *p, const struct kd_dns_opts *dopts, const char *domain)
+static void
+add_target(struct srv_run *run, struct domain *d, const struct kd_dns_srv_target *t)
 {
-	struct kd_dns_result res;
-	struct kd_diag d;
-	char qname[KD_DNS_TEXT_MAX], why[2 * KD_DNS_TEXT_MAX + 256];
-	size_t i, nsrv = 0;
+	const struct kd_dns_result *res = &t->addrs;
+	char name[KD_DNS_TEXT_MAX], why[2 * KD_DNS_TEXT_MAX + 256];
+	size_t i, added = 0;
 
-	kd_diag_clear(&d);
-	if (kd_dns_vlmcs_name(domain, qname, sizeof(qname), &d) != KD_OK) {
-		snprintf(why, sizeof(why), "invalid domain: %s", d.msg);
-		probe_add_error(p, domain, 0, PROBE_DNS_ERROR, why);
-		return 0;
-	}
-	kd_dns_result_init(&res);
-	if (kd_dns_query(dopts, qname, KD_DNS_T_SRV, &res) == KD_OK &&
-	    res.outcome == KD_DNS_ANSWER) {
-		for (i = 0; i < res.nrr; i++) {
-			if (res.rr[i].type != KD_DNS_T_SRV)
-				continue;
-			nsrv++;
-			if (res.rr[i].port == 0 || strcmp(res.rr[i].data, ".") == 0) {
-				snprintf(why, sizeof(why), "SRV record %s %u %u %u %s is "
-				    "unusable", qname, res.rr[i].priority, res.rr[i].weight,
-				    res.rr[i].port, res.rr[i].data);
-				probe_add_error(p, qname, res.rr[i].port, PROBE_DNS_ERROR, why);
-				continue;
+	strip_dot(t->srv->data, name, sizeof(name));
+	if (res->outcome == KD_DNS_ANSWER) {
+		for (i = 0; i < res->nrr; i++) {
+			const struct kd_dns_rr *rr = &res->rr[i];
+
+			if ((rr->type == KD_DNS_T_A && run->family != AF_INET6) ||
+			    (rr->type == KD_DNS_T_AAAA && run->family != AF_INET)) {
+				found_add(run, d, name, rr->data, t->srv->port, false);
+				added++;
 			}
-			add_host(p, dopts, res.rr[i].data, res.rr[i].port);
 		}
 	}
-	if (nsrv == 0) {
-		strip_dot(qname, why, sizeof(why));
-		snprintf(why + strlen(why), sizeof(why) - strlen(why), ": no SRV record (%s%s%s)",
-		    kd_dns_outcome_name(res.outcome), res.diag.msg[0] ? ": " : "",
-		    res.diag.msg);
-		probe_add_error(p, qname, 0, PROBE_DNS_ERROR, why);
+	if (added > 0)
+		return;
+	if (res->outcome == KD_DNS_ANSWER)
+		snprintf(why, sizeof(why), "SRV target %s has no address of the "
+		    "family asked", name);
+	else
+		snprintf(why, sizeof(why), "SRV target %s does not resolve: %s%s%s",
+		    name, kd_dns_outcome_name(res->outcome),
+		    res->diag.msg[0] ? ": " : "", res->diag.msg);
+	found_add(run, d, name, why, t->srv->port, true);
+}
+
+static void
+on_srv(struct kd_dns_srv_result *r, void *arg)
+{
+	struct domain *d = arg;
+	struct srv_run *run = d->run;
+	char why[2 * KD_DNS_TEXT_MAX + 256];
+	const struct kd_dns_rr *rr;
+	size_t i;
+
+	d->req = NULL;
+	if (r->qname[0] == '\0') {
+		snprintf(why, sizeof(why), "invalid domain: %s", r->srv.diag.msg);
+		found_add(run, d, d->name, why, 0, true);
+		return;
 	}
-	kd_dns_result_fini(&res);
-	return 0;
+	if (r->nt == 0) {
+		strip_dot(r->qname, why, sizeof(why));
+		snprintf(why + strlen(why), sizeof(why) - strlen(why),
+		    ": no SRV record (%s%s%s)", kd_dns_outcome_name(r->srv.outcome),
+		    r->srv.diag.msg[0] ? ": " : "", r->srv.diag.msg);
+		found_add(run, d, r->qname, why, 0, true);
+		return;
+	}
+	for (i = 0; i < r->nt; i++) {
+		rr = r->t[i].srv;
+		if (rr->port == 0 || strcmp(rr->data, ".") == 0) {
+			snprintf(why, sizeof(why), "SRV record %s %u %u %u %s is unusable",
+			    r->qname, rr->priority, rr->weight, rr->port, rr->data);
+			found_add(run, d, r->qname, why, rr->port, true);
+			continue;
+		}
+		add_target(run, d, &r->t[i]);
+	}
+}
+
+/*
+ * Start every domain's discovery, run the loop until all are answered (or
+ * the user interrupts), then add what was found in domain order.
+ */
+static int
+discover(struct probe *p, struct kd_loop *loop, const struct kd_dns_opts *dopts,
+    const char *const *domains, size_t n, char *msg, size_t msglen)
+{
+	struct srv_run run;
+	struct kd_dns *dns;
+	uint64_t deadline;
+	size_t i, k;
+	int rc = -1;
+
+	memset(&run, 0, sizeof(run));
+	run.family = probe_opts_of(p)->family;
+	if ((run.d = calloc(n, sizeof(*run.d))) == NULL ||
+	    (dns = kd_dns_new(loop, dopts)) == NULL) {
+		free(run.d);
+		snprintf(msg, msglen, "out of memory");
+		return -1;
+	}
+	run.nd = n;
+	deadline = kd_now_ms() + dopts->timeout_ms;
+	for (i = 0; i < n; i++) {
+		run.d[i].run = &run;
+		run.d[i].name = domains[i];
+		if ((run.d[i].req = kd_dns_start_srv(dns, domains[i], deadline, on_srv,
+		    &run.d[i])) == NULL) {
+			snprintf(msg, msglen, "out of memory");
+			goto out;
+		}
+	}
+	while (kd_dns_pending(dns) > 0 && !kd_loop_stopped(loop))
+		if (kd_loop_once(loop, -1) < 0) {
+			snprintf(msg, msglen, "poll failed");
+			goto out;
+		}
+	if (run.oom) {
+		snprintf(msg, msglen, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct domain *d = &run.d[i];
+
+		/* Interrupted: the table shows which domains never answered. */
+		if (d->req != NULL) {
+			probe_add_error(p, d->name, 0, PROBE_DNS_ERROR,
+			    "SRV lookup interrupted");
+			continue;
+		}
+		for (k = 0; k < d->n; k++) {
+			const struct found *f = &d->f[k];
+
+			if (f->error)
+				probe_add_error(p, f->name, f->port, PROBE_DNS_ERROR, f->text);
+			else
+				probe_add_numeric(p, f->name, f->text, f->port);
+		}
+	}
+	rc = 0;
+out:
+	/* Cancels what is still in flight (interrupted) without calling back. */
+	kd_dns_free(dns);
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < run.d[i].n; k++) {
+			free(run.d[i].f[k].name);
+			free(run.d[i].f[k].text);
+		}
+		free(run.d[i].f);
+	}
+	free(run.d);
+	return rc;
 }
 
 int
-probe_srv_add(struct probe *p, const char *server, const char *const *domains,
-    size_t ndomains, char *msg, size_t msglen)
+probe_srv_add(struct probe *p, struct kd_loop *loop, const char *server,
+    const char *const *domains, size_t ndomains, char *msg, size_t msglen)
 {
 	struct kd_dns_opts dopts;
 	struct kd_resolv_conf rc;
 	struct kd_diag d;
+	const char *search[KD_DNS_MAX_SEARCH];
 	size_t i;
 
 	kd_dns_opts_init(&dopts);
@@ -136,11 +248,8 @@ probe_srv_add(struct probe *p, const char *server, const char *const *domains,
 			return -1;
 		}
 	}
-	if (ndomains > 0) {
-		for (i = 0; i < ndomains; i++)
-			lookup_domain(p, &dopts, domains[i]);
-		return 0;
-	}
+	if (ndomains > 0)
+		return discover(p, loop, &dopts, domains, ndomains, msg, msglen);
 	kd_diag_clear(&d);
 	memset(&rc, 0, sizeof(rc));
 	if (kd_dns_resolv_conf("/etc/resolv.conf", &rc, &d) != KD_OK || rc.nsearch == 0) {
@@ -149,6 +258,6 @@ probe_srv_add(struct probe *p, const char *server, const char *const *domains,
 		return -1;
 	}
 	for (i = 0; i < rc.nsearch; i++)
-		lookup_domain(p, &dopts, rc.search[i]);
-	return 0;
+		search[i] = rc.search[i];
+	return discover(p, loop, &dopts, search, rc.nsearch, msg, msglen);
 }

@@ -344,7 +344,7 @@ fi
 
 # ---- Live: ldns-testns, scripted and malformed answers ---------------------
 if ! command -v ldns-testns > /dev/null 2>&1; then
-	for c in servfail timeout port0 cached loop trunc edns-sent edns-formerr-fallback; do
+	for c in servfail timeout port0 cached loop trunc edns-sent edns-formerr-fallback probe-srv-domains-at-once; do
 		skip "testns-$c" "ldns-testns not installed"
 	done
 elif ! start_testns; then
@@ -369,6 +369,23 @@ else
 	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	if [ "$ms" -lt $((TMO * 1000 + 1500)) ]; then ok testns-64-targets-time; else bad "testns-64-targets-time (${ms} ms at -t $TMO)"; fi
 	t testns-edns-formerr-fallback 0 'st("srv_exists") == "ok" and c("srv_exists").edns_fallback == true and c("srv_exists").edns == false and c("srv_exists").rcode == "NOERROR"' -s "$S" -t $TMO formerr.test
+	# kmsdiag-probe --srv: every domain is looked up at once under one -t,
+	# so six that never answer cost about one timeout, not six; results come
+	# in the order the domains were given, not the order the answers came.
+	sd='"_vlmcs._tcp.silent1.test.", "_vlmcs._tcp.silent2.test.", "_vlmcs._tcp.silent3.test.", "_vlmcs._tcp.silent4.test.", "_vlmcs._tcp.silent5.test.", "_vlmcs._tcp.silent6.test."'
+	t0=$(date +%s%N)
+	"$B/kmsdiag-probe" --json --srv -s "$S" -t $TMO silent1.test silent2.test silent3.test \
+	    silent4.test silent5.test silent6.test servfail.test port0.test > "$tmp/psrv.json" 2>&1
+	rc=$?
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	if [ "$rc" -eq 2 ] && jq -se 'map(.target) == ['"$sd"', "_vlmcs._tcp.servfail.test.", "_vlmcs._tcp.port0.test."] and all(.[]; .state == "dns_error") and ([.[] | select(.state_detail | contains("no SRV record (timeout"))] | length) == 6 and (.[6].state_detail | contains("(servfail)")) and (.[7].state_detail | contains("is unusable"))' "$tmp/psrv.json" > /dev/null; then
+		ok probe-srv-domains-at-once
+	else
+		bad "probe-srv-domains-at-once (exit $rc)"
+		sed 's/^/    /' "$tmp/psrv.json" >&2
+	fi
+	# Sequential lookups took six timeouts; the bound leaves room for a slow host.
+	if [ "$ms" -lt $((TMO * 3000)) ]; then ok probe-srv-domains-at-once-time; else bad "probe-srv-domains-at-once-time (${ms} ms at -t $TMO)"; fi
 fi
 
 # ---- No server at all --------------------------------------------------------
