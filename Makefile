@@ -94,7 +94,7 @@ $(eval $(call tool_rule,capture,capture))
 $(eval $(call tool_rule,probe,probe))
 $(eval $(call tool_rule,evidence,evidence dnscheck probe))
 $(eval $(call tool_rule,dnscheck,dnscheck probe))
-$(eval $(call tool_rule,tui,tui capture dnscheck probe))
+$(eval $(call tool_rule,tui,tui evidence capture dnscheck probe))
 
 FRONT_LIBS	= $(call tool_libs,front tui evidence capture dnscheck probe)
 $(B)/kmsdiag: $(B)/front/main.o $(FRONT_LIBS) $(LIBA)

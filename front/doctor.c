@@ -23,6 +23,7 @@
 
 #include "cmdline.h"
 #include "../dnscheck/dnscheck.h"
+#include "../evidence/evidence.h"
 #include "../probe/probesite.h"
 #include "../tui/tui.h"
 #include "dnslookup.h"
@@ -54,6 +55,8 @@ struct doctor {
 	size_t		 ndomains;
 	const char	*hosts[MAX_ARGS];
 	size_t		 nhosts;
+	const char	*evidence[MAX_ARGS];	/* --evidence: Windows exports */
+	size_t		 nevidence;
 	const char	*zone, *server, *resolv_conf, *product;
 	unsigned	 timeout_ms;
 	uint16_t	 port;
@@ -69,7 +72,8 @@ usage(FILE *fp)
 {
 	fprintf(fp, "usage: " PROG " [-hj] [-d domain]... [-H host[:port]]... [-p port]\n"
 	    "                      [-s server[:port]] [-t timeout] [-z zonefile]\n"
-	    "                      [--activate] [--product name] [--resolv-conf file]\n");
+	    "                      [--activate] [--evidence file]... [--product name]\n"
+	    "                      [--resolv-conf file]\n");
 }
 
 static void
@@ -84,6 +88,8 @@ help(void)
 	    "\n"
 	    "      --activate          send one activation request (counts as one client)\n"
 	    "  -d, --domain DOMAIN     check _vlmcs._tcp.DOMAIN and probe its hosts (repeatable)\n"
+	    "      --evidence FILE     a Windows export (event log, slmgr /dlv, ipconfig /all,\n"
+	    "                          systeminfo): its findings join the steps (repeatable)\n"
 	    "  -H, --host HOST[:PORT]  also probe this host (repeatable)\n"
 	    "  -h, --help              this help\n"
 	    "  -j, --json              JSON Lines: one object per step, then the root cause\n"
@@ -200,6 +206,29 @@ out:
 }
 
 /* ---------------------------------------------------------------------- */
+/* What the host and clients recorded themselves: --evidence, into the same site. */
+
+static int
+run_evidence(struct doctor *d)
+{
+	struct evidence_opts o;
+	struct ev_set *set;
+	size_t i;
+
+	if (d->nevidence == 0)
+		return 0;
+	evidence_opts_init(&o);
+	if ((set = ev_set_new(&o)) == NULL)
+		return -1;
+	/* A file that cannot be read is a finding of its own, not a stop. */
+	for (i = 0; i < d->nevidence; i++)
+		ev_set_read(set, d->evidence[i]);
+	ev_set_site(set, &d->site);
+	ev_set_free(set);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
 /* Output: the checklist the engine made, in the order a client meets it. */
 
 static const char *
@@ -234,6 +263,16 @@ item_summary(const struct doctor *d, const struct kd_item_result *it)
 	return it->summary;
 }
 
+/* A finding the engine drew from several sources together names none. */
+static void
+print_source(const struct kd_finding *f)
+{
+	char src[64];
+
+	if (tui_finding_source(f, src, sizeof(src))[0] != '\0')
+		printf(" [%s]", src);
+}
+
 static void
 emit_step(const struct doctor *d, enum kd_item item)
 {
@@ -255,7 +294,14 @@ emit_step(const struct doctor *d, enum kd_item item)
 	}
 	printf("%u. %-11s ", kd_item_number(item), kd_item_title(item));
 	print_status(d, it);
-	printf("  %s\n", kd_sanitize(item_summary(d, it), clean, sizeof(clean)));
+	printf("  %s", kd_sanitize(item_summary(d, it), clean, sizeof(clean)));
+	/* Where the item's line comes from: "[dns]", "[host log]". */
+	for (size_t i = 0; i < d->cl.nfindings; i++)
+		if (d->cl.findings[i].item == item) {
+			print_source(&d->cl.findings[i]);
+			break;
+		}
+	putchar('\n');
 	if (it->fix[0] != '\0' && it->verdict != KD_V_OK)
 		printf("   fix: %s\n", kd_sanitize(it->fix, clean, sizeof(clean)));
 	/* The first finding is the item's line; the others follow, worst first. */
@@ -268,8 +314,10 @@ emit_step(const struct doctor *d, enum kd_item item)
 			first = false;
 			continue;
 		}
-		printf("   also: %-7s %s\n", kd_verdict_name(f->verdict),
+		printf("   also: %-7s %s", kd_verdict_name(f->verdict),
 		    kd_sanitize(f->summary, clean, sizeof(clean)));
+		print_source(f);
+		putchar('\n');
 	}
 }
 
@@ -392,11 +440,12 @@ local_domain(struct doctor *d)
 
 /* ---------------------------------------------------------------------- */
 
-enum { OPT_ACTIVATE = 256, OPT_PRODUCT, OPT_RESOLV };
+enum { OPT_ACTIVATE = 256, OPT_EVIDENCE, OPT_PRODUCT, OPT_RESOLV };
 
 static const struct option longopts[] = {
 	{ "activate",	no_argument,		NULL, OPT_ACTIVATE },
 	{ "domain",	required_argument,	NULL, 'd' },
+	{ "evidence",	required_argument,	NULL, OPT_EVIDENCE },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "host",	required_argument,	NULL, 'H' },
 	{ "json",	no_argument,		NULL, 'j' },
@@ -489,6 +538,13 @@ doctor_main(int argc, char **argv)
 		case OPT_ACTIVATE:
 			d->activate = true;
 			break;
+		case OPT_EVIDENCE:
+			if (d->nevidence == MAX_ARGS) {
+				rc = usage_error("too many evidence files (at most %d)", MAX_ARGS);
+				goto out;
+			}
+			d->evidence[d->nevidence++] = optarg;
+			break;
 		case OPT_PRODUCT:
 			d->product = optarg;
 			break;
@@ -542,6 +598,11 @@ doctor_main(int argc, char **argv)
 		run_dns(d);
 	if (run_probe(d, &errstr) != 0) {
 		fprintf(stderr, PROG ": %s\n", errstr);
+		rc = KD_EXIT_UNKNOWN;
+		goto out;
+	}
+	if (run_evidence(d) != 0) {
+		fprintf(stderr, PROG ": out of memory\n");
 		rc = KD_EXIT_UNKNOWN;
 		goto out;
 	}

@@ -20,6 +20,7 @@
 #include "../capture/capsrc.h"
 #include "../capture/capture.h"
 #include "../dnscheck/dnscheck.h"
+#include "../evidence/evidence.h"
 #include "loop.h"
 #include "privdrop.h"
 #include "../probe/probe.h"
@@ -510,6 +511,20 @@ tui_app_start(struct tui_app *a, const struct tui_opts *o, struct kd_loop *loop)
 		tui_resolv_suffix(o->resolv_conf ? o->resolv_conf : "/etc/resolv.conf",
 		    suffix, sizeof(suffix));
 		tui_model_set_suffix(&a->model, suffix);
+	}
+	if (o->nevidence > 0) {
+		struct evidence_opts eo;
+		struct ev_set *set;
+
+		evidence_opts_init(&eo);
+		if ((set = ev_set_new(&eo)) == NULL) {
+			kd_setf(a->error, sizeof(a->error), "out of memory");
+			return -1;
+		}
+		/* A file that cannot be read is a finding of its own, not a stop. */
+		for (size_t i = 0; i < o->nevidence; i++)
+			ev_set_read(set, o->evidence[i]);
+		tui_model_set_evidence(&a->model, set);
 	}
 	/* jansson seeds its hash once, lazily: do it before the worker exists. */
 	json_object_seed(0);

@@ -6,6 +6,7 @@
 
 #include "report.h"
 #include "site.h"
+#include "textf.h"
 #include "tui.h"
 
 json_t *
@@ -21,4 +22,16 @@ tui_findings_json(const struct kd_report *checks, enum kd_item item)
 			json_array_append_new(a, kd_check_to_json(checks, c));
 	}
 	return a;
+}
+
+char *
+tui_finding_source(const struct kd_finding *f, char *out, size_t len)
+{
+	const char *kind = json_string_value(json_object_get(f->facts, "evidence"));
+
+	if (kind != NULL)
+		kd_setf(out, len, "%s", kind);
+	else
+		kd_src_format(f->src, out, len);
+	return out;
 }

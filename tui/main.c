@@ -38,8 +38,8 @@ usage(FILE *fp)
 	    "usage: " PROG " [-46hjRV] [-d domain] [-H host[:port]] [-i iface] [-r file]\n"
 	    "                   [-f filter] [-z zonefile] [-o origin] [-p port] [-t timeout]\n"
 	    "                   [-s server[:port]] [-I seconds] [-n iterations] [-S speed]\n"
-	    "                   [-Z user] [--activate] [--no-color] [--resolv-conf file]\n"
-	    "                   [--tick item]\n");
+	    "                   [-Z user] [--activate] [--evidence file]... [--no-color]\n"
+	    "                   [--resolv-conf file] [--tick item]\n");
 }
 
 static void
@@ -52,6 +52,8 @@ help(void)
 	    "      --activate          probes send one activation request (adds this\n"
 	    "                          machine to the host's count)\n"
 	    "  -d, --domain DOMAIN     check _vlmcs._tcp.DOMAIN, probe its hosts; repeatable\n"
+	    "      --evidence FILE     a Windows export (event log, slmgr /dlv, ipconfig\n"
+	    "                          /all, systeminfo) judged with the rest; repeatable\n"
 	    "  -f, --filter EXPR       BPF expression selecting the packets -i or -r\n"
 	    "                          decode (default with -i: tcp port PORT per -p)\n"
 	    "  -H, --host HOST[:PORT]  probe this KMS host (repeatable)\n"
@@ -116,6 +118,7 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "activate",	no_argument,		NULL, 'A' },
 		{ "domain",	required_argument,	NULL, 'd' },
+		{ "evidence",	required_argument,	NULL, 'E' },
 		{ "filter",	required_argument,	NULL, 'f' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "host",	required_argument,	NULL, 'H' },
@@ -167,6 +170,11 @@ main(int argc, char **argv)
 			if (o.ndomains == TUI_MAX_ARGS)
 				die_usage("too many domains (at most 64): %s", optarg);
 			o.domains[o.ndomains++] = optarg;
+			break;
+		case 'E':
+			if (o.nevidence == TUI_MAX_ARGS)
+				die_usage("too many evidence files (at most 64): %s", optarg);
+			o.evidence[o.nevidence++] = optarg;
 			break;
 		case 'f':
 			o.filter = optarg;
@@ -262,8 +270,8 @@ main(int argc, char **argv)
 	if (o.iface != NULL && o.file != NULL)
 		die_usage("%s", "cannot use -i and -r together");
 	if (o.ndomains == 0 && o.nhosts == 0 && o.zone == NULL && o.file == NULL &&
-	    o.iface == NULL)
-		die_usage("%s", "nothing to check: give -d, -H, -z, -r or -i");
+	    o.iface == NULL && o.nevidence == 0)
+		die_usage("%s", "nothing to check: give -d, -H, -z, -r, -i or --evidence");
 	if (o.json && !o.report)
 		die_usage("%s", "--json needs --report");
 	if (o.filter != NULL && o.iface == NULL && o.file == NULL)

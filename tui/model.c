@@ -13,6 +13,7 @@
 
 #include "../capture/capture.h"
 #include "../dnscheck/dnscheck.h"
+#include "../evidence/evidence.h"
 #include "../probe/probesite.h"
 #include "explain.h"
 #include "tui.h"
@@ -106,6 +107,7 @@ tui_model_fini(struct tui_model *m)
 	free(m->probe);
 	cap_obs_free(m);
 	json_decref(m->cap_summary);
+	ev_set_free(m->evidence);
 	free(m->hosts);
 	free(m->dnsrecs);
 	free(m->products);
@@ -390,6 +392,9 @@ rebuild(struct tui_model *m)
 		merge_capture(m);
 		capture_inputs(m);
 	}
+	/* Windows' own records, beside what the network showed (KD_SRC_WINDOWS). */
+	if (m->evidence != NULL)
+		ev_set_site(m->evidence, &m->site);
 	/* Rule 12: the dashboard's own probe is not a client of the site. */
 	for (size_t i = 0; m->have_probe && m->probe_opts.activate && i < m->site.nclients; i++)
 		if (kd_guid_eq(&m->site.clients[i].cmid, &m->probe_opts.cmid))
@@ -417,7 +422,7 @@ rebuild(struct tui_model *m)
 		for (size_t k = 0; k < m->cl.nfindings; k++)
 			if (m->cl.findings[k].item == (enum kd_item)i) {
 				kd_setf(it->tool, sizeof(it->tool), "%s",
-				    kd_src_format(m->cl.findings[k].src, src, sizeof(src)));
+				    tui_finding_source(&m->cl.findings[k], src, sizeof(src)));
 				break;
 			}
 		if (i == TUI_DOMAIN && !m->ticked[i] && m->suffix[0] != '\0')
@@ -571,6 +576,14 @@ tui_model_tick(struct tui_model *m, enum tui_item i, bool on)
 	m->ticked[i] = on;
 	rebuild(m);
 	return true;
+}
+
+void
+tui_model_set_evidence(struct tui_model *m, struct ev_set *set)
+{
+	ev_set_free(m->evidence);
+	m->evidence = set;
+	rebuild(m);
 }
 
 json_t *
@@ -783,7 +796,7 @@ tui_model_report_text(FILE *fp, const struct tui_model *m, bool color)
 				continue;
 			fprintf(fp, "   - %-7s %s [%s]\n", kd_verdict_name(f->verdict),
 			    kd_sanitize(f->summary, buf, sizeof(buf)),
-			    kd_src_format(f->src, src, sizeof(src)));
+			    tui_finding_source(f, src, sizeof(src)));
 		}
 	}
 	if (m->nhosts > 0)

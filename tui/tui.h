@@ -138,6 +138,7 @@ struct tui_model {
 	/* -H hosts: declared by the user, as slmgr /skms names one. */
 	const char *const *declared;
 	size_t		 ndeclared;
+	struct ev_set	*evidence;	/* --evidence files, owned; NULL: none */
 
 	struct kd_site	 site;
 	struct kd_checklist cl;
@@ -181,6 +182,9 @@ void		 tui_model_set_probe(struct tui_model *, const struct probe_opts *,
  * errors it reported as events (as checks), and its tables for the
  * Clients panel (capture_summary_json).
  */
+/* The --evidence files, read: the model takes the set over. */
+struct ev_set;
+void		 tui_model_set_evidence(struct tui_model *, struct ev_set *);
 void		 tui_model_set_capture(struct tui_model *, const struct kd_site *site,
 		    const struct kd_report *inputs, json_t *summary);
 /* Manual items only; returns false for the others. */
@@ -211,7 +215,12 @@ const char	*tui_item_word(const struct tui_itemstate *);
  * report, as check objects (the "checklist.ITEM" lines left out).
  */
 json_t		*tui_findings_json(const struct kd_report *, enum kd_item);
-
+/*
+ * Where a finding comes from, as a line names it: the kind of Windows record
+ * the evidence reader read it from ("host log", "slmgr /dlv"), else the
+ * site sources ("probe", "dns,zone").
+ */
+char		*tui_finding_source(const struct kd_finding *, char *out, size_t len);
 
 /* layout.c */
 enum tui_panel { TUI_P_CHECKLIST, TUI_P_HOSTS, TUI_P_DNS, TUI_P_TRAFFIC, TUI_P_CLIENTS,
@@ -276,6 +285,8 @@ struct tui_opts {
 	bool		 activate;
 	bool		 report, json, color;
 	bool		 tick[TUI_NITEMS];
+	const char	*evidence[TUI_MAX_ARGS];	/* --evidence: Windows exports */
+	size_t		 nevidence;
 };
 
 struct tui_app {

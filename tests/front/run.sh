@@ -281,6 +281,18 @@ grep -q '^2\. DNS         WARN     TTL 600 s' "$tmp/out" && ok doctor-text-worst
 # The TTL fix keeps the record's port, where a KMS host answers (rule 2).
 grep -q "^   fix: _vlmcs._tcp.good.doc.test. 3600 IN SRV 0 0 $GOOD kms1.good.doc.test.\$" "$tmp/out" &&
     ok doctor-ttl-fix-keeps-port || bad doctor-ttl-fix-keeps-port "$(grep fix: "$tmp/out" | head -2)"
+# --evidence: the host's own log judged in the same site, beside the zone's
+# DNS check, each line naming its source.
+W=fixtures/windows
+g doctor-evidence-text 2 '^   also: WARN +one CMID from several machines .*\[host log\]$' \
+    "$KD" doctor -z "$tmp/ttl.zone" --evidence "$W/host-events.xml"
+grep -q '^2\. DNS         WARN     TTL 600 s.* \[zone\]$' "$tmp/out" &&
+    grep -q '^4\. Threshold   FAIL     the host.s count for Windows 10/11 (Volume): 24 .*\[host log\]$' "$tmp/out" &&
+    ok doctor-evidence-beside-dns || bad doctor-evidence-beside-dns "$(head -12 "$tmp/out")"
+t doctor-evidence-json 2 "$D"'s("dns").status == "warn" and s("port").status == "warn" and s("threshold").status == "fail" and (s("threshold").evidence | map(select(.check == "cloned_cmid" and .evidence == "host log" and .source == "windows")) | length) == 1 and rc.step == "threshold"' \
+    "$KD" doctor --json -z "$tmp/good.zone" --evidence "$W/host-events.xml" --evidence "$W/slmgr-client-dlv.txt"
+g doctor-evidence-unreadable 3 '^0\. Other       UNKNOWN  not read: .*no-such-file' \
+    "$KD" doctor -z "$tmp/good.zone" --evidence "$tmp/no-such-file"
 
 start_responder refused --refuse || bad "responder start"
 REFUSED=$PORT

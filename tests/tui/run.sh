@@ -146,6 +146,18 @@ done
 expect_rc report-activates 1 "$TUI" --report --json -r fixtures/kms-v6-win10-education.pcap
 check_json json-activates-threshold-ok "item['threshold']['status']=='ok' and item['port']['status']=='ok' and item['dns']['status']=='unknown'"
 
+# --evidence: the host's own log judged with the replayed capture and the
+# zone, its findings in their items with the record kind as their source.
+W=fixtures/windows
+expect_rc report-evidence 2 "$TUI" --report --json $DEMO --evidence "$W/host-events.xml" \
+    --evidence "$W/slmgr-client-dlv.txt"
+check_json json-evidence-cloned "any(e['check']=='cloned_cmid' and e['evidence']=='host log' and e['source']=='windows' for e in item['threshold']['evidence'])"
+check_json json-evidence-beside-network "any(e['check']=='srv_ttl' for e in item['dns']['evidence']) and any(e['check']=='host_refused' for e in item['time']['evidence']) and item['time']['status']=='fail' and item['time']['source']=='host log'"
+"$TUI" --report --no-color --evidence "$W/host-events.xml" >"$TMP/out" 2>"$TMP/err"
+grep -q '^   - WARN  *one CMID from several machines .*\[host log\]$' "$TMP/out" &&
+    pass report-text-evidence-source || fail report-text-evidence-source
+expect_rc usage-evidence-needs-file 64 "$TUI" --report --evidence
+
 # ---------------------------------------------------------------- golden
 GOLDEN_TMP=$TMP
 . tests/front/golden.sh
