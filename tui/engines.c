@@ -3,16 +3,13 @@
  *
  * A cycle is: DNS checks (when a domain or a zone is given), then probes of
  * the explicit hosts plus every address the SRV records gave.  The capture
- * runs alongside for the whole session.  dnscheck_run() blocks (ldns), so
- * it runs in a worker thread that owns its own copy of the options and its
- * own report and hands the finished job back through a pipe the loop
- * watches: the screen never waits for a DNS timeout.
+ * runs alongside for the whole session.  The DNS checks are operations of
+ * the same loop (dnscheck_start), so the screen never waits for a DNS
+ * timeout and quitting cancels them.
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,13 +28,14 @@
 /* How often the capture's aggregates are folded into the model while packets flow. */
 #define CAPTURE_REFRESH_MS	250
 
+/* A DNS check in flight: its options and report live until it is done or cancelled. */
 struct tui_dnsjob {
-	pthread_t		 thread;
+	struct tui_app		*app;
+	struct dnscheck		*run;
 	struct dnscheck_opts	 opts;
 	char			*domains[TUI_MAX_ARGS];
 	char			*zone, *origin, *server;
 	struct kd_report	 rep;
-	int			 wfd;
 };
 
 static void	start_probe(struct tui_app *, bool dns);
@@ -51,20 +49,7 @@ changed(struct tui_app *a)
 }
 
 /* ------------------------------------------------------------------ */
-/* DNS, in a worker thread. */
-
-static void *
-dns_worker(void *arg)
-{
-	struct tui_dnsjob *j = arg;
-	ssize_t n;
-
-	dnscheck_run(&j->opts, &j->rep);
-	do
-		n = write(j->wfd, &j, sizeof(j));
-	while (n < 0 && errno == EINTR);
-	return NULL;
-}
+/* DNS, on the loop. */
 
 static void
 dns_job_free(struct tui_dnsjob *j)
@@ -81,16 +66,13 @@ dns_job_free(struct tui_dnsjob *j)
 }
 
 static void
-on_dns_done(struct kd_loop *loop, int fd, short revents, void *arg)
+on_dns_done(struct kd_report *rep, int ret, void *arg)
 {
-	struct tui_app *a = arg;
-	struct tui_dnsjob *j = NULL;
+	struct tui_dnsjob *j = arg;
+	struct tui_app *a = j->app;
 
-	(void)loop;
-	(void)revents;
-	if (read(fd, &j, sizeof(j)) != (ssize_t)sizeof(j) || j != a->dns)
-		return;
-	pthread_join(j->thread, NULL);
+	(void)rep;
+	(void)ret;
 	a->dns = NULL;
 	tui_model_set_dns(&a->model, &j->rep, a->o.zone != NULL);
 	dns_job_free(j);
@@ -130,10 +112,13 @@ start_dns(struct tui_app *a)
 	if (a->o.timeout_ms)
 		j->opts.timeout_ms = a->o.timeout_ms;
 	kd_report_init(&j->rep, DNSCHECK_TOOL);
-	j->wfd = a->dns_pipe[1];
-	if (pthread_create(&j->thread, NULL, dns_worker, j) != 0)
-		goto fail;
+	j->app = a;
+	/* Set first: a run that ends at once calls on_dns_done from the loop, later. */
 	a->dns = j;
+	if ((j->run = dnscheck_start(&j->opts, &j->rep, a->loop, on_dns_done, j)) == NULL) {
+		a->dns = NULL;
+		goto fail;
+	}
 	if (!a->model.have_dns) {
 		a->model.dns_pending = true;
 		a->model.items[TUI_DNS].pending = true;
@@ -494,7 +479,6 @@ tui_app_start(struct tui_app *a, const struct tui_opts *o, struct kd_loop *loop)
 	memset(a, 0, sizeof(*a));
 	a->o = *o;
 	a->loop = loop;
-	a->dns_pipe[0] = a->dns_pipe[1] = -1;
 	tui_model_init(&a->model);
 	a->model.declared = o->hosts;
 	a->model.ndeclared = o->nhosts;
@@ -525,15 +509,6 @@ tui_app_start(struct tui_app *a, const struct tui_opts *o, struct kd_loop *loop)
 		for (size_t i = 0; i < o->nevidence; i++)
 			ev_set_read(set, o->evidence[i]);
 		tui_model_set_evidence(&a->model, set);
-	}
-	/* jansson seeds its hash once, lazily: do it before the worker exists. */
-	json_object_seed(0);
-	if (pipe(a->dns_pipe) != 0 ||
-	    fcntl(a->dns_pipe[0], F_SETFD, FD_CLOEXEC) != 0 ||
-	    fcntl(a->dns_pipe[1], F_SETFD, FD_CLOEXEC) != 0 ||
-	    kd_loop_add_fd(loop, a->dns_pipe[0], POLLIN, on_dns_done, a) != 0) {
-		kd_setf(a->error, sizeof(a->error), "pipe: %s", strerror(errno));
-		return -1;
 	}
 	if (o->file != NULL || o->iface != NULL) {
 		struct capture_opts co;
@@ -571,24 +546,14 @@ tui_app_start(struct tui_app *a, const struct tui_opts *o, struct kd_loop *loop)
 	return 0;
 }
 
-/*
- * A DNS job still running when the dashboard quits.  Quitting must not
- * wait for a DNS timeout, so the job is left to finish on its own: it
- * touches only its own memory (kept reachable here) and the pipe's write
- * end (kept open), and the process exits under it.
- */
-static struct tui_dnsjob *abandoned_dns;
-
 void
 tui_app_fini(struct tui_app *a)
 {
-	bool keep_wfd = false;
-
+	/* Quitting never waits for a DNS timeout: the checks in flight are cancelled. */
 	if (a->dns != NULL) {
-		pthread_detach(a->dns->thread);
-		abandoned_dns = a->dns;
+		dnscheck_cancel(a->dns->run);
+		dns_job_free(a->dns);
 		a->dns = NULL;
-		keep_wfd = true;
 	}
 	if (a->probe != NULL) {
 		probe_cancel(a->probe);
@@ -597,14 +562,9 @@ tui_app_fini(struct tui_app *a)
 	if (a->src != NULL)
 		capsrc_close(a->src);
 	capture_free(a->cap);
-	if (a->loop != NULL && a->dns_pipe[0] >= 0)
-		kd_loop_del_fd(a->loop, a->dns_pipe[0]);
 	if (a->cap_timer > 0)
 		kd_loop_del_timer(a->loop, a->cap_timer);
 	if (a->cycle_timer > 0)
 		kd_loop_del_timer(a->loop, a->cycle_timer);
-	for (int i = 0; i < (keep_wfd ? 1 : 2); i++)
-		if (a->dns_pipe[i] >= 0)
-			close(a->dns_pipe[i]);
 	tui_model_fini(&a->model);
 }

@@ -295,8 +295,7 @@ struct tui_app {
 	struct tui_model model;
 	struct probe	*probe;
 	bool		 probe_running;
-	struct tui_dnsjob *dns;		/* the worker's job while it runs */
-	int		 dns_pipe[2];
+	struct tui_dnsjob *dns;		/* the DNS check while it runs */
 	struct capture	*cap;
 	struct capsrc	*src;
 	bool		 cap_running, cap_dirty;
