@@ -282,8 +282,18 @@ dc_add(struct dnscheck *cx, const struct dc_domain *dd, const char *id,
  * The correction is the whole record, right in every field (TTL, port,
  * a target expanded twice), whichever check found it wrong: applying any
  * one of the proposed fixes mends the record, and two fixes never undo
- * each other.
+ * each other.  Its port is the record's own unless the user declared the
+ * port the host listens on (-p): a non-default port where a KMS host may
+ * answer is never rewritten on a guess (kmsdiag(7), rule 2); a record of
+ * port 0 gets the expected port, since it names no service at all.
  */
+/* The user said which port the host listens on (-p): a record that differs is wrong. */
+static bool
+port_declared(const struct dnscheck_opts *o)
+{
+	return o->expect_port != DNSCHECK_PORT;
+}
+
 static void
 add_corrections(struct kd_check *c, const struct dc_domain *dd,
     const struct dc_rec *const *bad, size_t nbad, const struct dnscheck_opts *o)
@@ -291,11 +301,11 @@ add_corrections(struct kd_check *c, const struct dc_domain *dd,
 	json_t *zl = json_array(), *nu = json_array(), *dc = json_array();
 	char line[2 * KD_DNS_TEXT_MAX + 128], t[KD_DNS_TEXT_MAX];
 	uint32_t ttl = o->expect_ttl;
-	unsigned p = o->expect_port;
 	size_t i;
 
 	for (i = 0; i < nbad; i++) {
 		const struct dc_rec *rc = bad[i];
+		unsigned p = port_declared(o) || rc->port == 0 ? o->expect_port : rc->port;
 
 		kd_setf(t, sizeof(t), "%s", rc->target);
 		dnscheck_doubled_suffix(rc->target, t, sizeof(t));
@@ -839,8 +849,22 @@ check_port(struct dnscheck *cx, struct dc_domain *dd)
 	    bad[0]->port == 0 ? " (no service)" : "", want);
 	if (nbad > 1)
 		kd_appendf(detail, sizeof(detail), " (%zu of %zu records)", nbad, dd->nrec);
-	kd_appendf(detail, sizeof(detail), "; if the host really listens there, "
-	    "use --port");
+	/*
+	 * A port other than the default is legitimate where a KMS host listens
+	 * (slmgr /sprt): unproven, it is a warning to check, never a rewrite.
+	 * Port 0, or a port other than the one the user declared, is wrong.
+	 */
+	if (bad[0]->port != 0 && !port_declared(cx->o)) {
+		kd_appendf(detail, sizeof(detail), "; nothing here shows whether a KMS "
+		    "host answers there");
+		c = dc_add(cx, dd, "srv_port", KD_V_WARN, detail);
+		kd_check_fix(c, "check it: kmsdiag probe %s:%u (or dnscheck --probe); "
+		    "declare the port with -p if it is right", bad[0]->target,
+		    (unsigned)bad[0]->port);
+		kd_check_int(c, "port", bad[0]->port);
+		kd_check_int(c, "expected_port", want);
+		return;
+	}
 	c = dc_add(cx, dd, "srv_port", KD_V_FAIL, detail);
 	kd_check_int(c, "port", bad[0]->port);
 	kd_check_int(c, "expected_port", want);

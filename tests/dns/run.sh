@@ -163,7 +163,10 @@ fixtures() {
 	t "$p-correct" 0 'all(.[]; .status == "ok") and c("srv_exists").records == [{"name":"_vlmcs._tcp.good.test.","ttl":3600,"priority":0,"weight":0,"port":1688,"target":"kms1.good.test.","addresses":["192.0.2.10","2001:db8::10"]}] and (map(.check) == ["srv_exists","srv_name","srv_ttl","srv_port","srv_target","srv_policy"]) and all(.[]; .domain == "good.test")' $(at good.test)
 	t "$p-ttl600" 1 'st("srv_ttl") == "warn" and c("srv_ttl").ttl == 600 and c("srv_ttl").expected_ttl == 3600 and c("srv_ttl").zone_lines == ["_vlmcs._tcp.ttl600.test. 3600 IN SRV 0 100 1688 kms1.ttl600.test."] and (c("srv_ttl").dnscmd[1] | startswith("dnscmd /RecordAdd ttl600.test _vlmcs._tcp 3600 SRV")) and st("srv_port") == "ok"' $(at ttl600.test)
 	t "$p-ttl600-expected" 0 'st("srv_ttl") == "ok"' --ttl 600 $(at ttl600.test)
-	t "$p-wrong-port" 2 'st("srv_port") == "fail" and c("srv_port").port == 1689 and (c("srv_port").fix | contains(" 1688 kms1.port.test.")) and st("srv_ttl") == "ok"' $(at port.test)
+	# Not 1688, and nothing shows what answers there: a warning to check, never a rewrite to 1688.
+	t "$p-wrong-port" 1 'st("srv_port") == "warn" and c("srv_port").port == 1689 and (c("srv_port").fix | contains("kmsdiag probe kms1.port.test.:1689")) and (c("srv_port").fix | contains(" 1688 ") | not) and c("srv_port").zone_lines == null and st("srv_ttl") == "ok"' $(at port.test)
+	# A port the user declared makes a record that differs wrong, corrected to it.
+	t "$p-declared-port" 2 'st("srv_port") == "fail" and (c("srv_port").fix | contains(" 1690 kms1.port.test."))' --port 1690 $(at port.test)
 	t "$p-port-option" 0 'st("srv_port") == "ok"' --port 1689 $(at port.test)
 	t "$p-nxdomain" 2 'st("srv_exists") == "fail" and c("srv_exists").outcome == "nxdomain" and c("srv_exists").rcode == "NXDOMAIN" and c("srv_exists").records == [] and length == 1 and (c("srv_exists").fix | startswith("add _vlmcs._tcp.nxdomain.test. 3600 IN SRV 0 0 1688"))' $(at nxdomain.test)
 	t "$p-nodata" 2 'st("srv_exists") == "fail" and c("srv_exists").outcome == "nodata" and c("srv_exists").rcode == "NOERROR"' $(at nodata.test)
@@ -300,17 +303,19 @@ rc=$?
 rc=$?
 [ "$rc" = 0 ] && grep -q '^KMS DNS OK - .*|records=1$' "$tmp/out" && ok nagios-ok || bad nagios-ok
 NO_COLOR=1 "$BIN" -z "$ZONES/port.test.zone" > "$tmp/out" 2>&1
-! grep -q "$(printf '\033')" "$tmp/out" && grep -q '^FAIL  srv_port' "$tmp/out" && ok text-no-color || bad text-no-color
-# TTL and port both wrong: both checks propose the one record right in
-# every field, printed once after the report.
+! grep -q "$(printf '\033')" "$tmp/out" && grep -q '^WARN  srv_port' "$tmp/out" && ok text-no-color || bad text-no-color
+# TTL and port (declared with -p) both wrong: both checks propose the one
+# record right in every field, printed once after the report.
 sed 's/^_vlmcs._tcp	3600/_vlmcs._tcp	600/' "$ZONES/port.test.zone" > "$tmp/both.zone"
-t zone-both-one-correction 2 'c("srv_ttl").zone_lines == ["_vlmcs._tcp.port.test. 3600 IN SRV 0 0 1688 kms1.port.test."] and c("srv_port").zone_lines == c("srv_ttl").zone_lines and c("srv_port").nsupdate == c("srv_ttl").nsupdate' -z "$tmp/both.zone"
-NO_COLOR=1 "$BIN" -z "$tmp/both.zone" > "$tmp/out" 2>&1
+t zone-both-one-correction 2 'c("srv_ttl").zone_lines == ["_vlmcs._tcp.port.test. 3600 IN SRV 0 0 1690 kms1.port.test."] and c("srv_port").zone_lines == c("srv_ttl").zone_lines and c("srv_port").nsupdate == c("srv_ttl").nsupdate' -p 1690 -z "$tmp/both.zone"
+# Undeclared, the TTL's correction keeps the record's own port.
+t zone-ttl-correction-keeps-port 1 'c("srv_ttl").zone_lines == ["_vlmcs._tcp.port.test. 3600 IN SRV 0 0 1689 kms1.port.test."] and st("srv_port") == "warn"' -z "$tmp/both.zone"
+NO_COLOR=1 "$BIN" -p 1690 -z "$tmp/both.zone" > "$tmp/out" 2>&1
 if [ "$(grep -c '^Corrected record for port.test:$' "$tmp/out")" = 1 ] &&
-    [ "$(grep -c 'IN SRV 0 0 1688 kms1.port.test.$' "$tmp/out")" = 4 ] &&
+    [ "$(grep -c 'IN SRV 0 0 1690 kms1.port.test.$' "$tmp/out")" = 4 ] &&
     grep -q '^  nsupdate   update delete _vlmcs._tcp.port.test. IN SRV 0 0 1689 kms1.port.test.$' "$tmp/out" &&
     grep -q '^             send$' "$tmp/out" &&
-    grep -q '^             dnscmd /RecordAdd port.test _vlmcs._tcp 3600 SRV 0 0 1688 kms1.port.test.$' "$tmp/out"; then
+    grep -q '^             dnscmd /RecordAdd port.test _vlmcs._tcp 3600 SRV 0 0 1690 kms1.port.test.$' "$tmp/out"; then
 	ok text-corrected-record-once
 else
 	bad text-corrected-record-once
@@ -386,6 +391,43 @@ else
 	fi
 	# Sequential lookups took six timeouts; the bound leaves room for a slow host.
 	if [ "$ms" -lt $((TMO * 3000)) ]; then ok probe-srv-domains-at-once-time; else bad "probe-srv-domains-at-once-time (${ms} ms at -t $TMO)"; fi
+fi
+
+# ---- Golden outputs of kmsdiag-dnscheck ---------------------------------------
+# Text and --json on the zone files (offline), and --probe against the test
+# responder on a non-default port: what is masked is what tests/front/golden.sh
+# says (times; the responder's port as KMS).  KD_GOLDEN_UPDATE=1 rewrites the
+# files; each was read line by line against its zone.
+GOLDEN_TMP=$tmp
+. tests/front/golden.sh
+dgolden() {	# NAME LABELS ARGS...
+	gname=$1 glabels=$2
+	shift 2
+	if NO_COLOR=1 golden_run tests/dns/golden "$gname" "$glabels" "$BIN" "$@"; then
+		ok "golden-$gname"
+	else
+		bad "golden-$gname"
+		printf '%s\n' "$golden_diff" | sed 's/^/    /' >&2
+	fi
+}
+for z in good ttl600 port multi noaddr nodata doubled; do
+	dgolden "dnscheck-$z" "" -z "$ZONES/$z.test.zone"
+	dgolden "dnscheck-$z-json" "" --json -z "$ZONES/$z.test.zone"
+done
+if [ -x "$B/tests/kms-responder" ] && start_resp "$tmp/gresp"; then
+	GP=$RPORT
+	sed "s/PORT/$GP/" > "$tmp/golden.test.zone" <<'EOF'
+$ORIGIN golden.test.
+$TTL 3600
+@	IN SOA	ns hostmaster 1 3600 600 86400 300
+@	IN NS	ns
+ns	IN A	127.0.0.1
+_vlmcs._tcp	600	IN SRV	0 0 PORT kms1
+kms1	IN A	127.0.0.1
+EOF
+	# A KMS host answers on the published non-default port: only the TTL warns.
+	dgolden dnscheck-probe-nondefault-port "KMS=$GP" --probe -z "$tmp/golden.test.zone"
+	dgolden dnscheck-probe-nondefault-port-json "KMS=$GP" --json --probe -z "$tmp/golden.test.zone"
 fi
 
 # ---- No server at all --------------------------------------------------------
