@@ -394,7 +394,8 @@ else
 fi
 
 # ---- Golden outputs of kmsdiag-dnscheck ---------------------------------------
-# Text and --json on the zone files (offline), and --probe against the test
+# Text and --json on the zone files (offline; named relative to the tree, as
+# the JSON names them), and --probe against the test
 # responder on a non-default port: what is masked is what tests/front/golden.sh
 # says (times; the responder's port as KMS).  KD_GOLDEN_UPDATE=1 rewrites the
 # files; each was read line by line against its zone.
@@ -411,8 +412,8 @@ dgolden() {	# NAME LABELS ARGS...
 	fi
 }
 for z in good ttl600 port multi noaddr nodata doubled; do
-	dgolden "dnscheck-$z" "" -z "$ZONES/$z.test.zone"
-	dgolden "dnscheck-$z-json" "" --json -z "$ZONES/$z.test.zone"
+	dgolden "dnscheck-$z" "" -z "tests/dns/zones/$z.test.zone"
+	dgolden "dnscheck-$z-json" "" --json -z "tests/dns/zones/$z.test.zone"
 done
 if [ -x "$B/tests/kms-responder" ] && start_resp "$tmp/gresp"; then
 	GP=$RPORT
