@@ -584,9 +584,12 @@ report_files(const struct ev_set *s, struct kd_report *r)
 			for (k = 0; k < f->nerrs; k++)
 				json_array_append_new(a, json_string(f->errs[k]));
 			kd_check_json(c, "error_lines", a);
-			if (v == KD_V_WARN)
-				kd_check_fix(c, "%s%s", f->errs[0],
-				    f->errors > 1 ? " (and more: --verbose)" : "");
+			if (v == KD_V_WARN && f->errors > 1)
+				kd_check_fix(c, "%s (and %" PRIu64 " more; --verbose "
+				    "shows the first %d)", f->errs[0], f->errors - 1,
+				    ERRS_SHOWN);
+			else if (v == KD_V_WARN)
+				kd_check_fix(c, "%s", f->errs[0]);
 		}
 		if (f->fmt >= EV_FMT_EVENT_TEXT && f->fmt <= EV_FMT_EVENT_JSON &&
 		    f->records > 0 && f->kms_events == 0)

@@ -244,6 +244,40 @@ plural(uint64_t n)
 	return n == 1 ? "" : "s";
 }
 
+/*
+ * "a, b and c" into out, as many items as fit in len with room left for
+ * "and N more (--json lists them)": a summary names what it summarises,
+ * or says how many it left out and where they are.
+ */
+static void
+name_items(char *out, size_t len, const char *const *items, size_t n,
+    uint64_t total, const char *sep, const char *last_sep)
+{
+	const size_t tail = sizeof(" and 4294967295 more (--json lists them)");
+	size_t used = 0, k;
+
+	if (len == 0)
+		return;
+	out[0] = '\0';
+	for (k = 0; k < n; k++) {
+		const char *join = k == 0 ? "" : k + 1 == total ? last_sep : sep;
+		size_t need = strlen(join) + strlen(items[k]);
+
+		/* The last item may use the room kept for the tail. */
+		if (used + need + (k + 1 == total ? 0 : tail) >= len)
+			break;
+		used += (size_t)snprintf(out + used, len - used, "%s%s", join,
+		    items[k]);
+	}
+	if (k < total)
+		snprintf(out + used, len - used, " and %llu more (--json lists them)",
+		    (unsigned long long)(total - k));
+}
+
+/* A host that takes the call and then answers badly or not at all. */
+static const char fix_bad_answers[] = "the host does not answer activation "
+    "requests correctly: check its Key Management Service event log and its load";
+
 /* --- 1. port -------------------------------------------------------------- */
 
 static void
@@ -292,6 +326,8 @@ judge_port(struct ctx *x)
 				    h->connected, h->attempts);
 				fint(f, "attempts", h->attempts);
 				fint(f, "connected", h->connected);
+				ffix(f, "the flow to TCP %u is unreliable: check firewalls "
+				    "and the host's load", h->port);
 			}
 			break;
 		case KD_REACH_REFUSED:
@@ -323,12 +359,22 @@ judge_port(struct ctx *x)
 			fsum(f, "%s: %s%s%s", hl, h->reach == KD_REACH_BLOCKED ?
 			    "administratively prohibited" : "unreachable (no route)",
 			    d[0] ? ": " : "", d);
+			if (h->reach == KD_REACH_BLOCKED)
+				ffix(f, "a firewall policy (local, or one answering "
+				    "administratively prohibited) forbids TCP %u: allow it",
+				    h->port);
+			else
+				ffix(f, "no route to the host, or a router or firewall "
+				    "answers ICMP unreachable: check routing and firewall "
+				    "rules for TCP %u", h->port);
 			break;
 		case KD_REACH_NO_ADDRESS:
 			f = add(x, KD_ITEM_DNS, KD_V_FAIL, "no_address", hi, -1, -1);
 			fsubj(f, "%s", h->nnames ? h->names[0] : ep);
 			fsum(f, "%s does not resolve to an address%s%s",
 			    h->nnames ? h->names[0] : ep, d[0] ? ": " : "", d);
+			ffix(f, "check the host name and the DNS servers of this "
+			    "machine");
 			break;
 		case KD_REACH_UNKNOWN:
 			break;
@@ -476,6 +522,12 @@ judge_rpc(struct ctx *x)
 			fsum(f, "%s accepted the connection, then reset it before any "
 			    "answer%s%s", hl, h->reach_detail[0] ? ": " : "",
 			    h->reach_detail);
+			ffix(f, "something accepts TCP %u and then resets the "
+			    "connection before answering: a firewall or IPS that resets "
+			    "the flow, a proxy, or a service that is not a KMS host or is "
+			    "failing; see what listens on the host (netstat -ano | "
+			    "findstr :%u) and the firewalls on the path", h->port,
+			    h->port);
 		} else if (h->rpc == KD_RPC_REJECTED || h->rpc == KD_RPC_NOT_RPC ||
 		    h->rpc == KD_RPC_SILENT || h->rpc == KD_RPC_FAULT) {
 			static const char *const what[] = {
@@ -498,6 +550,25 @@ judge_rpc(struct ctx *x)
 			f = add(x, KD_ITEM_RPC, KD_V_FAIL, code[h->rpc], hi, -1, -1);
 			fsubj(f, "%s", ep);
 			fsum(f, "%s %s%s%s", hl, what[h->rpc], d[0] ? ": " : "", d);
+			switch (h->rpc) {
+			case KD_RPC_REJECTED:
+				ffix(f, "the listener refuses the KMS interface: this "
+				    "port is not served by a KMS host");
+				break;
+			case KD_RPC_NOT_RPC:
+				ffix(f, "something other than a KMS host listens on port "
+				    "%u: find it on the host (netstat -ano | findstr :%u)",
+				    h->port, h->port);
+				break;
+			case KD_RPC_SILENT:
+				ffix(f, "the listener accepts connections but does not "
+				    "answer an RPC bind: check that the KMS service is "
+				    "running");
+				break;
+			default:
+				ffix(f, "%s", fix_bad_answers);
+				break;
+			}
 		}
 		if (h->exchanges > 0 && h->answers == 0 && !h_said_anything(h)) {
 			/* Rule 9: a host that never answered is not a host with count 0. */
@@ -518,6 +589,8 @@ judge_rpc(struct ctx *x)
 				    "for %s: clients reject them (forged, or corrupted in "
 				    "transit)", hl, (unsigned long long)c->unverified,
 				    plural(c->unverified), pn);
+				ffix(f, "the answer is corrupt or forged: check what "
+				    "really listens on port %u", h->port);
 				if (f != NULL)
 					f->count = c->unverified;
 			}
@@ -527,6 +600,7 @@ judge_rpc(struct ctx *x)
 				fsum(f, "%s answered %llu activation call%s for %s with a "
 				    "DCE/RPC fault", hl, (unsigned long long)c->faults,
 				    plural(c->faults), pn);
+				ffix(f, "%s", fix_bad_answers);
 				if (f != NULL)
 					f->count = c->faults;
 			}
@@ -536,6 +610,7 @@ judge_rpc(struct ctx *x)
 				fsum(f, "%s did not answer %llu activation request%s for %s",
 				    hl, (unsigned long long)c->no_response,
 				    plural(c->no_response), pn);
+				ffix(f, "%s", fix_bad_answers);
 				if (f != NULL)
 					f->count = c->no_response;
 			}
@@ -1044,6 +1119,9 @@ judge_host_key(struct ctx *x)
 				    kmsid_name(&c->kms_id, c->info, g), c->count,
 				    a != NULL && a->hostkey != NULL ? a->hostkey->name :
 				    "unknown");
+				ffix(f, "find out what answers on port %u: a genuine KMS "
+				    "host with this host key refuses the product "
+				    "(0xC004F042)", h->port);
 				signs &= ~(uint32_t)KD_SIGN_FOREIGN;
 			}
 		}
@@ -1072,12 +1150,24 @@ judge_host_key(struct ctx *x)
 		}
 		if (signs != 0) {
 			json_t *sj = signs_json(signs);
+			const char *texts[32];
+			char named[sizeof(f->summary)];
+			size_t nt = 0;
 
+			for (size_t k = 0; k < json_array_size(sj) && nt < 32; k++)
+				texts[nt++] = json_string_value(json_array_get(sj, k));
+			size_t room = strlen(hl) + 100 < sizeof(named) ?
+			    sizeof(named) - strlen(hl) - 40 : 60;
+
+			name_items(named, room, texts, nt, nt, "; ", "; ");
 			f = add(x, KD_ITEM_HOST_KEY, KD_V_WARN, "emulator", hi, -1, -1);
 			fsubj(f, "%s", ep);
-			fsum(f, "%s shows signs of a KMS emulator: %s%s", hl,
-			    json_string_value(json_array_get(sj, 0)),
-			    json_array_size(sj) > 1 ? " (and more)" : "");
+			if (nt == 1)
+				fsum(f, "%s shows a sign of a KMS emulator: %s", hl,
+				    named);
+			else
+				fsum(f, "%s shows %zu signs of a KMS emulator: %s", hl,
+				    nt, named);
 			if (f != NULL)
 				json_object_set_new(f->facts, "signs", sj);
 			else
@@ -1227,14 +1317,25 @@ judge_client_key(struct ctx *x)
 
 /* --- 8. time -------------------------------------------------------------- */
 
+/* Clients by the size of their clock difference, largest first. */
+static int
+cmp_skew_desc(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	x = x < 0 ? -x : x;
+	y = y < 0 ? -y : y;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
 static void
 judge_time(struct ctx *x)
 {
 	const struct kd_site *s = x->s;
 	uint64_t known = 0, off = 0;
-	int64_t worst = 0, maxabs = 0;
-	long example = -1;
-	char g[KD_GUID_STRLEN];
+	int64_t maxabs = 0;
+	/* (skew, client index) pairs of the clients too far off */
+	int64_t (*offs)[2] = NULL;
 	struct kd_finding *f;
 
 	for (size_t i = 0; i < s->nclients; i++) {
@@ -1248,27 +1349,62 @@ judge_time(struct ctx *x)
 		if (a > maxabs)
 			maxabs = a;
 		if (a > MAX_CLOCK_SKEW) {
-			off++;
-			if (example < 0 || a > (worst < 0 ? -worst : worst)) {
-				example = (long)i;
-				worst = c->skew;
+			if (offs == NULL && (offs = calloc(s->nclients,
+			    sizeof(*offs))) == NULL) {
+				x->cl->oom = true;
+				return;
 			}
+			offs[off][0] = c->skew;
+			offs[off][1] = (int64_t)i;
+			off++;
 		}
 	}
 	if (off > 0) {
-		const struct kd_site_client *c = &s->clients[example];
+		/* Name the worst ones in the line; the facts list every one. */
+		enum { NAMED = 8, LISTED = 100 };
+		char names[NAMED][96], named[sizeof(f->summary)], g[KD_GUID_STRLEN];
+		const char *items[NAMED];
+		size_t nn = 0;
+		const struct kd_site_client *worst;
+		json_t *list = json_array();
 
-		f = add(x, KD_ITEM_TIME, KD_V_FAIL, "clock_skew", c->host, -1, example);
-		fsubj(f, "%s", c->workstation[0] ? c->workstation :
-		    kd_guid_format(&c->cmid, g));
-		fsum(f, "%llu client%s more than 4 h off the capture's clock (%s: %+lld "
-		    "s): hosts refuse them (0xC004F06C)", (unsigned long long)off,
-		    plural(off), c->workstation[0] ? c->workstation :
-		    kd_guid_format(&c->cmid, g), (long long)worst);
+		qsort(offs, off, sizeof(*offs), cmp_skew_desc);
+		worst = &s->clients[offs[0][1]];
+		for (size_t k = 0; k < off; k++) {
+			const struct kd_site_client *c = &s->clients[offs[k][1]];
+			const char *who = c->workstation[0] ? c->workstation :
+			    kd_guid_format(&c->cmid, g);
+
+			if (k < NAMED) {
+				snprintf(names[nn], sizeof(names[0]), "%s: %+lld s", who,
+				    (long long)c->skew);
+				items[nn] = names[nn];
+				nn++;
+			}
+			if (k < LISTED && list != NULL)
+				json_array_append_new(list, json_pack("{s:s, s:s, s:I}",
+				    "workstation", c->workstation, "cmid",
+				    kd_guid_format(&c->cmid, g), "clock_skew",
+				    (json_int_t)c->skew));
+		}
+		name_items(named, 200, items, nn, off, ", ", ", ");
+		f = add(x, KD_ITEM_TIME, KD_V_FAIL, "clock_skew", worst->host, -1,
+		    (long)offs[0][1]);
+		fsubj(f, "%s", worst->workstation[0] ? worst->workstation :
+		    kd_guid_format(&worst->cmid, g));
+		fsum(f, "%llu client%s more than 4 h off the capture's clock (%s): "
+		    "hosts refuse them (0xC004F06C)", (unsigned long long)off,
+		    plural(off), named);
 		ffix(f, "synchronise the clients' clocks (w32tm /resync) with the "
 		    "domain's time source");
-		if (f != NULL)
+		if (f != NULL) {
 			f->count = off;
+			/* The largest differences first; the rest only counted. */
+			json_object_set_new(f->facts, "clients", list);
+			if (off > LISTED)
+				fint(f, "clients_not_listed", (int64_t)(off - LISTED));
+		} else
+			json_decref(list);
 	} else if (known > 0) {
 		f = add(x, KD_ITEM_TIME, KD_V_OK, "clock", -1, -1, -1);
 		fsubj(f, "clients");
@@ -1276,6 +1412,7 @@ judge_time(struct ctx *x)
 		    "difference %lld s)", (unsigned long long)known, plural(known),
 		    (long long)maxabs);
 	}
+	free(offs);
 }
 
 /* --- 2. DNS --------------------------------------------------------------- */

@@ -87,52 +87,20 @@ threshold_crossed(struct probe_result *r, enum kd_verdict v, const char *item,
 }
 
 /*
- * The fix for a finding the engine gives none for, from what only the
- * probe saw (which port, whether an answer began).  The engine's own fix
- * always wins.
+ * The engine's fix, unless the probe saw more than the site model holds:
+ * a bind answer that began and never finished is a stall on the host or
+ * the path, not a stopped service.
  */
 static void
-probe_fix(const struct probe_result *r, const char *code, char *out, size_t len)
+probe_fix(const struct probe_result *r, const struct kd_finding *f, char *out,
+    size_t len)
 {
-	if (strcmp(code, "reset") == 0)
-		kd_setf(out, len, "something accepts TCP %u and then resets the connection "
-		    "before answering: a firewall or IPS that resets the flow, a proxy, or a "
-		    "service that is not a KMS host or is failing; see what listens on the "
-		    "host (netstat -ano | findstr :%u) and the firewalls on the path",
-		    r->port, r->port);
-	else if (strcmp(code, "rpc_silent") == 0 && r->rpc_partial)
+	if (strcmp(f->code, "rpc_silent") == 0 && r->rpc_partial)
 		kd_setf(out, len, "the listener began to answer the RPC bind but never "
 		    "finished: an overloaded or hung host, a network path that stalls, or a "
 		    "tarpit; check the host's load and the path");
-	else if (strcmp(code, "rpc_silent") == 0)
-		kd_setf(out, len, "the listener accepts connections but does not answer an "
-		    "RPC bind: check that the KMS service is running");
-	else if (strcmp(code, "not_rpc") == 0)
-		kd_setf(out, len, "something other than a KMS host listens on port %u: "
-		    "find it on the host (netstat -ano | findstr :%u)", r->port, r->port);
-	else if (strcmp(code, "bind_rejected") == 0)
-		kd_setf(out, len, "the listener refuses the KMS interface: this port is not "
-		    "served by a KMS host");
-	else if (strcmp(code, "integrity") == 0)
-		kd_setf(out, len, "the answer is corrupt or forged: check what really "
-		    "listens on port %u", r->port);
-	else if (strcmp(code, "no_response") == 0 || strcmp(code, "rpc_fault") == 0)
-		kd_setf(out, len, "the host does not answer activation requests correctly: "
-		    "check its Key Management Service event log and its load");
-	else if (strcmp(code, "unreachable") == 0)
-		kd_setf(out, len, "no route to the host, or a router or firewall answers "
-		    "ICMP unreachable: check routing and firewall rules for TCP %u", r->port);
-	else if (strcmp(code, "port_blocked") == 0)
-		kd_setf(out, len, "a firewall policy (local, or one answering "
-		    "administratively prohibited) forbids TCP %u: allow it", r->port);
-	else if (strcmp(code, "port_flaky") == 0)
-		kd_setf(out, len, "the flow to TCP %u is unreliable: check firewalls and the "
-		    "host's load", r->port);
-	else if (strcmp(code, "no_address") == 0)
-		kd_setf(out, len, "check the host name and the DNS servers of this machine");
-	else if (strcmp(code, "foreign_epid") == 0)
-		kd_setf(out, len, "find out what answers on port %u: a genuine KMS host "
-		    "with this host key refuses the product (0xC004F042)", r->port);
+	else
+		kd_setf(out, len, "%s", f->fix);
 }
 
 /*
@@ -197,9 +165,7 @@ probe_view(const struct probe_opts *o, struct probe_result *r, const struct kd_c
 	if (worst != NULL && worst->verdict != KD_V_OK) {
 		r->verdict = worst->verdict;
 		set_summary(r, worst->summary);
-		kd_setf(r->fix, sizeof(r->fix), "%s", worst->fix);
-		if (r->fix[0] == '\0')
-			probe_fix(r, worst->code, r->fix, sizeof(r->fix));
+		probe_fix(r, worst, r->fix, sizeof(r->fix));
 		kd_setf(r->item, sizeof(r->item), "%s", kd_item_id(worst->item));
 	} else if (worst == NULL && r->state == PROBE_DNS_ERROR) {
 		/*

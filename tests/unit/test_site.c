@@ -315,6 +315,15 @@ two_hosts(bool low_first)
 	KDT_CHECK(f != NULL && f->fix[0] == '\0' &&
 	    strstr(f->summary, "shows signs of a KMS emulator") != NULL);
 	kd_checklist_fini(&cl);
+	/* The emulator finding names every sign, not the first "(and more)". */
+	s.hosts[hi].signs |= KD_SIGN_EPID_CHANGED | KD_SIGN_UNKNOWN_BUILD;
+	judge(&s, true, &cl);
+	f = finding(&cl, "emulator", hi);
+	KDT_CHECK(f != NULL && strstr(f->summary, "shows 3 signs of a KMS emulator: "
+	    "HwId 3A1C049600B60076 is vlmcsd's default; ePID changed between "
+	    "requests; ePID build is not a known Windows build") != NULL);
+	KDT_CHECK(f != NULL && strstr(f->summary, "more") == NULL);
+	kd_checklist_fini(&cl);
 	kd_site_fini(&s);
 }
 
@@ -720,6 +729,43 @@ test_time(void)
 	KDT_CHECK(cl.items[KD_ITEM_HOST_KEY].verdict != KD_V_FAIL);
 	KDT_CHECK(cl.root_cause == KD_ITEM_TIME);
 	kd_checklist_fini(&cl);
+	/* Ten clients off: the worst named, the count of the rest, every one in the facts. */
+	kd_checklist_fini(&cl);
+	kd_site_fini(&s);
+	kd_site_init(&s);
+	h = refused_by(&s, 0xC004F06C, "bbbbbbbb-2222-3333-4444-555555555555", &ci);
+	c = kd_site_count(&s, h, &win10);
+	for (int k = 0; k < 10; k++) {
+		char cm[40];
+		struct kd_guid g;
+		long o;
+
+		snprintf(cm, sizeof(cm), "cccccccc-2222-3333-4444-%012d", k);
+		g = guid(cm);
+		o = kd_site_client(&s, &g, &win10, NULL);
+		s.clients[o].host = h;
+		s.clients[o].skew_known = true;
+		s.clients[o].skew = (k % 2 ? -1 : 1) * (20000 + 1000 * k);
+	}
+	s.clients[ci].skew_known = false;
+	judge(&s, true, &cl);
+	f = finding(&cl, "clock_skew", -1);
+	KDT_CHECK(f != NULL && f->count == 10);
+	KDT_CHECK(f != NULL && strstr(f->summary, "10 clients more than 4 h off "
+	    "the capture's clock (cccccccc-2222-3333-4444-000000000009: -29000 s, "
+	    "cccccccc-2222-3333-4444-000000000008: +28000 s, ") != NULL);
+	KDT_CHECK(f != NULL && strstr(f->summary, " more (--json lists them)): "
+	    "hosts refuse them") != NULL);
+	KDT_CHECK(f != NULL && json_array_size(json_object_get(f->facts,
+	    "clients")) == 10);
+	KDT_CHECK(f != NULL && json_integer_value(json_object_get(json_array_get(
+	    json_object_get(f->facts, "clients"), 0), "clock_skew")) == -29000);
+	kd_checklist_fini(&cl);
+	kd_site_fini(&s);
+	kd_site_init(&s);
+	h = refused_by(&s, 0xC004F06C, "bbbbbbbb-2222-3333-4444-555555555555", &ci);
+	c = kd_site_count(&s, h, &win10);
+	s.clients[ci].skew_known = true;
 	/* Within 4 h: OK on the evidence. */
 	c->refusals = 0;
 	c->last_hresult = 0;
