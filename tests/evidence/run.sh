@@ -37,6 +37,13 @@ printf 'hello\n' >"$tmp/unknown.txt"
 expect_rc unknown-format 3 "$EV" "$tmp/unknown.txt"
 has unknown-format-says "$tmp/out" "not an export kmsdiag-evidence reads"
 
+# Records that cannot be read: the first named, the rest counted.
+cp "$W/host-ps.csv" "$tmp/bad.csv"
+for i in 1 2 3 4 5 6 7; do printf '"garbage %d","notanid","x","y"\n' $i >>"$tmp/bad.csv"; done
+expect_rc unreadable-records 2 "$EV" $NOW "$tmp/bad.csv"
+has unreadable-records-counted "$tmp/out" \
+    "fix: .*bad.csv: record 29: csv: invalid \\(Id is not a number\\) \\(and 6 more; --verbose shows the first 5\\)$"
+
 # Standard input.
 expect_rc stdin 2 sh -c "\"$EV\" $NOW - <$W/host-ps51.json"
 has stdin-read "$tmp/out" "^OK +input +-: event log \\(PowerShell JSON\\), UTF-16LE: 28 events"
