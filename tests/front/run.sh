@@ -22,10 +22,10 @@ TSV=data/activation-errors.tsv
 export LC_ALL=C NO_COLOR=1
 
 pass=0 failn=0 skipn=0
-PIDS= nsd_pid=
+PIDS= NSD_PID=
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kd-front.XXXXXX") || exit 1
 cleanup() {
-	for p in $PIDS $nsd_pid; do kill "$p" 2>/dev/null; done
+	for p in $PIDS $NSD_PID; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	rm -rf "$tmp"
 }
@@ -356,53 +356,10 @@ t doctor-two-hosts 2 "$D"'(s("port").evidence | length) == 2 and s("port").statu
     "$KD" doctor --json -H "127.0.0.1:$GOOD" -H "127.0.0.1:$REFUSED"
 
 # Live DNS: nsd on loopback serving the zones written above.
-rand_port() { od -An -N2 -tu2 /dev/urandom | awk '{ print 20000 + $1 % 30000 }'; }
-start_nsd() {
-	for try in 1 2 3 4 5; do
-		NSD_PORT=$(rand_port)
-		mkdir -p "$tmp/nsd"
-		cat >"$tmp/nsd/nsd.conf" <<EOF
-server:
-	ip-address: 127.0.0.1@$NSD_PORT
-	port: $NSD_PORT
-	username: ""
-	chroot: ""
-	zonesdir: "$tmp"
-	database: ""
-	zonelistfile: "$tmp/nsd/zone.list"
-	xfrdfile: "$tmp/nsd/xfrd.state"
-	xfrdir: "$tmp/nsd"
-	pidfile: "$tmp/nsd/nsd.pid"
-	logfile: "$tmp/nsd/nsd.log"
-	server-count: 1
-	verbosity: 1
-remote-control:
-	control-enable: no
-zone:
-	name: "good.doc.test"
-	zonefile: "good.zone"
-zone:
-	name: "refused.doc.test"
-	zonefile: "refused.zone"
-EOF
-		rm -f "$tmp/nsd/nsd.log"
-		nsd -d -c "$tmp/nsd/nsd.conf" >"$tmp/nsd/stdout" 2>&1 &
-		nsd_pid=$!
-		i=0
-		while [ $i -lt 200 ] && kill -0 "$nsd_pid" 2>/dev/null; do
-			grep -q "nsd started" "$tmp/nsd/nsd.log" 2>/dev/null && return 0
-			sleep 0.05
-			i=$((i + 1))
-		done
-		kill "$nsd_pid" 2>/dev/null
-		wait "$nsd_pid" 2>/dev/null
-		nsd_pid=
-	done
-	return 1
-}
+. tests/lib/nsd.sh
 if ! command -v nsd >/dev/null 2>&1; then
 	skip doctor-live "nsd not installed"
-elif ! start_nsd; then
+elif ! kd_start_nsd "$tmp" good.doc.test=good.zone refused.doc.test=refused.zone; then
 	bad doctor-live-nsd-start "$(cat "$tmp/nsd/nsd.log" "$tmp/nsd/stdout" 2>/dev/null | head -5)"
 else
 	S=127.0.0.1:$NSD_PORT
