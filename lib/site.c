@@ -494,34 +494,51 @@ kd_site_srv_addr(struct kd_site *s, long domain, long srv, const char *addr,
 
 /* --- clients -------------------------------------------------------------- */
 
+/*
+ * The client hash, a word at a time (a byte-wise hash of the two GUIDs
+ * was a visible part of a capture with tens of thousands of clients).
+ */
 static uint32_t
 client_hash(const struct kd_guid *cmid, const struct kd_guid *kms_id)
 {
-	uint32_t h = 2166136261u;
+	const uint64_t m = 0x9e3779b97f4a7c15ULL;
+	uint64_t w[4], x = 0;
 
-	for (int k = 0; k < 16; k++)
-		h = (h ^ cmid->b[k]) * 16777619u;
-	for (int k = 0; k < 16; k++)
-		h = (h ^ kms_id->b[k]) * 16777619u;
-	return h;
+	memcpy(w, cmid->b, 16);
+	memcpy(w + 2, kms_id->b, 16);
+	for (int i = 0; i < 4; i++) {
+		x = (x ^ w[i]) * m;
+		x ^= x >> 29;
+	}
+	return (uint32_t)(x ^ x >> 32);
 }
 
-/* Rebuild the index at ncap slots (a power of two); slots hold index + 1. */
+/*
+ * An index slot: the client's hash above its index + 1 (0: free), so a
+ * probe compares the hash before it touches the client's entry, which is
+ * likely a cache miss in a table of tens of thousands.
+ */
+#define SLOT(h, i)	((uint64_t)(h) << 32 | ((uint64_t)(i) + 1))
+#define SLOT_HASH(v)	((uint32_t)((v) >> 32))
+#define SLOT_INDEX(v)	((size_t)((v) & 0xffffffffu) - 1)
+
+/* Rebuild the index at ncap slots (a power of two). */
 static bool
 client_rehash(struct kd_site *s, size_t ncap)
 {
-	uint32_t *ni = calloc(ncap, sizeof(*ni));
+	uint64_t *ni = calloc(ncap, sizeof(*ni));
 	size_t i, j;
 
 	if (ni == NULL)
 		return false;
-	for (i = 0; i < s->nclients; i++) {
-		const struct kd_site_client *c = &s->clients[i];
+	for (i = 0; i < s->client_index_cap; i++) {
+		uint64_t v = s->client_index[i];
 
-		for (j = client_hash(&c->cmid, &c->kms_id) & (ncap - 1); ni[j] != 0;
-		    j = (j + 1) & (ncap - 1))
+		if (v == 0)
+			continue;
+		for (j = SLOT_HASH(v) & (ncap - 1); ni[j] != 0; j = (j + 1) & (ncap - 1))
 			;
-		ni[j] = (uint32_t)i + 1;
+		ni[j] = v;
 	}
 	free(s->client_index);
 	s->client_index = ni;
@@ -535,6 +552,8 @@ kd_site_client(struct kd_site *s, const struct kd_guid *cmid,
 {
 	struct kd_site_client *c;
 	size_t j, mask;
+	uint64_t v;
+	uint32_t h;
 
 	if (isnew != NULL)
 		*isnew = false;
@@ -547,11 +566,13 @@ kd_site_client(struct kd_site *s, const struct kd_guid *cmid,
 		return -1;
 	}
 	mask = s->client_index_cap - 1;
-	for (j = client_hash(cmid, kms_id) & mask; s->client_index[j] != 0;
-	    j = (j + 1) & mask) {
-		c = &s->clients[s->client_index[j] - 1];
+	h = client_hash(cmid, kms_id);
+	for (j = h & mask; (v = s->client_index[j]) != 0; j = (j + 1) & mask) {
+		if (SLOT_HASH(v) != h)
+			continue;
+		c = &s->clients[SLOT_INDEX(v)];
 		if (kd_guid_eq(&c->cmid, cmid) && kd_guid_eq(&c->kms_id, kms_id))
-			return (long)(s->client_index[j] - 1);
+			return (long)SLOT_INDEX(v);
 	}
 	if (s->nclients >= KD_MAX_CLIENTS) {
 		s->clients_dropped++;
@@ -566,7 +587,7 @@ kd_site_client(struct kd_site *s, const struct kd_guid *cmid,
 	c->cmid = *cmid;
 	c->kms_id = *kms_id;
 	c->host = -1;
-	s->client_index[j] = (uint32_t)s->nclients + 1;
+	s->client_index[j] = SLOT(h, s->nclients);
 	if (isnew != NULL)
 		*isnew = true;
 	return (long)s->nclients++;

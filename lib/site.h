@@ -269,7 +269,7 @@ struct kd_site {
 	size_t			 ndomains, domains_cap;
 	struct kd_site_client	*clients;
 	size_t			 nclients, clients_cap;
-	uint32_t		*client_index;	/* open-addressing hash of clients, private */
+	uint64_t		*client_index;	/* open-addressing hash of clients, private */
 	size_t			 client_index_cap;
 	uint64_t		 clients_dropped;	/* over the client cap: counts are lower bounds */
 	struct kd_site_obs	*obs;
