@@ -29,7 +29,6 @@ analyze_fini(struct capture *cap)
 	kd_site_fini(&cap->site);
 	free(cap->host_ep);
 	free(cap->client_ep);
-	legacy_fini(cap);
 }
 
 /*
@@ -68,6 +67,25 @@ epid_lookup(struct capture *cap, struct capture_exchange *ex)
 	return true;
 }
 
+/*
+ * g's slot in a table_memo, emptied for g if it held another GUID (the
+ * GUID is random enough to be its own hash).  The caller fills an unset one.
+ */
+static struct table_memo *
+memo_get(struct table_memo *tab, const struct kd_guid *g)
+{
+	struct table_memo *m;
+	uint64_t a, b;
+
+	memcpy(&a, g->b, 8);
+	memcpy(&b, g->b + 8, 8);
+	m = &tab[((a ^ b) * 0x9e3779b97f4a7c15ULL) >> 58];
+	if (m->set && memcmp(m->key.b, g->b, 16) != 0)
+		m->set = false;
+	m->key = *g;
+	return m;
+}
+
 static char *
 put_text(char *p, const char *s)
 {
@@ -99,9 +117,23 @@ finalize_exchange(struct capture *cap, struct capture_exchange *ex)
 	if (ex->have_req) {
 		int64_t secs;
 
-		ex->app = kd_app_find(&rq->app_id);
-		ex->kmsid = kd_kmsid_find(&rq->kms_id);
-		ex->sku = kd_sku_find(&rq->sku_id);
+		struct table_memo *m;
+
+		if (!(m = memo_get(cap->app_memo, &rq->app_id))->set) {
+			m->row = kd_app_find(&rq->app_id);
+			m->set = true;
+		}
+		ex->app = m->row;
+		if (!(m = memo_get(cap->kmsid_memo, &rq->kms_id))->set) {
+			m->row = kd_kmsid_find(&rq->kms_id);
+			m->set = true;
+		}
+		ex->kmsid = m->row;
+		if (!(m = memo_get(cap->sku_memo, &rq->sku_id))->set) {
+			m->row = kd_sku_find(&rq->sku_id);
+			m->set = true;
+		}
+		ex->sku = m->row;
 		if (kd_filetime_to_unix(rq->client_time, &secs, NULL)) {
 			ex->clock_skew = secs - (int64_t)ex->req_ts.tv_sec;
 			ex->skew_known = true;
@@ -393,7 +425,6 @@ analyze_exchange(struct capture *cap, const struct capture_exchange *ex)
 				cnt = kd_site_count(s, hi, &rq->kms_id);
 		}
 	}
-	legacy_exchange(cap, ex, ci);
 	if (ci >= 0) {
 		struct kd_site_client *c = &s->clients[ci];
 
@@ -686,8 +717,8 @@ capture_exit_status(const struct capture *cap, const struct kd_report *r)
 	return (int)w;
 }
 
-/* The counters both summaries start with. */
-void
+/* The counters the summary starts with. */
+static void
 summary_counters(const struct capture *cap, json_t *o)
 {
 	json_object_set_new(o, "type", json_string("summary"));

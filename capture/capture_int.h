@@ -49,62 +49,6 @@ struct flow {
 	size_t		 buffered;		/* its share of capture.buffered */
 };
 
-#define MAX_TRACKED_KMSIDS	256
-
-/*
- * A slot of the dashboard's client table: what the site model does not
- * keep of a (CMID, KMS counted ID) client, by its index there.  The table
- * stays a hash of its own because the dashboard's summary lists clients in
- * its slot order.
- */
-struct client_agg {
-	uint32_t	 site;			/* site.clients index + 1; 0: free */
-	int32_t		 host_idx;		/* last legacy host that answered, -1 none */
-	uint32_t	 host_mask;		/* legacy hosts 0..31 that served it */
-};
-
-/* What the dashboard's summary says of a host (capture_summary_json). */
-struct host_agg {
-	struct kd_endpoint ep;
-	char		 epid[KMS_EPID_MAX * 3 + 1];
-	unsigned	 epid_changes;
-	/* Last ePID per application: a genuine host has one per host key. */
-	struct { struct kd_guid app; char epid[KMS_EPID_MAX * 3 + 1]; } app_epid[4];
-	size_t		 napp_epid;
-	struct kms_epid	 epid_parsed;
-	const struct kd_hostkey *hostkey;
-	const struct kd_osbuild *os;
-	uint32_t	 last_count;
-	uint64_t	 exchanges;
-	bool		 iv_reused;
-	bool		 has_hwid;
-	uint8_t		 hwid[8];
-	bool		 answered_foreign;	/* answered a product its key cannot activate */
-	uint32_t	 activation_interval, renewal_interval;
-	uint64_t	 clients;		/* distinct (CMID, kms id) it served */
-};
-
-/* What the dashboard's summary says of a KMS counted ID. */
-struct kmsid_agg {
-	struct kd_guid	 kms_id;
-	const struct kd_kmsid *info;
-	uint32_t	 required;
-	uint64_t	 distinct, requests;
-	uint32_t	 max_count;
-};
-
-/* The dashboard's aggregates (legacy.c), until it reads the site model. */
-struct capture_legacy {
-	struct client_agg *clients;
-	size_t		 clients_cap, nclients;
-	uint64_t	 clients_dropped;
-	struct host_agg	*hosts;
-	size_t		 nhosts;
-	uint64_t	 hosts_dropped;
-	struct kmsid_agg kmsids[MAX_TRACKED_KMSIDS];
-	size_t		 nkmsids;
-};
-
 /*
  * A server seen outside the KMS ports asked for: what "no KMS traffic"
  * names instead, with the -p that would decode it.
@@ -124,6 +68,18 @@ struct epid_cache {
 	struct kms_epid	 parsed;
 	const struct kd_hostkey *hostkey;
 	const struct kd_osbuild *os;
+};
+
+/*
+ * The product tables' rows for a GUID, remembered: a site has a handful of
+ * SKUs and counted IDs, and a binary search per exchange and table was a
+ * visible cost.  Direct-mapped; a collision only costs a search.
+ */
+#define TABLE_MEMO_SLOTS	64		/* memo_get() takes the top 6 bits */
+struct table_memo {
+	struct kd_guid	 key;
+	const void	*row;		/* NULL: not in the table */
+	bool		 set;
 };
 
 struct capture {
@@ -151,6 +107,9 @@ struct capture {
 	 */
 	struct kd_site	 site;
 	struct epid_cache epid_cache;
+	struct table_memo app_memo[TABLE_MEMO_SLOTS];
+	struct table_memo kmsid_memo[TABLE_MEMO_SLOTS];
+	struct table_memo sku_memo[TABLE_MEMO_SLOTS];
 	struct kd_endpoint *host_ep;
 	size_t		 host_ep_cap;
 	/* client_ep[i]: what site.clients[i].addr was formatted from. */
@@ -158,7 +117,6 @@ struct capture {
 	size_t		 client_ep_cap;
 	bool		 client_ep_off;		/* it could not grow: addr is kept */
 	uint64_t	 hosts_dropped;
-	struct capture_legacy lg;
 	struct errlimit	 errlim;		/* error events shown per kind */
 	/* TCP outside the KMS ports (files only: a live filter drops it). */
 	struct other_server other[MAX_OTHER_SERVERS];
@@ -199,9 +157,5 @@ void	analyze_exchange(struct capture *, const struct capture_exchange *);
 void	analyze_conn(struct capture *, const struct capture_conn_event *);
 void	analyze_other(struct capture *, const struct pkt_info *);
 void	copy_utf8(char *, size_t, const char *);
-void	legacy_exchange(struct capture *, const struct capture_exchange *,
-	    long client);
-void	legacy_fini(struct capture *);
-void	summary_counters(const struct capture *, json_t *);
 
 #endif
