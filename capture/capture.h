@@ -145,12 +145,6 @@ const struct kd_site *capture_site(const struct capture *);
 void		 capture_report(struct capture *, struct kd_report *);
 json_t		*capture_site_summary(struct capture *);
 /*
- * The dashboard's older view (capture/legacy.c): per-host, per-product and
- * per-client tables.  Kept until kmsdiag-tui reads capture_site(); do not
- * build on it.
- */
-json_t		*capture_summary_json(struct capture *);
-/*
  * The exit status for what capture_report() found: the worst item or
  * finding judged on evidence (FAIL 2, could not check 3, WARN 1; items the
  * capture cannot see, such as DNS, do not count); decode errors alone are

@@ -78,8 +78,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	capture_report(cap, &rep);
 	capture_out_summary(&out, cap, &rep);
 	kd_report_fini(&rep);
-	/* The dashboard's view too, until it reads the site model. */
-	json_decref(capture_summary_json(cap));
 	capture_free(cap);
 	kd_loop_free(loop);
 	return (0);

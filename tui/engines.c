@@ -240,12 +240,10 @@ static void
 capture_refresh(struct tui_app *a)
 {
 	struct kd_report rep;
-	json_t *sum;
 
 	if (a->cap == NULL)
 		return;
 	kd_report_init(&rep, "kmsdiag-capture");
-	sum = capture_summary_json(a->cap);
 	/*
 	 * The engine reports input errors as events only; they are evidence
 	 * too.  Its count, not the events': it passes 20 of each kind.
@@ -260,8 +258,7 @@ capture_refresh(struct tui_app *a)
 		    "error was decoded; re-capture if the part after it matters");
 		kd_check_int(c, "errors", (int64_t)nerr);
 	}
-	tui_model_set_capture(&a->model, capture_site(a->cap), &rep, sum);
-	json_decref(sum);
+	tui_model_set_capture(&a->model, capture_site(a->cap), &rep);
 	kd_report_fini(&rep);
 	a->cap_dirty = false;
 	changed(a);

@@ -106,7 +106,6 @@ tui_model_fini(struct tui_model *m)
 	kd_site_fini(&m->site);
 	free(m->probe);
 	cap_obs_free(m);
-	json_decref(m->cap_summary);
 	ev_set_free(m->evidence);
 	free(m->hosts);
 	free(m->dnsrecs);
@@ -116,14 +115,6 @@ tui_model_fini(struct tui_model *m)
 		free(m->traffic[i].ex);
 	free(m->traffic);
 	memset(m, 0, sizeof(*m));
-}
-
-static const char *
-jstr(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
 }
 
 /* --- filling the site ----------------------------------------------------- */
@@ -472,14 +463,119 @@ tui_model_set_probe(struct tui_model *m, const struct probe_opts *o,
 	rebuild(m);
 }
 
+/* The Clients panel lists this many clients, as the capture's summary. */
+#define TUI_MAX_CLIENTS	1000
+
+/* The Clients panel's rows for a KMS counted ID: its index in m->products. */
+static size_t
+product_of(struct tui_model *m, const struct kd_guid *kms_id, struct kd_guid *ids)
+{
+	const struct kd_kmsid *ki;
+	struct tui_product *p;
+	size_t k;
+	char g[KD_GUID_STRLEN];
+
+	for (k = 0; k < m->nproducts; k++)
+		if (kd_guid_eq(&ids[k], kms_id))
+			return k;
+	ki = kd_kmsid_find(kms_id);
+	p = &m->products[m->nproducts];
+	memset(p, 0, sizeof(*p));
+	kd_setf(p->name, sizeof(p->name), "%s", ki != NULL ? ki->name :
+	    kd_guid_format(kms_id, g));
+	p->required = ki != NULL ? ki->min_clients : 0;
+	ids[k] = *kms_id;
+	m->nproducts++;
+	return k;
+}
+
+/*
+ * The Clients panel from the capture's site: per KMS counted ID (in the
+ * order first asked for) the distinct clients, the N they sent and the
+ * highest count a host answered; then the first TUI_MAX_CLIENTS clients,
+ * most recently seen first.  Our own probe's CMID is not a client (rule 12).
+ */
+static void
+capture_tables(struct tui_model *m, const struct kd_site *site)
+{
+	struct kd_guid *ids = NULL;
+	size_t i, n = site != NULL ? site->nclients : 0, listed = 0;
+	bool *asked = NULL;
+
+	free(m->products);
+	free(m->clients);
+	m->products = NULL;
+	m->clients = NULL;
+	m->nproducts = m->nclients = 0;
+	if ((m->products = calloc(n + 1, sizeof(*m->products))) == NULL ||
+	    (ids = calloc(n + 1, sizeof(*ids))) == NULL ||
+	    (asked = calloc(n + 1, sizeof(*asked))) == NULL ||
+	    (m->clients = calloc((n < TUI_MAX_CLIENTS ? n : TUI_MAX_CLIENTS) + 1,
+	    sizeof(*m->clients))) == NULL) {
+		free(ids);
+		free(asked);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const struct kd_site_client *c = &site->clients[i];
+		size_t k = product_of(m, &c->kms_id, ids);
+		struct tui_product *p = &m->products[k];
+
+		p->distinct++;
+		if (c->required > 0 && (!asked[k] || c->required > p->required))
+			p->required = c->required;
+		asked[k] |= c->required > 0;
+	}
+	for (i = 0; site != NULL && i < site->nhosts; i++)
+		for (size_t j = 0; j < site->hosts[i].ncounts; j++) {
+			const struct kd_site_count *cn = &site->hosts[i].counts[j];
+
+			for (size_t k = 0; k < m->nproducts; k++)
+				if (cn->have_count && kd_guid_eq(&ids[k], &cn->kms_id) &&
+				    cn->max_count > m->products[k].count)
+					m->products[k].count = cn->max_count;
+		}
+	for (i = 0; i < n && listed < TUI_MAX_CLIENTS; i++) {
+		const struct kd_site_client *sc = &site->clients[i];
+		const struct kd_sku *sk = kd_sku_find(&sc->sku_id);
+		const struct kd_kmsid *ki = kd_kmsid_find(&sc->kms_id);
+		const char *ls = kd_license_status_name(sc->license_status);
+		struct tui_client *c;
+		char buf[300];
+
+		listed++;
+		/* Whoever filled the site, our own CMID is not a client of it. */
+		if (sc->self || (m->have_probe && m->probe_opts.activate &&
+		    kd_guid_eq(&sc->cmid, &m->probe_opts.cmid)))
+			continue;
+		c = &m->clients[m->nclients++];
+		kd_guid_format(&sc->cmid, c->cmid);
+		kd_setf(c->workstation, sizeof(c->workstation), "%s",
+		    kd_sanitize(sc->workstation, buf, sizeof(buf)));
+		kd_setf(c->client, sizeof(c->client), "%s", sc->addr);
+		kd_setf(c->product, sizeof(c->product), "%s", sk != NULL ? sk->name :
+		    ki != NULL ? ki->name : "");
+		if (ls != NULL)
+			kd_setf(c->license, sizeof(c->license), "%s", ls);
+		else
+			kd_setf(c->license, sizeof(c->license), "%u",
+			    sc->license_status);
+		kd_unix_format(sc->last_seen, c->last_seen, sizeof(c->last_seen));
+		if (sc->host >= 0 && (size_t)sc->host < site->nhosts)
+			kd_site_endpoint(&site->hosts[sc->host], c->host,
+			    sizeof(c->host));
+		c->requests = (int64_t)sc->requests;
+	}
+	free(ids);
+	free(asked);
+}
+
 void
 tui_model_set_capture(struct tui_model *m, const struct kd_site *site,
-    const struct kd_report *inputs, json_t *sum)
+    const struct kd_report *inputs)
 {
 	const struct kd_report *problems = inputs;
-	json_t *o, *a;
 	size_t i;
-	char self[KD_GUID_STRLEN];
 
 	cap_obs_free(m);
 	if (problems->n > 0 && (m->cap_obs = calloc(problems->n, sizeof(*m->cap_obs))) != NULL)
@@ -506,54 +602,9 @@ tui_model_set_capture(struct tui_model *m, const struct kd_site *site,
 			ob->facts = c->facts ? json_deep_copy(c->facts) : NULL;
 			ob->host = ob->domain = -1;
 		}
-	json_decref(m->cap_summary);
-	m->cap_summary = json_incref(sum);
 	m->cap_site = site;
 	m->have_capture = true;
-
-	a = json_object_get(sum, "products");
-	free(m->products);
-	m->nproducts = 0;
-	if ((m->products = calloc(json_array_size(a) + 1, sizeof(*m->products))) != NULL)
-		json_array_foreach(a, i, o) {
-			struct tui_product *p = &m->products[m->nproducts++];
-
-			kd_setf(p->name, sizeof(p->name), "%s", jstr(o, "name")[0] ?
-			    jstr(o, "name") : jstr(o, "kms_id"));
-			p->distinct = json_integer_value(json_object_get(o, "distinct_cmids"));
-			p->required = json_integer_value(json_object_get(o, "required_count"));
-			p->count = json_integer_value(json_object_get(o, "max_count_returned"));
-		}
-	kd_guid_format(&m->probe_opts.cmid, self);
-	a = json_object_get(sum, "clients");
-	free(m->clients);
-	m->nclients = 0;
-	if ((m->clients = calloc(json_array_size(a) + 1, sizeof(*m->clients))) != NULL)
-		json_array_foreach(a, i, o) {
-			struct tui_client *c;
-			json_t *ls = json_object_get(o, "license_status");
-
-			/* Rule 12: our own probe's CMID is not a client of the site. */
-			if (m->have_probe && m->probe_opts.activate &&
-			    strcasecmp(jstr(o, "cmid"), self) == 0)
-				continue;
-			c = &m->clients[m->nclients++];
-			kd_setf(c->cmid, sizeof(c->cmid), "%s", jstr(o, "cmid"));
-			kd_setf(c->workstation, sizeof(c->workstation), "%s",
-			    jstr(o, "workstation"));
-			kd_setf(c->client, sizeof(c->client), "%s", jstr(o, "client"));
-			kd_setf(c->product, sizeof(c->product), "%s", jstr(o, "product"));
-			if (json_is_string(ls))
-				kd_setf(c->license, sizeof(c->license), "%s",
-				    json_string_value(ls));
-			else
-				kd_setf(c->license, sizeof(c->license), "%lld",
-				    (long long)json_integer_value(ls));
-			kd_setf(c->last_seen, sizeof(c->last_seen), "%s",
-			    jstr(o, "last_seen"));
-			kd_setf(c->host, sizeof(c->host), "%s", jstr(o, "host"));
-			c->requests = json_integer_value(json_object_get(o, "requests"));
-		}
+	capture_tables(m, site);
 	if (m->clients != NULL)
 		qsort(m->clients, m->nclients, sizeof(*m->clients), client_cmp);
 	rebuild(m);

@@ -133,7 +133,6 @@ struct tui_model {
 	const struct kd_site *cap_site;	/* the capture engine's own site */
 	struct kd_site_obs *cap_obs;	/* input errors, as observations */
 	size_t		 ncap_obs;
-	json_t		*cap_summary;	/* the capture's hosts, products and clients */
 	bool		 have_capture;
 	/* -H hosts: declared by the user, as slmgr /skms names one. */
 	const char *const *declared;
@@ -179,14 +178,14 @@ void		 tui_model_set_probe(struct tui_model *, const struct probe_opts *,
 /*
  * The capture's site (capture_site; the model reads it at every rebuild, so
  * it must live as long as the model or until the next call), the input
- * errors it reported as events (as checks), and its tables for the
- * Clients panel (capture_summary_json).
+ * errors it reported as events (as checks); the Clients panel's tables
+ * are made from the site's clients.
  */
 /* The --evidence files, read: the model takes the set over. */
 struct ev_set;
 void		 tui_model_set_evidence(struct tui_model *, struct ev_set *);
 void		 tui_model_set_capture(struct tui_model *, const struct kd_site *site,
-		    const struct kd_report *inputs, json_t *summary);
+		    const struct kd_report *inputs);
 /* Manual items only; returns false for the others. */
 bool		 tui_model_tick(struct tui_model *, enum tui_item, bool on);
 /* New reference: the findings behind an item, as check objects. */

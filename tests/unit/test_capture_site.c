@@ -257,12 +257,14 @@ test_client_asks_again(void)
 	KDT_CHECK(kms_epid_parse(KMS2_EPID, &e) && s->hosts[0].apps[0].parsed.valid &&
 	    s->hosts[0].apps[0].parsed.key_id == e.key_id &&
 	    s->hosts[0].apps[0].parsed.group == e.group);
-	/* The dashboard's summary lists the address it last asked from too. */
-	sum = capture_summary_json(cap);
-	cl = json_array_get(json_object_get(sum, "clients"), 0);
+	/* The summary's site lists the address it last asked from too. */
+	sum = capture_site_summary(cap);
+	cl = json_array_get(json_object_get(json_object_get(sum, "site"),
+	    "clients"), 0);
 	KDT_STREQ(json_string_value(json_object_get(cl, "client")),
 	    "192.0.2.51:50002");
-	KDT_CHECK(json_integer_value(json_object_get(sum, "clients_total")) == 1);
+	KDT_CHECK(json_integer_value(json_object_get(json_object_get(sum, "site"),
+	    "clients_total")) == 1);
 	json_decref(sum);
 	/* ... and the checklist names the clone. */
 	capture_checklist(cap, &ck);

@@ -192,31 +192,54 @@ test_self(void)
 	struct probe_opts o;
 	struct probe_result r = answered("127.0.0.1", 1688, 50);
 	struct kd_report none;
-	json_t *sum;
+	struct kd_site cs;
+	static const char *const who[2][2] = {
+		{ "11111111-2222-4333-8444-555555555555", "THIS-MACHINE" },
+		{ "aaaaaaaa-2222-4333-8444-555555555555", "PC-01" },
+	};
+	struct kd_guid kms_id, cmid;
+	long h;
 
 	tui_model_init(&m);
 	activating(&o);
 	tui_model_set_probe(&m, &o, &r, 1);
 	kd_report_init(&none, "kmsdiag-capture");
-	sum = json_pack("{s:[{s:s, s:s, s:i}], s:[], s:[{s:s, s:s, s:s, s:s, s:i}, "
-	    "{s:s, s:s, s:s, s:s, s:i}]}", "hosts", "host", "127.0.0.1:1688", "epid", EPID,
-	    "exchanges", 2, "products", "clients",
-	    "cmid", "11111111-2222-4333-8444-555555555555", "workstation", "THIS-MACHINE",
-	    "kms_id", "58e2134f-8e11-4d17-9cb2-91069c151148", "host", "127.0.0.1:1688",
-	    "requests", 1,
-	    "cmid", "aaaaaaaa-2222-4333-8444-555555555555", "workstation", "PC-01",
-	    "kms_id", "58e2134f-8e11-4d17-9cb2-91069c151148", "host", "127.0.0.1:1688",
-	    "requests", 1);
-	tui_model_set_capture(&m, NULL, &none, sum);
+	/* What a capture saw: our own request and another client's. */
+	kd_site_init(&cs);
+	h = kd_site_host(&cs, "127.0.0.1", 1688, KD_SRC_CAPTURE);
+	kd_guid_parse(&kms_id, "58e2134f-8e11-4d17-9cb2-91069c151148");
+	for (int i = 0; i < 2; i++) {
+		long ci;
+
+		kd_guid_parse(&cmid, who[i][0]);
+		ci = kd_site_client(&cs, &cmid, &kms_id, NULL);
+		KDT_CHECK(ci == i);
+		if (ci < 0)
+			continue;
+		snprintf(cs.clients[ci].workstation, sizeof(cs.clients[ci].workstation),
+		    "%s", who[i][1]);
+		snprintf(cs.clients[ci].addr, sizeof(cs.clients[ci].addr),
+		    "192.0.2.%d:50000", 50 + i);
+		cs.clients[ci].host = h;
+		cs.clients[ci].requests = 1;
+		cs.clients[ci].required = 25;
+		cs.clients[ci].src = KD_SRC_CAPTURE;
+	}
+	tui_model_set_capture(&m, &cs, &none);
 	KDT_CHECK(m.nclients == 1);
 	KDT_STREQ(m.nclients ? m.clients[0].workstation : "", "PC-01");
+	KDT_STREQ(m.nclients ? m.clients[0].client : "", "192.0.2.51:50000");
+	KDT_STREQ(m.nclients ? m.clients[0].host : "", "127.0.0.1:1688");
+	/* The product row counts the clients the capture saw, as the host would. */
+	KDT_CHECK(m.nproducts == 1 && m.products[0].distinct == 2 &&
+	    m.products[0].required == 25);
 	/* Whoever filled it (the probe's request, the capture's), our CMID is self. */
 	for (size_t i = 0; i < m.site.nclients; i++)
 		KDT_CHECK(m.site.clients[i].self == kd_guid_eq(&m.site.clients[i].cmid,
 		    &o.cmid));
-	json_decref(sum);
 	kd_report_fini(&none);
 	tui_model_fini(&m);
+	kd_site_fini(&cs);
 }
 
 static void
