@@ -739,52 +739,75 @@ summary_counters(const struct capture *cap, json_t *o)
  * (kd_site_json), and per KMS counted ID the distinct clients seen (the
  * host keeps only the last 50 it saw, §7).
  */
+size_t
+capture_products(const struct capture *cap, struct capture_product **out)
+{
+	const struct kd_site *s = &cap->site;
+	struct capture_product *p = NULL;
+	size_t np = 0, last = 0;
+
+	*out = NULL;
+	if (s->nclients > 0 && (p = calloc(s->nclients, sizeof(*p))) == NULL)
+		return 0;
+	for (size_t i = 0; i < s->nclients; i++) {
+		const struct kd_site_client *c = &s->clients[i];
+		size_t k;
+
+		if (c->self)
+			continue;
+		/* Clients come in runs of one counted ID: try the last one first. */
+		if (np > 0 && kd_guid_eq(&p[last].kms_id, &c->kms_id))
+			k = last;
+		else {
+			for (k = 0; k < np; k++)
+				if (kd_guid_eq(&p[k].kms_id, &c->kms_id))
+					break;
+			if (k == np) {
+				p[np].kms_id = c->kms_id;
+				p[np].info = kd_kmsid_find(&c->kms_id);
+				p[np].required = p[np].info != NULL ?
+				    p[np].info->min_clients : 0;
+				np++;
+			}
+			last = k;
+		}
+		p[k].distinct++;
+		if (c->required > p[k].required)
+			p[k].required = c->required;
+	}
+	*out = p;
+	return np;
+}
+
+/*
+ * The summary as one JSON object: the capture's counters, the site model
+ * (kd_site_json), and per KMS counted ID the distinct clients seen (the
+ * host keeps only the last 50 it saw, §7).
+ */
 json_t *
 capture_site_summary(struct capture *cap)
 {
-	const struct kd_site *s = &cap->site;
 	json_t *o = json_object(), *prods = json_array(), *site;
 	char g[KD_GUID_STRLEN];
-	struct kd_guid *ids = NULL;
-	uint64_t *n = NULL;
-	size_t nids = 0;
+	struct capture_product *p;
+	size_t np = capture_products(cap, &p);
 
 	summary_counters(cap, o);
-	if (s->nclients > 0) {
-		ids = calloc(s->nclients, sizeof(*ids));
-		n = calloc(s->nclients, sizeof(*n));
-	}
-	for (size_t i = 0; ids != NULL && n != NULL && i < s->nclients; i++) {
-		size_t k;
-
-		if (s->clients[i].self)
-			continue;
-		for (k = 0; k < nids; k++)
-			if (kd_guid_eq(&ids[k], &s->clients[i].kms_id))
-				break;
-		if (k == nids)
-			ids[nids++] = s->clients[i].kms_id;
-		n[k]++;
-	}
-	for (size_t k = 0; k < nids; k++) {
-		const struct kd_kmsid *ki = kd_kmsid_find(&ids[k]);
+	for (size_t k = 0; k < np; k++) {
 		json_t *po = json_object();
-		uint32_t need = ki != NULL ? ki->min_clients : 0;
 
-		for (size_t i = 0; i < s->nclients; i++)
-			if (kd_guid_eq(&s->clients[i].kms_id, &ids[k]) &&
-			    s->clients[i].required > need)
-				need = s->clients[i].required;
-		json_object_set_new(po, "kms_id", json_string(kd_guid_format(&ids[k], g)));
-		json_object_set_new(po, "name", ki ? json_string(ki->name) : json_null());
-		json_object_set_new(po, "distinct_cmids", json_integer((json_int_t)n[k]));
-		json_object_set_new(po, "required_count", json_integer(need));
+		json_object_set_new(po, "kms_id", json_string(kd_guid_format(&p[k].kms_id,
+		    g)));
+		json_object_set_new(po, "name", p[k].info ? json_string(p[k].info->name) :
+		    json_null());
+		json_object_set_new(po, "distinct_cmids", json_integer((json_int_t)
+		    p[k].distinct));
+		json_object_set_new(po, "required_count", json_integer(p[k].required));
 		json_array_append_new(prods, po);
 	}
-	free(ids);
-	free(n);
+	free(p);
 	json_object_set_new(o, "products", prods);
-	site = kd_site_json(s);
+	site = kd_site_json(&cap->site);
 	json_object_set_new(o, "site", site != NULL ? site : json_null());
 	return o;
 }

@@ -145,6 +145,18 @@ const struct kd_site *capture_site(const struct capture *);
 void		 capture_report(struct capture *, struct kd_report *);
 json_t		*capture_site_summary(struct capture *);
 /*
+ * Per KMS counted ID, in the order first asked for: the distinct clients
+ * seen and the count they need (the highest N a client sent, else the
+ * product table's).  Returns how many; free(*out).
+ */
+struct capture_product {
+	struct kd_guid		 kms_id;
+	const struct kd_kmsid	*info;		/* NULL: not in the product table */
+	uint64_t		 distinct;
+	uint32_t		 required;
+};
+size_t		 capture_products(const struct capture *, struct capture_product **out);
+/*
  * The exit status for what capture_report() found: the worst item or
  * finding judged on evidence (FAIL 2, could not check 3, WARN 1; items the
  * capture cannot see, such as DNS, do not count); decode errors alone are

@@ -1041,15 +1041,14 @@ void
 capture_out_summary(struct capture_out *o, struct capture *cap, struct kd_report *r)
 {
 	const struct kd_site *site = capture_site(cap);
-	json_t *s;
+	const struct capture_stats *st = capture_stats(cap);
+	struct capture_product *p;
 	FILE *fp = o->fp;
-	size_t i, nproblems = 0;
-	json_t *v;
+	size_t i, np, nproblems = 0;
 
 	capture_out_flush(o);
-	s = capture_site_summary(cap);
 	if (o->json) {
-		json_t *probs = json_array();
+		json_t *s = capture_site_summary(cap), *probs = json_array();
 
 		/*
 		 * One line per check (each item, each finding), then the summary
@@ -1067,23 +1066,22 @@ capture_out_summary(struct capture_out *o, struct capture *cap, struct kd_report
 		return;
 	}
 	fprintf(fp, "\nSummary: %lld packets, %lld exchanges, %lld errors\n",
-	    (long long)json_integer_value(json_object_get(s, "packets")),
-	    (long long)json_integer_value(json_object_get(s, "exchanges")),
-	    (long long)json_integer_value(json_object_get(s, "errors")));
+	    (long long)st->packets, (long long)st->exchanges, (long long)st->errors);
 	fprintf(fp, "\nKMS hosts:\n");
 	if (site->nhosts == 0)
 		fprintf(fp, "  none seen\n");
 	for (i = 0; i < site->nhosts; i++)
 		text_host(fp, &site->hosts[i]);
 	fprintf(fp, "\nDistinct clients per KMS counted ID (a host keeps the last 50):\n");
-	json_array_foreach(json_object_get(s, "products"), i, v) {
-		const char *n = json_string_value(json_object_get(v, "name"));
+	np = capture_products(cap, &p);
+	for (i = 0; i < np; i++) {
+		char g[KD_GUID_STRLEN];
 
-		fprintf(fp, "  %-45s %4lld / %lld required\n",
-		    n ? n : json_string_value(json_object_get(v, "kms_id")),
-		    (long long)json_integer_value(json_object_get(v, "distinct_cmids")),
-		    (long long)json_integer_value(json_object_get(v, "required_count")));
+		fprintf(fp, "  %-45s %4lld / %lld required\n", p[i].info != NULL ?
+		    p[i].info->name : kd_guid_format(&p[i].kms_id, g),
+		    (long long)p[i].distinct, (long long)p[i].required);
 	}
+	free(p);
 	fprintf(fp, "\nClients:\n");
 	for (i = 0; i < site->nclients && i < 1000; i++) {
 		const struct kd_site_client *c = &site->clients[i];
@@ -1137,5 +1135,4 @@ capture_out_summary(struct capture_out *o, struct capture *cap, struct kd_report
 	}
 	if (nproblems == 0)
 		fprintf(fp, "  none found\n");
-	json_decref(s);
 }
