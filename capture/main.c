@@ -87,18 +87,15 @@ errors_only(const struct capture_event *e, void *arg)
 		capture_out_event(e, arg);
 }
 
-/* The site the capture filled, judged, as Prometheus metrics. */
+/* The site the capture filled, judged (cl), as Prometheus metrics. */
 static int
-write_metrics(struct capture *cap, const char *file)
+write_metrics(struct capture *cap, const struct kd_checklist *cl, const char *file)
 {
 	const struct capture_stats *cs = capture_stats(cap);
-	struct kd_checklist cl;
 	struct kd_prom p;
 	char err[512];
 	int rc;
 
-	memset(&cl, 0, sizeof(cl));
-	capture_checklist(cap, &cl);
 	kd_prom_init(&p);
 	kd_prom_add(&p, "kmsdiag_capture_packets_total", "counter",
 	    "packets read", (double)cs->packets, NULL, 0);
@@ -109,12 +106,11 @@ write_metrics(struct capture *cap, const char *file)
 	kd_prom_add(&p, "kmsdiag_capture_calls_untracked_total", "counter",
 	    "calls on connections over the flow cap or buffer budget, not counted",
 	    (double)cs->calls_untracked, NULL, 0);
-	kd_prom_site(&p, capture_site(cap), &cl, 0);
+	kd_prom_site(&p, capture_site(cap), cl, 0);
 	rc = p.oom ? -1 : kd_prom_write_file(file ? file : "-", &p, err, sizeof(err));
 	if (rc != 0)
 		fprintf(stderr, "kmsdiag-capture: %s\n", p.oom ? "out of memory" : err);
 	kd_prom_fini(&p);
-	kd_checklist_fini(&cl);
 	return rc;
 }
 
@@ -308,6 +304,7 @@ main(int argc, char **argv)
 	struct capture *cap = NULL;
 	struct kd_loop *loop = NULL;
 	struct kd_report rep;
+	struct kd_checklist cl;
 	int ch, status;
 	long v;
 	bool prom_failed = false;
@@ -558,9 +555,11 @@ main(int argc, char **argv)
 	/* Nothing but the metrics on stdout with --prometheus. */
 	print_hidden_errors(prometheus ? &errout : &out, cap);
 	kd_report_init(&rep, "kmsdiag-capture");
-	capture_report(cap, &rep);
+	/* Judged once; every view (lines, summary, metrics, exit status) reads it. */
+	capture_checklist(cap, &cl);
+	kd_checklist_report(&cl, capture_site(cap), &rep);
 	if (prometheus && readable > 0) {
-		if (write_metrics(cap, prom_file) != 0)
+		if (write_metrics(cap, &cl, prom_file) != 0)
 			prom_failed = true;
 	} else if (summary && readable > 0)
 		capture_out_summary(&out, cap, &rep);
@@ -576,6 +575,7 @@ main(int argc, char **argv)
 			status = KD_EXIT_UNKNOWN;
 	}
 	kd_report_fini(&rep);
+	kd_checklist_fini(&cl);
 	capture_free(cap);
 	kd_loop_free(loop);
 	fflush(stdout);
