@@ -117,18 +117,6 @@ rl_record(struct exp_ratelimit *rl, const char *key, const struct kd_site_count 
 	pthread_mutex_unlock(&rl->mu);
 }
 
-/* The probe fills the site as every tool does (probe_site_result); the exporter adds who named the host. */
-long
-exp_site_add_probe(struct kd_site *s, const struct probe_result *r,
-    const struct probe_opts *o, long long now, bool declared)
-{
-	long h = probe_site_result(s, o, r, (int64_t)now);
-
-	if (h >= 0)
-		s->hosts[h].declared = declared;
-	return h;
-}
-
 struct run {
 	struct kd_loop	*loop;
 	struct probe	*probe;
@@ -166,6 +154,7 @@ run_probe(const struct exp_module *m, const char *target, unsigned deadline_ms,
 	char key[320];
 	const char *errstr = NULL;
 	long long now = (long long)time(NULL);
+	long *hosts = NULL;
 
 	probe_opts_init(&o);
 	o.family = m->family;
@@ -209,13 +198,16 @@ run_probe(const struct exp_module *m, const char *target, unsigned deadline_ms,
 	if (run.timed_out)
 		snprintf(res->error, sizeof(res->error),
 		    "deadline of %u ms reached before the check finished", deadline_ms);
+	/* The target was named in the scrape: declared, as -H is. */
+	if ((hosts = calloc(probe_nresults(run.probe) + 1, sizeof(*hosts))) == NULL) {
+		snprintf(res->error, sizeof(res->error), "out of memory");
+		goto out;
+	}
+	probe_site_fill(run.probe, site, (int64_t)now, PROBE_SITE_DECLARED |
+	    PROBE_SITE_DONE_ONLY, hosts);
 	for (size_t i = 0; i < probe_nresults(run.probe); i++) {
-		const struct probe_result *r = probe_result_at(run.probe, i);
-		long h;
+		long h = hosts[i];
 
-		if (!r->done)
-			continue;
-		h = exp_site_add_probe(site, r, &o, now, true);
 		if (h < 0)
 			continue;
 		if (o.activate) {
@@ -236,6 +228,7 @@ run_probe(const struct exp_module *m, const char *target, unsigned deadline_ms,
 		}
 	}
 out:
+	free(hosts);
 	probe_free(run.probe);
 	kd_loop_free(run.loop);
 }

@@ -122,8 +122,5 @@ const char *exp_check_name(enum exp_check);
 /* The srv module's part of exp_check_run. */
 void	exp_check_srv(const struct exp_module *, const char *domain, unsigned deadline_ms,
 	    struct kd_site *, struct exp_result *);
-/* One probe result into the site (reach, RPC, activation answer); the host's index or -1. */
-long	exp_site_add_probe(struct kd_site *, const struct probe_result *,
-	    const struct probe_opts *, long long now, bool declared);
 
 #endif

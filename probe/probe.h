@@ -233,12 +233,6 @@ void		 probe_verdict(const struct probe_opts *, struct probe_result *);
 void		 probe_view(const struct probe_opts *, struct probe_result *,
 		    const struct kd_checklist *, long host);
 
-/*
- * probe_site_fill: every result that has an address into the site
- * (probe_site_result in probesite.h); hosts[i] (if not NULL,
- * probe_nresults entries) gets result i's host index or -1.
- */
-void		 probe_site_fill(const struct probe *, struct kd_site *, int64_t now, long *hosts);
 /* A finished run judged as one site: what the text and JSON views list per host. */
 struct probe_judged {
 	struct kd_site		 site;

@@ -266,3 +266,40 @@ probe_hwid_text(const struct probe_activation *a, char *out, size_t len)
 		o += (size_t)snprintf(out + o, len - o, "%02X", a->hwid[i]);
 	return out;
 }
+
+void
+probe_site_fill(const struct probe *p, struct kd_site *s, int64_t now, unsigned flags,
+    long *hosts)
+{
+	const struct probe_opts *o = probe_opts_of(p);
+	size_t i, n = probe_nresults(p);
+
+	for (i = 0; i < n; i++) {
+		const struct probe_result *r = probe_result_at(p, i);
+		long h = -1;
+
+		/* Names that never resolved stay apart: "" is no address to share. */
+		if (r->address[0] != '\0' && (r->done || !(flags & PROBE_SITE_DONE_ONLY)))
+			h = probe_site_result(s, o, r, now);
+		if (h >= 0 && (flags & PROBE_SITE_DECLARED))
+			s->hosts[h].declared = true;
+		if (hosts != NULL)
+			hosts[i] = h;
+	}
+}
+
+int
+probe_site_judge(const struct probe *p, struct kd_site *s, struct kd_checklist *cl,
+    int64_t now)
+{
+	const struct probe_opts *o = probe_opts_of(p);
+	struct kd_judge_opts jo;
+
+	probe_site_fill(p, s, now, 0, NULL);
+	memset(&jo, 0, sizeof(jo));
+	jo.default_port = o->default_port;
+	jo.activation_asked = o->activate;
+	jo.now = now;
+	kd_site_judge(s, &jo, cl);
+	return s->oom || cl->oom ? -1 : 0;
+}

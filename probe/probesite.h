@@ -32,6 +32,27 @@ long	probe_site_result(struct kd_site *, const struct probe_opts *,
 	    const struct probe_result *, int64_t now);
 
 /*
+ * A run's results into the site, as the probe's --prometheus and the
+ * exporter both need them: every result that has an address
+ * (probe_site_result; a name that never resolved has no host).  Flags:
+ * PROBE_SITE_DECLARED marks the hosts as named by the user (the exporter's
+ * target), PROBE_SITE_DONE_ONLY leaves out results still in flight (a
+ * deadline cut the run short).  hosts (probe_nresults entries, or NULL)
+ * gets each result's host index or -1.
+ */
+#define PROBE_SITE_DECLARED	0x1
+#define PROBE_SITE_DONE_ONLY	0x2
+void	probe_site_fill(const struct probe *, struct kd_site *, int64_t now, unsigned flags,
+	    long *hosts);
+/*
+ * A finished run as one site, judged the way its options ask (their
+ * default port, whether an activation was sent): the probe's --prometheus.
+ * Returns -1 out of memory.
+ */
+int	probe_site_judge(const struct probe *, struct kd_site *, struct kd_checklist *,
+	    int64_t now);
+
+/*
  * Was this result asked for by one of the specs ("HOST[:PORT]", as -H
  * takes them and slmgr /skms names a host)?  It is then declared, not only
  * found.

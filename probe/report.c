@@ -226,21 +226,3 @@ probe_report(const struct probe *p, struct kd_report *rep)
 	}
 	probe_judged_fini(&jd);
 }
-
-void
-probe_site_fill(const struct probe *p, struct kd_site *s, int64_t now, long *hosts)
-{
-	const struct probe_opts *o = probe_opts_of(p);
-	size_t i, n = probe_nresults(p);
-
-	for (i = 0; i < n; i++) {
-		const struct probe_result *r = probe_result_at(p, i);
-		long hi = -1;
-
-		/* Names that never resolved stay apart: "" is no address to share. */
-		if (r->address[0] != '\0')
-			hi = probe_site_result(s, o, r, now);
-		if (hosts != NULL)
-			hosts[i] = hi;
-	}
-}

@@ -1,0 +1,176 @@
+/* See cli.h. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmdline.h"
+#include "parse.h"
+#include "report.h"
+
+void
+kd_cli_reset(void)
+{
+#if defined(__GLIBC__)
+	/*
+	 * glibc starts over only from 0: from 1 it keeps the first parse's
+	 * ordering ("+": stop at the first operand) and its place inside a
+	 * group such as "-jx" left by an error.
+	 */
+	optind = 0;
+#else
+	optind = 1;
+#if defined(__FreeBSD__) || defined(__OpenBSD__) || defined(__NetBSD__) || \
+    defined(__APPLE__)
+	optreset = 1;
+#endif
+#endif
+	opterr = 0;	/* getopt's own messages echo arguments unescaped */
+}
+
+bool
+kd_cli_fail(struct kd_cli_err *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+bool
+kd_cli_getopt_fail(struct kd_cli_err *err, char *const argv[], const char *optstring,
+    const struct option *longopts)
+{
+	kd_getopt_errstr(err->msg, sizeof(err->msg), argv, optstring, longopts);
+	return false;
+}
+
+/* "3600", "0.01": the bound as a person would type it. */
+static void
+secs_str(unsigned ms, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%u.%03u", ms / 1000, ms % 1000);
+
+	while (n > 0 && (size_t)n < len && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 0 && (size_t)n < len && buf[n - 1] == '.')
+		buf[--n] = '\0';
+}
+
+bool
+kd_cli_secs(const char *what, const char *s, unsigned min_ms, unsigned max_ms,
+    unsigned *ms, struct kd_cli_err *err)
+{
+	unsigned long long v = 0;
+	const char *p = s;
+	char lo[24], hi[24];
+	int ndig = 0, nfrac = 0;
+
+	secs_str(min_ms, lo, sizeof(lo));
+	secs_str(max_ms, hi, sizeof(hi));
+	/* Digits by hand: strtod would take "1e3", "inf", " 2", "0x10". */
+	for (; *p >= '0' && *p <= '9'; p++, ndig++)
+		if (v <= 100000000ULL)
+			v = v * 10 + (unsigned)(*p - '0');
+	v *= 1000;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, nfrac++) {
+			if (nfrac == 3)
+				return kd_cli_fail(err, "%s %s: finer than a millisecond "
+				    "(at most 3 decimals)", what, s);
+			v += (unsigned)(*p - '0') * (nfrac == 0 ? 100u : nfrac == 1 ? 10u : 1u);
+		}
+	}
+	if (*p != '\0' || ndig + nfrac == 0)
+		return kd_cli_fail(err, "%s %s: invalid (seconds, such as 0.5 or 2)", what, s);
+	if (v < min_ms)
+		return kd_cli_fail(err, "%s %s: too small (%s to %s seconds)", what, s, lo, hi);
+	if (v > max_ms)
+		return kd_cli_fail(err, "%s %s: too large (%s to %s seconds)", what, s, lo, hi);
+	*ms = (unsigned)v;
+	return true;
+}
+
+bool
+kd_cli_uint(const char *what, const char *s, unsigned long min, unsigned long max,
+    unsigned long *out, struct kd_cli_err *err)
+{
+	const char *errstr;
+	long long v = kd_parse_num(s, (long long)min, (long long)max, &errstr);
+
+	if (errstr != NULL)
+		return kd_cli_fail(err, "%s %s: %s (%lu to %lu)", what, s, errstr, min, max);
+	*out = (unsigned long)v;
+	return true;
+}
+
+bool
+kd_cli_port(const char *what, const char *s, uint16_t *out, struct kd_cli_err *err)
+{
+	unsigned long v = 0;
+
+	if (!kd_cli_uint(what, s, 1, 65535, &v, err))
+		return false;
+	*out = (uint16_t)v;
+	return true;
+}
+
+bool
+kd_cli_range(const char *what, const char *s, struct kd_range *out, struct kd_cli_err *err)
+{
+	struct kd_range r;
+	const char *errstr = NULL;
+
+	if (!kd_range_parse(s, &r, &errstr))
+		return kd_cli_fail(err, "%s %s: %s (a range: 10, 10:, ~:10, 10:20, @10:20)",
+		    what, s, errstr);
+	*out = r;
+	return true;
+}
+
+bool
+kd_cli_thresholds(const char *wname, const char *warn, const char *cname, const char *crit,
+    struct kd_thresholds *out, struct kd_cli_err *err)
+{
+	struct kd_thresholds t;
+
+	memset(&t, 0, sizeof(t));
+	if (warn != NULL && !kd_cli_range(wname, warn, &t.warn, err))
+		return false;
+	if (crit != NULL && !kd_cli_range(cname, crit, &t.crit, err))
+		return false;
+	t.has_warn = warn != NULL;
+	t.has_crit = crit != NULL;
+	*out = t;
+	return true;
+}
+
+bool
+kd_cli_push(const char *what, const char *arg, const char **v, size_t *n, size_t max,
+    struct kd_cli_err *err)
+{
+	if (*n == max)
+		return kd_cli_fail(err, "too many %s (at most %zu): %s", what, max, arg);
+	v[(*n)++] = arg;
+	return true;
+}
+
+void
+kd_cli_print(FILE *fp, const char *prog, const struct kd_cli_err *err)
+{
+	char clean[2 * sizeof(err->msg)];
+
+	fprintf(fp, "%s: %s\n", prog, kd_sanitize(err->msg, clean, sizeof(clean)));
+}
+
+int
+kd_cli_usage_exit(const char *prog, const struct kd_cli_err *err, void (*usage)(FILE *))
+{
+	kd_cli_print(stderr, prog, err);
+	if (usage != NULL)
+		usage(stderr);
+	return KD_EXIT_USAGE;
+}

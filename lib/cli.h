@@ -1,0 +1,80 @@
+/*
+ * The option layer every tool shares: one syntax for seconds, counts,
+ * ports and monitoring-plugins ranges, and usage errors as values.
+ *
+ * Each tool parses its argv into a struct with a function of its library
+ * part (probe_parse_args, dnscheck_parse_args, ...), which unit tests call
+ * without running the tool.  Nothing here prints or exits while parsing:
+ * a parse function fills a struct kd_cli_err and returns KD_CLI_USAGE, and
+ * the tool's main prints it (kd_cli_print) and picks the exit status.
+ *
+ * Seconds are decimal ("0.5", "2", "1.5"), at most three decimals, no
+ * sign or exponent, and come back as milliseconds.  -t is the same
+ * everywhere: the deadline of one check (one DNS lookup, one probe phase),
+ * in seconds; only its range differs per tool.
+ */
+#ifndef KD_CLI_H
+#define KD_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "nagios.h"
+
+struct option;
+
+/* What a parse function tells its main to do. */
+enum kd_cli_act {
+	KD_CLI_USAGE = -1,	/* err says why; exit 64 (UNKNOWN in Nagios mode) */
+	KD_CLI_RUN = 0,
+	KD_CLI_HELP,		/* print the help, exit 0 */
+	KD_CLI_VERSION		/* print the version, exit 0 */
+};
+
+/* A usage error: the message, unescaped (it echoes arguments as given). */
+struct kd_cli_err {
+	char	msg[512];
+};
+
+/* -t: from 10 ms; the upper bound is each tool's. */
+#define KD_CLI_TIMEOUT_MIN_MS	10u
+
+/* Start the next getopt_long parse from a clean state (see cli.c). */
+void	kd_cli_reset(void);
+
+/* Set the error (printf-style, truncated to fit); returns false. */
+bool	kd_cli_fail(struct kd_cli_err *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* After getopt_long returned '?' (opterr = 0): its message, as glibc words it. */
+bool	kd_cli_getopt_fail(struct kd_cli_err *, char *const argv[], const char *optstring,
+	    const struct option *longopts);
+
+/*
+ * The parsers.  what names the option in the message ("timeout 9999: too
+ * large (0.01 to 60 seconds)"); each returns false with err set, and
+ * leaves *out unchanged then.
+ */
+bool	kd_cli_secs(const char *what, const char *s, unsigned min_ms, unsigned max_ms,
+	    unsigned *ms, struct kd_cli_err *);
+bool	kd_cli_uint(const char *what, const char *s, unsigned long min, unsigned long max,
+	    unsigned long *out, struct kd_cli_err *);
+bool	kd_cli_port(const char *what, const char *s, uint16_t *out, struct kd_cli_err *);
+/* A monitoring-plugins range (lib/nagios.h): 10, 10:, ~:10, 10:20, @10:20. */
+bool	kd_cli_range(const char *what, const char *s, struct kd_range *out,
+	    struct kd_cli_err *);
+/* A warning and a critical range (either NULL), each named by its option. */
+bool	kd_cli_thresholds(const char *wname, const char *warn, const char *cname,
+	    const char *crit, struct kd_thresholds *out, struct kd_cli_err *);
+/* Append arg to a bounded list of a repeatable option (-d, -H, --evidence). */
+bool	kd_cli_push(const char *what, const char *arg, const char **v, size_t *n,
+	    size_t max, struct kd_cli_err *);
+
+/* "PROG: message\n", escaped, to fp. */
+void	kd_cli_print(FILE *fp, const char *prog, const struct kd_cli_err *);
+/* A usage error as every tool reports it: the message, then its usage; returns 64. */
+int	kd_cli_usage_exit(const char *prog, const struct kd_cli_err *,
+	    void (*usage)(FILE *));
+
+#endif

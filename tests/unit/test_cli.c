@@ -1,0 +1,215 @@
+/*
+ * lib/cli.c: the option layer every tool shares.  Seconds, counts, ports
+ * and ranges with their good, edge and bad values and the exact error
+ * text; a usage error is printed escaped; and getopt starts over cleanly
+ * after kd_cli_reset, even after a "+" parse or an error inside "-jx".
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "kdtest.h"
+
+/* kd_cli_secs with the probe's -t range; the message, or "ms=N". */
+static const char *
+secs(const char *s, unsigned lo, unsigned hi, char *out, size_t len)
+{
+	struct kd_cli_err err;
+	unsigned ms = 777;
+
+	if (kd_cli_secs("timeout", s, lo, hi, &ms, &err))
+		snprintf(out, len, "ms=%u", ms);
+	else
+		snprintf(out, len, "%s%s", err.msg, ms == 777 ? "" : " (out changed)");
+	return out;
+}
+
+static void
+test_secs(void)
+{
+	char b[600];
+	static const struct {
+		const char *in, *want;
+	} v[] = {
+		{ "2", "ms=2000" },
+		{ "0.5", "ms=500" },
+		{ "1.5", "ms=1500" },
+		{ ".25", "ms=250" },
+		{ "3.", "ms=3000" },
+		{ "0.01", "ms=10" },		/* the lower edge */
+		{ "3600", "ms=3600000" },	/* the upper edge */
+		{ "3600.000", "ms=3600000" },
+		{ "007", "ms=7000" },
+		{ "0.009", "timeout 0.009: too small (0.01 to 3600 seconds)" },
+		{ "0", "timeout 0: too small (0.01 to 3600 seconds)" },
+		{ "3600.001", "timeout 3600.001: too large (0.01 to 3600 seconds)" },
+		{ "99999999999999999999", "timeout 99999999999999999999: too large "
+		    "(0.01 to 3600 seconds)" },
+		{ "0.0005", "timeout 0.0005: finer than a millisecond (at most 3 decimals)" },
+		{ "", "timeout : invalid (seconds, such as 0.5 or 2)" },
+		{ ".", "timeout .: invalid (seconds, such as 0.5 or 2)" },
+		{ "-1", "timeout -1: invalid (seconds, such as 0.5 or 2)" },
+		{ "+1", "timeout +1: invalid (seconds, such as 0.5 or 2)" },
+		{ "1e3", "timeout 1e3: invalid (seconds, such as 0.5 or 2)" },
+		{ "inf", "timeout inf: invalid (seconds, such as 0.5 or 2)" },
+		{ "0x10", "timeout 0x10: invalid (seconds, such as 0.5 or 2)" },
+		{ " 2", "timeout  2: invalid (seconds, such as 0.5 or 2)" },
+		{ "2s", "timeout 2s: invalid (seconds, such as 0.5 or 2)" },
+		{ "1,5", "timeout 1,5: invalid (seconds, such as 0.5 or 2)" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		KDT_STREQ(secs(v[i].in, KD_CLI_TIMEOUT_MIN_MS, 3600000, b, sizeof(b)),
+		    v[i].want);
+	/* A range with a fractional bound, and one from zero. */
+	KDT_STREQ(secs("0.2", 250, 1500, b, sizeof(b)),
+	    "timeout 0.2: too small (0.25 to 1.5 seconds)");
+	KDT_STREQ(secs("0", 0, 3600000, b, sizeof(b)), "ms=0");
+}
+
+static void
+test_numbers(void)
+{
+	struct kd_cli_err err;
+	unsigned long v = 42;
+	uint16_t port = 9;
+
+	KDT_CHECK(kd_cli_uint("count", "1", 1, 100, &v, &err) && v == 1);
+	KDT_CHECK(kd_cli_uint("count", "100", 1, 100, &v, &err) && v == 100);
+	KDT_CHECK(!kd_cli_uint("count", "101", 1, 100, &v, &err) && v == 100);
+	KDT_STREQ(err.msg, "count 101: too large (1 to 100)");
+	KDT_CHECK(!kd_cli_uint("count", "0", 1, 100, &v, &err));
+	KDT_STREQ(err.msg, "count 0: too small (1 to 100)");
+	KDT_CHECK(!kd_cli_uint("count", "1.5", 1, 100, &v, &err));
+	KDT_STREQ(err.msg, "count 1.5: invalid (1 to 100)");
+	KDT_CHECK(!kd_cli_uint("count", "-3", 1, 100, &v, &err));
+	KDT_STREQ(err.msg, "count -3: too small (1 to 100)");
+
+	KDT_CHECK(kd_cli_port("port", "1", &port, &err) && port == 1);
+	KDT_CHECK(kd_cli_port("port", "65535", &port, &err) && port == 65535);
+	KDT_CHECK(!kd_cli_port("port", "65536", &port, &err) && port == 65535);
+	KDT_STREQ(err.msg, "port 65536: too large (1 to 65535)");
+	KDT_CHECK(!kd_cli_port("port", "0", &port, &err));
+	KDT_STREQ(err.msg, "port 0: too small (1 to 65535)");
+	KDT_CHECK(!kd_cli_port("port", "http", &port, &err));
+	KDT_STREQ(err.msg, "port http: invalid (1 to 65535)");
+}
+
+static void
+test_ranges(void)
+{
+	struct kd_cli_err err;
+	struct kd_range r;
+	struct kd_thresholds t;
+
+	/* "30:": below 30 alerts, 30 and above do not (the count threshold). */
+	KDT_CHECK(kd_cli_range("--count-warning", "30:", &r, &err));
+	KDT_CHECK(kd_range_alert(&r, 27) && !kd_range_alert(&r, 30) && !kd_range_alert(&r, 50));
+	KDT_CHECK(kd_cli_range("-w", "@1:2", &r, &err) && r.inside);
+	KDT_CHECK(!kd_cli_range("-w", "5:1", &r, &err));
+	KDT_STREQ(err.msg, "-w 5:1: start of range is greater than end "
+	    "(a range: 10, 10:, ~:10, 10:20, @10:20)");
+	KDT_CHECK(!kd_cli_range("-w", "", &r, &err));
+	KDT_STREQ(err.msg, "-w : empty range (a range: 10, 10:, ~:10, 10:20, @10:20)");
+
+	KDT_CHECK(kd_cli_thresholds("-w", "0.5", "-c", NULL, &t, &err));
+	KDT_CHECK(t.has_warn && !t.has_crit);
+	KDT_CHECK(kd_thresholds_eval(&t, 0.7) == KD_V_WARN);
+	KDT_CHECK(!kd_cli_thresholds("-w", "1", "-c", "x", &t, &err));
+	KDT_STREQ(err.msg, "-c x: invalid number (a range: 10, 10:, ~:10, 10:20, @10:20)");
+	KDT_CHECK(t.has_warn && !t.has_crit);	/* unchanged on error */
+}
+
+static void
+test_push(void)
+{
+	struct kd_cli_err err;
+	const char *v[2];
+	size_t n = 0;
+
+	KDT_CHECK(kd_cli_push("hosts", "a", v, &n, 2, &err));
+	KDT_CHECK(kd_cli_push("hosts", "b", v, &n, 2, &err));
+	KDT_CHECK(!kd_cli_push("hosts", "c", v, &n, 2, &err) && n == 2);
+	KDT_STREQ(err.msg, "too many hosts (at most 2): c");
+}
+
+/* The message of the first '?' getopt returns, after kd_cli_reset. */
+static const char *
+first_error(char **argv, const char *opts, char *out, size_t len)
+{
+	static const struct option lo[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct kd_cli_err err;
+	int argc = 0, ch;
+
+	while (argv[argc] != NULL)
+		argc++;
+	kd_cli_reset();
+	snprintf(out, len, "none, optind %d", 0);
+	while ((ch = getopt_long(argc, argv, opts, lo, NULL)) != -1)
+		if (ch == '?') {
+			kd_cli_getopt_fail(&err, argv, opts, lo);
+			snprintf(out, len, "%s", err.msg);
+			return out;
+		}
+	snprintf(out, len, "none, optind %d", optind);
+	return out;
+}
+
+static void
+test_reset(void)
+{
+	char m[600];
+	char *a1[] = { "t", "-jx", "-q", NULL };
+	char *a2[] = { "t", "-j", NULL };
+	char *a3[] = { "t", "op", "-j", NULL };
+	char *a4[] = { "t", "op", "-j", NULL };
+
+	/* An error in the middle of a group, then a clean parse. */
+	KDT_STREQ(first_error(a1, "j", m, sizeof(m)), "invalid option -- 'x'");
+	KDT_STREQ(first_error(a2, "j", m, sizeof(m)), "none, optind 2");
+	/* "+" stops at the operand; the next parse permutes again. */
+	KDT_STREQ(first_error(a3, "+j", m, sizeof(m)), "none, optind 1");
+	KDT_STREQ(first_error(a4, "j", m, sizeof(m)), "none, optind 2");
+}
+
+static void
+test_print(void)
+{
+	struct kd_cli_err err;
+	char buf[256] = "";
+	FILE *f = tmpfile();
+
+	if (f == NULL) {
+		KDT_CHECK(f != NULL);
+		return;
+	}
+	kd_cli_fail(&err, "host %s: %s", "a\x1b[2Jb", "invalid");
+	kd_cli_print(f, "kmsdiag-test", &err);
+	rewind(f);
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	KDT_STREQ(buf, "kmsdiag-test: host a\\x1b[2Jb: invalid\n");
+	/* A message longer than the buffer is cut, not overrun. */
+	memset(buf, 'x', sizeof(buf) - 1);
+	buf[sizeof(buf) - 1] = '\0';
+	kd_cli_fail(&err, "%s%s%s", buf, buf, buf);
+	KDT_CHECK(strlen(err.msg) == sizeof(err.msg) - 1);
+}
+
+int
+main(void)
+{
+	test_secs();
+	test_numbers();
+	test_ranges();
+	test_push();
+	test_reset();
+	test_print();
+	return KDT_DONE("test_cli");
+}
