@@ -1,48 +1,20 @@
 /*
- * kmsdiag-dnscheck: options in, dnscheck_run(), report out, verdict to
- * exit status.  Everything else is in dnscheck.c.
+ * kmsdiag-dnscheck: parse (args.c), dnscheck_run(), emit, verdict to exit
+ * status.  Everything else is in dnscheck.c.
  */
 #include <errno.h>
-#include <getopt.h>
-#include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "cmdline.h"
-#include "diag.h"
+#include "args.h"
+#include "cli.h"
 #include "dnscheck.h"
 #include "dnslookup.h"
-#include "parse.h"
 #include "prom.h"
 #include "report.h"
 #include "site.h"
 
 #define PROG	"kmsdiag-dnscheck"
-
-enum { OPT_TTL = 256, OPT_RESOLV, OPT_PROBE, OPT_TCP_ONLY, OPT_PROMETHEUS, OPT_OUTPUT };
-
-static const struct option longopts[] = {
-	{ "help",	no_argument,		NULL, 'h' },
-	{ "json",	no_argument,		NULL, 'j' },
-	{ "nagios",	no_argument,		NULL, 'n' },
-	{ "origin",	required_argument,	NULL, 'o' },
-	{ "port",	required_argument,	NULL, 'p' },
-	{ "probe",	no_argument,		NULL, OPT_PROBE },
-	{ "prometheus",	no_argument,		NULL, OPT_PROMETHEUS },
-	{ "output",	required_argument,	NULL, OPT_OUTPUT },
-	{ "resolv-conf", required_argument,	NULL, OPT_RESOLV },
-	{ "server",	required_argument,	NULL, 's' },
-	{ "tcp",	no_argument,		NULL, 'T' },
-	{ "tcp-only",	no_argument,		NULL, OPT_TCP_ONLY },
-	{ "timeout",	required_argument,	NULL, 't' },
-	{ "ttl",	required_argument,	NULL, OPT_TTL },
-	{ "verbose",	no_argument,		NULL, 'v' },
-	{ "version",	no_argument,		NULL, 'V' },
-	{ "zone",	required_argument,	NULL, 'z' },
-	{ NULL,		0,			NULL, 0 }
-};
 
 static void
 usage(FILE *fp)
@@ -75,7 +47,7 @@ help(void)
 	    "  -s, --server ADDR[:PORT] ask this server (default: the system resolver)\n"
 	    "  -T, --tcp               query over TCP only\n"
 	    "  -t, --timeout SECONDS   deadline of each domain's lookups, and of each probe\n"
-	    "                          phase (default %u)\n"
+	    "                          phase, 0.01 to 60 (default %u)\n"
 	    "      --tcp-only          with --probe: only connect, no RPC bind\n"
 	    "      --ttl SECONDS       TTL the records must have (default %u)\n"
 	    "  -v, --verbose           print every fact\n"
@@ -84,20 +56,6 @@ help(void)
 	    "\n"
 	    "Exit status: 0 all OK, 1 warnings, 2 failures, 3 could not check, 64 usage.\n",
 	    DNSCHECK_PORT, KD_DNS_TIMEOUT_DEFAULT / 1000, DNSCHECK_TTL);
-}
-
-static void usage_error(const char *, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	kd_usage_vmsg(PROG, fmt, ap);
-	va_end(ap);
-	usage(stderr);
-	exit(KD_EXIT_USAGE);
 }
 
 /*
@@ -130,183 +88,96 @@ emit_prometheus(const struct kd_report *r, struct kd_site *site, bool zone,
 	return rc;
 }
 
-static long long
-num_arg(const char *what, const char *s, long long min, long long max)
+/* --nagios: one status line, the worst check's summary, records and hosts as perfdata. */
+static void
+emit_nagios(const struct kd_report *r, bool probe)
 {
-	const char *errstr;
-	long long v = kd_parse_num(s, min, max, &errstr);
+	enum kd_verdict worst = kd_report_worst(r);
+	size_t k, nrec = 0, nprobe = 0, nreach = 0;
+	const char *summary = NULL;
+	char line[sizeof(r->checks[0].subject) + sizeof(r->checks[0].summary) + 2];
+	char perf[96];
 
-	if (errstr != NULL)
-		usage_error("%s %s: %s", what, s, errstr);
-	return v;
+	for (k = 0; k < r->n; k++) {
+		const struct kd_check *c = &r->checks[k];
+
+		if (strcmp(c->id, "srv_exists") == 0 && c->verdict == KD_V_OK) {
+			json_t *a = json_object_get(c->facts, "records");
+
+			nrec += json_array_size(a);
+		}
+		if (strcmp(c->id, "probe.target") == 0) {
+			nprobe++;
+			if (c->verdict == KD_V_OK)
+				nreach++;
+		}
+		/* A probe summary does not name its address: prefix it. */
+		if (summary == NULL && c->verdict == worst) {
+			summary = c->summary;
+			if (strcmp(c->id, "probe.target") == 0) {
+				snprintf(line, sizeof(line), "%s %s", c->subject, c->summary);
+				summary = line;
+			}
+		}
+	}
+	if (probe)
+		snprintf(perf, sizeof(perf), "records=%zu hosts_ok=%zu;;%zu:", nrec, nreach,
+		    nprobe);
+	else
+		snprintf(perf, sizeof(perf), "records=%zu", nrec);
+	kd_emit_nagios(stdout, r, "KMS DNS", summary, perf);
+}
+
+/* The report in the output asked for; -1 when --prometheus could not write. */
+static int
+emit(const struct dnscheck_args *a, const struct kd_report *r, struct kd_site *site)
+{
+	struct kd_emit_opts eo;
+
+	if (a->prometheus)
+		return emit_prometheus(r, site, a->o.zone_file != NULL, a->o.expect_port,
+		    a->prom_file);
+	if (a->json)
+		kd_emit_json(stdout, r);
+	else if (a->nagios)
+		emit_nagios(r, a->o.probe);
+	else {
+		eo.color = kd_want_color(stdout);
+		eo.verbose = a->verbose;
+		kd_emit_text(stdout, r, &eo);
+		dnscheck_print_corrections(stdout, r);
+	}
+	return 0;
 }
 
 int
 main(int argc, char *argv[])
 {
-	struct dnscheck_opts o;
-	struct kd_emit_opts eo;
+	struct dnscheck_args a;
+	struct kd_cli_err err;
 	struct kd_report r;
-	struct kd_diag diag;
-	char addr[64], perf[96];
-	const char *errstr;
-	uint16_t port;
-	bool json = false, nagios = false, verbose = false, prometheus = false;
-	bool prom_failed = false;
-	const char *prom_file = NULL;
 	struct kd_site site;
-	int ch, i, ret;
+	int ret;
 
-	dnscheck_opts_init(&o);
-	opterr = 0;	/* its messages echo arguments unescaped */
-	while ((ch = getopt_long(argc, argv, "hjno:p:s:Tt:vVz:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			help();
-			return KD_EXIT_OK;
-		case 'j':
-			json = true;
-			break;
-		case 'n':
-			nagios = true;
-			break;
-		case 'o':
-			o.origin = optarg;
-			break;
-		case 'p':
-			o.expect_port = (uint16_t)num_arg("port", optarg, 1, 65535);
-			break;
-		case OPT_PROMETHEUS:
-			prometheus = true;
-			break;
-		case OPT_OUTPUT:
-			prom_file = optarg;
-			break;
-		case OPT_PROBE:
-			o.probe = true;
-			break;
-		case OPT_RESOLV:
-			o.resolv_conf = optarg;
-			break;
-		case OPT_TCP_ONLY:
-			o.probe_tcp_only = true;
-			break;
-		case 's':
-			if (!kd_dns_server_parse(optarg, addr, sizeof(addr), &port, &errstr))
-				usage_error("server %s: %s", optarg, errstr);
-			o.server = optarg;
-			break;
-		case 'T':
-			o.tcp = true;
-			break;
-		case 't':
-			o.timeout_ms = (unsigned)num_arg("timeout", optarg, 1,
-			    KD_DNS_TIMEOUT_MAX / 1000) * 1000;
-			break;
-		case OPT_TTL:
-			o.expect_ttl = (uint32_t)num_arg("ttl", optarg, 0, INT32_MAX);
-			break;
-		case 'v':
-			verbose = true;
-			break;
-		case 'V':
-			printf(PROG " " KD_VERSION "\n");
-			return KD_EXIT_OK;
-		case 'z':
-			o.zone_file = optarg;
-			break;
-		default:
-			kd_getopt_error(PROG, argv, "hjno:p:s:Tt:vVz:", longopts);
-			usage(stderr);
-			return KD_EXIT_USAGE;
-		}
+	switch (dnscheck_parse_args(argc, argv, &a, &err)) {
+	case KD_CLI_HELP:
+		help();
+		return KD_EXIT_OK;
+	case KD_CLI_VERSION:
+		printf(PROG " " KD_VERSION "\n");
+		return KD_EXIT_OK;
+	case KD_CLI_USAGE:
+		return kd_cli_usage_exit(PROG, &err, usage);
 	}
-	argc -= optind;
-	argv += optind;
-
-	if (json && nagios)
-		usage_error("cannot use --json and --nagios");
-	if (prometheus && (json || nagios))
-		usage_error("--prometheus is an output of its own: not with --json or --nagios");
-	if (prom_file != NULL && !prometheus)
-		usage_error("--output is for --prometheus");
-	if (o.zone_file != NULL && o.server != NULL)
-		usage_error("cannot use --zone and --server");
-	if (o.zone_file != NULL && o.tcp)
-		usage_error("cannot use --zone and --tcp");
-	if (o.origin != NULL && o.zone_file == NULL)
-		usage_error("--origin needs --zone");
-	if (o.probe_tcp_only && !o.probe)
-		usage_error("--tcp-only needs --probe");
-	if (o.origin != NULL && kd_dns_name_check(o.origin, &diag) != KD_OK)
-		usage_error("origin %.80s%s: %s", o.origin,
-		    strlen(o.origin) > 80 ? "..." : "", diag.msg);
-	for (i = 0; i < argc; i++) {
-		char q[KD_DNS_TEXT_MAX];
-
-		if (kd_dns_vlmcs_name(argv[i], q, sizeof(q), &diag) != KD_OK)
-			usage_error("domain %.80s%s: %s", argv[i],
-			    strlen(argv[i]) > 80 ? "..." : "", diag.msg);
-	}
-	o.domains = (const char *const *)argv;
-	o.ndomains = (size_t)argc;
-
 	kd_report_init(&r, PROG);
 	kd_site_init(&site);
-	if (prometheus)
-		o.site = &site;
-	dnscheck_run(&o, &r);
-
-	if (prometheus) {
-		if (emit_prometheus(&r, &site, o.zone_file != NULL, o.expect_port,
-		    prom_file) != 0)
-			prom_failed = true;
-	} else if (json)
-		kd_emit_json(stdout, &r);
-	else if (nagios) {
-		enum kd_verdict worst = kd_report_worst(&r);
-		size_t nrec = 0, nprobe = 0, nreach = 0;
-		const char *summary = NULL;
-		char line[sizeof(r.checks[0].subject) + sizeof(r.checks[0].summary) + 2];
-
-		for (size_t k = 0; k < r.n; k++) {
-			const struct kd_check *c = &r.checks[k];
-
-			if (strcmp(c->id, "srv_exists") == 0 && c->verdict == KD_V_OK) {
-				json_t *a = json_object_get(c->facts, "records");
-
-				nrec += json_array_size(a);
-			}
-			if (strcmp(c->id, "probe.target") == 0) {
-				nprobe++;
-				if (c->verdict == KD_V_OK)
-					nreach++;
-			}
-			/* A probe summary does not name its address: prefix it. */
-			if (summary == NULL && c->verdict == worst) {
-				summary = c->summary;
-				if (strcmp(c->id, "probe.target") == 0) {
-					snprintf(line, sizeof(line), "%s %s", c->subject,
-					    c->summary);
-					summary = line;
-				}
-			}
-		}
-		if (o.probe)
-			snprintf(perf, sizeof(perf), "records=%zu hosts_ok=%zu;;%zu:", nrec,
-			    nreach, nprobe);
-		else
-			snprintf(perf, sizeof(perf), "records=%zu", nrec);
-		kd_emit_nagios(stdout, &r, "KMS DNS", summary, perf);
-	} else {
-		eo.color = kd_want_color(stdout);
-		eo.verbose = verbose;
-		kd_emit_text(stdout, &r, &eo);
-		dnscheck_print_corrections(stdout, &r);
-	}
+	if (a.prometheus)
+		a.o.site = &site;
+	dnscheck_run(&a.o, &r);
+	ret = emit(&a, &r, &site) != 0 || r.oom ? KD_EXIT_UNKNOWN :
+	    (int)kd_report_worst(&r);
 	if (r.oom)
 		fprintf(stderr, PROG ": out of memory: some checks are missing\n");
-	ret = r.oom || prom_failed ? KD_EXIT_UNKNOWN : (int)kd_report_worst(&r);
 	kd_report_fini(&r);
 	kd_site_fini(&site);
 	if (fflush(stdout) != 0 || ferror(stdout)) {

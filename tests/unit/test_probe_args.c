@@ -8,23 +8,16 @@
 #include <unistd.h>
 
 #include "../../probe/args.h"
+#include "kdargv.h"
 #include "kdtest.h"
-
-#define MAXARGS	16
 
 /* Parse a space-separated command line; *a is left parsed for the caller. */
 static int
 parse(const char *line, struct probe_args *a, struct kd_cli_err *err)
 {
-	static char buf[512];
-	static char *argv[MAXARGS + 1];
-	int argc = 0;
-	char *s;
+	char **argv;
+	int argc = kda_split("kmsdiag-probe", line, &argv);
 
-	snprintf(buf, sizeof(buf), "kmsdiag-probe %s", line);
-	for (s = strtok(buf, " "); s != NULL && argc < MAXARGS; s = strtok(NULL, " "))
-		argv[argc++] = s;
-	argv[argc] = NULL;
 	probe_args_fini(a);
 	probe_args_init(a);
 	err->msg[0] = '\0';
