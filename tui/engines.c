@@ -411,9 +411,9 @@ cycle_maybe_done(struct tui_app *a)
 	}
 	if (a->cycle_timer != 0)
 		return;
-	if (a->o.interval_s > 0)
+	if (a->o.interval_ms > 0)
 		a->cycle_timer = kd_loop_add_timer(a->loop,
-		    (uint64_t)a->o.interval_s * 1000, cycle_timer, a);
+		    (uint64_t)a->o.interval_ms, cycle_timer, a);
 	else if (a->o.iterations > 1)
 		a->cycle_timer = kd_loop_add_timer(a->loop, 0, cycle_timer, a);
 	if (a->cycle_timer < 0)
@@ -452,9 +452,9 @@ tui_app_pause(struct tui_app *a, bool paused)
 	a->paused = paused;
 	if (a->src != NULL && !capsrc_live(a->src))
 		capsrc_pause(a->src, paused);
-	if (!paused && a->cycle_timer == 0 && a->cycles > 0 && a->o.interval_s > 0)
+	if (!paused && a->cycle_timer == 0 && a->cycles > 0 && a->o.interval_ms > 0)
 		a->cycle_timer = kd_loop_add_timer(a->loop,
-		    (uint64_t)a->o.interval_s * 1000, cycle_timer, a);
+		    (uint64_t)a->o.interval_ms, cycle_timer, a);
 	if (a->cycle_timer < 0)
 		a->cycle_timer = 0;
 	a->model.generation++;

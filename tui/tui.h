@@ -276,7 +276,7 @@ struct tui_opts {
 	const char	*user;		/* -Z: drop to this user after opening -i */
 	uint16_t	 ports[16];	/* -p: ports the capture decodes; none = 1688 */
 	size_t		 nports;
-	unsigned	 interval_s;	/* re-run probes and DNS; 0 = once */
+	unsigned	 interval_ms;	/* re-run probes and DNS; 0 = once */
 	double		 speed;		/* replay: 0 = as fast as possible, 1 = real time */
 	unsigned	 iterations;	/* quit after this many cycles; 0 = never */
 	unsigned	 timeout_ms;

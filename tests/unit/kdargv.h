@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define KDA_MAX	24
+#define KDA_MAX	48
 
 static inline int
 kda_split(const char *prog, const char *line, char ***argvp)
