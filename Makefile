@@ -108,6 +108,11 @@ $(B)/tests/test_exporter: $(B)/tests/unit/test_exporter.o $(EXPORTER_OBJS) $(TOO
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(EXPORTER_OBJS) $(TOOL_OBJS) $(LIBA) $(PKG_LIBS) $(EXPORTER_LIBS) -lm
 
+# The front command's parse functions live in its library part.
+$(B)/tests/test_front_args: $(B)/tests/unit/test_front_args.o $(call tool_objs,front) $(TOOL_OBJS) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(call tool_objs,front) $(TOOL_OBJS) $(LIBA) $(PKG_LIBS) -lm
+
 $(B)/tests/%: $(B)/tests/unit/%.o $(TOOL_OBJS) $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TOOL_OBJS) $(LIBA) $(PKG_LIBS) -lm

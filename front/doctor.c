@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,9 +20,10 @@
 #include <strings.h>
 #include <time.h>
 
-#include "cmdline.h"
+#include "cli.h"
 #include "../dnscheck/dnscheck.h"
 #include "../evidence/evidence.h"
+#include "../probe/args.h"
 #include "../probe/probesite.h"
 #include "../tui/tui.h"
 #include "dnslookup.h"
@@ -39,7 +39,6 @@
 
 #define PROG		"kmsdiag doctor"
 #define TOOL		"kmsdiag-doctor"
-#define MAX_ARGS	64
 
 /* The items a network run can judge, in the order a client meets them. */
 static const enum kd_item steps[] = {
@@ -51,16 +50,8 @@ static const enum kd_item maybe_hand[] = {
 };
 
 struct doctor {
-	const char	*domains[MAX_ARGS];
-	size_t		 ndomains;
-	const char	*hosts[MAX_ARGS];
-	size_t		 nhosts;
-	const char	*evidence[MAX_ARGS];	/* --evidence: Windows exports */
-	size_t		 nevidence;
-	const char	*zone, *server, *resolv_conf, *product;
-	unsigned	 timeout_ms;
-	uint16_t	 port;
-	bool		 activate, json, color, dns_run;
+	struct doctor_args a;
+	bool		 color, dns_run;
 	struct kd_site	 site;
 	struct kd_checklist cl;
 	struct kd_report checks;	/* the checklist as checks, for --json */
@@ -97,26 +88,12 @@ help(void)
 	    "      --product NAME|SKU  product for --activate (default Windows 10/11 Enterprise)\n"
 	    "      --resolv-conf FILE  read FILE instead of /etc/resolv.conf\n"
 	    "  -s, --server ADDR[:PORT] DNS server to ask (default: the system resolver)\n"
-	    "  -t, --timeout SECONDS   per DNS query and per probe phase (default 3)\n"
+	    "  -t, --timeout SECONDS   per DNS query and per probe phase, 0.01 to 60\n"
+	    "                          (default 3)\n"
 	    "  -z, --zone FILE         check the SRV record in a zone file instead of DNS\n"
 	    "\n"
 	    "Exit: 0 all OK, 1 warnings, 2 a step failed, 3 could not check, 64 usage.\n",
 	    PROBE_DEFAULT_PORT);
-}
-
-static int
-usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	kd_usage_vmsg(PROG, fmt, ap);
-	va_end(ap);
-	usage(stderr);
-	return KD_EXIT_USAGE;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -130,16 +107,16 @@ run_dns(struct doctor *d)
 
 	kd_report_init(&r, DNSCHECK_TOOL);
 	dnscheck_opts_init(&o);
-	o.domains = d->domains;
-	o.ndomains = d->ndomains;
-	o.server = d->server;
-	o.zone_file = d->zone;
-	o.resolv_conf = d->resolv_conf;
-	if (d->timeout_ms)
-		o.timeout_ms = d->timeout_ms;
-	o.expect_port = d->port;
+	o.domains = d->a.domains;
+	o.ndomains = d->a.ndomains;
+	o.server = d->a.server;
+	o.zone_file = d->a.zone;
+	o.resolv_conf = d->a.resolv_conf;
+	if (d->a.timeout_ms)
+		o.timeout_ms = d->a.timeout_ms;
+	o.expect_port = d->a.port;
 	dnscheck_run(&o, &r);
-	dnscheck_site(&d->site, &r, d->zone != NULL);
+	dnscheck_site(&d->site, &r, d->a.zone != NULL);
 	if (r.oom)
 		d->site.oom = true;
 	d->dns_run = true;
@@ -159,17 +136,12 @@ run_probe(struct doctor *d, const char **errstr)
 	int rc = -1;
 
 	probe_opts_init(&o);
-	o.default_port = d->port;
-	if (d->timeout_ms)
-		o.timeout_ms = d->timeout_ms;
-	o.activate = d->activate;
-	if (d->activate) {
-		if (d->product != NULL) {
-			struct kd_guid g;
-
-			o.product = kd_guid_parse(&g, d->product) ? kd_sku_find(&g) :
-			    kd_sku_find_name(d->product);
-		}
+	o.default_port = d->a.port;
+	if (d->a.timeout_ms)
+		o.timeout_ms = d->a.timeout_ms;
+	o.activate = d->a.activate;
+	if (d->a.activate) {
+		o.product = d->a.product;
 		if (!probe_machine_cmid("/etc/machine-id", &o.cmid) &&
 		    !probe_machine_cmid("/var/lib/dbus/machine-id", &o.cmid)) {
 			*errstr = "--activate: cannot read /etc/machine-id to derive this "
@@ -182,8 +154,8 @@ run_probe(struct doctor *d, const char **errstr)
 		goto out;
 	}
 	n = probe_add_site_targets(p, &d->site);
-	for (i = 0; i < d->nhosts; i++) {
-		if (probe_add_target(p, d->hosts[i], errstr) != 0)
+	for (i = 0; i < d->a.nhosts; i++) {
+		if (probe_add_target(p, d->a.hosts[i], errstr) != 0)
 			goto out;
 		n++;
 	}
@@ -195,7 +167,7 @@ run_probe(struct doctor *d, const char **errstr)
 		const struct probe_result *r = probe_result_at(p, i);
 		long h = probe_site_result(&d->site, &o, r, (int64_t)time(NULL));
 
-		if (h >= 0 && probe_site_declared(r, d->hosts, d->nhosts, d->port))
+		if (h >= 0 && probe_site_declared(r, d->a.hosts, d->a.nhosts, d->a.port))
 			d->site.hosts[h].declared = true;
 	}
 	rc = 0;
@@ -215,14 +187,14 @@ run_evidence(struct doctor *d)
 	struct ev_set *set;
 	size_t i;
 
-	if (d->nevidence == 0)
+	if (d->a.nevidence == 0)
 		return 0;
 	evidence_opts_init(&o);
 	if ((set = ev_set_new(&o)) == NULL)
 		return -1;
 	/* A file that cannot be read is a finding of its own, not a stop. */
-	for (i = 0; i < d->nevidence; i++)
-		ev_set_read(set, d->evidence[i]);
+	for (i = 0; i < d->a.nevidence; i++)
+		ev_set_read(set, d->a.evidence[i]);
 	ev_set_site(set, &d->site);
 	ev_set_free(set);
 	return 0;
@@ -280,7 +252,7 @@ emit_step(const struct doctor *d, enum kd_item item)
 	char clean[1024];
 	bool first = true;
 
-	if (d->json) {
+	if (d->a.json) {
 		json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:o}",
 		    "type", "step", "step", kd_item_id(item), "checklist",
 		    (int)kd_item_number(item), "title", kd_item_title(item),
@@ -331,7 +303,7 @@ emit_by_hand(const struct doctor *d, enum kd_item item)
 	if (item == KD_ITEM_DOMAIN && d->local_domain[0] != '\0')
 		kd_appendf(detail, sizeof(detail), " (this machine's resolv.conf "
 		    "domain: %s)", d->local_domain);
-	if (d->json) {
+	if (d->a.json) {
 		json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s}",
 		    "type", "step", "step", it->id, "checklist", (int)it->number,
 		    "title", it->title, "status", "manual", "basis", "manual",
@@ -365,8 +337,8 @@ emit_root_cause(const struct doctor *d)
 	else
 		kd_setf(detail, sizeof(detail), "no fault found in DNS, port and RPC%s: the "
 		    "cause is in what only a person can check (client key, domain and "
-		    "reboot, clocks)", d->activate ? ", count and host key" : "");
-	if (d->json) {
+		    "reboot, clocks)", d->a.activate ? ", count and host key" : "");
+	if (d->a.json) {
 		json_t *o = json_pack("{s:s, s:s, s:s?, s:o, s:s, s:s, s:s}",
 		    "type", "root_cause", "status", kd_verdict_key(cl->overall),
 		    "step", it ? kd_item_id(it->item) : NULL, "checklist", it ?
@@ -392,7 +364,7 @@ emit(struct doctor *d)
 	size_t i;
 	bool hand = false;
 
-	if (!d->json)
+	if (!d->a.json)
 		printf("Steps in the order a client meets them; numbers are checklist "
 		    "items (kmsdiag(7)).\n");
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
@@ -406,12 +378,12 @@ emit(struct doctor *d)
 	for (i = 0; i < sizeof(maybe_hand) / sizeof(maybe_hand[0]); i++) {
 		if (d->cl.items[maybe_hand[i]].basis == KD_BASIS_EVIDENCE)
 			continue;
-		if (!hand && !d->json)
+		if (!hand && !d->a.json)
 			printf("\nCheck by hand:\n");
 		hand = true;
 		emit_by_hand(d, maybe_hand[i]);
 	}
-	if (d->json) {
+	if (d->a.json) {
 		json_t *o = json_pack("{s:s, s:o}", "type", "site", "site",
 		    kd_site_json(&d->site));
 
@@ -434,7 +406,7 @@ local_domain(struct doctor *d)
 	struct kd_diag diag;
 
 	kd_diag_clear(&diag);
-	if (kd_dns_resolv_conf(d->resolv_conf, &rc, &diag) == KD_OK && rc.nsearch > 0)
+	if (kd_dns_resolv_conf(d->a.resolv_conf, &rc, &diag) == KD_OK && rc.nsearch > 0)
 		kd_setf(d->local_domain, sizeof(d->local_domain), "%s", rc.search[0]);
 }
 
@@ -442,6 +414,7 @@ local_domain(struct doctor *d)
 
 enum { OPT_ACTIVATE = 256, OPT_EVIDENCE, OPT_PRODUCT, OPT_RESOLV };
 
+#define OPTSTRING	"d:H:hjp:s:t:z:"
 static const struct option longopts[] = {
 	{ "activate",	no_argument,		NULL, OPT_ACTIVATE },
 	{ "domain",	required_argument,	NULL, 'd' },
@@ -458,143 +431,132 @@ static const struct option longopts[] = {
 	{ NULL,		0,			NULL, 0 }
 };
 
+static bool
+one_option(struct doctor_args *a, int ch, char **argv, const char **product,
+    struct kd_cli_err *err)
+{
+	struct kd_diag diag;
+	const char *errstr = NULL;
+	char addr[64], q[KD_DNS_TEXT_MAX];
+	uint16_t sport;
+
+	switch (ch) {
+	case 'd':
+		kd_diag_clear(&diag);
+		if (kd_dns_vlmcs_name(optarg, q, sizeof(q), &diag) != KD_OK)
+			return kd_cli_fail(err, "domain %.80s: %s", optarg, diag.msg);
+		return kd_cli_push("domains", optarg, a->domains, &a->ndomains,
+		    DOCTOR_MAX_ARGS, err);
+	case 'H':
+		return kd_cli_push("hosts", optarg, a->hosts, &a->nhosts, DOCTOR_MAX_ARGS,
+		    err);
+	case 'j':
+		a->json = true;
+		return true;
+	case 'p':
+		return kd_cli_port("port", optarg, &a->port, err);
+	case 's':
+		if (!kd_dns_server_parse(optarg, addr, sizeof(addr), &sport, &errstr))
+			return kd_cli_fail(err, "server %s: %s", optarg, errstr);
+		a->server = optarg;
+		return true;
+	case 't':
+		return kd_cli_secs("timeout", optarg, KD_CLI_TIMEOUT_MIN_MS, KD_DNS_TIMEOUT_MAX,
+		    &a->timeout_ms, err);
+	case 'z':
+		a->zone = optarg;
+		return true;
+	case OPT_ACTIVATE:
+		a->activate = true;
+		return true;
+	case OPT_EVIDENCE:
+		return kd_cli_push("evidence files", optarg, a->evidence, &a->nevidence,
+		    DOCTOR_MAX_ARGS, err);
+	case OPT_PRODUCT:
+		*product = optarg;
+		return true;
+	case OPT_RESOLV:
+		a->resolv_conf = optarg;
+		return true;
+	default:
+		return kd_cli_getopt_fail(err, argv, OPTSTRING, longopts);
+	}
+}
+
+static bool
+combined(struct doctor_args *a, char **argv, const char *product, struct kd_cli_err *err)
+{
+	const char *errstr = NULL;
+	size_t i;
+
+	if (argv[optind] != NULL)
+		return kd_cli_fail(err, "unexpected argument \"%.80s\" (domains go with -d, "
+		    "hosts with -H)", argv[optind]);
+	if (a->zone != NULL && a->server != NULL)
+		return kd_cli_fail(err, "cannot use --zone and --server");
+	if (product != NULL && !a->activate)
+		return kd_cli_fail(err, "--product needs --activate");
+	if (product != NULL && !probe_args_product(product, &a->product, err))
+		return false;
+	for (i = 0; i < a->nhosts; i++) {
+		char host[256];
+		uint16_t hport;
+
+		if (!probe_parse_target(a->hosts[i], a->port, host, sizeof(host), &hport,
+		    &errstr))
+			return kd_cli_fail(err, "host %.80s: %s", a->hosts[i], errstr);
+	}
+	return true;
+}
+
+int
+doctor_parse_args(int argc, char **argv, struct doctor_args *a, struct kd_cli_err *err)
+{
+	const char *product = NULL;
+	int ch;
+
+	memset(a, 0, sizeof(*a));
+	a->port = PROBE_DEFAULT_PORT;
+	kd_cli_reset();
+	while ((ch = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1) {
+		if (ch == 'h')
+			return KD_CLI_HELP;
+		if (!one_option(a, ch, argv, &product, err))
+			return KD_CLI_USAGE;
+	}
+	return combined(a, argv, product, err) ? KD_CLI_RUN : KD_CLI_USAGE;
+}
+
 int
 doctor_main(int argc, char **argv)
 {
 	struct doctor *d;
 	struct kd_judge_opts jo;
-	struct kd_diag diag;
+	struct kd_cli_err err;
 	const char *errstr = NULL;
-	char addr[64], q[KD_DNS_TEXT_MAX];
-	uint16_t sport;
-	long long v;
-	size_t i;
-	int ch, rc = KD_EXIT_UNKNOWN;
+	int rc = KD_EXIT_UNKNOWN;
 
 	if ((d = calloc(1, sizeof(*d))) == NULL) {
 		fprintf(stderr, PROG ": out of memory\n");
 		return KD_EXIT_UNKNOWN;
 	}
-	d->port = PROBE_DEFAULT_PORT;
 	kd_site_init(&d->site);
 	kd_report_init(&d->checks, TOOL);
 	memset(&jo, 0, sizeof(jo));
-
-	opterr = 0;	/* its messages echo arguments unescaped */
-	while ((ch = getopt_long(argc, argv, "d:H:hjp:s:t:z:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			if (d->ndomains == MAX_ARGS) {
-				rc = usage_error("too many domains (at most %d)", MAX_ARGS);
-				goto out;
-			}
-			kd_diag_clear(&diag);
-			if (kd_dns_vlmcs_name(optarg, q, sizeof(q), &diag) != KD_OK) {
-				rc = usage_error("domain %.80s: %s", optarg, diag.msg);
-				goto out;
-			}
-			d->domains[d->ndomains++] = optarg;
-			break;
-		case 'H':
-			if (d->nhosts == MAX_ARGS) {
-				rc = usage_error("too many hosts (at most %d)", MAX_ARGS);
-				goto out;
-			}
-			d->hosts[d->nhosts++] = optarg;
-			break;
-		case 'h':
-			help();
-			rc = KD_EXIT_OK;
-			goto out;
-		case 'j':
-			d->json = true;
-			break;
-		case 'p':
-			v = kd_parse_num(optarg, 1, 65535, &errstr);
-			if (errstr != NULL) {
-				rc = usage_error("port %s: %s", optarg, errstr);
-				goto out;
-			}
-			d->port = (uint16_t)v;
-			break;
-		case 's':
-			if (!kd_dns_server_parse(optarg, addr, sizeof(addr), &sport, &errstr)) {
-				rc = usage_error("server %s: %s", optarg, errstr);
-				goto out;
-			}
-			d->server = optarg;
-			break;
-		case 't':
-			v = kd_parse_num(optarg, 1, KD_DNS_TIMEOUT_MAX / 1000, &errstr);
-			if (errstr != NULL) {
-				rc = usage_error("timeout %s: %s", optarg, errstr);
-				goto out;
-			}
-			d->timeout_ms = (unsigned)v * 1000;
-			break;
-		case 'z':
-			d->zone = optarg;
-			break;
-		case OPT_ACTIVATE:
-			d->activate = true;
-			break;
-		case OPT_EVIDENCE:
-			if (d->nevidence == MAX_ARGS) {
-				rc = usage_error("too many evidence files (at most %d)", MAX_ARGS);
-				goto out;
-			}
-			d->evidence[d->nevidence++] = optarg;
-			break;
-		case OPT_PRODUCT:
-			d->product = optarg;
-			break;
-		case OPT_RESOLV:
-			d->resolv_conf = optarg;
-			break;
-		default:
-			kd_getopt_error(PROG, argv, "d:H:hjp:s:t:z:", longopts);
-			usage(stderr);
-			rc = KD_EXIT_USAGE;
-			goto out;
-		}
-	}
-	if (optind < argc) {
-		rc = usage_error("unexpected argument \"%.80s\" (domains go with -d, hosts "
-		    "with -H)", argv[optind]);
+	switch (doctor_parse_args(argc, argv, &d->a, &err)) {
+	case KD_CLI_HELP:
+		help();
+		rc = KD_EXIT_OK;
+		goto out;
+	case KD_CLI_USAGE:
+		rc = kd_cli_usage_exit(PROG, &err, usage);
 		goto out;
 	}
-	if (d->zone != NULL && d->server != NULL) {
-		rc = usage_error("cannot use --zone and --server");
-		goto out;
-	}
-	if (d->product != NULL) {
-		struct kd_guid g;
-
-		if (!d->activate) {
-			rc = usage_error("--product needs --activate");
-			goto out;
-		}
-		if ((kd_guid_parse(&g, d->product) ? kd_sku_find(&g) :
-		    kd_sku_find_name(d->product)) == NULL) {
-			rc = usage_error("product %.80s: not in the product table", d->product);
-			goto out;
-		}
-	}
-	for (i = 0; i < d->nhosts; i++) {
-		char host[256];
-		uint16_t hport;
-
-		if (!probe_parse_target(d->hosts[i], d->port, host, sizeof(host), &hport,
-		    &errstr)) {
-			rc = usage_error("host %.80s: %s", d->hosts[i], errstr);
-			goto out;
-		}
-	}
-	d->color = !d->json && kd_want_color(stdout);
+	d->color = !d->a.json && kd_want_color(stdout);
 	local_domain(d);
 
 	/* Only --host: the client was pointed at the host by hand, DNS plays no part. */
-	if (d->nhosts == 0 || d->ndomains > 0 || d->zone != NULL)
+	if (d->a.nhosts == 0 || d->a.ndomains > 0 || d->a.zone != NULL)
 		run_dns(d);
 	if (run_probe(d, &errstr) != 0) {
 		fprintf(stderr, PROG ": %s\n", errstr);
@@ -606,8 +568,8 @@ doctor_main(int argc, char **argv)
 		rc = KD_EXIT_UNKNOWN;
 		goto out;
 	}
-	jo.default_port = d->port;
-	jo.activation_asked = d->activate;
+	jo.default_port = d->a.port;
+	jo.activation_asked = d->a.activate;
 	jo.now = (int64_t)time(NULL);
 	kd_site_judge(&d->site, &jo, &d->cl);
 	kd_checklist_report(&d->cl, &d->site, &d->checks);

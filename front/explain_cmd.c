@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmdline.h"
+#include "cli.h"
 #include "explain.h"
 #include "front.h"
 #include "report.h"
@@ -21,7 +21,9 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp, "usage: " PROG " [-hj] code ...\n"
-	    "       " PROG " [-hj] -l\n");
+	    "       " PROG " [-hj] -l\n"
+	    "code: 0xC004F074, C004F074, 3221549172, -1073418124, or a Win32 number\n"
+	    "      such as 1722 or 0x6BA\n");
 }
 
 static void
@@ -36,8 +38,12 @@ help(void)
 	    "  -j, --json   JSON Lines, one object per code\n"
 	    "  -l, --list   list every code in the error table\n"
 	    "\n"
-	    "CODE: 0xC004F074, C004F074 (8 hex digits), 3221549172 (decimal), or the\n"
-	    "negative decimal form some tools print.\n"
+	    "CODE, as slmgr, the event log or a ticket quotes it:\n"
+	    "  0xC004F074, C004F074   an HRESULT in hex (8 digits without 0x are hex)\n"
+	    "  3221549172             the same in decimal\n"
+	    "  -1073418124            the negative decimal form some tools print\n"
+	    "  1722, 0x6BA, 0x0000071C  a bare Win32 error number (up to 0xFFFF),\n"
+	    "                         read as its HRESULT 0x8007xxxx\n"
 	    "Exit: 0 every code known, 1 a code is not in the table, 64 usage.\n");
 }
 
@@ -128,98 +134,112 @@ static const struct option longopts[] = {
 	{ NULL,		0,		NULL, 0 }
 };
 
-int
-explain_main(int argc, char **argv)
-{
-	struct kd_explanation x;
-	const char *errstr;
-	uint32_t *codes;
-	char *neg[64];
-	size_t k, nneg = 0;
-	bool json = false, do_list = false;
-	int ch, i, rc = KD_EXIT_OK;
+#define OPTSTRING	"hjl"
 
-	/*
-	 * "-1073418124" is a code, not an option: getopt sees it without its
-	 * sign, and the sign is put back on the operands afterwards (getopt
-	 * permutes argv but keeps the pointers).
-	 */
+/*
+ * "-1073418124" is a code, not an option: getopt sees it without its sign,
+ * and the sign is put back on the operands afterwards (getopt permutes
+ * argv but keeps the pointers).
+ */
+static size_t
+hide_signs(int argc, char **argv, char **neg, size_t max)
+{
+	size_t nneg = 0;
+	int i;
+
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0)
 			break;
-		if (argv[i][0] == '-' && argv[i][1] >= '0' && argv[i][1] <= '9')
-			argv[i]++;
-		else
+		if (argv[i][0] != '-' || argv[i][1] < '0' || argv[i][1] > '9')
 			continue;
-		if (nneg < sizeof(neg) / sizeof(neg[0]))
-			neg[nneg++] = argv[i];
-		else
-			argv[i]--;	/* more than we track: left to getopt, a usage error */
+		/* More than we track: left to getopt, a usage error. */
+		if (nneg < max)
+			neg[nneg++] = ++argv[i];
 	}
-	opterr = 0;	/* its messages echo arguments unescaped */
-	while ((ch = getopt_long(argc, argv, "hjl", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			help();
-			return KD_EXIT_OK;
-		case 'j':
-			json = true;
-			break;
-		case 'l':
-			do_list = true;
-			break;
-		default:
-			kd_getopt_error(PROG, argv, "hjl", longopts);
-			usage(stderr);
-			return KD_EXIT_USAGE;
-		}
+	return nneg;
+}
+
+/* Every code is read before anything is printed: a typo prints nothing. */
+static bool
+read_codes(int argc, char **argv, struct explain_args *a, struct kd_cli_err *err)
+{
+	const char *errstr;
+	int i;
+
+	if (argc == 0)
+		return kd_cli_fail(err, "no code given");
+	if ((a->codes = calloc((size_t)argc, sizeof(*a->codes))) == NULL)
+		return kd_cli_fail(err, "out of memory");
+	for (i = 0; i < argc; i++)
+		if (!kd_explain_parse(argv[i], &a->codes[i], &errstr))
+			return kd_cli_fail(err, "%.100s: %s error code (0xC004F074, C004F074, "
+			    "3221549172, -1073418124, or a Win32 number such as 1722 or 0x6BA)",
+			    argv[i], strcmp(errstr, "out of range") == 0 ?
+			    "out of range for an" : "not an");
+	a->ncodes = (size_t)argc;
+	return true;
+}
+
+int
+explain_parse_args(int argc, char **argv, struct explain_args *a, struct kd_cli_err *err)
+{
+	char *neg[64];
+	size_t k, nneg;
+	int ch, i;
+
+	memset(a, 0, sizeof(*a));
+	nneg = hide_signs(argc, argv, neg, sizeof(neg) / sizeof(neg[0]));
+	kd_cli_reset();
+	while ((ch = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1) {
+		if (ch == 'h')
+			return KD_CLI_HELP;
+		if (ch == 'j')
+			a->json = true;
+		else if (ch == 'l')
+			a->list = true;
+		else
+			return kd_cli_getopt_fail(err, argv, OPTSTRING, longopts), KD_CLI_USAGE;
 	}
 	for (i = optind; i < argc; i++)
 		for (k = 0; k < nneg; k++)
 			if (argv[i] == neg[k])
 				argv[i]--;
-	argc -= optind;
-	argv += optind;
-	if (do_list) {
-		if (argc > 0) {
-			fprintf(stderr, PROG ": --list takes no code\n");
-			usage(stderr);
-			return KD_EXIT_USAGE;
-		}
-		return list(json);
-	}
-	if (argc == 0) {
-		fprintf(stderr, PROG ": no code given\n");
-		usage(stderr);
-		return KD_EXIT_USAGE;
-	}
-	/* Every code is read before anything is printed: a typo prints nothing. */
-	if ((codes = calloc((size_t)argc, sizeof(*codes))) == NULL) {
-		fprintf(stderr, PROG ": out of memory\n");
-		return KD_EXIT_UNKNOWN;
-	}
-	for (i = 0; i < argc; i++) {
-		if (!kd_explain_parse(argv[i], &codes[i], &errstr)) {
-			char clean[128];
+	if (a->list && optind < argc)
+		return kd_cli_fail(err, "--list takes no code"), KD_CLI_USAGE;
+	if (!a->list && !read_codes(argc - optind, argv + optind, a, err))
+		return KD_CLI_USAGE;
+	return KD_CLI_RUN;
+}
 
-			fprintf(stderr, PROG ": %s: %s error code (0xC004F074, C004F074, "
-			    "3221549172 or -1073418124)\n", kd_sanitize(argv[i], clean,
-			    sizeof(clean)), strcmp(errstr, "out of range") == 0 ?
-			    "out of range for an" : "not an");
-			free(codes);
-			return KD_EXIT_USAGE;
-		}
+int
+explain_main(int argc, char **argv)
+{
+	struct explain_args a;
+	struct kd_explanation x;
+	struct kd_cli_err err;
+	size_t i;
+	int rc = KD_EXIT_OK;
+
+	switch (explain_parse_args(argc, argv, &a, &err)) {
+	case KD_CLI_HELP:
+		help();
+		return KD_EXIT_OK;
+	case KD_CLI_USAGE:
+		free(a.codes);
+		return kd_cli_usage_exit(PROG, &err, usage);
 	}
-	for (i = 0; i < argc; i++) {
-		kd_explain(codes[i], &x);
+	if (a.list)
+		return list(a.json);
+	for (i = 0; i < a.ncodes && rc != KD_EXIT_UNKNOWN; i++) {
+		kd_explain(a.codes[i], &x);
 		if (x.err == NULL)
 			rc = KD_EXIT_WARN;
-		if (json) {
+		if (a.json) {
 			json_t *o = kd_explain_json(&x);
 
 			if (o == NULL) {
-				free(codes);
-				return KD_EXIT_UNKNOWN;
+				rc = KD_EXIT_UNKNOWN;
+				break;
 			}
 			kd_json_line(stdout, o);
 			json_decref(o);
@@ -229,7 +249,7 @@ explain_main(int argc, char **argv)
 			print_text(&x);
 		}
 	}
-	free(codes);
+	free(a.codes);
 	if (fflush(stdout) != 0)
 		return KD_EXIT_UNKNOWN;
 	return rc;

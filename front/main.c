@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmdline.h"
+#include "cli.h"
 #include "front.h"
 #include "report.h"
 
@@ -134,12 +134,13 @@ static const struct option longopts[] = {
 int
 main(int argc, char **argv)
 {
+	struct kd_cli_err err;
 	char *hargv[3];
 	const char *cmd;
 	int ch;
 
 	/* "+": stop at the command, its options are its own. */
-	opterr = 0;	/* its messages echo arguments unescaped */
+	kd_cli_reset();
 	while ((ch = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
@@ -149,50 +150,46 @@ main(int argc, char **argv)
 			printf(PROG " %s\n", KD_VERSION);
 			return KD_EXIT_OK;
 		default:
-			kd_getopt_error(PROG, argv, "+hV", longopts);
-			usage(stderr);
-			return KD_EXIT_USAGE;
+			kd_cli_getopt_fail(&err, argv, "+hV", longopts);
+			return kd_cli_usage_exit(PROG, &err, usage);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc == 0) {
-		fprintf(stderr, PROG ": no command given\n");
-		usage(stderr);
-		return KD_EXIT_USAGE;
+		kd_cli_fail(&err, "no command given");
+		return kd_cli_usage_exit(PROG, &err, usage);
 	}
-	cmd = argv[0];
 	/*
-	 * The subcommands parse from the start of their own argv.  0, not 1:
-	 * glibc then also forgets the "+" (stop at the first operand) of the
-	 * parse above, so "kmsdiag explain CODE --json" works.
+	 * The subcommands parse their own argv (argv[0] is the command) from a
+	 * clean getopt state (kd_cli_reset), which also forgets the "+" above,
+	 * so "kmsdiag explain CODE --json" works.
 	 */
-	optind = 0;
+	cmd = argv[0];
 	if (strcmp(cmd, "explain") == 0)
 		return explain_main(argc, argv);
 	if (strcmp(cmd, "doctor") == 0)
 		return doctor_main(argc, argv);
 	if (is_tool(cmd))
 		return run_tool(cmd, argv);
-	if (strcmp(cmd, "help") == 0) {
-		if (argc == 1) {
-			help();
-			return KD_EXIT_OK;
-		}
-		if (argc > 2) {
-			fprintf(stderr, PROG ": help: one command at a time\n");
-			return KD_EXIT_USAGE;
-		}
-		hargv[0] = argv[1];
-		hargv[1] = (char *)"--help";
-		hargv[2] = NULL;
-		if (strcmp(argv[1], "explain") == 0)
-			return explain_main(2, hargv);
-		if (strcmp(argv[1], "doctor") == 0)
-			return doctor_main(2, hargv);
-		if (is_tool(argv[1]))
-			return run_tool(argv[1], hargv);
-		return unknown_command(argv[1]);
+	if (strcmp(cmd, "help") != 0)
+		return unknown_command(cmd);
+	if (argc == 1) {
+		help();
+		return KD_EXIT_OK;
 	}
-	return unknown_command(cmd);
+	if (argc > 2) {
+		kd_cli_fail(&err, "help: one command at a time");
+		return kd_cli_usage_exit(PROG, &err, usage);
+	}
+	hargv[0] = argv[1];
+	hargv[1] = (char *)"--help";
+	hargv[2] = NULL;
+	if (strcmp(argv[1], "explain") == 0)
+		return explain_main(2, hargv);
+	if (strcmp(argv[1], "doctor") == 0)
+		return doctor_main(2, hargv);
+	if (is_tool(argv[1]))
+		return run_tool(argv[1], hargv);
+	return unknown_command(argv[1]);
 }

@@ -122,23 +122,24 @@ read_targets(struct probe_args *a, const char *path, struct kd_cli_err *err)
 	return more == 0;
 }
 
-/* --product NAME|SKU: a row of the product table, or the nearest names. */
-static bool
-find_product(struct probe_args *a, const char *name, struct kd_cli_err *err)
+bool
+probe_args_product(const char *name, const struct kd_sku **out, struct kd_cli_err *err)
 {
-	const struct kd_sku *near[4];
+	const struct kd_sku *near[4], *sku;
 	struct kd_guid g;
 	char alt[600] = "";
 	size_t i, nn;
 
-	a->o.product = kd_guid_parse(&g, name) ? kd_sku_find(&g) : kd_sku_find_name(name);
-	if (a->o.product != NULL)
+	sku = kd_guid_parse(&g, name) ? kd_sku_find(&g) : kd_sku_find_name(name);
+	if (sku != NULL) {
+		*out = sku;
 		return true;
+	}
 	nn = probe_product_suggest(name, near, 4);
 	for (i = 0; i < nn; i++)
 		kd_appendf(alt, sizeof(alt), "%s\"%s\"", i ? ", " : "", near[i]->name);
 	return kd_cli_fail(err, "product %.200s: not in the product table%s%s%s "
-	    "(--product list shows them all)", name, nn ? "; did you mean " : "", alt,
+	    "(kmsdiag-probe --product list shows them all)", name, nn ? "; did you mean " : "", alt,
 	    nn ? "?" : "");
 }
 
@@ -254,7 +255,7 @@ combined(struct probe_args *a, const struct later *l, struct kd_cli_err *err)
 	}
 	if (l->product != NULL && !a->o.activate)
 		return kd_cli_fail(err, "--product needs --activate");
-	if (l->product != NULL && !find_product(a, l->product, err))
+	if (l->product != NULL && !probe_args_product(l->product, &a->o.product, err))
 		return false;
 	if (a->dns_server != NULL && !a->srv)
 		return kd_cli_fail(err, "-s/--server is for --srv");

@@ -37,5 +37,11 @@ void	probe_args_fini(struct probe_args *);
  * errors naming the file and line).
  */
 int	probe_parse_args(int argc, char **argv, struct probe_args *, struct kd_cli_err *);
+/*
+ * --product NAME|SKU (also doctor's): a row of the product table, or an
+ * error that suggests the nearest names.
+ */
+bool	probe_args_product(const char *name, const struct kd_sku **out,
+	    struct kd_cli_err *);
 
 #endif
