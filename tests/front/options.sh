@@ -190,5 +190,68 @@ else
 	compare kmsdiag "front/*.c" "$tmp/allcode" man/kmsdiag.1 "$tmp/man"
 fi
 
+# The Icinga 2 CheckCommands (contrib/icinga2/kmsdiag.conf): every option
+# of the two plugins is an argument of its CheckCommand, and every argument
+# is an option (output modes, --help and --version are not arguments of a
+# Nagios-style check; --nagios is in the command itself).
+icinga_opts() {	# TOOL: the arguments of CheckCommand "kmsdiag-TOOL"
+	awk -v cmd="\"kmsdiag-$1\"" '
+	$1 == "object" && $2 == "CheckCommand" { on = ($3 == cmd) }
+	on && /^[ \t]*"-/ { s = $1; gsub(/"/, "", s); print s }' contrib/icinga2/kmsdiag.conf |
+	    sort -u
+}
+for tool in probe dnscheck; do
+	code_opts "$tool"/*.c | grep -v -x -e --help -e --version -e --json -e --nagios \
+	    -e --verbose -e --prometheus -e --output -e -h -e -V -e -j -e -n -e -v >"$tmp/code"
+	# Short options count through their long names in the CheckCommand.
+	"$B/kmsdiag-$tool" --help | awk '
+	    match($0, /^ +-[A-Za-z0-9], --[a-z][a-z0-9-]*/) {
+		s = substr($0, RSTART, RLENGTH); sub(/^ +/, "", s)
+		split(s, w, /, /); print w[1], w[2] }' >"$tmp/pairs"
+	awk 'NR == FNR { long[$1] = $2; next }
+	    { print ($0 in long) ? long[$0] : $0 }' "$tmp/pairs" "$tmp/code" |
+	    grep -v -x -e --json -e --nagios -e --verbose | sort -u >"$tmp/codelong"
+	icinga_opts "$tool" | awk 'NR == FNR { long[$1] = $2; next }
+	    { print ($0 in long) ? long[$0] : $0 }' "$tmp/pairs" - | sort -u >"$tmp/icinga"
+	compare "kmsdiag-$tool" code "$tmp/codelong" "contrib/icinga2" "$tmp/icinga"
+done
+
+# One syntax for -t in every tool: decimal seconds, the same refusal text.
+for cmd in "$B/kmsdiag-probe" "$B/kmsdiag-dnscheck" "$B/kmsdiag-tui" "$B/kmsdiag doctor"; do
+	name=${cmd#"$B/"}
+	# shellcheck disable=SC2086
+	if $cmd -t 0.5 --help >/dev/null 2>&1; then ok "$name: -t 0.5 accepted"
+	else bad "$name: -t 0.5 refused"; fi
+	# shellcheck disable=SC2086
+	$cmd -t 1,5 >"$tmp/t.out" 2>"$tmp/t.err"
+	rc=$?
+	want="${name%% *}"
+	[ "$name" = "kmsdiag doctor" ] && want="kmsdiag doctor"
+	if [ "$rc" = 64 ] && head -n1 "$tmp/t.err" | grep -qx \
+	    "$want: timeout 1,5: invalid (seconds, such as 0.5 or 2)" &&
+	    sed -n 2p "$tmp/t.err" | grep -q "^usage: "; then
+		ok "$name: -t 1,5 refused with the common text and the usage"
+	else
+		bad "$name: -t 1,5: exit $rc: $(head -n2 "$tmp/t.err" | tr '\n' ' ')"
+	fi
+done
+
+# Values that name a mode of an option are in --help and the man page.
+for spec in "kmsdiag-probe:--product list:man/kmsdiag-probe.1" \
+    "kmsdiag explain:1722:man/kmsdiag.1" "kmsdiag explain:0x6BA:man/kmsdiag.1"; do
+	cmd=${spec%%:*} rest=${spec#*:}
+	what=${rest%%:*} page=${rest#*:}
+	# shellcheck disable=SC2086
+	if "$B"/$cmd --help 2>&1 | grep -q -- "$what"; then ok "$cmd --help names $what"
+	else bad "$cmd --help does not name $what"; fi
+	# shellcheck disable=SC2086
+	if "$B"/$cmd --bogus-option 2>&1 | grep -q -- "$what" ||
+	    [ "$what" = "--product list" ]; then ok "$cmd usage names $what"
+	else bad "$cmd usage does not name $what"; fi
+	if sed 's/\\-/-/g; s/^\.\(Li\|Fl\|Cm\|Ar\) //; s/ Ns //g' "$page" | grep -q -- "${what#--}"
+	then ok "$page names $what"
+	else bad "$page does not name $what"; fi
+done
+
 echo "options: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]
