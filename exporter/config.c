@@ -24,6 +24,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "cli.h"
 #include "exporter.h"
 #include "parse.h"
 #include "../probe/probe.h"
@@ -127,14 +128,12 @@ module_key(struct exp_module *m, const char *key, const char *v, const char **wh
 		else
 			*why = "check must be tcp, rpc, activate or srv";
 	} else if (strcmp(key, "timeout") == 0) {
-		/* Whole or fractional seconds, as the tools' -t. */
-		char *end;
-		double s = strtod(v, &end);
+		/* The tools' -t: the same parser, the same syntax. */
+		struct kd_cli_err err;
 
-		if (*end != '\0' || end == v || !(s >= 0.01 && s <= 60))
-			*why = "timeout must be seconds between 0.01 and 60";
-		else
-			m->timeout_ms = (unsigned)(s * 1000.0 + 0.5);
+		if (!kd_cli_secs("timeout", v, KD_CLI_TIMEOUT_MIN_MS, 60000, &m->timeout_ms,
+		    &err))
+			*why = "timeout must be seconds between 0.01 and 60 (such as 0.5 or 2)";
 	} else if (strcmp(key, "port") == 0) {
 		m->port = (uint16_t)kd_parse_num(v, 1, 65535, &errstr);
 		if (errstr != NULL)

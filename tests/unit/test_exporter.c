@@ -58,6 +58,9 @@ test_config(void)
 	KDT_CHECK(!parse(&c, "allow ::1\nmodule a b\n", err, sizeof(err)));
 	KDT_CHECK(!parse(&c, "allow ::1\nmodule a\n\ttimeout 0\n", err, sizeof(err)));
 	KDT_CHECK(!parse(&c, "allow ::1\nmodule a\n\ttimeout 1e9\n", err, sizeof(err)));
+	/* The tools' -t syntax: no hex, exponent, sign or space. */
+	KDT_CHECK(!parse(&c, "allow ::1\nmodule a\n\ttimeout 0x1\n", err, sizeof(err)));
+	KDT_CHECK(!parse(&c, "allow ::1\nmodule a\n\ttimeout 1e0\n", err, sizeof(err)));
 	KDT_CHECK(!parse(&c, "allow ::1\nmodule a\n\tproduct Windows 99 Ultimate\n", err,
 	    sizeof(err)));
 	KDT_CHECK(!parse(&c, "allow ::1\nmodule a\n\tactivate maybe\n", err, sizeof(err)));
