@@ -304,5 +304,40 @@ grep -Eq 'WARN +1030 input errors; first: .*call 100 without its first fragment'
 "$CAP" --json -r fixtures/synthetic/rpc-fragment-bomb.pcap >"$tmp/out" 2>"$tmp/err"
 check_json bomb-summary-counts-all "objs[-1]['errors']==1030 and sum(1 for o in objs if o['type']=='error')==40 and sum(o['count'] for o in objs if o['type']=='errors_not_shown')==990"
 
+# Usage errors, the same in every program (lib/cli.c): "PROG: message"
+# with the argument escaped, then the usage lines, exit 64.
+esc=$(printf '\033')
+for prog in kmsdiag-capture kmsdiag-probe kmsdiag-dnscheck kmsdiag-tui kmsdiag-evidence \
+    kmsdiag-exporter kmsdiag "kmsdiag doctor" "kmsdiag explain"; do
+	bin=${prog%% *} sub=${prog#"$bin"}
+	[ -x "$B/$bin" ] || { echo "SKIP usage-escaped $prog (not built)"; continue; }
+	# shellcheck disable=SC2086
+	"$B/$bin" $sub "--x${esc}[2J" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" = 64 ] && head -n1 "$tmp/err" | grep -qxF "$prog: unrecognized option '--x\\x1b[2J'" &&
+	    sed -n 2p "$tmp/err" | grep -q '^usage: ' && ! grep -q "$esc" "$tmp/err" &&
+	    [ ! -s "$tmp/out" ]; then
+		ok "usage-escaped $prog"
+	else
+		ko "usage-escaped $prog (exit $rc)"; head -3 "$tmp/err"
+	fi
+done
+# kmsdiag-probe --nagios anywhere on the line, even after the bad option:
+# a status line on stdout, UNKNOWN.
+for args in "-t 0 --nagios 127.0.0.1" "--nagios -t 0 127.0.0.1" "--bogus 127.0.0.1 --nagios"; do
+	# shellcheck disable=SC2086
+	"$B/kmsdiag-probe" $args >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" = 3 ] && grep -q '^KMS UNKNOWN - ' "$tmp/out" && [ ! -s "$tmp/err" ]; then
+		ok "probe-nagios-usage ($args)"
+	else
+		ko "probe-nagios-usage ($args): exit $rc"; cat "$tmp/out" "$tmp/err" | head -3
+	fi
+done
+# "kmsdiag explain CODE --json": the front's "+" parse does not leak into
+# the subcommand's (options after operands still count).
+"$B/kmsdiag" explain 0x6BA --json >"$tmp/out" 2>"$tmp/err"
+check_json front-subcommand-permutes "len(objs)==1 and objs[0]['code']=='0x800706BA'"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
