@@ -1,6 +1,5 @@
 /* kmsdiag-capture: decode KMS activation traffic from capture files or an interface. */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,16 +8,15 @@
 
 #include "capsrc.h"
 #include "capture.h"
-#include "cmdline.h"
+#include "args.h"
+#include "cli.h"
 #include "errlimit.h"
 #include "loop.h"
-#include "parse.h"
 #include "privdrop.h"
 #include "prom.h"
 #include "site.h"
 
 #define PROG		"kmsdiag-capture"
-#define MAX_FILES	256
 
 static volatile sig_atomic_t got_signal;
 
@@ -42,7 +40,7 @@ usage(FILE *fp)
 	    "  -f, --filter EXPR   BPF expression selecting packets to decode (live\n"
 	    "                      default: tcp port PORT for each port)\n"
 	    "  -c, --count N       stop after N packets (after the filter)\n"
-	    "      --duration S    stop after S seconds\n"
+	    "      --duration S    stop after S seconds (decimals allowed)\n"
 	    "  -s, --snaplen N     live: bytes kept per packet (default 262144)\n"
 	    "  -B, --buffer KiB    live: kernel capture buffer size\n"
 	    "  -w, --write FILE    also write the packets to FILE (pcap)\n"
@@ -64,19 +62,6 @@ usage(FILE *fp)
 	    "\n"
 	    "Exit status: 0 nothing wrong, 1 warnings, 2 activation problems,\n"
 	    "3 input could not be read or the interface not opened, 64 usage error.\n");
-}
-
-static int
-parse_num(const char *s, long min, long max, const char *what, long *out)
-{
-	const char *errstr;
-
-	*out = (long)kd_parse_num(s, min, max, &errstr);
-	if (errstr != NULL) {
-		kd_usage_msg(PROG, "%s %s: %s", what, s, errstr);
-		return -1;
-	}
-	return 0;
 }
 
 /* --prometheus: only decode errors reach a terminal, on stderr. */
@@ -266,208 +251,54 @@ print_capture_stats(const struct capture_out *out, const char *iface,
 int
 main(int argc, char **argv)
 {
-	static const char optstring[] = "B:c:f:hi:jlp:r:s:vVw:Z:";
-	static const struct option longopts[] = {
-		{ "read", required_argument, NULL, 'r' },
-		{ "interface", required_argument, NULL, 'i' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "filter", required_argument, NULL, 'f' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "duration", required_argument, NULL, 'D' },
-		{ "snaplen", required_argument, NULL, 's' },
-		{ "buffer", required_argument, NULL, 'B' },
-		{ "write", required_argument, NULL, 'w' },
-		{ "user", required_argument, NULL, 'Z' },
-		{ "no-promisc", no_argument, NULL, 'P' },
-		{ "speed", required_argument, NULL, 'X' },
-		{ "line-buffered", no_argument, NULL, 'l' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "no-summary", no_argument, NULL, 'S' },
-		{ "prometheus", no_argument, NULL, 'Q' },
-		{ "output", required_argument, NULL, 'O' },
-		{ "max-flows", required_argument, NULL, 'M' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct capture_opts opts = { 0 };
-	struct capsrc_opts so = { 0 };
+	struct capture_args a;
+	struct kd_cli_err err;
+	struct capture_opts opts;
+	struct capsrc_opts so;
+	const char *const *files;
+	const char *user, *prom_file;
+	size_t nfiles;
+	bool summary, prometheus, user_set;
 	struct capture_out out = { 0 };
 	struct capsrc_stats st = { 0 }, one;
-	const char *files[MAX_FILES], *user = NULL;
-	size_t nfiles = 0, readable = 0;
+	size_t readable = 0;
 	uint64_t deadline = 0;
-	bool summary = true, stopped = false, user_set = false, prometheus = false;
-	const char *prom_file = NULL;
+	bool stopped = false;
 	struct capture_out errout = { 0 };
 	struct capture *cap = NULL;
 	struct kd_loop *loop = NULL;
 	struct kd_report rep;
 	struct kd_checklist cl;
-	int ch, status;
-	long v;
+	int status;
 	bool prom_failed = false;
 
-	out.fp = stdout;
-	opterr = 0;	/* its messages echo arguments unescaped */
-	while ((ch = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'r':
-			if (nfiles == MAX_FILES) {
-				fprintf(stderr, "kmsdiag-capture: too many files\n");
-				return KD_EXIT_USAGE;
-			}
-			files[nfiles++] = optarg;
-			break;
-		case 'i':
-			if (optarg[0] == '\0') {
-				fprintf(stderr, "kmsdiag-capture: empty interface name\n");
-				return KD_EXIT_USAGE;
-			}
-			so.iface = optarg;
-			break;
-		case 'p':
-			if (parse_num(optarg, 1, 65535, "port", &v) != 0)
-				return KD_EXIT_USAGE;
-			if (opts.nports == CAPTURE_MAX_PORTS) {
-				fprintf(stderr, "kmsdiag-capture: at most %d ports\n",
-				    CAPTURE_MAX_PORTS);
-				return KD_EXIT_USAGE;
-			}
-			opts.ports[opts.nports++] = (uint16_t)v;
-			break;
-		case 'f':
-			so.filter = optarg;
-			break;
-		case 'c':
-			if (parse_num(optarg, 1, 2000000000L, "count", &v) != 0)
-				return KD_EXIT_USAGE;
-			so.max_packets = (uint64_t)v;
-			break;
-		case 'D':
-			/* 30 days: the milliseconds still fit in an unsigned. */
-			if (parse_num(optarg, 1, 30L * 86400, "duration", &v) != 0)
-				return KD_EXIT_USAGE;
-			so.duration_ms = (unsigned)v * 1000U;
-			break;
-		case 's':
-			if (parse_num(optarg, 64, CAPSRC_DEFAULT_SNAPLEN, "snaplen", &v) != 0)
-				return KD_EXIT_USAGE;
-			so.snaplen = (int)v;
-			break;
-		case 'B':
-			if (parse_num(optarg, 1, 2097152L, "buffer", &v) != 0)
-				return KD_EXIT_USAGE;
-			so.buffer_kib = (int)v;
-			break;
-		case 'w':
-			so.write_file = optarg;
-			break;
-		case 'Z':
-			if (optarg[0] == '\0') {
-				fprintf(stderr, "kmsdiag-capture: -Z needs a user name\n");
-				return KD_EXIT_USAGE;
-			}
-			user = optarg;
-			user_set = true;
-			break;
-		case 'P':
-			so.no_promisc = true;
-			break;
-		case 'X': {
-			char *end;
-
-			errno = 0;
-			so.speed = strtod(optarg, &end);
-			if (errno != 0 || end == optarg || *end != '\0' || !(so.speed > 0) ||
-			    so.speed > 1e6) {
-				kd_usage_msg(PROG, "speed %s: want a number above 0",
-				    optarg);
-				return KD_EXIT_USAGE;
-			}
-			break;
-		}
-		case 'l':
-			setvbuf(stdout, NULL, _IOLBF, 0);
-			break;
-		case 'v':
-			out.verbose = true;
-			break;
-		case 'j':
-			out.json = true;
-			break;
-		case 'Q':
-			prometheus = true;
-			break;
-		case 'O':
-			prom_file = optarg;
-			break;
-		case 'S':
-			summary = false;
-			break;
-		case 'M':
-			if (parse_num(optarg, 1, 1000000, "max-flows", &v) != 0)
-				return KD_EXIT_USAGE;
-			opts.max_flows = (size_t)v;
-			break;
-		case 'h':
-			usage(stdout);
-			return KD_EXIT_OK;
-		case 'V':
-			printf("kmsdiag-capture %s\n", KD_VERSION);
-			return KD_EXIT_OK;
-		default:
-			kd_getopt_error(PROG, argv, optstring, longopts);
-			usage(stderr);
-			return KD_EXIT_USAGE;
-		}
+	switch (capture_parse_args(argc, argv, &a, &err)) {
+	case KD_CLI_HELP:
+		usage(stdout);
+		return KD_EXIT_OK;
+	case KD_CLI_VERSION:
+		printf("kmsdiag-capture %s\n", KD_VERSION);
+		return KD_EXIT_OK;
+	case KD_CLI_USAGE:
+		return kd_cli_usage_exit(PROG, &err, usage);
 	}
-	for (; optind < argc && nfiles < MAX_FILES; optind++)
-		files[nfiles++] = argv[optind];
-	if (optind < argc) {
-		fprintf(stderr, "kmsdiag-capture: too many files\n");
-		return KD_EXIT_USAGE;
-	}
-	if (so.iface != NULL && nfiles > 0) {
-		fprintf(stderr, "kmsdiag-capture: -i and -r exclude each other\n");
-		return KD_EXIT_USAGE;
-	}
-	if (so.iface == NULL && nfiles == 0) {
-		fprintf(stderr, "kmsdiag-capture: no capture file given (-r FILE) "
-		    "and no interface (-i IFACE)\n");
-		usage(stderr);
-		return KD_EXIT_USAGE;
-	}
-	if (so.iface == NULL && (so.snaplen || so.buffer_kib || user_set ||
-	    so.no_promisc)) {
-		fprintf(stderr, "kmsdiag-capture: -s, -B, -Z and --no-promisc need -i\n");
-		return KD_EXIT_USAGE;
-	}
-	if (so.iface != NULL && so.speed > 0) {
-		fprintf(stderr, "kmsdiag-capture: --speed is for files (-r)\n");
-		return KD_EXIT_USAGE;
-	}
-	if (so.write_file != NULL && strcmp(so.write_file, "-") == 0) {
-		/* The report goes there. */
-		fprintf(stderr, "kmsdiag-capture: -w needs a file, not standard "
-		    "output\n");
-		return KD_EXIT_USAGE;
-	}
-	if (so.write_file != NULL && nfiles > 1) {
-		fprintf(stderr, "kmsdiag-capture: -w takes one input\n");
-		return KD_EXIT_USAGE;
-	}
-	if (prometheus && out.json) {
-		kd_usage_msg(PROG, "--prometheus and --json are two outputs: choose one");
-		return KD_EXIT_USAGE;
-	}
-	if (prom_file != NULL && !prometheus) {
-		kd_usage_msg(PROG, "--output is for --prometheus");
-		return KD_EXIT_USAGE;
-	}
+	/* The run below reads the options by these names. */
+	opts = a.opts;
+	so = a.so;
 	so.ports = opts.ports;
-	so.nports = opts.nports;
+	files = a.files;
+	nfiles = a.nfiles;
+	user = a.user;
+	user_set = user != NULL;
+	prom_file = a.prom_file;
+	summary = a.summary;
+	prometheus = a.prometheus;
+
+	out.fp = stdout;
+	out.json = a.json;
+	out.verbose = a.verbose;
+	if (a.line_buffered)
+		setvbuf(stdout, NULL, _IOLBF, 0);
 	out.color = !out.json && kd_want_color(stdout);
 	out.in_capture_order = !out.json && so.iface == NULL;
 	errout.fp = stderr;
