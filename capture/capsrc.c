@@ -440,8 +440,8 @@ open_live(const struct capsrc_opts *o, struct kd_diag *err)
 	/* Deliver each packet at once: the poll loop, not a block timeout, sets the pace. */
 	pcap_set_immediate_mode(p, 1);
 	pcap_set_timeout(p, 100);
-	if (o->buffer_kib > 0)
-		pcap_set_buffer_size(p, o->buffer_kib * 1024);
+	pcap_set_buffer_size(p, (o->buffer_kib > 0 ? o->buffer_kib :
+	    CAPSRC_DEFAULT_BUFFER_KIB) * 1024);
 	rc = pcap_activate(p);
 	if (rc < 0) {
 		const char *why = pcap_geterr(p);

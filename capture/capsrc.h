@@ -34,6 +34,15 @@
 #include "loop.h"
 
 #define CAPSRC_DEFAULT_SNAPLEN	262144
+/*
+ * The kernel ring, live.  Each packet takes a slot of the interface MTU (or
+ * the snap length, if smaller), and in immediate mode libpcap's 2 MiB holds
+ * about 30 slots on lo or "any" (MTU 65536), where every packet is seen
+ * twice: one activation is 20 packets, and a capture that is not scheduled
+ * for a millisecond drops some.  16 MiB is about 250 slots there and
+ * thousands on Ethernet.
+ */
+#define CAPSRC_DEFAULT_BUFFER_KIB 16384
 #define CAPSRC_DEFAULT_BATCH	256
 
 /* How a source ended (the status passed to capsrc_end_cb). */
@@ -53,7 +62,7 @@ struct capsrc_opts {
 	const uint16_t	*ports;		/* for the default live filter; NULL: 1688 */
 	size_t		 nports;
 	int		 snaplen;	/* live; 0 = CAPSRC_DEFAULT_SNAPLEN */
-	int		 buffer_kib;	/* live -B; 0 = libpcap's default */
+	int		 buffer_kib;	/* live -B; 0 = CAPSRC_DEFAULT_BUFFER_KIB */
 	const char	*write_file;	/* -w: also write every packet read (pcap); a
 					   symlink, hard link or non-regular file is
 					   refused, a new file is 0600 */
