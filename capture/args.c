@@ -41,7 +41,8 @@ add_file(struct capture_args *a, const char *f, struct kd_cli_err *err)
 
 /* The options that take a number. */
 static bool
-number_option(struct capture_args *a, int ch, struct kd_cli_err *err)
+number_option(struct capture_args *a, int ch, const char *arg,
+    struct kd_cli_err *err)
 {
 	unsigned long v;
 	unsigned milli;
@@ -50,38 +51,38 @@ number_option(struct capture_args *a, int ch, struct kd_cli_err *err)
 	case 'p':
 		if (a->opts.nports == CAPTURE_MAX_PORTS)
 			return kd_cli_fail(err, "too many ports (at most %d): %s",
-			    CAPTURE_MAX_PORTS, optarg);
-		if (!kd_cli_port("port", optarg, &a->opts.ports[a->opts.nports], err))
+			    CAPTURE_MAX_PORTS, arg);
+		if (!kd_cli_port("port", arg, &a->opts.ports[a->opts.nports], err))
 			return false;
 		a->opts.nports++;
 		return true;
 	case 'c':
-		if (!kd_cli_uint("count", optarg, 1, 2000000000UL, &v, err))
+		if (!kd_cli_uint("count", arg, 1, 2000000000UL, &v, err))
 			return false;
 		a->so.max_packets = v;
 		return true;
 	case 'D':
-		return kd_cli_secs("duration", optarg, KD_CLI_TIMEOUT_MIN_MS, DURATION_MAX_MS,
+		return kd_cli_secs("duration", arg, KD_CLI_TIMEOUT_MIN_MS, DURATION_MAX_MS,
 		    &a->so.duration_ms, err);
 	case 's':
-		if (!kd_cli_uint("snaplen", optarg, 64, CAPSRC_DEFAULT_SNAPLEN, &v, err))
+		if (!kd_cli_uint("snaplen", arg, 64, CAPSRC_DEFAULT_SNAPLEN, &v, err))
 			return false;
 		a->so.snaplen = (int)v;
 		return true;
 	case 'B':
-		if (!kd_cli_uint("buffer", optarg, 1, 2097152UL, &v, err))
+		if (!kd_cli_uint("buffer", arg, 1, 2097152UL, &v, err))
 			return false;
 		a->so.buffer_kib = (int)v;
 		return true;
 	case 'X':
 		/* A factor, read in thousandths with the seconds' digit rules. */
-		if (!kd_cli_secs("speed", optarg, 1, 1000000000u, &milli, err))
+		if (!kd_cli_secs("speed", arg, 1, 1000000000u, &milli, err))
 			return kd_cli_fail(err, "speed %s: want a number above 0 (at most "
-			    "1000000, three decimals)", optarg);
+			    "1000000, three decimals)", arg);
 		a->so.speed = milli / 1000.0;
 		return true;
 	case 'M':
-		if (!kd_cli_uint("max-flows", optarg, 1, 1000000, &v, err))
+		if (!kd_cli_uint("max-flows", arg, 1, 1000000, &v, err))
 			return false;
 		a->opts.max_flows = v;
 		return true;
@@ -90,28 +91,29 @@ number_option(struct capture_args *a, int ch, struct kd_cli_err *err)
 }
 
 static bool
-one_option(struct capture_args *a, int ch, char **argv, struct kd_cli_err *err)
+one_option(void *ctx, int ch, const char *arg, struct kd_cli_err *err)
 {
+	struct capture_args *a = ctx;
 	switch (ch) {
 	case 'r':
-		return add_file(a, optarg, err);
+		return add_file(a, arg, err);
 	case 'i':
-		if (optarg[0] == '\0')
+		if (arg[0] == '\0')
 			return kd_cli_fail(err, "empty interface name");
-		a->so.iface = optarg;
+		a->so.iface = arg;
 		return true;
 	case 'p': case 'c': case 'D': case 's': case 'B': case 'X': case 'M':
-		return number_option(a, ch, err);
+		return number_option(a, ch, arg, err);
 	case 'f':
-		a->so.filter = optarg;
+		a->so.filter = arg;
 		return true;
 	case 'w':
-		a->so.write_file = optarg;
+		a->so.write_file = arg;
 		return true;
 	case 'Z':
-		if (optarg[0] == '\0')
+		if (arg[0] == '\0')
 			return kd_cli_fail(err, "-Z needs a user name");
-		a->user = optarg;
+		a->user = arg;
 		return true;
 	case 'P':
 		a->so.no_promisc = true;
@@ -129,14 +131,13 @@ one_option(struct capture_args *a, int ch, char **argv, struct kd_cli_err *err)
 		a->prometheus = true;
 		return true;
 	case 'O':
-		a->prom_file = optarg;
+		a->prom_file = arg;
 		return true;
 	case 'S':
 		a->summary = false;
 		return true;
-	default:
-		return kd_cli_getopt_fail(err, argv, OPTSTRING, longopts);
 	}
+	return kd_cli_fail(err, "option %d: not handled", ch);
 }
 
 static bool
@@ -169,19 +170,13 @@ combined(const struct capture_args *a, struct kd_cli_err *err)
 int
 capture_parse_args(int argc, char **argv, struct capture_args *a, struct kd_cli_err *err)
 {
-	int ch, i;
+	int rc, i;
 
 	memset(a, 0, sizeof(*a));
 	a->summary = true;
-	kd_cli_reset();
-	while ((ch = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1) {
-		if (ch == 'h')
-			return KD_CLI_HELP;
-		if (ch == 'V')
-			return KD_CLI_VERSION;
-		if (!one_option(a, ch, argv, err))
-			return KD_CLI_USAGE;
-	}
+	if ((rc = kd_cli_parse(argc, argv, OPTSTRING, longopts, one_option, a, err)) !=
+	    KD_CLI_RUN)
+		return rc;
 	for (i = optind; i < argc; i++)
 		if (!add_file(a, argv[i], err))
 			return KD_CLI_USAGE;

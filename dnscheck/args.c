@@ -32,8 +32,9 @@ static const struct option longopts[] = {
 };
 
 static bool
-one_option(struct dnscheck_args *a, int ch, char **argv, struct kd_cli_err *err)
+one_option(void *ctx, int ch, const char *arg, struct kd_cli_err *err)
 {
+	struct dnscheck_args *a = ctx;
 	struct dnscheck_opts *o = &a->o;
 	const char *errstr;
 	char addr[64];
@@ -48,38 +49,38 @@ one_option(struct dnscheck_args *a, int ch, char **argv, struct kd_cli_err *err)
 		a->nagios = true;
 		return true;
 	case 'o':
-		o->origin = optarg;
+		o->origin = arg;
 		return true;
 	case 'p':
-		return kd_cli_port("port", optarg, &o->expect_port, err);
+		return kd_cli_port("port", arg, &o->expect_port, err);
 	case OPT_PROMETHEUS:
 		a->prometheus = true;
 		return true;
 	case OPT_OUTPUT:
-		a->prom_file = optarg;
+		a->prom_file = arg;
 		return true;
 	case OPT_PROBE:
 		o->probe = true;
 		return true;
 	case OPT_RESOLV:
-		o->resolv_conf = optarg;
+		o->resolv_conf = arg;
 		return true;
 	case OPT_TCP_ONLY:
 		o->probe_tcp_only = true;
 		return true;
 	case 's':
-		if (!kd_dns_server_parse(optarg, addr, sizeof(addr), &port, &errstr))
-			return kd_cli_fail(err, "server %s: %s", optarg, errstr);
-		o->server = optarg;
+		if (!kd_dns_server_parse(arg, addr, sizeof(addr), &port, &errstr))
+			return kd_cli_fail(err, "server %s: %s", arg, errstr);
+		o->server = arg;
 		return true;
 	case 'T':
 		o->tcp = true;
 		return true;
 	case 't':
-		return kd_cli_secs("timeout", optarg, KD_CLI_TIMEOUT_MIN_MS, KD_DNS_TIMEOUT_MAX,
+		return kd_cli_secs("timeout", arg, KD_CLI_TIMEOUT_MIN_MS, KD_DNS_TIMEOUT_MAX,
 		    &o->timeout_ms, err);
 	case OPT_TTL:
-		if (!kd_cli_uint("ttl", optarg, 0, INT32_MAX, &v, err))
+		if (!kd_cli_uint("ttl", arg, 0, INT32_MAX, &v, err))
 			return false;
 		o->expect_ttl = (uint32_t)v;
 		return true;
@@ -87,11 +88,10 @@ one_option(struct dnscheck_args *a, int ch, char **argv, struct kd_cli_err *err)
 		a->verbose = true;
 		return true;
 	case 'z':
-		o->zone_file = optarg;
+		o->zone_file = arg;
 		return true;
-	default:
-		return kd_cli_getopt_fail(err, argv, OPTSTRING, longopts);
 	}
+	return kd_cli_fail(err, "option %d: not handled", ch);
 }
 
 /* "domain NAME: why", the name cut at 80 characters. */
@@ -138,19 +138,13 @@ combined(const struct dnscheck_args *a, struct kd_cli_err *err)
 int
 dnscheck_parse_args(int argc, char **argv, struct dnscheck_args *a, struct kd_cli_err *err)
 {
-	int ch;
+	int rc;
 
 	memset(a, 0, sizeof(*a));
 	dnscheck_opts_init(&a->o);
-	kd_cli_reset();
-	while ((ch = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1) {
-		if (ch == 'h')
-			return KD_CLI_HELP;
-		if (ch == 'V')
-			return KD_CLI_VERSION;
-		if (!one_option(a, ch, argv, err))
-			return KD_CLI_USAGE;
-	}
+	if ((rc = kd_cli_parse(argc, argv, OPTSTRING, longopts, one_option, a, err)) !=
+	    KD_CLI_RUN)
+		return rc;
 	a->o.domains = (const char *const *)(argv + optind);
 	a->o.ndomains = (size_t)(argc - optind);
 	return combined(a, err) ? KD_CLI_RUN : KD_CLI_USAGE;

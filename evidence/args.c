@@ -26,14 +26,15 @@ static const struct option longopts[] = {
 };
 
 static bool
-one_option(struct evidence_args *a, int ch, char **argv, struct kd_cli_err *err)
+one_option(void *ctx, int ch, const char *arg, struct kd_cli_err *err)
 {
+	struct evidence_args *a = ctx;
 	switch (ch) {
 	case OPT_ANON:
 		a->o.anonymize = true;
 		return true;
 	case OPT_ANON_KEY:
-		a->o.anon_key = optarg;
+		a->o.anon_key = arg;
 		return true;
 	case OPT_CSV:
 		a->csv = true;
@@ -42,13 +43,13 @@ one_option(struct evidence_args *a, int ch, char **argv, struct kd_cli_err *err)
 		a->dns = true;
 		return true;
 	case 'o':
-		a->origin = optarg;
+		a->origin = arg;
 		return true;
 	case 's':
-		a->server = optarg;
+		a->server = arg;
 		return true;
 	case 'z':
-		a->zone = optarg;
+		a->zone = arg;
 		return true;
 	case 'j':
 		a->json = true;
@@ -57,16 +58,15 @@ one_option(struct evidence_args *a, int ch, char **argv, struct kd_cli_err *err)
 		a->nagios = true;
 		return true;
 	case OPT_NOW:
-		if (!ev_parse_time(optarg, &a->o.now))
+		if (!ev_parse_time(arg, &a->o.now))
 			return kd_cli_fail(err, "now %s: not a date (2026-12-06T09:00:00Z)",
-			    optarg);
+			    arg);
 		return true;
 	case 'v':
 		a->verbose = true;
 		return true;
-	default:
-		return kd_cli_getopt_fail(err, argv, OPTSTRING, longopts);
 	}
+	return kd_cli_fail(err, "option %d: not handled", ch);
 }
 
 static bool
@@ -90,19 +90,13 @@ combined(const struct evidence_args *a, struct kd_cli_err *err)
 int
 evidence_parse_args(int argc, char **argv, struct evidence_args *a, struct kd_cli_err *err)
 {
-	int ch;
+	int rc;
 
 	memset(a, 0, sizeof(*a));
 	evidence_opts_init(&a->o);
-	kd_cli_reset();
-	while ((ch = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1) {
-		if (ch == 'h')
-			return KD_CLI_HELP;
-		if (ch == 'V')
-			return KD_CLI_VERSION;
-		if (!one_option(a, ch, argv, err))
-			return KD_CLI_USAGE;
-	}
+	if ((rc = kd_cli_parse(argc, argv, OPTSTRING, longopts, one_option, a, err)) !=
+	    KD_CLI_RUN)
+		return rc;
 	a->o.files = (const char *const *)(argv + optind);
 	a->o.nfiles = (size_t)(argc - optind);
 	return combined(a, err) ? KD_CLI_RUN : KD_CLI_USAGE;

@@ -1,5 +1,6 @@
 /*
- * kmsdiag-evidence: parse (args.c), read, emit, verdict to exit status.  Everything else is in the other files of evidence/.
+ * kmsdiag-evidence: parse (args.c), read, emit, verdict to exit status.
+ * Everything else is in the other files of evidence/.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -16,42 +16,43 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-int
-exp_parse_args(int argc, char **argv, struct exp_args *a, struct kd_cli_err *err)
+static bool
+one_option(void *ctx, int ch, const char *arg, struct kd_cli_err *err)
 {
+	struct exp_args *a = ctx;
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 	const char *errstr = NULL;
-	int ch;
+
+	switch (ch) {
+	case 'c':
+		a->config = arg;
+		return true;
+	case 'C':
+		a->check_only = true;
+		return true;
+	case 'l':
+		if (exp_listen_parse(arg, &ss, &sslen, &errstr) != 0)
+			return kd_cli_fail(err, "listen %s: %s", arg, errstr);
+		a->listen = arg;
+		return true;
+	case 'u':
+		a->user = arg;
+		return true;
+	}
+	return kd_cli_fail(err, "option %d: not handled", ch);
+}
+
+int
+exp_parse_args(int argc, char **argv, struct exp_args *a, struct kd_cli_err *err)
+{
+	int rc;
 
 	memset(a, 0, sizeof(*a));
 	a->config = EXP_DEFAULT_CONFIG;
-	kd_cli_reset();
-	while ((ch = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			a->config = optarg;
-			break;
-		case 'C':
-			a->check_only = true;
-			break;
-		case 'h':
-			return KD_CLI_HELP;
-		case 'l':
-			if (exp_listen_parse(optarg, &ss, &sslen, &errstr) != 0)
-				return kd_cli_fail(err, "listen %s: %s", optarg, errstr),
-				    KD_CLI_USAGE;
-			a->listen = optarg;
-			break;
-		case 'u':
-			a->user = optarg;
-			break;
-		case 'V':
-			return KD_CLI_VERSION;
-		default:
-			return kd_cli_getopt_fail(err, argv, OPTSTRING, longopts), KD_CLI_USAGE;
-		}
-	}
+	if ((rc = kd_cli_parse(argc, argv, OPTSTRING, longopts, one_option, a, err)) !=
+	    KD_CLI_RUN)
+		return rc;
 	if (optind != argc)
 		return kd_cli_fail(err, "unexpected argument %s", argv[optind]), KD_CLI_USAGE;
 	return KD_CLI_RUN;

@@ -431,10 +431,17 @@ static const struct option longopts[] = {
 	{ NULL,		0,			NULL, 0 }
 };
 
+/* What the loop learns besides the options themselves. */
+struct parse {
+	struct doctor_args *a;
+	const char	*product;	/* checked once --activate is known */
+};
+
 static bool
-one_option(struct doctor_args *a, int ch, char **argv, const char **product,
-    struct kd_cli_err *err)
+one_option(void *ctx, int ch, const char *arg, struct kd_cli_err *err)
 {
+	struct parse *ps = ctx;
+	struct doctor_args *a = ps->a;
 	struct kd_diag diag;
 	const char *errstr = NULL;
 	char addr[64], q[KD_DNS_TEXT_MAX];
@@ -443,44 +450,43 @@ one_option(struct doctor_args *a, int ch, char **argv, const char **product,
 	switch (ch) {
 	case 'd':
 		kd_diag_clear(&diag);
-		if (kd_dns_vlmcs_name(optarg, q, sizeof(q), &diag) != KD_OK)
-			return kd_cli_fail(err, "domain %.80s: %s", optarg, diag.msg);
-		return kd_cli_push("domains", optarg, a->domains, &a->ndomains,
+		if (kd_dns_vlmcs_name(arg, q, sizeof(q), &diag) != KD_OK)
+			return kd_cli_fail(err, "domain %.80s: %s", arg, diag.msg);
+		return kd_cli_push("domains", arg, a->domains, &a->ndomains,
 		    DOCTOR_MAX_ARGS, err);
 	case 'H':
-		return kd_cli_push("hosts", optarg, a->hosts, &a->nhosts, DOCTOR_MAX_ARGS,
+		return kd_cli_push("hosts", arg, a->hosts, &a->nhosts, DOCTOR_MAX_ARGS,
 		    err);
 	case 'j':
 		a->json = true;
 		return true;
 	case 'p':
-		return kd_cli_port("port", optarg, &a->port, err);
+		return kd_cli_port("port", arg, &a->port, err);
 	case 's':
-		if (!kd_dns_server_parse(optarg, addr, sizeof(addr), &sport, &errstr))
-			return kd_cli_fail(err, "server %s: %s", optarg, errstr);
-		a->server = optarg;
+		if (!kd_dns_server_parse(arg, addr, sizeof(addr), &sport, &errstr))
+			return kd_cli_fail(err, "server %s: %s", arg, errstr);
+		a->server = arg;
 		return true;
 	case 't':
-		return kd_cli_secs("timeout", optarg, KD_CLI_TIMEOUT_MIN_MS, KD_DNS_TIMEOUT_MAX,
+		return kd_cli_secs("timeout", arg, KD_CLI_TIMEOUT_MIN_MS, KD_DNS_TIMEOUT_MAX,
 		    &a->timeout_ms, err);
 	case 'z':
-		a->zone = optarg;
+		a->zone = arg;
 		return true;
 	case OPT_ACTIVATE:
 		a->activate = true;
 		return true;
 	case OPT_EVIDENCE:
-		return kd_cli_push("evidence files", optarg, a->evidence, &a->nevidence,
+		return kd_cli_push("evidence files", arg, a->evidence, &a->nevidence,
 		    DOCTOR_MAX_ARGS, err);
 	case OPT_PRODUCT:
-		*product = optarg;
+		ps->product = arg;
 		return true;
 	case OPT_RESOLV:
-		a->resolv_conf = optarg;
+		a->resolv_conf = arg;
 		return true;
-	default:
-		return kd_cli_getopt_fail(err, argv, OPTSTRING, longopts);
 	}
+	return kd_cli_fail(err, "option %d: not handled", ch);
 }
 
 static bool
@@ -512,19 +518,15 @@ combined(struct doctor_args *a, char **argv, const char *product, struct kd_cli_
 int
 doctor_parse_args(int argc, char **argv, struct doctor_args *a, struct kd_cli_err *err)
 {
-	const char *product = NULL;
-	int ch;
+	struct parse ps = { a, NULL };
+	int rc;
 
 	memset(a, 0, sizeof(*a));
 	a->port = PROBE_DEFAULT_PORT;
-	kd_cli_reset();
-	while ((ch = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1) {
-		if (ch == 'h')
-			return KD_CLI_HELP;
-		if (!one_option(a, ch, argv, &product, err))
-			return KD_CLI_USAGE;
-	}
-	return combined(a, argv, product, err) ? KD_CLI_RUN : KD_CLI_USAGE;
+	if ((rc = kd_cli_parse(argc, argv, OPTSTRING, longopts, one_option, &ps, err)) !=
+	    KD_CLI_RUN)
+		return rc;
+	return combined(a, argv, ps.product, err) ? KD_CLI_RUN : KD_CLI_USAGE;
 }
 
 int

@@ -180,30 +180,37 @@ read_codes(int argc, char **argv, struct explain_args *a, struct kd_cli_err *err
 	return true;
 }
 
+static bool
+one_option(void *ctx, int ch, const char *arg, struct kd_cli_err *err)
+{
+	struct explain_args *a = ctx;
+
+	(void)arg;
+	if (ch == 'j')
+		a->json = true;
+	else if (ch == 'l')
+		a->list = true;
+	else
+		return kd_cli_fail(err, "option %d: not handled", ch);
+	return true;
+}
+
 int
 explain_parse_args(int argc, char **argv, struct explain_args *a, struct kd_cli_err *err)
 {
 	char *neg[64];
 	size_t k, nneg;
-	int ch, i;
+	int rc, i;
 
 	memset(a, 0, sizeof(*a));
 	nneg = hide_signs(argc, argv, neg, sizeof(neg) / sizeof(neg[0]));
-	kd_cli_reset();
-	while ((ch = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1) {
-		if (ch == 'h')
-			return KD_CLI_HELP;
-		if (ch == 'j')
-			a->json = true;
-		else if (ch == 'l')
-			a->list = true;
-		else
-			return kd_cli_getopt_fail(err, argv, OPTSTRING, longopts), KD_CLI_USAGE;
-	}
+	rc = kd_cli_parse(argc, argv, OPTSTRING, longopts, one_option, a, err);
 	for (i = optind; i < argc; i++)
 		for (k = 0; k < nneg; k++)
 			if (argv[i] == neg[k])
 				argv[i]--;
+	if (rc != KD_CLI_RUN)
+		return rc;
 	if (a->list && optind < argc)
 		return kd_cli_fail(err, "--list takes no code"), KD_CLI_USAGE;
 	if (!a->list && !read_codes(argc - optind, argv + optind, a, err))

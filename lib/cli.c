@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "cmdline.h"
 #include "parse.h"
 #include "report.h"
 
@@ -40,12 +39,90 @@ kd_cli_fail(struct kd_cli_err *err, const char *fmt, ...)
 	return false;
 }
 
+/* More than one long option starts with the name given, none is exactly it. */
+static int
+ambiguous(const char *arg, const struct option *longopts)
+{
+	size_t len = strcspn(arg, "=");
+	int n = 0;
+
+	for (; longopts != NULL && longopts->name != NULL; longopts++) {
+		if (strncmp(longopts->name, arg, len) != 0)
+			continue;
+		if (longopts->name[len] == '\0')
+			return 0;
+		n++;
+	}
+	return n > 1;
+}
+
+/*
+ * After getopt_long returned '?' (opterr = 0): what glibc would have said
+ * ("unrecognized option '--x'", "invalid option -- 'x'", "option requires
+ * an argument -- 'x'", "option '--x' is ambiguous").  glibc prints those
+ * with the argument unescaped, which is why opterr is 0 and kd_cli_print
+ * escapes this text.
+ */
+static void
+getopt_message(char *buf, size_t len, char *const argv[], const char *optstring,
+    const struct option *longopts)
+{
+	const char *prev = optind > 0 ? argv[optind - 1] : NULL;
+	const char *cur = argv[optind];
+	char c[2] = { (char)optopt, '\0' };
+
+	/*
+	 * glibc keeps its place inside "-abc" private; a bad option in the
+	 * middle of such a group leaves optind on that group.
+	 */
+	if (optopt > 0 && optopt < 256 && strchr(optstring, optopt) == NULL &&
+	    cur != NULL && cur[0] == '-' && cur[1] != '-' &&
+	    strchr(cur + 1, optopt) != NULL)
+		snprintf(buf, len, "invalid option -- '%s'", c);
+	else if (prev != NULL && strncmp(prev, "--", 2) == 0 && prev[2] != '\0') {
+		/* optopt: 0 for an unknown name, the option's value otherwise. */
+		if (optopt == 0 && ambiguous(prev + 2, longopts))
+			snprintf(buf, len, "option '%s' is ambiguous", prev);
+		else if (optopt == 0)
+			snprintf(buf, len, "unrecognized option '%s'", prev);
+		else if (strchr(prev, '=') != NULL)
+			snprintf(buf, len, "option '%.*s' doesn't allow an argument",
+			    (int)strcspn(prev, "="), prev);
+		else
+			snprintf(buf, len, "option '%s' requires an argument", prev);
+	} else if (optopt > 0 && optopt < 256 && optopt != ':' &&
+	    strchr(optstring, optopt) != NULL)
+		snprintf(buf, len, "option requires an argument -- '%s'", c);
+	else
+		snprintf(buf, len, "invalid option -- '%s'", c);
+}
+
 bool
 kd_cli_getopt_fail(struct kd_cli_err *err, char *const argv[], const char *optstring,
     const struct option *longopts)
 {
-	kd_getopt_errstr(err->msg, sizeof(err->msg), argv, optstring, longopts);
+	getopt_message(err->msg, sizeof(err->msg), argv, optstring, longopts);
 	return false;
+}
+
+int
+kd_cli_parse(int argc, char **argv, const char *optstring, const struct option *longopts,
+    kd_cli_option_fn *one, void *ctx, struct kd_cli_err *err)
+{
+	int ch;
+
+	kd_cli_reset();
+	while ((ch = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
+		if (ch == '?' || ch == ':')
+			return kd_cli_getopt_fail(err, argv, optstring, longopts), KD_CLI_USAGE;
+		if (ch == 'h')
+			return KD_CLI_HELP;
+		if (ch == 'V')
+			return KD_CLI_VERSION;
+		if (!one(ctx, ch, optarg, err))
+			return KD_CLI_USAGE;
+	}
+	return KD_CLI_RUN;
 }
 
 /* "3600", "0.01": the bound as a person would type it. */

@@ -8,6 +8,10 @@
  * a parse function fills a struct kd_cli_err and returns KD_CLI_USAGE, and
  * the tool's main prints it (kd_cli_print) and picks the exit status.
  *
+ * It also holds getopt's diagnostics said again with the argument escaped:
+ * glibc prints "unrecognized option '--\e[2J'" as is, so tools set
+ * opterr = 0 (kd_cli_reset) and report the '?' themselves.
+ *
  * Seconds are decimal ("0.5", "2", "1.5"), at most three decimals, no
  * sign or exponent, and come back as milliseconds.  -t is the same
  * everywhere: the deadline of one check (one DNS lookup, one probe phase),
@@ -47,9 +51,25 @@ void	kd_cli_reset(void);
 /* Set the error (printf-style, truncated to fit); returns false. */
 bool	kd_cli_fail(struct kd_cli_err *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
-/* After getopt_long returned '?' (opterr = 0): its message, as glibc words it. */
+/*
+ * After getopt_long returned '?' (opterr = 0): its message as glibc words
+ * it ("unrecognized option '--x'", "option requires an argument -- 'x'"),
+ * for kd_cli_print to escape.
+ */
 bool	kd_cli_getopt_fail(struct kd_cli_err *, char *const argv[], const char *optstring,
 	    const struct option *longopts);
+
+/*
+ * The getopt_long loop of every tool, from a clean state: -h and -V end it
+ * with KD_CLI_HELP and KD_CLI_VERSION, an unknown option or a missing
+ * argument is a usage error, and each other option goes to one(ctx, ch,
+ * arg, err), which returns false with err set to stop.  KD_CLI_RUN: optind
+ * is at the first operand.
+ */
+typedef bool	kd_cli_option_fn(void *ctx, int ch, const char *arg, struct kd_cli_err *);
+int	kd_cli_parse(int argc, char **argv, const char *optstring,
+	    const struct option *longopts, kd_cli_option_fn *one, void *ctx,
+	    struct kd_cli_err *);
 
 /*
  * The parsers.  what names the option in the message ("timeout 9999: too

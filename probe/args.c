@@ -139,8 +139,8 @@ probe_args_product(const char *name, const struct kd_sku **out, struct kd_cli_er
 	for (i = 0; i < nn; i++)
 		kd_appendf(alt, sizeof(alt), "%s\"%s\"", i ? ", " : "", near[i]->name);
 	return kd_cli_fail(err, "product %.200s: not in the product table%s%s%s "
-	    "(kmsdiag-probe --product list shows them all)", name, nn ? "; did you mean " : "", alt,
-	    nn ? "?" : "");
+	    "(kmsdiag-probe --product list shows them all)", name,
+	    nn ? "; did you mean " : "", alt, nn ? "?" : "");
 }
 
 /* Option texts whose meaning depends on others, checked once all are read. */

@@ -62,10 +62,17 @@ host(struct tui_opts *o, const char *s, struct kd_cli_err *err)
 	return kd_cli_push("hosts", s, o->hosts, &o->nhosts, TUI_MAX_ARGS, err);
 }
 
+/* What the loop learns besides the options themselves. */
+struct parse {
+	struct tui_opts	*o;
+	bool		 speed_set, no_color;
+};
+
 static bool
-one_option(struct tui_opts *o, int ch, char **argv, bool *speed_set, bool *no_color,
-    struct kd_cli_err *err)
+one_option(void *ctx, int ch, const char *arg, struct kd_cli_err *err)
 {
+	struct parse *ps = ctx;
+	struct tui_opts *o = ps->o;
 	unsigned long v;
 	int item;
 
@@ -80,48 +87,48 @@ one_option(struct tui_opts *o, int ch, char **argv, bool *speed_set, bool *no_co
 		o->activate = true;
 		return true;
 	case 'C':
-		*no_color = true;
+		ps->no_color = true;
 		return true;
 	case 'd':
-		return kd_cli_push("domains", optarg, o->domains, &o->ndomains, TUI_MAX_ARGS,
+		return kd_cli_push("domains", arg, o->domains, &o->ndomains, TUI_MAX_ARGS,
 		    err);
 	case 'E':
-		return kd_cli_push("evidence files", optarg, o->evidence, &o->nevidence,
+		return kd_cli_push("evidence files", arg, o->evidence, &o->nevidence,
 		    TUI_MAX_ARGS, err);
 	case 'f':
-		o->filter = optarg;
+		o->filter = arg;
 		return true;
 	case 'F':
-		o->resolv_conf = optarg;
+		o->resolv_conf = arg;
 		return true;
 	case 'H':
-		return host(o, optarg, err);
+		return host(o, arg, err);
 	case 'I':
-		return kd_cli_secs("interval", optarg, 1000, 86400000, &o->interval_ms, err);
+		return kd_cli_secs("interval", arg, 1000, 86400000, &o->interval_ms, err);
 	case 'i':
-		o->iface = optarg;
+		o->iface = arg;
 		return true;
 	case 'j':
 		o->json = true;
 		return true;
 	case 'K':
-		if ((item = tui_item_parse(optarg)) < 0 || !tui_item_manual((enum tui_item)item))
+		if ((item = tui_item_parse(arg)) < 0 || !tui_item_manual((enum tui_item)item))
 			return kd_cli_fail(err, "--tick %s: only a manual item (domain) can be "
-			    "ticked", optarg);
+			    "ticked", arg);
 		o->tick[item] = true;
 		return true;
 	case 'n':
-		if (!kd_cli_uint("iterations", optarg, 1, 1000000, &v, err))
+		if (!kd_cli_uint("iterations", arg, 1, 1000000, &v, err))
 			return false;
 		o->iterations = (unsigned)v;
 		return true;
 	case 'o':
-		o->origin = optarg;
+		o->origin = arg;
 		return true;
 	case 'p':
 		if (o->nports == sizeof(o->ports) / sizeof(o->ports[0]))
-			return kd_cli_fail(err, "too many ports (at most 16): %s", optarg);
-		if (!kd_cli_port("port", optarg, &o->ports[o->nports], err))
+			return kd_cli_fail(err, "too many ports (at most 16): %s", arg);
+		if (!kd_cli_port("port", arg, &o->ports[o->nports], err))
 			return false;
 		o->nports++;
 		return true;
@@ -129,26 +136,25 @@ one_option(struct tui_opts *o, int ch, char **argv, bool *speed_set, bool *no_co
 		o->report = true;
 		return true;
 	case 'r':
-		o->file = optarg;
+		o->file = arg;
 		return true;
 	case 'S':
-		*speed_set = true;
-		return speed(optarg, &o->speed, err);
+		ps->speed_set = true;
+		return speed(arg, &o->speed, err);
 	case 's':
-		o->server = optarg;
+		o->server = arg;
 		return true;
 	case 't':
-		return kd_cli_secs("timeout", optarg, KD_CLI_TIMEOUT_MIN_MS, TUI_TIMEOUT_MAX_MS,
+		return kd_cli_secs("timeout", arg, KD_CLI_TIMEOUT_MIN_MS, TUI_TIMEOUT_MAX_MS,
 		    &o->timeout_ms, err);
 	case 'z':
-		o->zone = optarg;
+		o->zone = arg;
 		return true;
 	case 'Z':
-		o->user = optarg;
+		o->user = arg;
 		return true;
-	default:
-		return kd_cli_getopt_fail(err, argv, OPTSTRING, longopts);
 	}
+	return kd_cli_fail(err, "option %d: not handled", ch);
 }
 
 static bool
@@ -172,29 +178,23 @@ combined(const struct tui_opts *o, struct kd_cli_err *err)
 int
 tui_parse_args(int argc, char **argv, struct tui_opts *o, struct kd_cli_err *err)
 {
-	bool speed_set = false, no_color = false;
-	int ch;
+	struct parse ps = { o, false, false };
+	int rc;
 
 	memset(o, 0, sizeof(*o));
 	o->speed = 1;
-	kd_cli_reset();
-	while ((ch = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1) {
-		if (ch == 'h')
-			return KD_CLI_HELP;
-		if (ch == 'V')
-			return KD_CLI_VERSION;
-		if (!one_option(o, ch, argv, &speed_set, &no_color, err))
-			return KD_CLI_USAGE;
-	}
+	if ((rc = kd_cli_parse(argc, argv, OPTSTRING, longopts, one_option, &ps, err)) !=
+	    KD_CLI_RUN)
+		return rc;
 	if (optind < argc)
 		return kd_cli_fail(err, "unexpected argument %s", argv[optind]), KD_CLI_USAGE;
 	if (!combined(o, err))
 		return KD_CLI_USAGE;
-	if (o->report && !speed_set)
+	if (o->report && !ps.speed_set)
 		o->speed = 0;
 	/* A replay or a single DNS/probe round ends by itself; live capture does not. */
 	if (o->report && o->iterations == 0 && o->iface == NULL)
 		o->iterations = 1;
-	o->color = !no_color;
+	o->color = !ps.no_color;
 	return KD_CLI_RUN;
 }

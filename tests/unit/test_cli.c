@@ -1,8 +1,10 @@
 /*
  * lib/cli.c: the option layer every tool shares.  Seconds, counts, ports
  * and ranges with their good, edge and bad values and the exact error
- * text; a usage error is printed escaped; and getopt starts over cleanly
- * after kd_cli_reset, even after a "+" parse or an error inside "-jx".
+ * text; a usage error is printed escaped; getopt's own diagnostics are
+ * said again as glibc words them; getopt starts over cleanly after
+ * kd_cli_reset, even after a "+" parse or an error inside "-jx"; and the
+ * shared parse loop (kd_cli_parse).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -135,6 +137,66 @@ test_push(void)
 	KDT_STREQ(err.msg, "too many hosts (at most 2): c");
 }
 
+/* getopt_long's diagnostics, said again without the raw bytes. */
+static const struct option msg_longopts[] = {
+	{ "count", required_argument, NULL, 'c' },
+	{ "count-warning", required_argument, NULL, 256 },
+	{ "no-color", no_argument, NULL, 'N' },
+	{ "no-summary", no_argument, NULL, 'S' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, 'j' },
+	{ NULL, 0, NULL, 0 }
+};
+#define MSG_OPTS	"c:hj"
+
+static const char *
+getopt_msg(char **argv, char *out, size_t len)
+{
+	struct kd_cli_err err;
+	int argc = 0, ch;
+
+	while (argv[argc] != NULL)
+		argc++;
+	kd_cli_reset();
+	out[0] = '\0';
+	while ((ch = getopt_long(argc, argv, MSG_OPTS, msg_longopts, NULL)) != -1)
+		if (ch == '?') {
+			kd_cli_getopt_fail(&err, argv, MSG_OPTS, msg_longopts);
+			snprintf(out, len, "%s", err.msg);
+			break;
+		}
+	return out;
+}
+
+static void
+test_getopt_messages(void)
+{
+	char m[600];
+	static const struct {
+		char *argv[5];
+		const char *want;
+	} v[] = {
+		{ { "t", "--bogus", NULL }, "unrecognized option '--bogus'" },
+		{ { "t", "--bo\x1b[2J", NULL }, "unrecognized option '--bo\x1b[2J'" },
+		{ { "t", "-x", NULL }, "invalid option -- 'x'" },
+		/* In the middle of a group, after a long option. */
+		{ { "t", "--json", "-jxh", NULL }, "invalid option -- 'x'" },
+		{ { "t", "-c", NULL }, "option requires an argument -- 'c'" },
+		{ { "t", "-jc", NULL }, "option requires an argument -- 'c'" },
+		{ { "t", "--count", NULL }, "option '--count' requires an argument" },
+		{ { "t", "--count-warning", NULL },
+		    "option '--count-warning' requires an argument" },
+		{ { "t", "--help=1", NULL }, "option '--help' doesn't allow an argument" },
+		{ { "t", "--no", NULL }, "option '--no' is ambiguous" },
+		/* An exact name is not ambiguous with longer ones. */
+		{ { "t", "--count", "1", "--x", NULL }, "unrecognized option '--x'" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		KDT_STREQ(getopt_msg((char **)v[i].argv, m, sizeof(m)), v[i].want);
+}
+
 /* The message of the first '?' getopt returns, after kd_cli_reset. */
 static const char *
 first_error(char **argv, const char *opts, char *out, size_t len)
@@ -177,6 +239,43 @@ test_reset(void)
 	KDT_STREQ(first_error(a4, "j", m, sizeof(m)), "none, optind 2");
 }
 
+/* kd_cli_parse: options to the callback, -h/-V, getopt errors, a callback's error. */
+static bool
+seen(void *ctx, int ch, const char *arg, struct kd_cli_err *err)
+{
+	char *log = ctx;
+	size_t n = strlen(log);
+
+	if (ch == 'c' && strcmp(arg, "bad") == 0)
+		return kd_cli_fail(err, "count %s: invalid", arg);
+	snprintf(log + n, 64 - n, "%c%s,", ch, arg ? arg : "");
+	return true;
+}
+
+static void
+test_parse_loop(void)
+{
+	struct kd_cli_err err;
+	char log[64] = "";
+	char *a1[] = { "t", "-j", "op", "-c", "3", NULL };
+	char *a2[] = { "t", "-j", "-h", "-x", NULL };
+	char *a3[] = { "t", "-j", "--bogus", "-h", NULL };
+	char *a4[] = { "t", "-c", "bad", "-h", NULL };
+	char *a5[] = { "t", "-V", NULL };
+
+	KDT_CHECK(kd_cli_parse(5, a1, MSG_OPTS "V", msg_longopts, seen, log, &err) ==
+	    KD_CLI_RUN);
+	KDT_STREQ(log, "j,c3,");
+	KDT_CHECK(optind == 4 && strcmp(a1[optind], "op") == 0);	/* permuted */
+	KDT_CHECK(kd_cli_parse(4, a2, MSG_OPTS, msg_longopts, seen, log, &err) == KD_CLI_HELP);
+	KDT_CHECK(kd_cli_parse(4, a3, MSG_OPTS, msg_longopts, seen, log, &err) == KD_CLI_USAGE);
+	KDT_STREQ(err.msg, "unrecognized option '--bogus'");
+	KDT_CHECK(kd_cli_parse(4, a4, MSG_OPTS, msg_longopts, seen, log, &err) == KD_CLI_USAGE);
+	KDT_STREQ(err.msg, "count bad: invalid");
+	KDT_CHECK(kd_cli_parse(2, a5, MSG_OPTS "V", msg_longopts, seen, log, &err) ==
+	    KD_CLI_VERSION);
+}
+
 static void
 test_print(void)
 {
@@ -195,6 +294,16 @@ test_print(void)
 		buf[0] = '\0';
 	fclose(f);
 	KDT_STREQ(buf, "kmsdiag-test: host a\\x1b[2Jb: invalid\n");
+	/* An OSC title and a bidi override: both shown as escapes. */
+	kd_cli_fail(&err, "port %s: %s", "1\x1b]0;t\x07\xe2\x80\xae", "invalid");
+	if ((f = tmpfile()) == NULL)
+		return;
+	kd_cli_print(f, "kmsdiag-test", &err);
+	rewind(f);
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	KDT_STREQ(buf, "kmsdiag-test: port 1\\x1b]0;t\\x07\\u202e: invalid\n");
 	/* A message longer than the buffer is cut, not overrun. */
 	memset(buf, 'x', sizeof(buf) - 1);
 	buf[sizeof(buf) - 1] = '\0';
@@ -210,6 +319,8 @@ main(void)
 	test_ranges();
 	test_push();
 	test_reset();
+	test_getopt_messages();
+	test_parse_loop();
 	test_print();
 	return KDT_DONE("test_cli");
 }
