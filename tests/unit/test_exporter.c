@@ -8,7 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../../exporter/args.h"
 #include "../../exporter/exporter.h"
+#include "kdargv.h"
 #include "kdtest.h"
 
 static bool
@@ -278,10 +280,44 @@ test_prom_file(void)
 	kd_prom_fini(&p);
 }
 
+/* exp_parse_args: the command line, without reading the configuration. */
+static int
+args(const char *line, struct exp_args *a, struct kd_cli_err *err)
+{
+	char **argv;
+	int argc = kda_split("kmsdiag-exporter", line, &argv);
+
+	err->msg[0] = '\0';
+	return exp_parse_args(argc, argv, a, err);
+}
+
+static void
+test_args(void)
+{
+	struct exp_args a;
+	struct kd_cli_err err;
+
+	KDT_CHECK(args("", &a, &err) == KD_CLI_RUN && strcmp(a.config, EXP_DEFAULT_CONFIG) == 0 &&
+	    a.listen == NULL && a.user == NULL && !a.check_only);
+	KDT_CHECK(args("-c x.conf -l [::1]:9688 -u kd --check-config", &a, &err) == KD_CLI_RUN &&
+	    strcmp(a.config, "x.conf") == 0 && strcmp(a.listen, "[::1]:9688") == 0 &&
+	    strcmp(a.user, "kd") == 0 && a.check_only);
+	KDT_CHECK(args("-h", &a, &err) == KD_CLI_HELP);
+	KDT_CHECK(args("-V", &a, &err) == KD_CLI_VERSION);
+	/* A -l the exporter cannot listen on is a usage error, before any file is read. */
+	KDT_CHECK(args("-l localhost:9688", &a, &err) == KD_CLI_USAGE &&
+	    strncmp(err.msg, "listen localhost:9688: ", 23) == 0);
+	KDT_CHECK(args("extra", &a, &err) == KD_CLI_USAGE);
+	KDT_STREQ(err.msg, "unexpected argument extra");
+	KDT_CHECK(args("--config", &a, &err) == KD_CLI_USAGE);
+	KDT_STREQ(err.msg, "option '--config' requires an argument");
+}
+
 int
 main(void)
 {
 	kd_tables_init();
+	test_args();
 	test_config();
 	test_allow();
 	test_prom_format();
