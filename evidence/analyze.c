@@ -684,9 +684,9 @@ report_counts(const struct ev_set *s, struct kd_report *r, const char *file)
 		    when_out(s->host_last, ts, sizeof(ts)),
 		    distinct > cap ? ", capped" : "", required);
 		if (count < required)
-			kd_check_fix(c, "%zu more machines must ask this host within 30 days "
+			kd_check_fix(c, "%zu more machine%s must ask this host within 30 days "
 			    "(clients get 0xC004F038 until then); cloned CMIDs count once",
-			    required - count);
+			    required - count, required - count == 1 ? "" : "s");
 		kd_check_str(c, "kms_id", kd_guid_format(&ids[i], g));
 		kd_check_int(c, "count", (int64_t)count);
 		kd_check_int(c, "distinct_cmids", (int64_t)distinct);
@@ -751,7 +751,7 @@ report_identity(const struct ev_set *s, struct kd_report *r, const char *file)
 			if (shown++ < MAX_SHOWN) {
 				struct kd_check *c = add(r, "cloned_cmid", "threshold",
 				    cmid_out(s, &w->cmid, g), KD_V_WARN, "host log", file,
-				    "one CMID from several machines (%s, %s, ...): a cloned image not "
+				    "one CMID from at least two machines (%s, %s): a cloned image not "
 				    "generalized with sysprep; the host counts them as one",
 				    name_out(s, w->fqdn, b1, sizeof(b1)),
 				    name_out(s, w->other_fqdn, b2, sizeof(b2)));
@@ -1035,8 +1035,9 @@ report_client(struct ev_set *s, struct kd_report *r)
 			c = add(r, "client_count", "threshold", "", KD_V_FAIL, "client log", file,
 			    "not activated: the host's count is %" PRIu32 ", the product needs %" PRIu32
 			    " (0xC004F038)", last_resp->count, need);
-			kd_check_fix(c, "%" PRIu32 " more machines must ask this host; see the host "
-			    "log for cloned CMIDs", need - last_resp->count);
+			kd_check_fix(c, "%" PRIu32 " more machine%s must ask this host; see the "
+			    "host log for cloned CMIDs", need - last_resp->count,
+			    need - last_resp->count == 1 ? "" : "s");
 		} else
 			c = add(r, "client_count", "threshold", "", KD_V_WARN, "client log", file,
 			    "not activated by the latest response (count %" PRIu32 ")",

@@ -51,7 +51,7 @@ has stdin-read "$tmp/out" "^OK +input +-: event log \\(PowerShell JSON\\), UTF-1
 # Verdicts: worst of what was judged.
 expect_rc host-log-fails 2 "$EV" $NOW "$W/host-events.xml"
 has host-log-threshold "$tmp/out" "^FAIL +checklist.threshold"
-has host-log-cloned "$tmp/out" "^WARN +cloned_cmid"
+has host-log-cloned "$tmp/out" "^WARN +cloned_cmid .*: one CMID from at least two machines \\([^,]+, [^,)]+\\): a cloned image"
 expect_rc joined-ok 0 "$EV" "$W/systeminfo-joined.txt"
 expect_rc slmgr-pinned-warns 1 "$EV" "$W/slmgr-client-dlv.txt"
 expect_rc german-unknown 3 "$EV" "$W/slmgr-german.txt"

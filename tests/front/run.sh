@@ -284,7 +284,7 @@ grep -q "^   fix: _vlmcs._tcp.good.doc.test. 3600 IN SRV 0 0 $GOOD kms1.good.doc
 # --evidence: the host's own log judged in the same site, beside the zone's
 # DNS check, each line naming its source.
 W=fixtures/windows
-g doctor-evidence-text 2 '^   also: WARN +one CMID from several machines .*\[host log\]$' \
+g doctor-evidence-text 2 '^   also: WARN +one CMID from at least two machines .*\[host log\]$' \
     "$KD" doctor -z "$tmp/ttl.zone" --evidence "$W/host-events.xml"
 grep -q '^2\. DNS         WARN     TTL 600 s.* \[zone\]$' "$tmp/out" &&
     grep -q '^4\. Threshold   FAIL     the host.s count for Windows 10/11 (Volume): 24 .*\[host log\]$' "$tmp/out" &&

@@ -154,7 +154,7 @@ expect_rc report-evidence 2 "$TUI" --report --json $DEMO --evidence "$W/host-eve
 check_json json-evidence-cloned "any(e['check']=='cloned_cmid' and e['evidence']=='host log' and e['source']=='windows' for e in item['threshold']['evidence'])"
 check_json json-evidence-beside-network "any(e['check']=='srv_ttl' for e in item['dns']['evidence']) and any(e['check']=='host_refused' for e in item['time']['evidence']) and item['time']['status']=='fail' and item['time']['source']=='host log'"
 "$TUI" --report --no-color --evidence "$W/host-events.xml" >"$TMP/out" 2>"$TMP/err"
-grep -q '^   - WARN  *one CMID from several machines .*\[host log\]$' "$TMP/out" &&
+grep -q '^   - WARN  *one CMID from at least two machines .*\[host log\]$' "$TMP/out" &&
     pass report-text-evidence-source || fail report-text-evidence-source
 expect_rc usage-evidence-needs-file 64 "$TUI" --report --evidence
 
