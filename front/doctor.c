@@ -89,7 +89,7 @@ help(void)
 	    "      --resolv-conf FILE  read FILE instead of /etc/resolv.conf\n"
 	    "  -s, --server ADDR[:PORT] DNS server to ask (default: the system resolver)\n"
 	    "  -t, --timeout SECONDS   per DNS query and per probe phase, 0.01 to 60\n"
-	    "                          (default 3)\n"
+	    "                          (default 5 for DNS, 3 for probes)\n"
 	    "  -z, --zone FILE         check the SRV record in a zone file instead of DNS\n"
 	    "\n"
 	    "Exit: 0 all OK, 1 warnings, 2 a step failed, 3 could not check, 64 usage.\n",

@@ -42,6 +42,7 @@ usage(FILE *fp)
 	    "                     [-p port] [-s server[:port]] [-t timeout] [-w range]\n"
 	    "                     [--activate] [--count-critical range] [--count-warning range]\n"
 	    "                     [--interval seconds] [--nagios] [--parallel n]\n"
+	    "                     [--prometheus [--output file]]\n"
 	    "                     [--product name|sku] [--protocol 4|5|6] [--srv]\n"
 	    "                     [--tcp-only] [host[:port] ... | domain ...]\n");
 }

@@ -67,7 +67,7 @@ help(void)
 	    "                          (default 1; --report: 0)\n"
 	    "  -s, --server ADDR[:PORT] DNS server to ask (default: the system resolver)\n"
 	    "  -t, --timeout SECONDS   per DNS query and per probe phase, 0.01 to 3600\n"
-	    "                          (default 3)\n"
+	    "                          (default 5 for DNS, 3 for probes)\n"
 	    "      --tick ITEM         confirm a manual checklist item (domain)\n"
 	    "  -V, --version           print the version\n"
 	    "  -z, --zone FILE         check a zone file instead of asking a DNS server\n"
