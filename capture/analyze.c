@@ -305,7 +305,7 @@ static void
 client_addr(struct capture *cap, long ci, bool isnew,
     const struct kd_endpoint *ep)
 {
-	struct kd_site *s = &cap->site;
+	char a[KD_SITE_TEXT_MAX];
 
 	if ((size_t)ci >= cap->client_ep_cap) {
 		size_t ncap = cap->client_ep_cap ? cap->client_ep_cap * 2 : 256;
@@ -320,8 +320,8 @@ client_addr(struct capture *cap, long ci, bool isnew,
 			cap->client_ep = NULL;
 			cap->client_ep_cap = 0;
 			cap->client_ep_off = true;
-			kd_endpoint_format(ep, s->clients[ci].addr,
-			    sizeof(s->clients[ci].addr));
+			kd_site_client_text(&cap->site, ci, KD_CT_ADDR,
+			    kd_endpoint_format(ep, a, sizeof(a)));
 			return;
 		}
 		cap->client_ep = n;
@@ -330,7 +330,8 @@ client_addr(struct capture *cap, long ci, bool isnew,
 	if (!isnew && kd_endpoint_eq(&cap->client_ep[ci], ep))
 		return;
 	cap->client_ep[ci] = *ep;
-	kd_endpoint_format(ep, s->clients[ci].addr, sizeof(s->clients[ci].addr));
+	kd_site_client_text(&cap->site, ci, KD_CT_ADDR,
+	    kd_endpoint_format(ep, a, sizeof(a)));
 }
 
 /* The client side of a request: who asked which host for what, and when. */
@@ -350,17 +351,17 @@ record_client(struct capture *cap, const struct capture_exchange *ex, long hi,
 		return -1;
 	c = &s->clients[ci];
 	if (isnew) {
-		copy_utf8(c->workstation, sizeof(c->workstation), rq->workstation);
+		kd_site_client_text(s, ci, KD_CT_WORKSTATION, rq->workstation);
 		c->nws = 1;
 		c->first_seen = ex->req_ts.tv_sec;
 	} else if (c->nws < 2 && strcmp(c->workstation, rq->workstation) != 0) {
-		char ws[sizeof(c->workstation)];
+		char ws[KD_SITE_TEXT_MAX];
 
 		/* Unequal may be only a name cut to fit: compare it as kept. */
 		copy_utf8(ws, sizeof(ws), rq->workstation);
 		if (strcmp(c->workstation, ws) != 0) {
 			/* Same CMID, another machine: a cloned image. */
-			memcpy(c->other_ws, ws, sizeof(ws));
+			kd_site_client_text(s, ci, KD_CT_OTHER_WS, ws);
 			c->nws = 2;
 		}
 	}

@@ -48,6 +48,32 @@ copy_utf8(char *dst, size_t len, const char *src)
 	dst[n] = '\0';
 }
 
+/* The clients' string pool: chunks that are freed only with the site. */
+#define TEXT_CHUNK	65536
+struct kd_site_chunk {
+	struct kd_site_chunk	*next;
+	size_t			 used;
+	char			 buf[TEXT_CHUNK];
+};
+
+static char *
+text_alloc(struct kd_site *s, size_t n)
+{
+	struct kd_site_chunk *c = s->texts;
+	char *p;
+
+	if (c == NULL || TEXT_CHUNK - c->used < n) {
+		if ((c = malloc(sizeof(*c))) == NULL)
+			return NULL;
+		c->next = s->texts;
+		c->used = 0;
+		s->texts = c;
+	}
+	p = c->buf + c->used;
+	c->used += n;
+	return p;
+}
+
 /* Grow *arr (of *cap elements of size sz) so that it holds n + 1. */
 static bool
 grow(void **arr, size_t *cap, size_t n, size_t sz)
@@ -85,6 +111,12 @@ kd_site_fini(struct kd_site *s)
 	free(s->domains);
 	free(s->clients);
 	free(s->client_index);
+	while (s->texts != NULL) {
+		struct kd_site_chunk *c = s->texts;
+
+		s->texts = c->next;
+		free(c);
+	}
 	free(s->obs);
 	memset(s, 0, sizeof(*s));
 }
@@ -584,6 +616,7 @@ kd_site_client(struct kd_site *s, const struct kd_guid *cmid,
 	}
 	c = &s->clients[s->nclients];
 	memset(c, 0, sizeof(*c));
+	c->workstation = c->other_ws = c->addr = "";
 	c->cmid = *cmid;
 	c->kms_id = *kms_id;
 	c->host = -1;
@@ -593,6 +626,48 @@ kd_site_client(struct kd_site *s, const struct kd_guid *cmid,
 	return (long)s->nclients++;
 }
 
+void
+kd_site_client_text(struct kd_site *s, long ci, enum kd_client_text t,
+    const char *v)
+{
+	struct kd_site_client *c = &s->clients[ci];
+	const char **f = t == KD_CT_WORKSTATION ? &c->workstation :
+	    t == KD_CT_OTHER_WS ? &c->other_ws : &c->addr;
+	char buf[KD_SITE_TEXT_MAX], *p;
+	size_t n, room;
+
+	copy_utf8(buf, sizeof(buf), v);
+	if (strcmp(*f, buf) == 0)
+		return;
+	n = strlen(buf) + 1;
+	if (n <= c->text_room[t])
+		p = (char *)(uintptr_t)*f;	/* the pool's, not a caller's */
+	else {
+		/* An address gets room for a longer port next time. */
+		room = t == KD_CT_ADDR && n < 24 ? 24 : n;
+		if ((p = text_alloc(s, room)) == NULL) {
+			s->oom = true;
+			return;
+		}
+		c->text_room[t] = (uint8_t)room;
+	}
+	memcpy(p, buf, n);
+	*f = p;
+}
+
+void
+kd_site_client_copy(struct kd_site *s, long ci, const struct kd_site_client *from)
+{
+	struct kd_site_client *c = &s->clients[ci];
+
+	*c = *from;
+	c->workstation = c->other_ws = c->addr = "";
+	memset(c->text_room, 0, sizeof(c->text_room));
+	kd_site_client_text(s, ci, KD_CT_WORKSTATION, from->workstation);
+	kd_site_client_text(s, ci, KD_CT_OTHER_WS, from->other_ws);
+	kd_site_client_text(s, ci, KD_CT_ADDR, from->addr);
+}
+
 /* The client part of an exchange; the host's counters are done by the caller. */
 static long
 exchange_client(struct kd_site *s, long host, const struct kd_site_request *rq,
@@ -600,7 +675,7 @@ exchange_client(struct kd_site *s, long host, const struct kd_site_request *rq,
     bool *first_ask)
 {
 	struct kd_site_client *c;
-	char ws[sizeof(c->workstation)];
+	char ws[KD_SITE_TEXT_MAX];
 	bool isnew;
 	long ci;
 
@@ -610,18 +685,18 @@ exchange_client(struct kd_site *s, long host, const struct kd_site_request *rq,
 	c = &s->clients[ci];
 	copy_utf8(ws, sizeof(ws), rq->workstation);
 	if (isnew) {
-		memcpy(c->workstation, ws, sizeof(ws));
+		kd_site_client_text(s, ci, KD_CT_WORKSTATION, ws);
 		c->nws = 1;
 		c->first_seen = rq->when;
 	} else if (strcmp(c->workstation, ws) != 0 && c->nws < 2) {
 		/* One CMID, another machine: a cloned image. */
-		memcpy(c->other_ws, ws, sizeof(ws));
+		kd_site_client_text(s, ci, KD_CT_OTHER_WS, ws);
 		c->nws = 2;
 	}
 	c->sku_id = rq->sku_id;
 	c->app_id = rq->app_id;
 	if (rq->client_addr != NULL)
-		copy_utf8(c->addr, sizeof(c->addr), rq->client_addr);
+		kd_site_client_text(s, ci, KD_CT_ADDR, rq->client_addr);
 	c->license_status = rq->license_status;
 	c->required = rq->required;
 	c->major = rq->major;

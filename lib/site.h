@@ -219,24 +219,41 @@ enum kd_outcome {
 	KD_OUT_UNDECODABLE,
 };
 
+/*
+ * A client's texts are kept apart from its entry, in the site's string
+ * pool, and set only through kd_site_client_text(): a capture of a large
+ * site holds tens of thousands of clients, and 192 bytes of mostly empty
+ * names per entry were most of the table, its memory and its page faults.
+ * The pointers are never NULL ("" when unknown).
+ */
+#define KD_SITE_TEXT_MAX	64	/* bytes with the NUL; longer is cut (UTF-8) */
+
+enum kd_client_text {
+	KD_CT_WORKSTATION,
+	KD_CT_OTHER_WS,
+	KD_CT_ADDR,
+	KD_CT_N
+};
+
 struct kd_site_client {
 	struct kd_guid		 cmid, kms_id, sku_id, app_id;
-	char			 workstation[64];
-	char			 other_ws[64];	/* a second name with this CMID: a cloned image */
-	unsigned		 nws;		/* distinct names seen, capped at 2 */
-	char			 addr[64];	/* client address as seen on the wire */
-	uint32_t		 license_status, required;
-	uint16_t		 major, minor;	/* protocol version it sent */
+	const char		*workstation;
+	const char		*other_ws;	/* a second name with this CMID: a cloned image */
+	const char		*addr;		/* client address as seen on the wire */
 	uint64_t		 requests;
 	int64_t			 first_seen, last_seen;	/* unix seconds */
-	bool			 skew_known;
 	int64_t			 skew;		/* client clock minus capture clock, seconds */
 	long			 host;		/* last host asked, index into hosts, -1 none */
 	uint64_t		 host_mask;	/* hosts 0..63 asked */
-	enum kd_outcome		 outcome;
+	uint32_t		 license_status, required;
 	uint32_t		 last_count, last_hresult;
-	bool			 self;		/* our own probe's CMID: not a client of the site */
+	enum kd_outcome		 outcome;
 	unsigned		 src;
+	uint16_t		 major, minor;	/* protocol version it sent */
+	uint8_t			 nws;		/* distinct names seen, capped at 2 */
+	uint8_t			 text_room[KD_CT_N];	/* bytes behind each text pointer, private */
+	bool			 skew_known;
+	bool			 self;		/* our own probe's CMID: not a client of the site */
 };
 
 /* --- observations --------------------------------------------------------- */
@@ -262,6 +279,8 @@ struct kd_site_obs {
 
 /* --- the site ------------------------------------------------------------- */
 
+struct kd_site_chunk;
+
 struct kd_site {
 	struct kd_site_host	*hosts;
 	size_t			 nhosts, hosts_cap;
@@ -271,6 +290,7 @@ struct kd_site {
 	size_t			 nclients, clients_cap;
 	uint64_t		*client_index;	/* open-addressing hash of clients, private */
 	size_t			 client_index_cap;
+	struct kd_site_chunk	*texts;		/* the clients' string pool, private */
 	uint64_t		 clients_dropped;	/* over the client cap: counts are lower bounds */
 	struct kd_site_obs	*obs;
 	size_t			 nobs, obs_cap;
@@ -323,6 +343,16 @@ long			 kd_site_srv_addr(struct kd_site *, long domain, long srv, const char *ad
 /* Find or add by (CMID, KMS counted ID); -1 past the cap (clients_dropped counted). */
 long			 kd_site_client(struct kd_site *, const struct kd_guid *cmid,
 			    const struct kd_guid *kms_id, bool *isnew);
+/*
+ * Set one of client ci's texts (cut to KD_SITE_TEXT_MAX on a UTF-8
+ * boundary).  A changed address reuses its room in the pool when it fits,
+ * so a client that connects from a new port each time does not grow it.
+ */
+void			 kd_site_client_text(struct kd_site *, long ci, enum kd_client_text,
+			    const char *);
+/* Client ci becomes a copy of another site's client, its texts in this site's pool. */
+void			 kd_site_client_copy(struct kd_site *, long ci,
+			    const struct kd_site_client *);
 
 /*
  * One activation exchange, as a capture sees it or a probe makes it: the

@@ -110,7 +110,7 @@ add_self(struct kd_site *s, long h, const struct probe_opts *o, const struct kd_
 	c->self = true;
 	c->sku_id = sku->id;
 	c->app_id = sku->app_id;
-	kd_setf(c->workstation, sizeof(c->workstation), "%s", a->workstation);
+	kd_site_client_text(s, ci, KD_CT_WORKSTATION, a->workstation);
 	c->required = a->required_count;
 	c->major = (uint16_t)a->protocol;
 	c->minor = 0;

@@ -179,7 +179,7 @@ merge_capture(struct tui_model *m)
 
 		if (ci < 0)
 			continue;
-		s->clients[ci] = *cc;
+		kd_site_client_copy(s, ci, cc);
 		s->clients[ci].host = cc->host >= 0 && (size_t)cc->host < c->nhosts &&
 		    (size_t)cc->host < sizeof(map) / sizeof(map[0]) ? map[cc->host] : -1;
 		s->clients[ci].host_mask = s->clients[ci].host >= 0 &&

@@ -600,7 +600,7 @@ test_version(void)
 	kd_site_init(&s);
 	h = refused_by(&s, 0x8007000D, "aaaaaaaa-2222-3333-4444-555555555555", &ci);
 	s.clients[ci].major = 7;
-	memcpy(s.clients[ci].workstation, "PC1", 4);
+	kd_site_client_text(&s, ci, KD_CT_WORKSTATION, "PC1");
 	judge(&s, true, &cl);
 	f = finding(&cl, "protocol_version", h);
 	KDT_CHECK(f != NULL && f->item == KD_ITEM_RPC && f->verdict == KD_V_FAIL &&
@@ -680,7 +680,7 @@ test_json(void)
 		long ci = kd_site_client(&s, &cm, &win10, NULL);
 		const char *ws;
 
-		memcpy(s.clients[ci].workstation, "PC\xff\xfe", 5);
+		kd_site_client_text(&s, ci, KD_CT_WORKSTATION, "PC\xff\xfe");
 		kd_site_answer(&s, h2, &app, &win10, "\xc3\x28" "bad", NULL, 1, 25, 0, 0, 0,
 		    KD_SRC_PROBE);
 		j = kd_site_json(&s);

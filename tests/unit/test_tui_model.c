@@ -198,6 +198,7 @@ test_self(void)
 		{ "aaaaaaaa-2222-4333-8444-555555555555", "PC-01" },
 	};
 	struct kd_guid kms_id, cmid;
+	char addr[32];
 	long h;
 
 	tui_model_init(&m);
@@ -216,10 +217,9 @@ test_self(void)
 		KDT_CHECK(ci == i);
 		if (ci < 0)
 			continue;
-		snprintf(cs.clients[ci].workstation, sizeof(cs.clients[ci].workstation),
-		    "%s", who[i][1]);
-		snprintf(cs.clients[ci].addr, sizeof(cs.clients[ci].addr),
-		    "192.0.2.%d:50000", 50 + i);
+		kd_site_client_text(&cs, ci, KD_CT_WORKSTATION, who[i][1]);
+		snprintf(addr, sizeof(addr), "192.0.2.%d:50000", 50 + i);
+		kd_site_client_text(&cs, ci, KD_CT_ADDR, addr);
 		cs.clients[ci].host = h;
 		cs.clients[ci].requests = 1;
 		cs.clients[ci].required = 25;
