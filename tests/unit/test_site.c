@@ -1034,6 +1034,59 @@ test_exchange(void)
 	kd_site_fini(&s);
 }
 
+/*
+ * A client's texts live in the site's pool: an address that changes port
+ * on every connection keeps its room (the pool does not grow per request),
+ * a long name is cut on a character boundary, and a copy into another site
+ * owns its texts (the source can go).
+ */
+static void
+test_client_text(void)
+{
+	struct kd_site s, t;
+	struct kd_guid cm = guid("aaaaaaaa-2222-4333-8444-555555555555");
+	/* 62 ASCII bytes and a 3-byte character: cut before the character. */
+	const char *longws = "PC-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\xe2\x82\xac";
+	const char *first;
+	char a[64];
+	long ci, cj;
+
+	kd_site_init(&s);
+	kd_site_init(&t);
+	ci = kd_site_client(&s, &cm, &win10, NULL);
+	KDT_CHECK(ci == 0);
+	if (ci < 0)
+		return;
+	KDT_STREQ(s.clients[ci].workstation, "");
+	KDT_STREQ(s.clients[ci].other_ws, "");
+	KDT_STREQ(s.clients[ci].addr, "");
+	kd_site_client_text(&s, ci, KD_CT_ADDR, "192.0.2.50:1025");
+	first = s.clients[ci].addr;
+	for (int port = 1026; port < 60000; port += 7) {
+		snprintf(a, sizeof(a), "192.0.2.50:%d", port);
+		kd_site_client_text(&s, ci, KD_CT_ADDR, a);
+	}
+	KDT_STREQ(s.clients[ci].addr, a);
+	KDT_CHECK(s.clients[ci].addr == first);
+	/* An IPv6 endpoint does not fit the room of an IPv4 one: new room. */
+	kd_site_client_text(&s, ci, KD_CT_ADDR, "[2001:db8::1234:5678:9abc]:50000");
+	KDT_STREQ(s.clients[ci].addr, "[2001:db8::1234:5678:9abc]:50000");
+	kd_site_client_text(&s, ci, KD_CT_WORKSTATION, longws);
+	KDT_CHECK(strlen(s.clients[ci].workstation) == 62);
+	kd_site_client_text(&s, ci, KD_CT_OTHER_WS, "PC-CLONE");
+	cj = kd_site_client(&t, &cm, &win10, NULL);
+	KDT_CHECK(cj == 0);
+	if (cj >= 0) {
+		kd_site_client_copy(&t, cj, &s.clients[ci]);
+		kd_site_fini(&s);
+		KDT_CHECK(strlen(t.clients[cj].workstation) == 62);
+		KDT_STREQ(t.clients[cj].other_ws, "PC-CLONE");
+		KDT_STREQ(t.clients[cj].addr, "[2001:db8::1234:5678:9abc]:50000");
+	} else
+		kd_site_fini(&s);
+	kd_site_fini(&t);
+}
+
 int
 main(void)
 {
@@ -1064,5 +1117,6 @@ main(void)
 	test_signs();
 	test_large();
 	test_exchange();
+	test_client_text();
 	return KDT_DONE("test_site");
 }
