@@ -36,6 +36,38 @@ read_guid(struct kd_cur *c, struct kd_guid *g)
 }
 
 /* Base request, §4.2; base is 236 bytes, offsets reported from msg_off. */
+/*
+ * kd_utf16le_to_utf8() with a fast path for what names and ePIDs almost
+ * always are: ASCII, NUL-terminated or filling the field, and fitting in
+ * out.  Anything else (a non-ASCII unit, a surrogate, too long) goes the
+ * general way, so the result is the same byte for byte.
+ */
+bool
+kms_utf16_to_utf8(const uint8_t *in, size_t nunits, char *out, size_t outlen,
+    struct kd_utf16_result *r)
+{
+	size_t i;
+
+	if (outlen == 0)
+		return kd_utf16le_to_utf8(in, nunits, out, outlen, r);
+	for (i = 0; i < nunits && i + 1 < outlen; i++) {
+		if (in[2 * i + 1] != 0 || in[2 * i] >= 0x80)
+			return kd_utf16le_to_utf8(in, nunits, out, outlen, r);
+		if (in[2 * i] == 0)
+			break;
+		out[i] = (char)in[2 * i];
+	}
+	/* Out of room before a NUL: the general way says how it ends. */
+	if (i == outlen - 1 && i < nunits && (in[2 * i] | in[2 * i + 1]) != 0)
+		return kd_utf16le_to_utf8(in, nunits, out, outlen, r);
+	memset(r, 0, sizeof(*r));
+	r->valid = true;
+	r->terminated = i < nunits;
+	r->units = i;
+	out[i] = '\0';
+	return true;
+}
+
 static void
 parse_base_request(const uint8_t *base, struct kms_request *r)
 {
@@ -57,8 +89,7 @@ parse_base_request(const uint8_t *base, struct kms_request *r)
 	kd_cur_u64(&c, KD_LE, &r->client_time);
 	read_guid(&c, &r->prev_cmid);
 	kd_cur_ptr(&c, &ws, KMS_WS_UNITS * 2);
-	kd_utf16le_to_utf8(ws, KMS_WS_UNITS, r->workstation,
-	    sizeof(r->workstation), &u);
+	kms_utf16_to_utf8(ws, KMS_WS_UNITS, r->workstation, sizeof(r->workstation), &u);
 	r->ws_terminated = u.terminated;
 	r->ws_valid = u.valid;
 	r->ws_bad_unit = u.valid ? u.units : u.bad_unit;
@@ -141,7 +172,7 @@ parse_base_response(const uint8_t *q, size_t qlen, size_t off0,
 		    "PIDSize %u runs past the %zu-byte message", r->pid_size, qlen);
 		return 0;
 	}
-	kd_utf16le_to_utf8(pid, r->pid_size / 2, r->epid, sizeof(r->epid), &u);
+	kms_utf16_to_utf8(pid, r->pid_size / 2, r->epid, sizeof(r->epid), &u);
 	if (!u.valid) {
 		kd_diag_set(d, KD_EINVAL, "kms", off0 + 8 + 2 * u.bad_unit,
 		    "ePID is not valid UTF-16 (lone surrogate)");

@@ -108,6 +108,13 @@ struct kms_epid {
 	bool		 valid;
 };
 bool	kms_epid_parse(const char *, struct kms_epid *);
+/*
+ * kd_utf16le_to_utf8(), with a fast path for ASCII: the same result byte
+ * for byte (the decoders use it for names and ePIDs).
+ */
+struct kd_utf16_result;
+bool	kms_utf16_to_utf8(const uint8_t *in, size_t nunits, char *out,
+	    size_t outlen, struct kd_utf16_result *);
 /* "2024-03-01"; day 0 (py-kms's 0-based day) is taken as January 1. */
 bool	kms_epid_date(const struct kms_epid *, char *out, size_t len);
 

@@ -781,6 +781,53 @@ test_epid(void)
 	KDT_STREQ(s, "2024");
 }
 
+/*
+ * The ASCII fast path gives what kd_utf16le_to_utf8 gives, on every
+ * length around the output size, with and without a NUL, and with a
+ * non-ASCII unit, a surrogate pair or a lone surrogate at each place.
+ */
+static void
+test_utf16_fast(void)
+{
+	static const uint16_t odd[] = { 0x00e9, 0x20ac, 0xd83d, 0xdc00, 0x0100, 0x0080 };
+	uint8_t in[2 * 80];
+	char a[70], b[70];
+	size_t bad = 0, runs = 0;
+
+	for (size_t nunits = 0; nunits <= 72; nunits++)
+		for (size_t len = 0; len <= 68; len += len < 8 ? 1 : 7)
+			for (size_t nul = 0; nul <= nunits + 1; nul += 3)
+				for (size_t k = 0; k <= sizeof(odd) / sizeof(odd[0]); k++) {
+					struct kd_utf16_result ra, rb;
+					bool va, vb;
+
+					for (size_t i = 0; i < nunits; i++) {
+						in[2 * i] = (uint8_t)('A' + i % 26);
+						in[2 * i + 1] = 0;
+					}
+					if (nul < nunits)
+						in[2 * nul] = 0;
+					if (k > 0 && nunits > 0) {
+						size_t at = (nul * 7 + k) % nunits;
+
+						in[2 * at] = (uint8_t)(odd[k - 1] & 0xff);
+						in[2 * at + 1] = (uint8_t)(odd[k - 1] >> 8);
+					}
+					memset(a, 'x', sizeof(a));
+					memset(b, 'x', sizeof(b));
+					va = kd_utf16le_to_utf8(in, nunits, a, len, &ra);
+					vb = kms_utf16_to_utf8(in, nunits, b, len, &rb);
+					runs++;
+					if (va != vb || ra.units != rb.units ||
+					    ra.terminated != rb.terminated ||
+					    ra.valid != rb.valid || ra.bad_unit != rb.bad_unit ||
+					    (len > 0 && strcmp(a, b) != 0))
+						bad++;
+				}
+	KDT_CHECK(runs > 10000);
+	KDT_CHECK(bad == 0);
+}
+
 int
 main(void)
 {
@@ -791,5 +838,6 @@ main(void)
 	test_v6();
 	test_roundtrip();
 	test_epid();
+	test_utf16_fast();
 	return KDT_DONE("test_kms");
 }
