@@ -298,24 +298,27 @@ host_kms(struct capture *cap, long hi)
 }
 
 /*
- * The client's address as text only when it changed: client_ep[i] is the
- * endpoint site.clients[i].addr was formatted from.
+ * The client's address is written down as an endpoint (client_ep[i]) and
+ * made text in the site only when someone reads the site (addr_sync):
+ * most clients connect from a new port each time, and formatting every
+ * exchange's address for a summary that lists a thousand was a visible
+ * share of a large capture.
  */
 static void
-client_addr(struct capture *cap, long ci, bool isnew,
-    const struct kd_endpoint *ep)
+client_addr(struct capture *cap, long ci, const struct kd_endpoint *ep)
 {
 	char a[KD_SITE_TEXT_MAX];
 
 	if ((size_t)ci >= cap->client_ep_cap) {
 		size_t ncap = cap->client_ep_cap ? cap->client_ep_cap * 2 : 256;
-		struct kd_endpoint *n = NULL;
+		struct client_ep *n = NULL;
 
 		while (ncap <= (size_t)ci)
 			ncap *= 2;
 		if (cap->client_ep_off ||
 		    (n = realloc(cap->client_ep, ncap * sizeof(*n))) == NULL) {
 			/* Out of memory: every address as text, as it comes. */
+			addr_sync(cap);
 			free(cap->client_ep);
 			cap->client_ep = NULL;
 			cap->client_ep_cap = 0;
@@ -324,14 +327,33 @@ client_addr(struct capture *cap, long ci, bool isnew,
 			    kd_endpoint_format(ep, a, sizeof(a)));
 			return;
 		}
+		memset(n + cap->client_ep_cap, 0,
+		    (ncap - cap->client_ep_cap) * sizeof(*n));
 		cap->client_ep = n;
 		cap->client_ep_cap = ncap;
 	}
-	if (!isnew && kd_endpoint_eq(&cap->client_ep[ci], ep))
-		return;
-	cap->client_ep[ci] = *ep;
-	kd_site_client_text(&cap->site, ci, KD_CT_ADDR,
-	    kd_endpoint_format(ep, a, sizeof(a)));
+	if (!cap->client_ep[ci].dirty) {
+		cap->client_ep[ci].dirty = true;
+		cap->ndirty++;
+	}
+	cap->client_ep[ci].ep = *ep;
+}
+
+void
+addr_sync(struct capture *cap)
+{
+	char a[KD_SITE_TEXT_MAX];
+
+	for (size_t i = 0; cap->ndirty > 0 && i < cap->client_ep_cap; i++) {
+		struct client_ep *ce = &cap->client_ep[i];
+
+		if (!ce->dirty)
+			continue;
+		ce->dirty = false;
+		cap->ndirty--;
+		kd_site_client_text(&cap->site, (long)i, KD_CT_ADDR,
+		    kd_endpoint_format(&ce->ep, a, sizeof(a)));
+	}
 }
 
 /* The client side of a request: who asked which host for what, and when. */
@@ -367,7 +389,7 @@ record_client(struct capture *cap, const struct capture_exchange *ex, long hi,
 	}
 	c->sku_id = rq->sku_id;
 	c->app_id = rq->app_id;
-	client_addr(cap, ci, isnew, &ex->client);
+	client_addr(cap, ci, &ex->client);
 	c->license_status = rq->license_status;
 	c->required = rq->required_count;
 	c->major = rq->major;
@@ -671,6 +693,7 @@ capture_checklist(struct capture *cap, struct kd_checklist *cl)
 	struct kd_judge_opts o = { .activation_asked = true };
 	struct kd_site *s = &cap->site;
 
+	addr_sync(cap);
 	s->sources |= KD_SRC_CAPTURE;
 	s->other_traffic = cap->other_packets;
 	if (!other_traffic_hint(cap, s->other_traffic_hint,
@@ -693,8 +716,9 @@ capture_checklist(struct capture *cap, struct kd_checklist *cl)
 }
 
 const struct kd_site *
-capture_site(const struct capture *cap)
+capture_site(struct capture *cap)
 {
+	addr_sync(cap);
 	return &cap->site;
 }
 
@@ -793,6 +817,7 @@ capture_site_summary(struct capture *cap)
 	struct capture_product *p;
 	size_t np = capture_products(cap, &p);
 
+	addr_sync(cap);
 	summary_counters(cap, o);
 	for (size_t k = 0; k < np; k++) {
 		json_t *po = json_object();

@@ -141,7 +141,8 @@ void		 capture_pending_marks(const struct capture *,
 struct kd_checklist;
 struct kd_site;
 void		 capture_checklist(struct capture *, struct kd_checklist *);
-const struct kd_site *capture_site(const struct capture *);
+/* The site as the capture saw it so far (client addresses brought up to date). */
+const struct kd_site *capture_site(struct capture *);
 void		 capture_report(struct capture *, struct kd_report *);
 json_t		*capture_site_summary(struct capture *);
 /*

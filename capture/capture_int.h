@@ -82,6 +82,11 @@ struct table_memo {
 	bool		 set;
 };
 
+struct client_ep {
+	struct kd_endpoint ep;
+	bool		 dirty;		/* site.clients[i].addr is older */
+};
+
 struct capture {
 	capture_event_cb *cb;
 	void		*cb_arg;
@@ -112,9 +117,9 @@ struct capture {
 	struct table_memo sku_memo[TABLE_MEMO_SLOTS];
 	struct kd_endpoint *host_ep;
 	size_t		 host_ep_cap;
-	/* client_ep[i]: what site.clients[i].addr was formatted from. */
-	struct kd_endpoint *client_ep;
-	size_t		 client_ep_cap;
+	/* client_ep[i]: site.clients[i]'s last address, dirty until made text. */
+	struct client_ep *client_ep;
+	size_t		 client_ep_cap, ndirty;
 	bool		 client_ep_off;		/* it could not grow: addr is kept */
 	uint64_t	 hosts_dropped;
 	struct errlimit	 errlim;		/* error events shown per kind */
@@ -156,6 +161,8 @@ void	analyze_fini(struct capture *);
 void	analyze_exchange(struct capture *, const struct capture_exchange *);
 void	analyze_conn(struct capture *, const struct capture_conn_event *);
 void	analyze_other(struct capture *, const struct pkt_info *);
+/* The site's client addresses from client_ep, before anyone reads them. */
+void	addr_sync(struct capture *);
 void	copy_utf8(char *, size_t, const char *);
 
 #endif

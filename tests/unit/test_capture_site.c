@@ -235,15 +235,15 @@ test_client_asks_again(void)
 
 	answer_by(cap, &a, "192.0.2.10", 1688, w, WIN_EPID, 50, true);
 	KDT_CHECK(s->nclients == 1 && strlen(s->clients[0].workstation) == 62);
-	KDT_STREQ(s->clients[0].addr, "192.0.2.50:50001");
+	KDT_STREQ(capture_site(cap)->clients[0].addr, "192.0.2.50:50001");
 	a.port = 50002;
 	answer_by(cap, &a, "192.0.2.10", 1688, w, WIN_EPID, 51, true);
-	KDT_STREQ(s->clients[0].addr, "192.0.2.50:50002");
+	KDT_STREQ(capture_site(cap)->clients[0].addr, "192.0.2.50:50002");
 	KDT_CHECK(s->nclients == 1 && s->clients[0].nws == 1 &&
 	    s->clients[0].requests == 2);
 	a.addr = "192.0.2.51";
 	answer_by(cap, &a, "192.0.2.10", 1688, w, WIN_EPID, 52, true);
-	KDT_STREQ(s->clients[0].addr, "192.0.2.51:50002");
+	KDT_STREQ(capture_site(cap)->clients[0].addr, "192.0.2.51:50002");
 	a.ws = "PC-CLONE";
 	answer_by(cap, &a, "192.0.2.10", 1688, w, WIN_EPID, 53, true);
 	KDT_CHECK(s->clients[0].nws == 2);
