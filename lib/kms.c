@@ -570,12 +570,31 @@ kms_epid_parse(const char *s, struct kms_epid *e)
 	return e->valid;
 }
 
+/* v in decimal, zero-padded to width, at p; returns the end. */
+static char *
+put_digits(char *p, unsigned v, int width)
+{
+	char	 d[10];
+	int	 n = 0;
+
+	do
+		d[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n < width)
+		d[n++] = '0';
+	while (n > 0)
+		*p++ = d[--n];
+	return p;
+}
+
 bool
 kms_epid_date(const struct kms_epid *e, char *out, size_t len)
 {
 	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	unsigned day = e->day ? e->day : 1;
 	bool leap = (e->year % 4 == 0 && e->year % 100 != 0) || e->year % 400 == 0;
+	char t[32], *p = t;
+	size_t n;
 	int m;
 
 	if (!e->valid || day > (leap ? 366u : 365u)) {
@@ -589,6 +608,18 @@ kms_epid_date(const struct kms_epid *e, char *out, size_t len)
 			break;
 		day -= md;
 	}
-	snprintf(out, len, "%04u-%02d-%02u", e->year, m + 1, day);
+	/* "%04u-%02d-%02u" without printf: the JSON line of every exchange has it. */
+	p = put_digits(p, e->year, 4);
+	*p++ = '-';
+	p = put_digits(p, (unsigned)m + 1, 2);
+	*p++ = '-';
+	p = put_digits(p, day, 2);
+	n = (size_t)(p - t);
+	if (len > 0) {
+		if (n >= len)
+			n = len - 1;
+		memcpy(out, t, n);
+		out[n] = '\0';
+	}
 	return true;
 }

@@ -748,6 +748,44 @@ test_epid(void)
 	KDT_CHECK(kms_epid_parse("03612-00206-557-163526-03-1037-14393.0000-3652023", &e));
 	KDT_CHECK(kms_epid_date(&e, s, sizeof(s)));
 	KDT_STREQ(s, "2023-12-31");
+	/* Written without printf: what "%04u-%02d-%02u" gives, cut as snprintf cuts. */
+	{
+		static const unsigned years[] = { 0, 7, 999, 2024, 12345, 4294967295u };
+		size_t bad = 0;
+
+		for (size_t y = 0; y < sizeof(years) / sizeof(years[0]); y++)
+			for (unsigned day = 1; day <= 365; day += 17)
+				for (size_t len = 0; len <= 24; len++) {
+					char a[32], b[32], want[32];
+					unsigned m = 0, d = day;
+					static const unsigned md[] = { 31, 28, 31, 30, 31,
+					    30, 31, 31, 30, 31, 30, 31 };
+					bool leap;
+
+					e.year = years[y];
+					e.day = day;
+					leap = (e.year % 4 == 0 && e.year % 100 != 0) ||
+					    e.year % 400 == 0;
+					while (d > md[m] + (m == 1 && leap))
+						d -= md[m] + (m == 1 && leap), m++;
+					snprintf(want, sizeof(want), "%04u-%02u-%02u",
+					    e.year, m + 1, d);
+					memset(a, 'x', sizeof(a));
+					memset(b, 'x', sizeof(b));
+					/* snprintf's cut: len - 1 bytes and a NUL. */
+					if (len > 0) {
+						size_t n = strlen(want) < len - 1 ?
+						    strlen(want) : len - 1;
+
+						memcpy(a, want, n);
+						a[n] = '\0';
+					}
+					kms_epid_date(&e, b, len);
+					if (memcmp(a, b, sizeof(a)) != 0)
+						bad++;
+				}
+		KDT_CHECK(bad == 0);
+	}
 	/* A 5-digit LCID and build; the key serial at its largest. */
 	KDT_CHECK(kms_epid_parse("03612-04918-999-999999-03-10250-26100.0000-0012025", &e));
 	KDT_CHECK(e.lcid == 10250 && e.build == 26100 && e.key_id == 999999999u);
