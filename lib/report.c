@@ -398,8 +398,11 @@ kd_emit_text(FILE *fp, const struct kd_report *r, const struct kd_emit_opts *o)
 			fprintf(fp, "%s%-4s\033[0m", kd_verdict_color(c->verdict), name);
 		else
 			fprintf(fp, "%-4s", name);
-		fprintf(fp, "  %-18s %s", c->id, kd_sanitize(c->subject, buf, sizeof(buf)));
-		fprintf(fp, ": %s\n", kd_sanitize(c->summary, buf, sizeof(buf)));
+		fprintf(fp, "  %-18s ", c->id);
+		/* A check about nothing in particular has no subject, not ": ". */
+		if (c->subject[0] != '\0')
+			fprintf(fp, "%s: ", kd_sanitize(c->subject, buf, sizeof(buf)));
+		fprintf(fp, "%s\n", kd_sanitize(c->summary, buf, sizeof(buf)));
 		if (c->fix[0] != '\0' && c->verdict != KD_V_OK)
 			fprintf(fp, "      fix: %s\n", kd_sanitize(c->fix, buf, sizeof(buf)));
 		if (o != NULL && o->verbose) {

@@ -46,7 +46,7 @@ run_suite() {	# $1 = build dir, $2 = label
 		fi
 	done
 	for s in tests/golden/run.sh tests/evidence/run.sh tests/dns/run.sh tests/netns/run.sh tests/live/run.sh tests/tui/run.sh tests/dist/run.sh \
-	    tests/front/run.sh tests/cli/run.sh tests/exporter/run.sh; do
+	    tests/front/run.sh tests/cli/run.sh tests/exporter/run.sh tests/readme/run.sh; do
 		[ -f "$s" ] || continue
 		sh "$s" "$B" >"$log.one" 2>&1
 		rc=$?
