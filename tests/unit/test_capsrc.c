@@ -414,6 +414,189 @@ test_live(void)
 	close_fx(&fx, s);
 }
 
+/*
+ * Classic pcap files are read from a mapping (capsrc.c): every variant
+ * gives the packets libpcap gives (timestamps, lengths, bytes), and a
+ * file that goes wrong part-way gives libpcap's own error after the same
+ * packets.  The packets are compared through -w.
+ */
+struct rec {
+	uint32_t	 sec, frac, caplen, len;
+};
+
+static void
+put32(FILE *f, uint32_t v, bool swap)
+{
+	if (swap)
+		v = __builtin_bswap32(v);
+	fwrite(&v, 4, 1, f);
+}
+
+static void
+put16(FILE *f, uint16_t v, bool swap)
+{
+	if (swap)
+		v = __builtin_bswap16(v);
+	fwrite(&v, 2, 1, f);
+}
+
+/* A file by hand: cut bytes off its end when cut > 0. */
+static int
+write_raw(const char *path, uint32_t magic, uint16_t minor, uint32_t snap,
+    bool swap, const struct rec *r, size_t n, long cut)
+{
+	FILE *f = fopen(path, "wb");
+	uint8_t frame[256];
+	long size;
+
+	if (f == NULL)
+		return -1;
+	put32(f, magic, swap);
+	put16(f, 2, swap);
+	put16(f, minor, swap);
+	put32(f, 0, swap);
+	put32(f, 0, swap);
+	put32(f, snap, swap);
+	put32(f, 1, swap);
+	for (size_t i = 0; i < n; i++) {
+		make_frame(frame, (uint16_t)(40000 + i), 1688);
+		for (size_t k = 54; k < sizeof(frame); k++)
+			frame[k] = (uint8_t)(k * 7 + i);
+		put32(f, r[i].sec, swap);
+		put32(f, r[i].frac, swap);
+		put32(f, r[i].caplen, swap);
+		put32(f, r[i].len, swap);
+		fwrite(frame, 1, r[i].caplen, f);
+	}
+	size = ftell(f);
+	if (fclose(f) != 0)
+		return -1;
+	return cut > 0 ? truncate(path, size - cut) : 0;
+}
+
+static char read_err[512];
+
+static void
+keep_error(const struct capture_event *ev, void *arg)
+{
+	(void)arg;
+	if (ev->type == CE_ERROR)
+		snprintf(read_err, sizeof(read_err), "%s", ev->err->msg);
+}
+
+/* Packets of a, read by libpcap itself, against packets of b; then its end. */
+static bool
+same_packets(const char *a, const char *b, char *aerr, size_t aerrlen)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	pcap_t *pa = pcap_open_offline_with_tstamp_precision(a,
+	    PCAP_TSTAMP_PRECISION_MICRO, eb);
+	pcap_t *pb = pcap_open_offline(b, eb);
+	struct pcap_pkthdr *ha, *hb;
+	const u_char *da, *db;
+	bool same = pa != NULL && pb != NULL;
+	int ra = 1, rb;
+
+	aerr[0] = '\0';
+	while (same && (ra = pcap_next_ex(pa, &ha, &da)) == 1) {
+		rb = pcap_next_ex(pb, &hb, &db);
+		/* -w keeps 32 bits of each (libpcap's file format). */
+		same = rb == 1 && (uint32_t)ha->ts.tv_sec == (uint32_t)hb->ts.tv_sec &&
+		    (uint32_t)ha->ts.tv_usec == (uint32_t)hb->ts.tv_usec &&
+		    ha->caplen == hb->caplen &&
+		    ha->len == hb->len && memcmp(da, db, ha->caplen) == 0;
+	}
+	if (same && pcap_next_ex(pb, &hb, &db) == 1)
+		same = false;
+	if (ra == PCAP_ERROR)
+		snprintf(aerr, aerrlen, "%s", pcap_geterr(pa));
+	if (pa != NULL)
+		pcap_close(pa);
+	if (pb != NULL)
+		pcap_close(pb);
+	return same;
+}
+
+static void
+test_mapped(void)
+{
+	static const struct rec plain[] = {
+		{ 1700000000, 1, 54, 54 }, { 1700000001, 999999, 60, 1514 },
+		{ 0x80000001u, 5, 120, 120 }, { 1700000002, 0x80000005u, 54, 54 },
+	};
+	static const struct rec nsec[] = {
+		{ 1700000000, 999999999, 54, 54 }, { 1700000001, 1500, 80, 80 },
+		{ 0x80000002u, 0x80000123u, 54, 54 },
+	};
+	static const struct rec oversnap[] = {
+		{ 1700000000, 1, 54, 54 }, { 1700000001, 2, 100, 100 },
+		{ 1700000002, 3, 54, 54 },
+	};
+	static const struct {
+		const char	*name;
+		uint32_t	 magic;
+		uint16_t	 minor;
+		uint32_t	 snap;
+		bool		 swap;
+		const struct rec *r;
+		size_t		 n;
+		long		 cut;
+		bool		 error;
+	} v[] = {
+		{ "us", 0xa1b2c3d4, 4, 65535, false, plain, 4, 0, false },
+		{ "us-swapped", 0xa1b2c3d4, 4, 65535, true, plain, 4, 0, false },
+		{ "ns", 0xa1b23c4d, 4, 65535, false, nsec, 3, 0, false },
+		{ "ns-swapped", 0xa1b23c4d, 4, 262144, true, nsec, 3, 0, false },
+		{ "cut-data", 0xa1b2c3d4, 4, 65535, false, plain, 4, 5, true },
+		{ "cut-header", 0xa1b2c3d4, 4, 65535, false, plain, 4, 54 + 9, true },
+		{ "over-snaplen", 0xa1b2c3d4, 4, 64, false, oversnap, 3, 0, false },
+		{ "format-2.3", 0xa1b2c3d4, 3, 65535, false, plain, 4, 0, false },
+	};
+	char path[160], want[512];
+
+	snprintf(path, sizeof(path), "%s/raw.pcap", dir);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct capsrc_opts o = { .file = path, .write_file = path_out };
+		struct ended end = { 0 };
+		struct kd_diag err;
+		struct capture *cap;
+		struct kd_loop *loop;
+		struct capsrc *s;
+		bool same;
+
+		if (write_raw(path, v[i].magic, v[i].minor, v[i].snap, v[i].swap,
+		    v[i].r, v[i].n, v[i].cut) != 0) {
+			KDT_CHECK(!"cannot write the file");
+			continue;
+		}
+		read_err[0] = '\0';
+		cap = capture_new(NULL, keep_error, NULL);
+		loop = kd_loop_new();
+		s = capsrc_open(&o, cap, loop, on_end, &end, &err, NULL);
+		KDT_CHECK(s != NULL);
+		if (s != NULL) {
+			kd_loop_run(loop);
+			capsrc_close(s);
+		}
+		capture_finish(cap);
+		capture_free(cap);
+		kd_loop_free(loop);
+		same = same_packets(path, path_out, want, sizeof(want));
+		if (!same)
+			fprintf(stderr, "mapped read of %s: other packets than libpcap's\n",
+			    v[i].name);
+		KDT_CHECK(same);
+		KDT_CHECK((want[0] != '\0') == v[i].error);
+		if (want[0] != '\0' && strstr(read_err, want) == NULL)
+			fprintf(stderr, "%s: \"%s\" does not say \"%s\"\n", v[i].name,
+			    read_err, want);
+		KDT_CHECK(want[0] == '\0' ? read_err[0] == '\0' :
+		    strstr(read_err, want) != NULL);
+		KDT_CHECK(end.how == (v[i].error ? CAPSRC_END_CUT : CAPSRC_END_EOF));
+	}
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -438,6 +621,7 @@ main(void)
 	test_open_errors();
 	test_fixture();
 	test_close_in_event();
+	test_mapped();
 	test_live();
 	unlink(path_tick);
 	unlink(path_wide);
