@@ -260,7 +260,7 @@ test_rank(void)
 		KDT_CHECK(kd_emit_nagios(fp, &r, "KMS", NULL, NULL) == KD_V_UNKNOWN);
 		kd_emit_text(fp, &r, NULL);
 		fclose(fp);
-		KDT_STREQ(out, "KMS UNKNOWN - not asked\nSKIP  b                  : not asked\n");
+		KDT_STREQ(out, "KMS UNKNOWN - not asked\nSKIP  b                  not asked\n");
 	}
 	kd_report_add(&r, "a", "", KD_V_WARN, "w");
 	{
