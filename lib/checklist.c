@@ -754,8 +754,14 @@ judge_below(struct ctx *x, const struct tentry *e, const struct tentry *above,
 		fsubj(f, "%s", ep);
 		fsum(f, "%s: count %u < %u for %s: its clients stay unactivated "
 		    "(0xC004F038)%s", hl, c->count, need, pn, extra);
-		ffix(f, "%u more distinct machines asking for %s must reach %s (VMs "
-		    "count; servers count toward Windows)", need - c->count, pn, ep);
+		const struct kd_app *ap = c->info != NULL ? kd_app_find(&c->info->app_id) :
+		    NULL;
+
+		/* Servers raise a Windows count; for Office they are just more machines. */
+		ffix(f, "%u more distinct machine%s asking for %s must reach %s (VMs "
+		    "count%s)", need - c->count, plural(need - c->count), pn, ep,
+		    ap != NULL && strncmp(ap->name, "Windows", 7) == 0 ?
+		    "; servers count toward Windows" : "");
 	}
 	fint(f, "count", c->count);
 	fint(f, "required", need);

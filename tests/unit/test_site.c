@@ -703,6 +703,38 @@ test_json(void)
 	kd_site_fini(&s);
 }
 
+/* The fix for a count below: servers raise a Windows count, not Office's. */
+static void
+test_threshold_fix(void)
+{
+	struct kd_site s;
+	struct kd_checklist cl;
+	const struct kd_finding *f;
+	struct kd_guid office = guid("0ff1ce15-a989-479d-af46-f275c6370663");
+	struct kd_guid o2016 = guid("85b5f61b-320b-4be3-814a-b76b2bfafc82");
+	long h, o;
+
+	kd_site_init(&s);
+	h = answered(&s, "127.0.0.1", 1688, "kms.corp.test", 24, EPID_2019);
+	o = kd_site_host(&s, "127.0.0.2", 1688, KD_SRC_PROBE);
+	s.hosts[o].reach = KD_REACH_OPEN;
+	s.hosts[o].rpc = KD_RPC_KMS;
+	kd_site_count(&s, o, &o2016)->requests++;
+	kd_site_answer(&s, o, &office, &o2016, EPID_2012R2, NULL, 2, 5, 120, 10080,
+	    1700000000, KD_SRC_PROBE);
+	judge(&s, true, &cl);
+	f = finding(&cl, "threshold", h);
+	KDT_CHECK(f != NULL && strstr(f->fix, "1 more distinct machine asking for "
+	    "Windows 10/11 (Volume) must reach 127.0.0.1:1688 (VMs count; servers "
+	    "count toward Windows)") != NULL);
+	f = finding(&cl, "threshold", o);
+	KDT_CHECK(f != NULL && strstr(f->fix, "3 more distinct machines asking for "
+	    "Office 2016 (Volume) must reach 127.0.0.2:1688 (VMs count)") != NULL);
+	KDT_CHECK(f != NULL && strstr(f->fix, "servers") == NULL);
+	kd_checklist_fini(&cl);
+	kd_site_fini(&s);
+}
+
 /* Rule 6: 0xC004F06C with the measured skew is the time item. */
 static void
 test_time(void)
@@ -1111,6 +1143,7 @@ main(void)
 	test_no_traffic();
 	test_json();
 	test_time();
+	test_threshold_fix();
 	test_integrity();
 	test_no_answer();
 	test_root_cause();
