@@ -315,6 +315,7 @@ flow_close(struct capture *cap, struct flow *f, enum close_why why)
 		if (ex == NULL)
 			continue;
 		f->pend[i] = NULL;
+		f->npend--;
 		finalize_exchange(cap, ex);
 		emit_exchange(cap, ex);
 		exchange_release(cap, ex);
@@ -515,10 +516,7 @@ flow_buffered(const struct flow *f)
 
 	for (int d = 0; d < 2; d++)
 		n += tcpreasm_held(&f->dir[d]) + f->frag[d].len;
-	for (size_t i = 0; i < KD_MAX_PENDING_CALLS; i++)
-		if (f->pend[i] != NULL)
-			n += sizeof(struct capture_exchange);
-	return n;
+	return n + f->npend * sizeof(struct capture_exchange);
 }
 
 /*

@@ -46,6 +46,7 @@ struct flow {
 	size_t		 noffer;
 	struct frag_buf	 frag[2];
 	struct capture_exchange *pend[KD_MAX_PENDING_CALLS];
+	unsigned	 npend;			/* pend[] slots in use */
 	size_t		 buffered;		/* its share of capture.buffered */
 };
 

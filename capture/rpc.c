@@ -62,11 +62,14 @@ guess_response_syntax(const uint8_t *stub, size_t len)
 static struct capture_exchange *
 pend_take(struct flow *f, uint32_t call_id)
 {
+	if (f->npend == 0)
+		return NULL;
 	for (size_t i = 0; i < KD_MAX_PENDING_CALLS; i++)
 		if (f->pend[i] != NULL && f->pend[i]->call_id == call_id) {
 			struct capture_exchange *ex = f->pend[i];
 
 			f->pend[i] = NULL;
+			f->npend--;
 			return ex;
 		}
 	return NULL;
@@ -144,6 +147,7 @@ on_request(struct capture *cap, struct flow *f, const struct dcerpc_hdr *h,
 	for (size_t i = 0; i < KD_MAX_PENDING_CALLS; i++)
 		if (f->pend[i] == NULL) {
 			f->pend[i] = ex;
+			f->npend++;
 			return;
 		}
 	/* Too many calls in flight: report the oldest as unanswered. */
