@@ -248,9 +248,66 @@ put_dec(char *p, unsigned v)
 }
 
 /*
- * IPv4 endpoints are written without inet_ntop and snprintf: the capture
+ * An IPv6 address as glibc's inet_ntop writes it (the longest run of two
+ * or more zero groups, the first of equals, as "::"; lower-case hex
+ * without leading zeros; ::a.b.c.d and ::ffff:a.b.c.d in dotted quad),
+ * at p; returns the end.  tests/unit/test_capture.c holds it to inet_ntop.
+ */
+static char *
+put_ipv6(char *p, const uint8_t *a)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned w[8];
+	int best = -1, bestlen = 0, cur = -1, curlen = 0;
+
+	for (int i = 0; i < 8; i++) {
+		w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+		if (w[i] == 0) {
+			if (cur < 0)
+				cur = i, curlen = 0;
+			curlen++;
+		} else
+			cur = -1;
+		if (cur >= 0 && curlen > bestlen)
+			best = cur, bestlen = curlen;
+	}
+	if (bestlen < 2)
+		best = -1;
+	for (int i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + bestlen) {
+			if (i == best)
+				*p++ = ':';
+			continue;
+		}
+		if (i != 0)
+			*p++ = ':';
+		if (i == 6 && best == 0 &&
+		    (bestlen == 6 || (bestlen == 5 && w[5] == 0xffff))) {
+			for (int k = 12; k < 16; k++) {
+				p = put_dec(p, a[k]);
+				if (k < 15)
+					*p++ = '.';
+			}
+			return p;
+		}
+		for (int shift = 12, lead = 1; shift >= 0; shift -= 4) {
+			unsigned d = w[i] >> shift & 15;
+
+			if (d == 0 && lead && shift > 0)
+				continue;
+			lead = 0;
+			*p++ = hex[d];
+		}
+	}
+	if (best >= 0 && best + bestlen == 8)
+		*p++ = ':';
+	return p;
+}
+
+/*
+ * Endpoints are written without inet_ntop and snprintf: the capture
  * formats two per exchange, and stdio's format parsing was a measurable
- * part of a busy host's capture.  IPv6 keeps inet_ntop's RFC 5952 text.
+ * part of a busy host's capture.
  */
 char *
 kd_endpoint_format(const struct kd_endpoint *e, char *out, size_t len)
@@ -258,14 +315,15 @@ kd_endpoint_format(const struct kd_endpoint *e, char *out, size_t len)
 	char a[64], *p = a;
 
 	if (e->af == 6) {
-		kd_addr_format(e, a, sizeof(a));
-		snprintf(out, len, "[%s]:%u", a, e->port);
-		return out;
-	}
-	for (int i = 0; i < 4; i++) {
-		p = put_dec(p, e->addr[i]);
-		*p++ = i < 3 ? '.' : ':';
-	}
+		*p++ = '[';
+		p = put_ipv6(p, e->addr);
+		*p++ = ']';
+		*p++ = ':';
+	} else
+		for (int i = 0; i < 4; i++) {
+			p = put_dec(p, e->addr[i]);
+			*p++ = i < 3 ? '.' : ':';
+		}
 	p = put_dec(p, e->port);
 	*p = '\0';
 	if (len > 0) {

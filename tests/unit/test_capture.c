@@ -542,6 +542,39 @@ test_endpoint_format(void)
 			bad++;
 	}
 	KDT_CHECK(bad == 0);
+	/*
+	 * IPv6, against inet_ntop: random groups, each zero with one chance in
+	 * two so that runs of every length and place occur, and the forms with
+	 * an IPv4 tail (::a.b.c.d, ::ffff:a.b.c.d, and near misses).
+	 */
+	e.af = 6;
+	for (int k = 0; k < 200000; k++) {
+		char a6[INET6_ADDRSTRLEN];
+
+		st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+		for (int g = 0; g < 8; g++) {
+			uint64_t r = st >> (g * 8) & 0xff;
+
+			e.addr[2 * g] = r & 1 ? 0 : (uint8_t)(r & 0x0e ? r : r << 4);
+			e.addr[2 * g + 1] = r & 1 ? 0 : (uint8_t)(r >> 3);
+		}
+		if (k % 7 == 0) {
+			memset(e.addr, 0, 10);
+			e.addr[10] = e.addr[11] = k % 14 == 0 ? 0xff : 0;
+		}
+		if (k % 11 == 0)
+			memset(e.addr, 0, 16 - k % 5);
+		e.port = (uint16_t)(st >> 40);
+		inet_ntop(AF_INET6, e.addr, a6, sizeof(a6));
+		snprintf(want, sizeof(want), "[%s]:%u", a6, e.port);
+		if (strcmp(kd_endpoint_format(&e, got, sizeof(got)), want) != 0 &&
+		    bad++ < 5)
+			fprintf(stderr, "%s != %s\n", got, want);
+		want[9] = '\0';
+		if (strcmp(kd_endpoint_format(&e, got, 10), want) != 0)
+			bad++;
+	}
+	KDT_CHECK(bad == 0);
 }
 
 /*
