@@ -51,12 +51,6 @@ jw_raw(struct jsonw *w, const char *s, size_t n)
 }
 
 void
-jw_text(struct jsonw *w, const char *s)
-{
-	jw_raw(w, s, strlen(s));
-}
-
-void
 jw_char(struct jsonw *w, char c)
 {
 	if (w->len < w->cap)
@@ -262,10 +256,9 @@ put_string(struct jsonw *w, const char *str, size_t n, bool plain)
 
 /* The separator and the member name before a value. */
 static void
-member(struct jsonw *w, const char *key)
+member(struct jsonw *w, const char *key, size_t n)
 {
 	uint32_t	 bit;
-	size_t		 n;
 	char		*p;
 	bool		 comma;
 
@@ -280,7 +273,6 @@ member(struct jsonw *w, const char *key)
 		return;
 	}
 	/* Member names are the caller's constants: see jsonw.h. */
-	n = strlen(key);
 	if (w->overflow || n + 4 > w->cap - w->len) {
 		if (comma)
 			jw_char(w, ',');
@@ -301,9 +293,9 @@ member(struct jsonw *w, const char *key)
 }
 
 void
-jw_open(struct jsonw *w, const char *key)
+jw_open_n(struct jsonw *w, const char *key, size_t klen)
 {
-	member(w, key);
+	member(w, key, klen);
 	if (w->depth >= JW_MAX_DEPTH) {
 		w->overflow = true;
 		return;
@@ -325,13 +317,13 @@ jw_close(struct jsonw *w)
 }
 
 void
-jw_key(struct jsonw *w, const char *key)
+jw_key_n(struct jsonw *w, const char *key, size_t klen)
 {
-	member(w, key);
+	member(w, key, klen);
 }
 
 bool
-jw_str(struct jsonw *w, const char *key, const char *s)
+jw_str_n(struct jsonw *w, const char *key, size_t klen, const char *s)
 {
 	bool	 valid, plain;
 	size_t	 n = scan(s, &valid, &plain);
@@ -339,22 +331,22 @@ jw_str(struct jsonw *w, const char *key, const char *s)
 	/* Not UTF-8: no member at all, as jansson would not add it. */
 	if (!valid)
 		return false;
-	member(w, key);
+	member(w, key, klen);
 	put_string(w, s, n, plain);
 	return true;
 }
 
 void
-jw_int(struct jsonw *w, const char *key, int64_t v)
+jw_int_n(struct jsonw *w, const char *key, size_t klen, int64_t v)
 {
-	member(w, key);
+	member(w, key, klen);
 	jw_sdec(w, v);
 }
 
 void
-jw_bool(struct jsonw *w, const char *key, bool v)
+jw_bool_n(struct jsonw *w, const char *key, size_t klen, bool v)
 {
-	member(w, key);
+	member(w, key, klen);
 	if (v)
 		jw_raw(w, "true", 4);
 	else
@@ -362,8 +354,8 @@ jw_bool(struct jsonw *w, const char *key, bool v)
 }
 
 void
-jw_null(struct jsonw *w, const char *key)
+jw_null_n(struct jsonw *w, const char *key, size_t klen)
 {
-	member(w, key);
+	member(w, key, klen);
 	jw_raw(w, "null", 4);
 }

@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #define JW_MAX_DEPTH	16
 
@@ -45,7 +46,6 @@ bool	jw_flush(struct jsonw *);
 
 /* Plain text, for lines that are not JSON. */
 void	jw_raw(struct jsonw *, const char *s, size_t n);
-void	jw_text(struct jsonw *, const char *s);
 void	jw_char(struct jsonw *, char c);
 void	jw_dec(struct jsonw *, uint64_t v);	/* decimal, as %llu */
 void	jw_sdec(struct jsonw *, int64_t v);	/* decimal, as %lld */
@@ -59,18 +59,72 @@ void	jw_dec0(struct jsonw *, uint64_t v, unsigned width);
  * data).  jw_str returns false (and writes nothing) when s is not valid
  * UTF-8.
  */
-void	jw_open(struct jsonw *, const char *key);
+void	jw_close(struct jsonw *);
+/* The calls below with the member name's length (klen), for the inline ones. */
+void	jw_open_n(struct jsonw *, const char *key, size_t klen);
+void	jw_key_n(struct jsonw *, const char *key, size_t klen);
+bool	jw_str_n(struct jsonw *, const char *key, size_t klen, const char *s);
+void	jw_int_n(struct jsonw *, const char *key, size_t klen, int64_t v);
+void	jw_bool_n(struct jsonw *, const char *key, size_t klen, bool v);
+void	jw_null_n(struct jsonw *, const char *key, size_t klen);
+
+/*
+ * Inline, so that the length of a constant (every member name, most
+ * text) is known when the call is compiled: about 45 strlen() calls per
+ * exchange line were a visible part of --json.
+ */
+static inline void
+jw_text(struct jsonw *w, const char *s)
+{
+	jw_raw(w, s, strlen(s));
+}
+
+static inline size_t
+jw_klen(const char *key)
+{
+	return key != NULL ? strlen(key) : 0;
+}
+
+static inline void
+jw_open(struct jsonw *w, const char *key)
+{
+	jw_open_n(w, key, jw_klen(key));
+}
+
 /*
  * Only the separator and "key": for a value the caller writes itself
  * with the plain-text calls (a number, or a string known to need no
  * escaping, quotes included).
  */
-void	jw_key(struct jsonw *, const char *key);
-void	jw_close(struct jsonw *);
-bool	jw_str(struct jsonw *, const char *key, const char *s);
-void	jw_int(struct jsonw *, const char *key, int64_t v);
-void	jw_bool(struct jsonw *, const char *key, bool v);
-void	jw_null(struct jsonw *, const char *key);
+static inline void
+jw_key(struct jsonw *w, const char *key)
+{
+	jw_key_n(w, key, jw_klen(key));
+}
+
+static inline bool
+jw_str(struct jsonw *w, const char *key, const char *s)
+{
+	return jw_str_n(w, key, jw_klen(key), s);
+}
+
+static inline void
+jw_int(struct jsonw *w, const char *key, int64_t v)
+{
+	jw_int_n(w, key, jw_klen(key), v);
+}
+
+static inline void
+jw_bool(struct jsonw *w, const char *key, bool v)
+{
+	jw_bool_n(w, key, jw_klen(key), v);
+}
+
+static inline void
+jw_null(struct jsonw *w, const char *key)
+{
+	jw_null_n(w, key, jw_klen(key));
+}
 
 /* jansson's notion of valid UTF-8 (RFC 3629: no overlongs, no surrogates). */
 bool	jw_utf8_valid(const char *s);
