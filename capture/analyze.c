@@ -86,6 +86,21 @@ memo_get(struct table_memo *tab, const struct kd_guid *g)
 	return m;
 }
 
+/* kd_license_status_name(), which formats and searches, remembered. */
+static const char *
+license_name(struct capture *cap, uint32_t status)
+{
+	size_t n = sizeof(cap->license_memo) / sizeof(cap->license_memo[0]);
+	size_t i = status % n;
+
+	if (!cap->license_memo[i].set || cap->license_memo[i].status != status) {
+		cap->license_memo[i].status = status;
+		cap->license_memo[i].name = kd_license_status_name(status);
+		cap->license_memo[i].set = true;
+	}
+	return cap->license_memo[i].name;
+}
+
 static char *
 put_text(char *p, const char *s)
 {
@@ -134,6 +149,8 @@ finalize_exchange(struct capture *cap, struct capture_exchange *ex)
 			m->set = true;
 		}
 		ex->sku = m->row;
+		ex->license_name = license_name(cap, rq->license_status);
+		ex->license_named = true;
 		if (kd_filetime_to_unix(rq->client_time, &secs, NULL)) {
 			ex->clock_skew = secs - (int64_t)ex->req_ts.tv_sec;
 			ex->skew_known = true;

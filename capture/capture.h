@@ -59,6 +59,9 @@ struct capture_exchange {
 	const struct kd_app	*app;
 	const struct kd_kmsid	*kmsid;
 	const struct kd_sku	*sku;
+	/* kd_license_status_name(req.license_status), when license_named. */
+	bool			 license_named;
+	const char		*license_name;
 	struct kms_epid		 epid;
 	const struct kd_hostkey	*hostkey;
 	const struct kd_osbuild	*os;

@@ -116,6 +116,8 @@ struct capture {
 	struct table_memo app_memo[TABLE_MEMO_SLOTS];
 	struct table_memo kmsid_memo[TABLE_MEMO_SLOTS];
 	struct table_memo sku_memo[TABLE_MEMO_SLOTS];
+	/* kd_license_status_name() of the few statuses clients send. */
+	struct { uint32_t status; const char *name; bool set; } license_memo[8];
 	struct kd_endpoint *host_ep;
 	size_t		 host_ep_cap;
 	/* client_ep[i]: site.clients[i]'s last address, dirty until made text. */

@@ -78,7 +78,8 @@ capture_exchange_json(const struct capture_exchange *ex)
 	if (ex->have_req) {
 		const struct kms_request *r = &ex->req;
 		json_t *q = json_object();
-		const char *ls = kd_license_status_name(r->license_status);
+		const char *ls = ex->license_named ? ex->license_name :
+		    kd_license_status_name(r->license_status);
 
 		snprintf(b, sizeof(b), "%u.%u", r->major, r->minor);
 		json_object_set_new(q, "version", json_string(b));
@@ -367,7 +368,8 @@ exchange_jsonw(struct jsonw *w, const struct capture_exchange *ex)
 	jw_str(w, "transfer_syntax", dcerpc_syntax_name(ex->syntax));
 	if (ex->have_req) {
 		const struct kms_request *r = &ex->req;
-		const char *ls = kd_license_status_name(r->license_status);
+		const char *ls = ex->license_named ? ex->license_name :
+		    kd_license_status_name(r->license_status);
 
 		jw_open(w, "request");
 		j_version(w, r->major, r->minor);
@@ -575,7 +577,8 @@ text_exchange(struct capture_out *o, const struct capture_exchange *ex)
 	if (!o->verbose)
 		return;
 	if (ex->have_req) {
-		const char *ls = kd_license_status_name(r->license_status);
+		const char *ls = ex->license_named ? ex->license_name :
+		    kd_license_status_name(r->license_status);
 
 		fprintf(fp, "    request: packet %llu, %s, context %u, vm %s, license "
 		    "status %s (%u), binding expiration %u min\n",
