@@ -335,9 +335,3 @@ kd_endpoint_format(const struct kd_endpoint *e, char *out, size_t len)
 	return out;
 }
 
-bool
-kd_endpoint_eq(const struct kd_endpoint *a, const struct kd_endpoint *b)
-{
-	return a->af == b->af && a->port == b->port &&
-	    memcmp(a->addr, b->addr, a->af == 6 ? 16 : 4) == 0;
-}

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "diag.h"
 
@@ -56,6 +57,27 @@ enum kd_status	pkt_decode(int dlt, const uint8_t *data, size_t caplen,
 /* "127.0.0.1:1688" or "[::1]:1688" */
 char		*kd_endpoint_format(const struct kd_endpoint *, char *out, size_t len);
 char		*kd_addr_format(const struct kd_endpoint *, char *out, size_t len);
-bool		 kd_endpoint_eq(const struct kd_endpoint *, const struct kd_endpoint *);
+
+/*
+ * Inline, with fixed-size compares: the flow table compares two endpoints
+ * per packet, and a call to memcmp of a run-time length each time showed.
+ */
+static inline bool
+kd_endpoint_eq(const struct kd_endpoint *a, const struct kd_endpoint *b)
+{
+	uint64_t x[2], y[2];
+	uint32_t u, v;
+
+	if (a->af != b->af || a->port != b->port)
+		return false;
+	if (a->af != 6) {
+		memcpy(&u, a->addr, 4);
+		memcpy(&v, b->addr, 4);
+		return u == v;
+	}
+	memcpy(x, a->addr, 16);
+	memcpy(y, b->addr, 16);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
 
 #endif
