@@ -146,7 +146,6 @@ map_open(struct capsrc *s)
 	}
 	s->map_snap = (uint32_t)pcap_snapshot(s->p);
 	s->map_off = 24;
-	(void)madvise(m, s->map_len, MADV_SEQUENTIAL);
 }
 
 static void
