@@ -78,7 +78,7 @@ max_len() {
 	fuzz_kms) echo 5000 ;;		# KD_MAX_KMS_MSG 4096
 	fuzz_tcpreasm) echo 8192 ;;	# segment scripts
 	fuzz_dns) echo 8192 ;;		# EDNS answers; UDP rarely more
-	fuzz_pipeline) echo 65536 ;;	# a whole small capture file
+	fuzz_pipeline|fuzz_pcapfile) echo 65536 ;;	# a whole small capture file
 	fuzz_evidence) echo 65536 ;;	# a small export; the caps are tested in units
 	*) echo 4096 ;;
 	esac
