@@ -205,6 +205,12 @@ struct capture_out {
 	char		*arena;
 	size_t		 arena_len, arena_cap;
 	uint64_t	 since_release, release_every;
+	/* private: table strings as jw_scan() found them, by address */
+	struct capture_tstr {
+		const char	*s;
+		size_t		 len;
+		bool		 valid, plain;
+	} tstr[64];
 	const char	*sources[16];
 	size_t		 nsources;
 };

@@ -314,12 +314,37 @@ j_sstr(struct jsonw *w, const char *key, const char *s)
 		jw_str(w, key, kd_sanitize(s, buf, sizeof(buf)));
 }
 
+/*
+ * A string of the program's tables (products, errors, names: they never
+ * change while it runs), as jw_str() writes it, with what scanning it
+ * found kept by its address: a dozen of them in every exchange line were
+ * the largest part of scanning.  Without o (NULL), scanned every time.
+ */
+static void
+j_tstr(struct capture_out *o, struct jsonw *w, const char *key, const char *s)
+{
+	struct capture_tstr *t;
+
+	if (o == NULL) {
+		jw_str(w, key, s);
+		return;
+	}
+	t = &o->tstr[((uintptr_t)s >> 3 ^ (uintptr_t)s >> 9) %
+	    (sizeof(o->tstr) / sizeof(o->tstr[0]))];
+	if (t->s != s) {
+		t->s = s;
+		t->valid = jw_scan(s, &t->len, &t->plain);
+	}
+	if (t->valid)
+		jw_str_scanned(w, key, strlen(key), s, t->len, t->plain);
+}
+
 /* A table string or JSON null. */
 static void
-j_strnull(struct jsonw *w, const char *key, const char *s)
+j_strnull(struct capture_out *o, struct jsonw *w, const char *key, const char *s)
 {
 	if (s != NULL)
-		jw_str(w, key, s);
+		j_tstr(o, w, key, s);
 	else
 		jw_null(w, key);
 }
@@ -353,7 +378,8 @@ j_version(struct jsonw *w, uint16_t major, uint16_t minor)
 
 /* capture_exchange_json(), streamed: the same members in the same order. */
 static void
-exchange_jsonw(struct jsonw *w, const struct capture_exchange *ex)
+exchange_jsonw(struct capture_out *o, struct jsonw *w,
+    const struct capture_exchange *ex)
 {
 	char b[256];
 
@@ -365,7 +391,7 @@ exchange_jsonw(struct jsonw *w, const struct capture_exchange *ex)
 	j_endpoint(w, "client", &ex->client);
 	j_endpoint(w, "host", &ex->host);
 	jw_int(w, "call_id", ex->call_id);
-	jw_str(w, "transfer_syntax", dcerpc_syntax_name(ex->syntax));
+	j_tstr(o, w, "transfer_syntax", dcerpc_syntax_name(ex->syntax));
 	if (ex->have_req) {
 		const struct kms_request *r = &ex->req;
 		const char *ls = ex->license_named ? ex->license_name :
@@ -375,17 +401,17 @@ exchange_jsonw(struct jsonw *w, const struct capture_exchange *ex)
 		j_version(w, r->major, r->minor);
 		jw_bool(w, "vm", r->is_vm != 0);
 		if (ls != NULL)
-			jw_str(w, "license_status", ls);
+			j_tstr(o, w, "license_status", ls);
 		else
 			jw_int(w, "license_status", r->license_status);
 		jw_int(w, "license_status_code", r->license_status);
 		jw_int(w, "binding_expiration", r->binding_expiration);
 		j_guid(w, "application_id", &r->app_id);
-		j_strnull(w, "application", ex->app ? ex->app->name : NULL);
+		j_strnull(o, w, "application", ex->app ? ex->app->name : NULL);
 		j_guid(w, "sku_id", &r->sku_id);
-		j_strnull(w, "sku", ex->sku ? ex->sku->name : NULL);
+		j_strnull(o, w, "sku", ex->sku ? ex->sku->name : NULL);
 		j_guid(w, "kms_id", &r->kms_id);
-		j_strnull(w, "kms_name", ex->kmsid ? ex->kmsid->name : NULL);
+		j_strnull(o, w, "kms_name", ex->kmsid ? ex->kmsid->name : NULL);
 		j_guid(w, "cmid", &r->cmid);
 		j_guid(w, "previous_cmid", &r->prev_cmid);
 		j_sstr(w, "workstation", r->workstation);
@@ -411,8 +437,8 @@ exchange_jsonw(struct jsonw *w, const struct capture_exchange *ex)
 			jw_int(w, "host_build", ex->epid.build);
 		else
 			jw_null(w, "host_build");
-		j_strnull(w, "host_os", ex->os ? ex->os->os_name : NULL);
-		j_strnull(w, "key_group", ex->hostkey ? ex->hostkey->name : NULL);
+		j_strnull(o, w, "host_os", ex->os ? ex->os->os_name : NULL);
+		j_strnull(o, w, "key_group", ex->hostkey ? ex->hostkey->name : NULL);
 		if (ex->epid.valid && kms_epid_date(&ex->epid, b, sizeof(b)))
 			jw_str(w, "key_date", b);
 		if (!s->fields_unreadable) {
@@ -447,16 +473,16 @@ exchange_jsonw(struct jsonw *w, const struct capture_exchange *ex)
 		jw_null(w, "response");
 	if (ex->hresult != 0) {
 		j_hex32(w, "hresult", ex->hresult);
-		j_strnull(w, "hresult_name", ex->herr && ex->herr->name[0] ?
+		j_strnull(o, w, "hresult_name", ex->herr && ex->herr->name[0] ?
 		    ex->herr->name : NULL);
-		j_strnull(w, "hresult_meaning", ex->herr ? ex->herr->meaning : NULL);
+		j_strnull(o, w, "hresult_meaning", ex->herr ? ex->herr->meaning : NULL);
 	}
 	if (ex->fault) {
 		j_hex32(w, "fault", ex->fault_status);
-		j_strnull(w, "fault_name", dcerpc_fault_name(ex->fault_status));
+		j_strnull(o, w, "fault_name", dcerpc_fault_name(ex->fault_status));
 	}
 	jw_bool(w, "host_key_mismatch", ex->host_key_mismatch);
-	jw_str(w, "verdict", capture_verdict_name(ex->verdict));
+	j_tstr(o, w, "verdict", capture_verdict_name(ex->verdict));
 	jw_bool(w, "will_activate", ex->verdict == CV_ACTIVATES);
 	jw_str(w, "reason", ex->reason);
 	jw_close(w);
@@ -638,7 +664,7 @@ event_line(struct capture_out *o, const struct capture_event *e,
 
 	if (o->json) {
 		if (e->type == CE_EXCHANGE)
-			exchange_jsonw(w, e->ex);
+			exchange_jsonw(o, w, e->ex);
 		else if (e->type == CE_CONNECTION)
 			conn_jsonw(w, e->conn);
 		else

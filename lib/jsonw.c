@@ -323,6 +323,23 @@ jw_key_n(struct jsonw *w, const char *key, size_t klen)
 }
 
 bool
+jw_scan(const char *s, size_t *len, bool *plain)
+{
+	bool	 valid;
+
+	*len = scan(s, &valid, plain);
+	return valid;
+}
+
+void
+jw_str_scanned(struct jsonw *w, const char *key, size_t klen, const char *s,
+    size_t len, bool plain)
+{
+	member(w, key, klen);
+	put_string(w, s, len, plain);
+}
+
+bool
 jw_str_n(struct jsonw *w, const char *key, size_t klen, const char *s)
 {
 	bool	 valid, plain;

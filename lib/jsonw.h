@@ -126,6 +126,16 @@ jw_null(struct jsonw *w, const char *key)
 	jw_null_n(w, key, jw_klen(key));
 }
 
+/*
+ * What jw_str() finds out about s before writing it: its length, whether
+ * it is valid UTF-8 (false: jw_str writes nothing) and whether it is
+ * plain (nothing to escape).  jw_str_scanned() writes s with that answer,
+ * for a caller that keeps it for strings that never change.
+ */
+bool	jw_scan(const char *s, size_t *len, bool *plain);
+void	jw_str_scanned(struct jsonw *, const char *key, size_t klen, const char *s,
+	    size_t len, bool plain);
+
 /* jansson's notion of valid UTF-8 (RFC 3629: no overlongs, no surrogates). */
 bool	jw_utf8_valid(const char *s);
 

@@ -55,6 +55,26 @@ jsonw_pair(const char *s, char *out, size_t cap)
 	out[w.len] = '\0';
 }
 
+/* jsonw_pair() with jw_scan()'s answer kept and given to jw_str_scanned(). */
+static void
+jsonw_pair_scanned(const char *s, char *out, size_t cap)
+{
+	struct jsonw	 w;
+	size_t		 len;
+	bool		 plain, valid = jw_scan(s, &len, &plain);
+
+	jw_init(&w, out, cap - 1, NULL);
+	jw_open(&w, NULL);
+	if (valid)
+		jw_str_scanned(&w, "k", 1, s, len, plain);
+	jw_int(&w, "n", -5);
+	jw_close(&w);
+	KDT_CHECK(!w.overflow);
+	out[w.len] = '\0';
+	KDT_CHECK(valid == jw_utf8_valid(s));
+	KDT_CHECK(!valid || len == strlen(s));
+}
+
 static void
 check_string(const char *s)
 {
@@ -64,6 +84,8 @@ check_string(const char *s)
 	json_error_t	 err;
 
 	jsonw_pair(s, got, sizeof(got));
+	KDT_STREQ(got, want);
+	jsonw_pair_scanned(s, got, sizeof(got));
 	KDT_STREQ(got, want);
 	back = json_string(s);
 	KDT_CHECK(jw_utf8_valid(s) == (back != NULL));
