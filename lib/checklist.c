@@ -680,6 +680,8 @@ struct tentry {
 	struct kd_guid	 id;
 	long		 host;
 	size_t		 k;
+	size_t		 asked;		/* clients whose last host this is, for id */
+	size_t		 id_clients;	/* clients of id at any host (every entry of the id) */
 };
 
 static int
@@ -695,7 +697,7 @@ tentry_cmp(const void *a, const void *b)
 	return x->k < y->k ? -1 : x->k > y->k;
 }
 
-/* First entry not less than (id, host): with the clients sorted, counts by range. */
+/* First entry not less than (id, host). */
 static size_t
 lower_bound(const struct tentry *a, size_t n, const struct kd_guid *id, long host)
 {
@@ -713,17 +715,53 @@ lower_bound(const struct tentry *a, size_t n, const struct kd_guid *id, long hos
 	return lo;
 }
 
+/*
+ * Each count's clients (those that last asked its host for its ID) and
+ * each ID's clients at any host, in one pass over the clients: a site of
+ * tens of thousands of clients has a handful of counts, and consecutive
+ * clients mostly share an ID, so no sort of the clients is needed.
+ */
 static void
-judge_below(struct ctx *x, const struct tentry *e, const struct tentry *above,
-    const struct tentry *cli, size_t ncli)
+count_clients(const struct kd_site *s, struct tentry *te, size_t nte)
+{
+	const struct kd_guid *last = NULL;
+	size_t g0 = 0, g1 = 0;
+
+	for (size_t i = 0; i < s->nclients; i++) {
+		const struct kd_site_client *c = &s->clients[i];
+
+		/* Our own probe is never a client of the site (rule 12). */
+		if (c->self)
+			continue;
+		if (last == NULL || !kd_guid_eq(last, &c->kms_id)) {
+			last = &c->kms_id;
+			g0 = lower_bound(te, nte, &c->kms_id, LONG_MIN);
+			for (g1 = g0; g1 < nte && kd_guid_eq(&te[g1].id, &c->kms_id); g1++)
+				;
+		}
+		if (g0 == g1)
+			continue;	/* an ID without a count to judge */
+		te[g0].id_clients++;
+		for (size_t j = g0; j < g1; j++)
+			if (te[j].host == c->host) {
+				te[j].asked++;
+				break;
+			}
+	}
+	for (size_t j = 1; j < nte; j++)
+		if (kd_guid_eq(&te[j].id, &te[j - 1].id))
+			te[j].id_clients = te[j - 1].id_clients;
+}
+
+static void
+judge_below(struct ctx *x, const struct tentry *e, const struct tentry *above)
 {
 	const struct kd_site *s = x->s;
 	const struct kd_site_count *c = &s->hosts[e->host].counts[e->k];
 	uint32_t need = required(c);
 	char hl[512], ep[300], g[KD_GUID_STRLEN], extra[320] = "";
 	const char *pn = kmsid_name(&c->kms_id, c->info, g);
-	size_t asked = lower_bound(cli, ncli, &c->kms_id, e->host + 1) -
-	    lower_bound(cli, ncli, &c->kms_id, e->host);
+	size_t asked = e->asked;
 	struct kd_finding *f;
 
 	host_label(&s->hosts[e->host], hl, sizeof(hl));
@@ -770,14 +808,12 @@ judge_below(struct ctx *x, const struct tentry *e, const struct tentry *above,
 
 /* Split: every host that answered the ID is below, and together they would reach it. */
 static void
-judge_split(struct ctx *x, const struct tentry *g0, size_t n, const struct tentry *cli,
-    size_t ncli)
+judge_split(struct ctx *x, const struct tentry *g0, size_t n)
 {
 	const struct kd_site *s = x->s;
 	const struct kd_site_count *c = &s->hosts[g0->host].counts[g0->k];
 	uint32_t need = required(c);
-	size_t distinct = lower_bound(cli, ncli, &c->kms_id, LONG_MAX) -
-	    lower_bound(cli, ncli, &c->kms_id, LONG_MIN);
+	size_t distinct = g0->id_clients;
 	char list[256] = "", ep[300], g[KD_GUID_STRLEN];
 	const char *pn = kmsid_name(&c->kms_id, c->info, g);
 	struct kd_finding *f;
@@ -805,24 +841,13 @@ judge_threshold(struct ctx *x)
 	const struct kd_site *s = x->s;
 	char hl[512], ep[300], g[KD_GUID_STRLEN];
 	bool any_count = false, any_asked = false, any_volume = false;
-	struct tentry *te = NULL, *cli = NULL;
-	size_t nte = 0, ncli = 0, i, k;
+	struct tentry *te = NULL;
+	size_t nte = 0, i, k;
 	struct kd_finding *f;
 
-	/* Sorted views, so that a site of many hosts and clients stays linear-ish. */
+	/* The counts, sorted by ID and host; the clients are counted into them. */
 	if (s->nhosts > 0 && (te = calloc(s->nhosts * KD_SITE_MAX_COUNTS, sizeof(*te))) == NULL)
 		x->cl->oom = true;
-	if (s->nclients > 0 && (cli = calloc(s->nclients, sizeof(*cli))) == NULL)
-		x->cl->oom = true;
-	/* Our own probe is never a client of the site (rule 12). */
-	for (i = 0; cli != NULL && i < s->nclients; i++)
-		if (!s->clients[i].self) {
-			cli[ncli].id = s->clients[i].kms_id;
-			cli[ncli].host = s->clients[i].host;
-			ncli++;
-		}
-	if (cli != NULL)
-		qsort(cli, ncli, sizeof(*cli), tentry_cmp);
 	for (i = 0; i < s->nhosts; i++) {
 		const struct kd_site_host *h = &s->hosts[i];
 
@@ -857,8 +882,10 @@ judge_threshold(struct ctx *x)
 			}
 		}
 	}
-	if (te != NULL)
+	if (te != NULL) {
 		qsort(te, nte, sizeof(*te), tentry_cmp);
+		count_clients(s, te, nte);
+	}
 	for (size_t g0 = 0, g1; g0 < nte; g0 = g1) {
 		const struct tentry *above = NULL;
 
@@ -873,13 +900,13 @@ judge_threshold(struct ctx *x)
 		}
 		/* The split, when true, explains the item better than any one host. */
 		if (above == NULL)
-			judge_split(x, &te[g0], g1 - g0, cli, ncli);
+			judge_split(x, &te[g0], g1 - g0);
 		for (i = g0; i < g1; i++) {
 			const struct kd_site_host *h = &s->hosts[te[i].host];
 			const struct kd_site_count *c = &h->counts[te[i].k];
 
 			if (c->count < required(c)) {
-				judge_below(x, &te[i], above, cli, ncli);
+				judge_below(x, &te[i], above);
 				continue;
 			}
 			host_label(h, hl, sizeof(hl));
@@ -894,7 +921,6 @@ judge_threshold(struct ctx *x)
 		}
 	}
 	free(te);
-	free(cli);
 	/* Hosts asked that gave no count: no threshold verdict (rule 3). */
 	for (i = 0; i < s->nhosts; i++) {
 		const struct kd_site_host *h = &s->hosts[i];
