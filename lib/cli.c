@@ -125,6 +125,20 @@ kd_cli_parse(int argc, char **argv, const char *optstring, const struct option *
 	return KD_CLI_RUN;
 }
 
+/*
+ * An argument as a message echoes it: cut, so that a long one leaves room
+ * for why it was refused (the message has 512 bytes).
+ */
+#define ARG_SHOWN	104
+static const char *
+shown(const char *s, char *buf, size_t len)
+{
+	if (strlen(s) < len)
+		return memcpy(buf, s, strlen(s) + 1);
+	snprintf(buf, len, "%.*s...", (int)(len - 4), s);
+	return buf;
+}
+
 /* "3600", "0.01": the bound as a person would type it. */
 static void
 secs_str(unsigned ms, char *buf, size_t len)
@@ -143,9 +157,11 @@ kd_cli_secs(const char *what, const char *s, unsigned min_ms, unsigned max_ms,
 {
 	unsigned long long v = 0;
 	const char *p = s;
-	char lo[24], hi[24];
+	char lo[24], hi[24], arg[ARG_SHOWN];
 	int ndig = 0, nfrac = 0;
+	bool finer = false;
 
+	shown(s, arg, sizeof(arg));
 	secs_str(min_ms, lo, sizeof(lo));
 	secs_str(max_ms, hi, sizeof(hi));
 	/* Digits by hand: strtod would take "1e3", "inf", " 2", "0x10". */
@@ -155,18 +171,23 @@ kd_cli_secs(const char *what, const char *s, unsigned min_ms, unsigned max_ms,
 	v *= 1000;
 	if (*p == '.') {
 		for (p++; *p >= '0' && *p <= '9'; p++, nfrac++) {
-			if (nfrac == 3)
-				return kd_cli_fail(err, "%s %s: finer than a millisecond "
-				    "(at most 3 decimals)", what, s);
-			v += (unsigned)(*p - '0') * (nfrac == 0 ? 100u : nfrac == 1 ? 10u : 1u);
+			/* "1.5000" is a millisecond value; "1.0005" is not. */
+			if (nfrac >= 3)
+				finer = finer || *p != '0';
+			else
+				v += (unsigned)(*p - '0') * (nfrac == 0 ? 100u :
+				    nfrac == 1 ? 10u : 1u);
 		}
 	}
 	if (*p != '\0' || ndig + nfrac == 0)
-		return kd_cli_fail(err, "%s %s: invalid (seconds, such as 0.5 or 2)", what, s);
+		return kd_cli_fail(err, "%s %s: invalid (seconds, such as 0.5 or 2)", what, arg);
+	if (finer)
+		return kd_cli_fail(err, "%s %s: finer than a millisecond "
+		    "(at most 3 decimals)", what, arg);
 	if (v < min_ms)
-		return kd_cli_fail(err, "%s %s: too small (%s to %s seconds)", what, s, lo, hi);
+		return kd_cli_fail(err, "%s %s: too small (%s to %s seconds)", what, arg, lo, hi);
 	if (v > max_ms)
-		return kd_cli_fail(err, "%s %s: too large (%s to %s seconds)", what, s, lo, hi);
+		return kd_cli_fail(err, "%s %s: too large (%s to %s seconds)", what, arg, lo, hi);
 	*ms = (unsigned)v;
 	return true;
 }
@@ -176,10 +197,16 @@ kd_cli_uint(const char *what, const char *s, unsigned long min, unsigned long ma
     unsigned long *out, struct kd_cli_err *err)
 {
 	const char *errstr;
+	char arg[ARG_SHOWN];
 	long long v = kd_parse_num(s, (long long)min, (long long)max, &errstr);
 
+	/* strtoll skips leading white space: "\t5" is not a count either. */
+	if (errstr == NULL && (*s == '\t' || *s == '\n' || *s == '\v' || *s == '\f' ||
+	    *s == '\r'))
+		errstr = "invalid";
 	if (errstr != NULL)
-		return kd_cli_fail(err, "%s %s: %s (%lu to %lu)", what, s, errstr, min, max);
+		return kd_cli_fail(err, "%s %s: %s (%lu to %lu)", what,
+		    shown(s, arg, sizeof(arg)), errstr, min, max);
 	*out = (unsigned long)v;
 	return true;
 }
@@ -200,10 +227,11 @@ kd_cli_range(const char *what, const char *s, struct kd_range *out, struct kd_cl
 {
 	struct kd_range r;
 	const char *errstr = NULL;
+	char arg[ARG_SHOWN];
 
 	if (!kd_range_parse(s, &r, &errstr))
 		return kd_cli_fail(err, "%s %s: %s (a range: 10, 10:, ~:10, 10:20, @10:20)",
-		    what, s, errstr);
+		    what, shown(s, arg, sizeof(arg)), errstr);
 	*out = r;
 	return true;
 }
@@ -229,8 +257,11 @@ bool
 kd_cli_push(const char *what, const char *arg, const char **v, size_t *n, size_t max,
     struct kd_cli_err *err)
 {
+	char a[ARG_SHOWN];
+
 	if (*n == max)
-		return kd_cli_fail(err, "too many %s (at most %zu): %s", what, max, arg);
+		return kd_cli_fail(err, "too many %s (at most %zu): %s", what, max,
+		    shown(arg, a, sizeof(a)));
 	v[(*n)++] = arg;
 	return true;
 }

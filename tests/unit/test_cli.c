@@ -59,6 +59,15 @@ test_secs(void)
 		{ " 2", "timeout  2: invalid (seconds, such as 0.5 or 2)" },
 		{ "2s", "timeout 2s: invalid (seconds, such as 0.5 or 2)" },
 		{ "1,5", "timeout 1,5: invalid (seconds, such as 0.5 or 2)" },
+		/* Zeros past the third decimal add nothing: still milliseconds. */
+		{ "1.0000", "ms=1000" },
+		{ "0.0100", "ms=10" },
+		{ "1.5000000000000000000000", "ms=1500" },
+		{ "1.0001", "timeout 1.0001: finer than a millisecond (at most 3 decimals)" },
+		{ "0.0000", "timeout 0.0000: too small (0.01 to 3600 seconds)" },
+		/* Not a number at all, whatever its decimals. */
+		{ "1.2345x", "timeout 1.2345x: invalid (seconds, such as 0.5 or 2)" },
+		{ "1.2.3", "timeout 1.2.3: invalid (seconds, such as 0.5 or 2)" },
 	};
 	size_t i;
 
@@ -97,6 +106,43 @@ test_numbers(void)
 	KDT_STREQ(err.msg, "port 0: too small (1 to 65535)");
 	KDT_CHECK(!kd_cli_port("port", "http", &port, &err));
 	KDT_STREQ(err.msg, "port http: invalid (1 to 65535)");
+	/* strtoll's leading white space is not part of a number here. */
+	KDT_CHECK(!kd_cli_port("port", "\t1688", &port, &err) && port == 65535);
+	KDT_STREQ(err.msg, "port \t1688: invalid (1 to 65535)");
+	KDT_CHECK(!kd_cli_uint("count", "\n5", 1, 100, &v, &err) && v == 100);
+	KDT_STREQ(err.msg, "count \n5: invalid (1 to 100)");
+}
+
+/* An argument too long for the message is cut; why it was refused stays. */
+static void
+test_long_argument(void)
+{
+	struct kd_cli_err err;
+	struct kd_range r;
+	char big[700];
+	const char *v[1];
+	unsigned ms = 0;
+	unsigned long n = 0;
+	size_t nv = 1;
+
+	memset(big, '9', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	KDT_CHECK(!kd_cli_secs("timeout", big, 10, 3600000, &ms, &err));
+	KDT_CHECK(strstr(err.msg, "9...: too large (0.01 to 3600 seconds)") != NULL);
+	KDT_CHECK(strlen(err.msg) < 200);
+	KDT_CHECK(!kd_cli_uint("count", big, 1, 100, &n, &err));
+	KDT_CHECK(strstr(err.msg, "9...: too large (1 to 100)") != NULL);
+	big[5] = 'x';
+	KDT_CHECK(!kd_cli_range("-w", big, &r, &err));
+	KDT_CHECK(strstr(err.msg, "9...: ") != NULL &&
+	    strstr(err.msg, "(a range: 10, 10:, ~:10, 10:20, @10:20)") != NULL);
+	KDT_CHECK(!kd_cli_push("hosts", big, v, &nv, 1, &err));
+	KDT_CHECK(strstr(err.msg, "too many hosts (at most 1): 99999x9") == err.msg &&
+	    strstr(err.msg, "9...") != NULL && strlen(err.msg) < 200);
+	/* Up to the cut, shown whole. */
+	big[100] = '\0';
+	KDT_CHECK(!kd_cli_uint("count", big, 1, 100, &n, &err));
+	KDT_CHECK(strstr(err.msg, "...") == NULL);
 }
 
 static void
@@ -317,6 +363,7 @@ main(void)
 	test_secs();
 	test_numbers();
 	test_ranges();
+	test_long_argument();
 	test_push();
 	test_reset();
 	test_getopt_messages();
