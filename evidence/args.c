@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "dnslookup.h"
 
 #define OPTSTRING	"hjno:s:vVz:"
 
@@ -29,6 +30,10 @@ static bool
 one_option(void *ctx, int ch, const char *arg, struct kd_cli_err *err)
 {
 	struct evidence_args *a = ctx;
+	const char *errstr;
+	char addr[64];
+	uint16_t port;
+
 	switch (ch) {
 	case OPT_ANON:
 		a->o.anonymize = true;
@@ -46,6 +51,9 @@ one_option(void *ctx, int ch, const char *arg, struct kd_cli_err *err)
 		a->origin = arg;
 		return true;
 	case 's':
+		/* Refused here as dnscheck and doctor do, not only once a domain is asked. */
+		if (!kd_dns_server_parse(arg, addr, sizeof(addr), &port, &errstr))
+			return kd_cli_fail(err, "server %s: %s", arg, errstr);
 		a->server = arg;
 		return true;
 	case 'z':

@@ -52,6 +52,9 @@ main(void)
 	KDT_STREQ(refused("-z z --dns f", &a, &err), "cannot use --zone with --dns or --server");
 	KDT_STREQ(refused("-s 1.2.3.4 f", &a, &err), "--server needs --dns");
 	KDT_STREQ(refused("-o corp.test f", &a, &err), "--origin needs --zone");
+	/* A bad server is refused even when no domain would be asked. */
+	KDT_STREQ(refused("--dns -s 1.2.3.4:0 f", &a, &err), "server 1.2.3.4:0: bad port");
+	KDT_STREQ(refused("--dns -s 1.2.3.4:x f", &a, &err), "server 1.2.3.4:x: bad port");
 	KDT_STREQ(refused("--nowx 1 f", &a, &err), "unrecognized option '--nowx'");
 	return KDT_DONE("test_evidence_args");
 }
