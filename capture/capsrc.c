@@ -18,12 +18,14 @@
  * buffer (a fifth of the CPU of reading a large file).  Anything out of
  * the ordinary -- a record cut short, a length over the snaplen, pcapng, a
  * pipe -- is left to libpcap from that record on, so its checks and its
- * error messages stay the ones users see.
+ * error messages stay the ones users see.  So is the end of the mapping:
+ * a file still being written goes on past the size it had at the open.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pcap/pcap.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +90,7 @@ struct capsrc {
 	/* Files: the mapping read instead of libpcap (map_open), or NULL. */
 	const uint8_t	*map;
 	size_t		 map_len, map_off;	/* map_off: the next record */
+	size_t		 map_size;		/* bytes mapped (map_len: of them, in the file) */
 	size_t		 map_kept;		/* pages from here on may be mapped */
 	bool		 map_swapped, map_nsec;
 	uint32_t	 map_snap;		/* pcap_snapshot(): libpcap's bound */
@@ -97,6 +100,8 @@ struct capsrc {
 /* Bytes of the mapping left resident behind the reader: a power of two, many pages. */
 #define MAP_WINDOW	((size_t)4 << 20)
 
+static void	map_close(struct capsrc *);
+
 static uint32_t
 map_u32(const struct capsrc *s, const uint8_t *p)
 {
@@ -104,6 +109,71 @@ map_u32(const struct capsrc *s, const uint8_t *p)
 
 	memcpy(&v, p, 4);
 	return s->map_swapped ? __builtin_bswap32(v) : v;
+}
+
+/*
+ * A file cut short while it is mapped (its writer truncates it, a log
+ * rotation) takes the pages past its new end out of the mapping, and a
+ * read there is a SIGBUS.  While a mapping is read, a handler puts zero
+ * pages in place of what is gone and says so; the reader then leaves the
+ * file to libpcap at the record it is on, which ends it as it ends any
+ * file cut short.  One mapping at a time: another source reads by libpcap.
+ */
+static const uint8_t *volatile bus_map;
+static volatile size_t	 bus_len;
+static volatile sig_atomic_t bus_hit;
+static uintptr_t	 bus_page;
+static struct sigaction	 bus_old;
+
+static void
+on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	uintptr_t a = (uintptr_t)si->si_addr, b = (uintptr_t)bus_map;
+
+	(void)sig;
+	(void)uc;
+	if (b != 0 && a >= b && a < b + bus_len) {
+		uintptr_t from = a & ~(bus_page - 1);
+
+		if (mmap((void *)from, b + bus_len - from, PROT_READ, MAP_PRIVATE |
+		    MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED) {
+			bus_hit = 1;
+			return;
+		}
+	}
+	/* Not the mapping's: the fault comes again, to what was there before. */
+	sigaction(SIGBUS, &bus_old, NULL);
+}
+
+static bool
+bus_watch(const uint8_t *m, size_t len)
+{
+	struct sigaction sa;
+	long pg = sysconf(_SC_PAGESIZE);
+
+	if (bus_map != NULL || pg <= 0)
+		return false;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigbus;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	bus_page = (uintptr_t)pg;
+	bus_len = len;
+	bus_hit = 0;
+	bus_map = m;
+	if (sigaction(SIGBUS, &sa, &bus_old) != 0) {
+		bus_map = NULL;
+		return false;
+	}
+	return true;
+}
+
+static void
+bus_unwatch(void)
+{
+	sigaction(SIGBUS, &bus_old, NULL);
+	bus_map = NULL;
+	bus_hit = 0;
 }
 
 /*
@@ -127,8 +197,12 @@ map_open(struct capsrc *s)
 	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fileno(fp), 0);
 	if (m == MAP_FAILED)
 		return;
+	if (!bus_watch(m, (size_t)st.st_size)) {
+		munmap(m, (size_t)st.st_size);
+		return;
+	}
 	s->map = m;
-	s->map_len = (size_t)st.st_size;
+	s->map_len = s->map_size = (size_t)st.st_size;
 	memcpy(&magic, s->map, 4);
 	s->map_swapped = magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1;
 	s->map_nsec = magic == 0xa1b23c4d || magic == 0x4d3cb2a1;
@@ -140,8 +214,7 @@ map_open(struct capsrc *s)
 	}
 	if ((magic != 0xa1b2c3d4 && !s->map_swapped && !s->map_nsec) ||
 	    major != 2 || minor != 4 || pcap_snapshot(s->p) <= 0) {
-		munmap(m, s->map_len);
-		s->map = NULL;
+		map_close(s);
 		return;
 	}
 	s->map_snap = (uint32_t)pcap_snapshot(s->p);
@@ -151,15 +224,18 @@ map_open(struct capsrc *s)
 static void
 map_close(struct capsrc *s)
 {
-	if (s->map != NULL)
-		munmap((void *)(uintptr_t)s->map, s->map_len);
+	if (s->map == NULL)
+		return;
+	munmap((void *)(uintptr_t)s->map, s->map_size);
+	bus_unwatch();
 	s->map = NULL;
 }
 
 /*
- * The next packet from the mapping, as pcap_next_ex() gives it: 1 a packet,
- * 0 the end of the file.  -1: a record libpcap must judge; it reads on
- * from that record.
+ * The next packet from the mapping, as pcap_next_ex() gives it: 1 a packet.
+ * -1: a record libpcap must judge, or the end of the mapping (the file may
+ * have grown since), or the file was cut under the mapping; libpcap reads
+ * on from that record.
  */
 static int
 map_next(struct capsrc *s, struct pcap_pkthdr **h, const u_char **data)
@@ -179,10 +255,17 @@ map_next(struct capsrc *s, struct pcap_pkthdr **h, const u_char **data)
 		    upto - s->map_kept, MADV_DONTNEED);
 		s->map_kept = upto;
 	}
-	if (left == 0)
-		return 0;
 	if (left < 16 || (caplen = map_u32(s, p + 8)) > s->map_snap ||
 	    caplen > left - 16)
+		return -1;
+	/*
+	 * Every page of the record read once, so that a cut file shows here,
+	 * not half-way through decoding zeros.
+	 */
+	(void)*(const volatile uint8_t *)p;
+	for (size_t k = 16 + (size_t)caplen; k > 0; k = k > bus_page ? k - bus_page : 0)
+		(void)*(const volatile uint8_t *)(p + k - 1);
+	if (bus_hit)
 		return -1;
 	/*
 	 * As libpcap 1.10 fills them: its file header holds signed 32-bit
@@ -205,6 +288,24 @@ map_next(struct capsrc *s, struct pcap_pkthdr **h, const u_char **data)
 	return 1;
 }
 
+/*
+ * Once per batch: a file cut since the last look ends the mapping where
+ * the file ends now.  Its last page past the new end reads as zeros, not
+ * as a SIGBUS, and zeros look like records.  A cut within a batch is the
+ * SIGBUS handler's to see (from the next page on: records in the zeros
+ * of the new last page before it are read as they look).
+ */
+static void
+map_recheck(struct capsrc *s)
+{
+	struct stat st;
+
+	if (s->map == NULL || fstat(fileno(pcap_file(s->p)), &st) != 0 ||
+	    (uintmax_t)st.st_size >= s->map_len)
+		return;
+	s->map_len = (size_t)st.st_size > s->map_off ? (size_t)st.st_size : s->map_off;
+}
+
 /* pcap_next_ex() of the file, from the mapping while it lasts. */
 static int
 next_packet(struct capsrc *s, struct pcap_pkthdr **h, const u_char **data)
@@ -214,8 +315,6 @@ next_packet(struct capsrc *s, struct pcap_pkthdr **h, const u_char **data)
 
 		if (rc == 1)
 			return 1;
-		if (rc == 0)
-			return PCAP_ERROR_BREAK;
 		/* libpcap takes over at this record. */
 		if (fseeko(pcap_file(s->p), (off_t)s->map_off, SEEK_SET) != 0) {
 			map_close(s);
@@ -477,6 +576,7 @@ read_batch(struct capsrc *s)
 	unsigned i;
 	int rc;
 
+	map_recheck(s);
 	for (i = 0; i < s->batch; i++) {
 		if (s->ended || s->paused)
 			return -1;

@@ -4,7 +4,11 @@
  * a live source on lo.  Files are written here with libpcap, so the
  * timestamps and ports are known.  Run from the repository root.
  */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
 #include <pcap/pcap.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -597,6 +601,122 @@ test_mapped(void)
 	unlink(path);
 }
 
+/*
+ * A file that changes while it is read, as libpcap reads it: records
+ * appended after the open are read too, and a file cut short under the
+ * reader (pages gone from the mapping) ends the read as libpcap ends it,
+ * without SIGBUS.  In a child, so that a crash is a failed check.
+ */
+static const char *cut_path;
+
+/* The first decode error (record 100, made so) cuts the file at 8 KiB. */
+static void
+cut_at_error(const struct capture_event *ev, void *arg)
+{
+	(void)arg;
+	if (ev->type == CE_ERROR && cut_path != NULL) {
+		if (truncate(cut_path, 8192) != 0)
+			_exit(13);
+		cut_path = NULL;
+	}
+}
+
+static int
+read_changed(const char *path, int change, uint64_t *packets, enum capsrc_end *how)
+{
+	struct capsrc_opts o = { .file = path };
+	struct ended end = { 0 };
+	struct capsrc_stats st;
+	struct kd_diag err;
+	struct capture *cap = capture_new(NULL, change == 2 ? cut_at_error :
+	    keep_error, NULL);
+	struct kd_loop *loop = kd_loop_new();
+	struct capsrc *s = capsrc_open(&o, cap, loop, on_end, &end, &err, NULL);
+	bool grow = change == 1;
+	char more[200];
+	FILE *in, *out;
+	int c;
+
+	if (s == NULL)
+		return -1;
+	if (grow) {
+		/* The records of a second file (past its header) appended. */
+		snprintf(more, sizeof(more), "%s.more", path);
+		if (write_pcap(more, 7, 1000) != 0 || (in = fopen(more, "rb")) == NULL)
+			return -1;
+		out = fopen(path, "ab");
+		fseek(in, 24, SEEK_SET);
+		while (out != NULL && (c = getc(in)) != EOF)
+			putc(c, out);
+		fclose(in);
+		unlink(more);
+		if (out == NULL || fclose(out) != 0)
+			return -1;
+	} else if (change == 2)
+		cut_path = path;
+	else if (truncate(path, 24 + 3 * (16 + 54) + 10) != 0)
+		return -1;
+	kd_loop_run(loop);
+	capsrc_stats(s, &st);
+	*packets = st.packets;
+	*how = end.how;
+	capsrc_close(s);
+	capture_finish(cap);
+	capture_free(cap);
+	kd_loop_free(loop);
+	return 0;
+}
+
+static void
+test_file_changes(void)
+{
+	static const char *const name[] = { "cut", "growing", "cut while read" };
+	/* Packets read, then how it ends: libpcap's error on the cut record. */
+	static const uint64_t want[] = { 3, 12, 116 };
+	char path[160];
+
+	snprintf(path, sizeof(path), "%s/changing.pcap", dir);
+	for (int change = 0; change < 3; change++) {
+		int status = -1;
+		pid_t pid;
+
+		/* Many pages, so that a cut leaves mapped pages past the end. */
+		if (write_pcap(path, change == 1 ? 5 : 4000, 1000) != 0) {
+			KDT_CHECK(!"cannot write the file");
+			continue;
+		}
+		if (change == 2) {
+			/* Record 100 (70 bytes each): IPv4 header length 4, an error. */
+			FILE *f = fopen(path, "r+b");
+
+			if (f == NULL || fseek(f, 24 + 100 * 70 + 16 + 14, SEEK_SET) != 0 ||
+			    putc(0x41, f) == EOF || fclose(f) != 0) {
+				KDT_CHECK(!"cannot write the file");
+				continue;
+			}
+		}
+		if ((pid = fork()) == 0) {
+			uint64_t n = 0;
+			enum capsrc_end how = CAPSRC_END_ERROR;
+
+			if (read_changed(path, change, &n, &how) != 0)
+				_exit(10);
+			if (n != want[change])
+				fprintf(stderr, "%s file: %llu packets read\n", name[change],
+				    (unsigned long long)n);
+			_exit(n == want[change] && how == (change == 1 ? CAPSRC_END_EOF :
+			    CAPSRC_END_CUT) ? 0 : 11);
+		}
+		KDT_CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			fprintf(stderr, "%s file: the reader %s %d\n", name[change],
+			    WIFSIGNALED(status) ? "died of signal" : "exited",
+			    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+		KDT_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -622,6 +742,7 @@ main(void)
 	test_fixture();
 	test_close_in_event();
 	test_mapped();
+	test_file_changes();
 	test_live();
 	unlink(path_tick);
 	unlink(path_wide);
