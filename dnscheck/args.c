@@ -142,8 +142,11 @@ dnscheck_parse_args(int argc, char **argv, struct dnscheck_args *a, struct kd_cl
 
 	memset(a, 0, sizeof(*a));
 	dnscheck_opts_init(&a->o);
-	if ((rc = kd_cli_parse(argc, argv, OPTSTRING, longopts, one_option, a, err)) !=
-	    KD_CLI_RUN)
+	rc = kd_cli_parse(argc, argv, OPTSTRING, longopts, one_option, a, err);
+	/* --nagios after the bad option still asks for a status line. */
+	if (rc == KD_CLI_USAGE && !a->nagios)
+		a->nagios = kd_cli_given(argc, argv, OPTSTRING, longopts, 'n');
+	if (rc != KD_CLI_RUN)
 		return rc;
 	a->o.domains = (const char *const *)(argv + optind);
 	a->o.ndomains = (size_t)(argc - optind);

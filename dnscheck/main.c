@@ -54,7 +54,8 @@ help(void)
 	    "  -V, --version           print the version\n"
 	    "  -z, --zone FILE         check a zone file instead of asking a server\n"
 	    "\n"
-	    "Exit status: 0 all OK, 1 warnings, 2 failures, 3 could not check, 64 usage.\n",
+	    "Exit status: 0 all OK, 1 warnings, 2 failures, 3 could not check, 64 usage\n"
+	    "(3 with --nagios).\n",
 	    DNSCHECK_PORT, KD_DNS_TIMEOUT_DEFAULT / 1000, DNSCHECK_TTL);
 }
 
@@ -167,7 +168,8 @@ main(int argc, char *argv[])
 		printf(PROG " " KD_VERSION "\n");
 		return KD_EXIT_OK;
 	case KD_CLI_USAGE:
-		return kd_cli_usage_exit(PROG, &err, usage);
+		return a.nagios ? kd_cli_nagios_exit("KMS DNS", &err) :
+		    kd_cli_usage_exit(PROG, &err, usage);
 	}
 	kd_report_init(&r, PROG);
 	kd_site_init(&site);

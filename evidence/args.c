@@ -102,8 +102,11 @@ evidence_parse_args(int argc, char **argv, struct evidence_args *a, struct kd_cl
 
 	memset(a, 0, sizeof(*a));
 	evidence_opts_init(&a->o);
-	if ((rc = kd_cli_parse(argc, argv, OPTSTRING, longopts, one_option, a, err)) !=
-	    KD_CLI_RUN)
+	rc = kd_cli_parse(argc, argv, OPTSTRING, longopts, one_option, a, err);
+	/* --nagios after the bad option still asks for a status line. */
+	if (rc == KD_CLI_USAGE && !a->nagios)
+		a->nagios = kd_cli_given(argc, argv, OPTSTRING, longopts, 'n');
+	if (rc != KD_CLI_RUN)
 		return rc;
 	a->o.files = (const char *const *)(argv + optind);
 	a->o.nfiles = (size_t)(argc - optind);

@@ -50,7 +50,8 @@ help(void)
 	    "  -V, --version       print the version\n"
 	    "  -z, --zone FILE     the same as --dns, from a zone file\n"
 	    "\n"
-	    "Exit status: 0 all OK, 1 warnings, 2 failures, 3 could not check, 64 usage.\n"
+	    "Exit status: 0 all OK, 1 warnings, 2 failures, 3 could not check, 64 usage\n"
+	    "(3 with --nagios).\n"
 	    "See kmsdiag-evidence(1), \"Collecting evidence on Windows\".\n");
 }
 
@@ -107,7 +108,8 @@ main(int argc, char *argv[])
 		printf(PROG " " KD_VERSION "\n");
 		return KD_EXIT_OK;
 	case KD_CLI_USAGE:
-		return kd_cli_usage_exit(PROG, &err, usage);
+		return a.nagios ? kd_cli_nagios_exit("KMS EVIDENCE", &err) :
+		    kd_cli_usage_exit(PROG, &err, usage);
 	}
 	if ((set = ev_set_new(&a.o)) == NULL) {
 		fprintf(stderr, PROG ": out of memory\n");

@@ -125,6 +125,20 @@ kd_cli_parse(int argc, char **argv, const char *optstring, const struct option *
 	return KD_CLI_RUN;
 }
 
+bool
+kd_cli_given(int argc, char **argv, const char *optstring, const struct option *longopts,
+    int ch)
+{
+	bool seen = false;
+	int c;
+
+	kd_cli_reset();
+	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1)
+		if (c == ch)
+			seen = true;
+	return seen;
+}
+
 /*
  * An argument as a message echoes it: cut, so that a long one leaves room
  * for why it was refused (the message has 512 bytes).
@@ -281,4 +295,13 @@ kd_cli_usage_exit(const char *prog, const struct kd_cli_err *err, void (*usage)(
 	if (usage != NULL)
 		usage(stderr);
 	return KD_EXIT_USAGE;
+}
+
+int
+kd_cli_nagios_exit(const char *service, const struct kd_cli_err *err)
+{
+	char clean[2 * sizeof(err->msg)];
+
+	printf("%s UNKNOWN - %s\n", service, kd_sanitize(err->msg, clean, sizeof(clean)));
+	return KD_EXIT_UNKNOWN;
 }

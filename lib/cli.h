@@ -91,10 +91,23 @@ bool	kd_cli_thresholds(const char *wname, const char *warn, const char *cname,
 bool	kd_cli_push(const char *what, const char *arg, const char **v, size_t *n,
 	    size_t max, struct kd_cli_err *);
 
+/*
+ * Whether option ch is on the line (before "--"), read again from a clean
+ * state and past any error: after a usage error, the output mode the line
+ * asks for (--nagios) is still known.
+ */
+bool	kd_cli_given(int argc, char **argv, const char *optstring,
+	    const struct option *longopts, int ch);
+
 /* "PROG: message\n", escaped, to fp. */
 void	kd_cli_print(FILE *fp, const char *prog, const struct kd_cli_err *);
 /* A usage error as every tool reports it: the message, then its usage; returns 64. */
 int	kd_cli_usage_exit(const char *prog, const struct kd_cli_err *,
 	    void (*usage)(FILE *));
+/*
+ * A usage error in a monitoring plugin's mode: "SERVICE UNKNOWN - message"
+ * (escaped) on stdout, the one line a monitoring system reads; returns 3.
+ */
+int	kd_cli_nagios_exit(const char *service, const struct kd_cli_err *);
 
 #endif

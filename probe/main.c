@@ -81,7 +81,7 @@ help(void)
 	    "  -V, --version            print the version\n"
 	    "  -w, --warning RANGE      response time (s) that is a WARNING\n"
 	    "\nRANGE: 10, 10:, ~:10, 10:20, @10:20 (monitoring-plugins syntax).\n"
-	    "Exit: 0 ok, 1 warning, 2 a target failed, 3 unknown, 64 usage.\n");
+	    "Exit: 0 ok, 1 warning, 2 a target failed, 3 unknown, 64 usage (3 with --nagios).\n");
 }
 
 /*
@@ -119,12 +119,8 @@ emit_prometheus(const struct probe *p, const char *file)
 static int
 fail_usage(const struct probe_args *a, const struct kd_cli_err *err)
 {
-	char msg[2 * sizeof(err->msg)];
-
-	if (!a->nagios)
-		return kd_cli_usage_exit(PROG, err, usage);
-	printf("KMS UNKNOWN - %s\n", kd_sanitize(err->msg, msg, sizeof(msg)));
-	return KD_EXIT_UNKNOWN;
+	return a->nagios ? kd_cli_nagios_exit("KMS", err) :
+	    kd_cli_usage_exit(PROG, err, usage);
 }
 
 /* A run-time failure, on the channel the output mode reads. */

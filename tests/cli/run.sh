@@ -322,16 +322,23 @@ for prog in kmsdiag-capture kmsdiag-probe kmsdiag-dnscheck kmsdiag-tui kmsdiag-e
 		ko "usage-escaped $prog (exit $rc)"; head -3 "$tmp/err"
 	fi
 done
-# kmsdiag-probe --nagios anywhere on the line, even after the bad option:
-# a status line on stdout, UNKNOWN.
-for args in "-t 0 --nagios 127.0.0.1" "--nagios -t 0 127.0.0.1" "--bogus 127.0.0.1 --nagios"; do
+# --nagios anywhere on the line, even after the bad option: a status line
+# on stdout, UNKNOWN.  kmsdiag-probe and kmsdiag-dnscheck (the CheckCommands
+# of contrib/icinga2) and kmsdiag-evidence, with -n or --nagios.
+for spec in "kmsdiag-probe:KMS:-t 0 --nagios 127.0.0.1" \
+    "kmsdiag-probe:KMS:--nagios -t 0 127.0.0.1" "kmsdiag-probe:KMS:--bogus 127.0.0.1 --nagios" \
+    "kmsdiag-dnscheck:KMS DNS:-t 0 -n x.test" "kmsdiag-dnscheck:KMS DNS:-n --bogus x.test" \
+    "kmsdiag-dnscheck:KMS DNS:--bogus x.test --nagios" "kmsdiag-evidence:KMS EVIDENCE:--now x f -n" \
+    "kmsdiag-evidence:KMS EVIDENCE:--nagios --bogus f"; do
+	prog=${spec%%:*} rest=${spec#*:}
+	svc=${rest%%:*} args=${rest#*:}
 	# shellcheck disable=SC2086
-	"$B/kmsdiag-probe" $args >"$tmp/out" 2>"$tmp/err"
+	"$B/$prog" $args >"$tmp/out" 2>"$tmp/err"
 	rc=$?
-	if [ "$rc" = 3 ] && grep -q '^KMS UNKNOWN - ' "$tmp/out" && [ ! -s "$tmp/err" ]; then
-		ok "probe-nagios-usage ($args)"
+	if [ "$rc" = 3 ] && grep -q "^$svc UNKNOWN - " "$tmp/out" && [ ! -s "$tmp/err" ]; then
+		ok "nagios-usage $prog ($args)"
 	else
-		ko "probe-nagios-usage ($args): exit $rc"; cat "$tmp/out" "$tmp/err" | head -3
+		ko "nagios-usage $prog ($args): exit $rc"; cat "$tmp/out" "$tmp/err" | head -3
 	fi
 done
 # "kmsdiag explain CODE --json": the front's "+" parse does not leak into

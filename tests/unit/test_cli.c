@@ -298,6 +298,25 @@ seen(void *ctx, int ch, const char *arg, struct kd_cli_err *err)
 	return true;
 }
 
+/* kd_cli_given: an option anywhere before "--", read past errors. */
+static void
+test_given(void)
+{
+	static const struct option lo[] = {
+		{ "nagios", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char a0[] = "x", a1[] = "--bogus", a2[] = "op", a3[] = "--nagios", a4[] = "-t";
+	char a5[] = "-n", a6[] = "--";
+	char *v1[] = { a0, a1, a2, a3, NULL };
+	char *v2[] = { a0, a4, a5, a2, NULL };
+	char *v3[] = { a0, a2, a6, a5, NULL };
+
+	KDT_CHECK(kd_cli_given(4, v1, "nt:", lo, 'n'));
+	KDT_CHECK(!kd_cli_given(4, v2, "nt:", lo, 'n'));	/* -t's argument */
+	KDT_CHECK(!kd_cli_given(4, v3, "nt:", lo, 'n'));	/* an operand */
+}
+
 static void
 test_parse_loop(void)
 {
@@ -368,6 +387,7 @@ main(void)
 	test_reset();
 	test_getopt_messages();
 	test_parse_loop();
+	test_given();
 	test_print();
 	return KDT_DONE("test_cli");
 }

@@ -74,5 +74,15 @@ main(void)
 	KDT_STREQ(refused("--tcp-only", &a, &err), "--tcp-only needs --probe");
 	KDT_CHECK(strncmp(refused("a..b", &a, &err), "domain a..b: ", 13) == 0);
 	KDT_STREQ(refused("-x", &a, &err), "invalid option -- 'x'");
+	KDT_CHECK(!a.nagios);
+	/* --nagios after the error still picks the status line; "-t -n" is no --nagios. */
+	KDT_STREQ(refused("-t 0 x.test -n", &a, &err), "timeout 0: too small (0.01 to 60 seconds)");
+	KDT_CHECK(a.nagios);
+	KDT_STREQ(refused("--bogus --nagios", &a, &err), "unrecognized option '--bogus'");
+	KDT_CHECK(a.nagios);
+	KDT_STREQ(refused("-t -n x.test", &a, &err), "timeout -n: invalid (seconds, such as 0.5 or 2)");
+	KDT_CHECK(!a.nagios);
+	KDT_STREQ(refused("-x x.test -- -n", &a, &err), "invalid option -- 'x'");
+	KDT_CHECK(!a.nagios);
 	return KDT_DONE("test_dnscheck_args");
 }

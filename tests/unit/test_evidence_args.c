@@ -56,5 +56,9 @@ main(void)
 	KDT_STREQ(refused("--dns -s 1.2.3.4:0 f", &a, &err), "server 1.2.3.4:0: bad port");
 	KDT_STREQ(refused("--dns -s 1.2.3.4:x f", &a, &err), "server 1.2.3.4:x: bad port");
 	KDT_STREQ(refused("--nowx 1 f", &a, &err), "unrecognized option '--nowx'");
+	KDT_CHECK(!a.nagios);
+	/* -n after the error: the usage error is a status line. */
+	KDT_STREQ(refused("--now x f -n", &a, &err), "now x: not a date (2026-12-06T09:00:00Z)");
+	KDT_CHECK(a.nagios);
 	return KDT_DONE("test_evidence_args");
 }
