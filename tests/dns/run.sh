@@ -289,7 +289,11 @@ u usage-timeout-invalid 64 "kmsdiag-dnscheck: timeout 1s: invalid" -t 1s good.te
 u usage-port-zero 64 "kmsdiag-dnscheck: port 0: too small" -p 0 good.test
 u usage-bad-server 64 "kmsdiag-dnscheck: server dns.example: not an IP address" -s dns.example good.test
 u usage-zone-and-server 64 "cannot use --zone and --server" -z "$ZONES/good.test.zone" -s 127.0.0.1
-u usage-json-and-nagios 64 "cannot use --json and --nagios" -j -n good.test
+u usage-json-and-prometheus 64 "--prometheus is an output of its own" -j --prometheus good.test
+# With --nagios a usage error is the plugin's UNKNOWN status line, on stdout.
+"$BIN" -j -n good.test > "$tmp/out" 2> "$tmp/err"
+if [ $? = 3 ] && grep -qx "KMS DNS UNKNOWN - cannot use --json and --nagios" "$tmp/out" &&
+    [ ! -s "$tmp/err" ]; then ok usage-json-and-nagios; else bad usage-json-and-nagios; fi
 u usage-label-too-long 64 "label longer than 63 octets" "${long63}a.test"
 u usage-name-too-long 64 "name longer than 255 octets" "$long63.$long63.$long63.$long63.test"
 u usage-unknown-option 64 "usage: kmsdiag-dnscheck" --frobnicate

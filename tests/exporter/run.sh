@@ -225,8 +225,10 @@ has dnscheck-prom-ttl "$tmp/dns.prom" "^kmsdiag_srv_ttl_seconds\\{domain=\"two.t
 has dnscheck-prom-target-kms "$tmp/dns.prom" "^kmsdiag_rpc_kms\\{host=\"kms1.two.test\",address=\"127.0.0.1\",port=\"$PP\"\\} 1$"
 # The port is not 1688, but a KMS host answers there: DNS is judged on the TTL alone.
 has dnscheck-prom-dns-warn "$tmp/dns.prom" '^kmsdiag_check_status\{item="dns"\} 1$'
-"$B/kmsdiag-dnscheck" -z "$tmp/two.zone" --prometheus --nagios two.test >/dev/null 2>&1
-[ $? = 64 ] && ok dnscheck-prom-nagios-usage || bad dnscheck-prom-nagios-usage
+# A usage error in --nagios mode is the plugin's UNKNOWN status line.
+"$B/kmsdiag-dnscheck" -z "$tmp/two.zone" --prometheus --nagios two.test >"$tmp/dns.out" 2>/dev/null
+[ $? = 3 ] && grep -q '^KMS DNS UNKNOWN - --prometheus is an output of its own' "$tmp/dns.out" &&
+    ok dnscheck-prom-nagios-usage || bad dnscheck-prom-nagios-usage
 
 # ---- the exporter itself -------------------------------------------------------
 if ! pkg-config --exists libmicrohttpd; then
