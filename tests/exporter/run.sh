@@ -105,6 +105,12 @@ object Service "kms-rpc" {
 	vars.kmsdiag_probe_timeout = 2
 	vars.kmsdiag_probe_activate = true
 }
+object Service "kms-srv" {
+	host_name = "kms1"
+	check_command = "kmsdiag-probe"
+	vars.kmsdiag_probe_srv = true
+	vars.kmsdiag_probe_domains = [ "corp.example" ]
+}
 object Service "kms-dns" {
 	host_name = "kms1"
 	check_command = "kmsdiag-dnscheck"
