@@ -1,4 +1,6 @@
 /* kmsdiag-capture: decode KMS activation traffic from capture files or an interface. */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -251,6 +253,16 @@ print_capture_stats(const struct capture_out *out, const char *iface,
 		    "lower the snap length (-s 2048 is plenty for KMS)\n");
 }
 
+/* A capture file on disk, as opposed to standard input or a FIFO. */
+static bool
+regular_file(const char *path)
+{
+	struct stat st;
+
+	return path != NULL && strcmp(path, "-") != 0 && stat(path, &st) == 0 &&
+	    S_ISREG(st.st_mode);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -302,10 +314,12 @@ main(int argc, char **argv)
 	out.verbose = a.verbose;
 	if (a.line_buffered)
 		setvbuf(stdout, NULL, _IOLBF, 0);
-	else if (so.iface == NULL && !isatty(STDOUT_FILENO))
+	else if (so.iface == NULL && regular_file(so.file) && !isatty(STDOUT_FILENO))
 		/*
-		 * Files into a file or a pipe: fewer, larger writes (a JSON line
-		 * is about 1 KiB).  glibc takes a size only with a buffer.
+		 * A file on disk into a file or a pipe: fewer, larger writes (a
+		 * JSON line is about 1 KiB).  Not for -r - from a pipe, where
+		 * packets come as something captures them and lines should
+		 * follow.  glibc takes a size only with a buffer.
 		 */
 		setvbuf(stdout, stdout_buf, _IOFBF, sizeof(stdout_buf));
 	out.color = !out.json && kd_want_color(stdout);

@@ -211,12 +211,21 @@ kd_verdict_key(enum kd_verdict v)
 	}
 }
 
+/* no-color.org: NO_COLOR present and not empty turns colour off; empty is unset. */
+bool
+kd_no_color_env(void)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	return nc != NULL && nc[0] != '\0';
+}
+
 bool
 kd_want_color(FILE *fp)
 {
-	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+	const char *term = getenv("TERM");
 
-	if (nc != NULL && nc[0] != '\0')
+	if (kd_no_color_env())
 		return false;
 	if (term == NULL || strcmp(term, "dumb") == 0)
 		return false;

@@ -85,6 +85,7 @@ struct kd_emit_opts {
 	bool	verbose;	/* print every fact */
 };
 bool		 kd_want_color(FILE *);		/* isatty and NO_COLOR unset and TERM not dumb */
+bool		 kd_no_color_env(void);		/* NO_COLOR set and not empty */
 /* The ANSI colour of a verdict: green, yellow, red, magenta for unknown. */
 const char	*kd_verdict_color(enum kd_verdict);
 /* Check as a JSON object: type, tool, check, subject, status, detail, fix, checklist + facts. */

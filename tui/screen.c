@@ -1126,7 +1126,7 @@ tui_screen_run(struct tui_app *a)
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
-	u.color = a->o.color && has_colors() && getenv("NO_COLOR") == NULL;
+	u.color = a->o.color && has_colors() && !kd_no_color_env();
 	if (u.color) {
 		start_color();
 		use_default_colors();

@@ -52,6 +52,15 @@ check_json truncated-record-still-decodes "any(o['type']=='exchange' and o['resp
 expect_rc ok-exit-warn-emulator 1 "$CAP" -r fixtures/kms-v6-win10-education.pcap
 expect_rc stdin 1 sh -c "cat fixtures/kms-v6-win10-education.pcap | $CAP --json -r -"
 check_json stdin-source "any(o['type']=='exchange' and o['source']=='(stdin)' for o in objs)"
+# Packets from a pipe (tcpdump -w - | kmsdiag-capture -r -): lines follow as
+# the packets come, in stdio's usual blocks; only a file on disk is written
+# in large ones.  Half the file, a pause: the lines of that half are out.
+f=fixtures/kms-clientlist-6win-2office2016.pcap
+(head -c 9000 "$f"; sleep 3; tail -c +9001 "$f") | "$CAP" --json -r - >"$tmp/pipe" 2>&1 &
+sleep 1.5
+if [ "$(wc -c <"$tmp/pipe")" -gt 0 ]; then ok stdin-pipe-streams; else
+	ko "stdin-pipe-streams (nothing written after half the file)"; fi
+wait
 
 expect_rc json-v6 1 "$CAP" --json -r fixtures/kms-v6-win10-education.pcap
 check_json json-v6-keys "[o for o in objs if o['type']=='exchange'][0]['request']['cmid']=='dae825c2-cccd-437d-b157-ccbecf144dce' and [o for o in objs if o['type']=='exchange'][0]['request']['version']=='6.0' and [o for o in objs if o['type']=='exchange'][0]['request']['required_count']==25 and [o for o in objs if o['type']=='exchange'][0]['request']['client_time'].endswith('Z')"

@@ -444,6 +444,12 @@ wait_for color 'overall FAIL' >/dev/null
 if tmux -L "$SOCK" capture-pane -e -p -t color | grep -q "${esc}\[[0-9;]*3[123]m"; then
 	pass color-escapes; else fail color-escapes; fi
 keys color q
+# An empty NO_COLOR is unset (no-color.org): colour stays.
+start colorempty 80 24 "NO_COLOR=" $DEMO --speed 0
+wait_for colorempty 'overall FAIL' >/dev/null
+if tmux -L "$SOCK" capture-pane -e -p -t colorempty | grep -q "${esc}\[[0-9;]*3[123]m"; then
+	pass color-empty-no-color; else fail color-empty-no-color; fi
+keys colorempty q
 for mode in no-color:NO_COLOR=1 vt100:TERM=vt100 flag:--no-color; do
 	n=${mode%%:*} e=${mode#*:} flag=
 	case $e in --*) flag=$e e= ;; esac
