@@ -156,10 +156,11 @@ one_option(struct probe_args *a, int ch, char **argv, struct later *l,
 
 	switch (ch) {
 	case '4':
-		a->o.family = AF_INET;
-		return true;
 	case '6':
-		a->o.family = AF_INET6;
+		/* Both would silently mean the last one: say so instead. */
+		if (a->o.family == (ch == '4' ? AF_INET6 : AF_INET))
+			return kd_cli_fail(err, "cannot use -4 and -6 together");
+		a->o.family = ch == '4' ? AF_INET : AF_INET6;
 		return true;
 	case 'c':
 		l->crit = optarg;

@@ -84,6 +84,9 @@ main(void)
 	KDT_STREQ(refused("-t 2s h", &a, &err),
 	    "timeout 2s: invalid (seconds, such as 0.5 or 2)");
 	KDT_STREQ(refused("-p 0 h", &a, &err), "port 0: too small (1 to 65535)");
+	KDT_STREQ(refused("-4 -6 h", &a, &err), "cannot use -4 and -6 together");
+	KDT_STREQ(refused("-6 -4 h", &a, &err), "cannot use -4 and -6 together");
+	KDT_CHECK(parse("-6 -6 h", &a, &err) == KD_CLI_RUN);
 	KDT_STREQ(refused("-n 0 h", &a, &err), "count 0: too small (1 to 1000)");
 	KDT_STREQ(refused("--protocol 7 h", &a, &err), "protocol 7: too large (4 to 6)");
 	KDT_STREQ(refused("-w 5:1 h", &a, &err), "-w 5:1: start of range is greater "
