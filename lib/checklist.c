@@ -788,13 +788,13 @@ judge_below(struct ctx *x, const struct tentry *e, const struct tentry *above)
 			kd_appendf(f->summary, sizeof(f->summary), "; %s shows signs of "
 			    "a KMS emulator (item 5)", al);
 	} else {
+		const struct kd_app *ap = c->info != NULL ? kd_app_find(&c->info->app_id) :
+		    NULL;
+
 		f = add(x, KD_ITEM_THRESHOLD, KD_V_FAIL, "threshold", e->host, -1, -1);
 		fsubj(f, "%s", ep);
 		fsum(f, "%s: count %u < %u for %s: its clients stay unactivated "
 		    "(0xC004F038)%s", hl, c->count, need, pn, extra);
-		const struct kd_app *ap = c->info != NULL ? kd_app_find(&c->info->app_id) :
-		    NULL;
-
 		/* Servers raise a Windows count; for Office they are just more machines. */
 		ffix(f, "%u more distinct machine%s asking for %s must reach %s (VMs "
 		    "count%s)", need - c->count, plural(need - c->count), pn, ep,
@@ -1184,13 +1184,12 @@ judge_host_key(struct ctx *x)
 			json_t *sj = signs_json(signs);
 			const char *texts[32];
 			char named[sizeof(f->summary)];
-			size_t nt = 0;
+			/* The line is "HOST shows N signs of a KMS emulator: ...". */
+			size_t nt = 0, room = strlen(hl) + 100 < sizeof(named) ?
+			    sizeof(named) - strlen(hl) - 40 : 60;
 
 			for (size_t k = 0; k < json_array_size(sj) && nt < 32; k++)
 				texts[nt++] = json_string_value(json_array_get(sj, k));
-			size_t room = strlen(hl) + 100 < sizeof(named) ?
-			    sizeof(named) - strlen(hl) - 40 : 60;
-
 			name_items(named, room, texts, nt, nt, "; ", "; ");
 			f = add(x, KD_ITEM_HOST_KEY, KD_V_WARN, "emulator", hi, -1, -1);
 			fsubj(f, "%s", ep);
@@ -1349,15 +1348,16 @@ judge_client_key(struct ctx *x)
 
 /* --- 8. time -------------------------------------------------------------- */
 
-/* Clients by the size of their clock difference, largest first. */
+/* Clients by the size of their clock difference, largest first; then in site order. */
 static int
 cmp_skew_desc(const void *a, const void *b)
 {
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	const int64_t *p = a, *q = b;
+	int64_t x = p[0] < 0 ? -p[0] : p[0], y = q[0] < 0 ? -q[0] : q[0];
 
-	x = x < 0 ? -x : x;
-	y = y < 0 ? -y : y;
-	return x < y ? 1 : x > y ? -1 : 0;
+	if (x != y)
+		return x < y ? 1 : -1;
+	return p[1] < q[1] ? -1 : p[1] > q[1];
 }
 
 static void
