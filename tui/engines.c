@@ -236,6 +236,13 @@ nothing:
 /* ------------------------------------------------------------------ */
 /* Capture. */
 
+/* The model's cap_sync: the capture's site with its texts up to date. */
+static void
+sync_capture(void *cap)
+{
+	(void)capture_site(cap);
+}
+
 static void
 capture_refresh(struct tui_app *a)
 {
@@ -521,6 +528,8 @@ tui_app_start(struct tui_app *a, const struct tui_opts *o, struct kd_loop *loop)
 			kd_setf(a->error, sizeof(a->error), "out of memory");
 			return -1;
 		}
+		a->model.cap_sync = sync_capture;
+		a->model.cap_arg = a->cap;
 		so.ports = co.nports ? co.ports : NULL;
 		so.nports = co.nports;
 		so.iface = o->iface;

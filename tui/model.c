@@ -135,6 +135,8 @@ merge_capture(struct tui_model *m)
 
 	if (c == NULL)
 		return;
+	if (m->cap_sync != NULL)
+		m->cap_sync(m->cap_arg);
 	for (i = 0; i < c->nhosts && i < sizeof(map) / sizeof(map[0]); i++) {
 		const struct kd_site_host *ch = &c->hosts[i];
 		struct kd_site_host *h;

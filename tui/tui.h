@@ -131,6 +131,13 @@ struct tui_model {
 	struct probe_opts probe_opts;
 	bool		 have_probe;
 	const struct kd_site *cap_site;	/* the capture engine's own site */
+	/*
+	 * The model reads cap_site on every rebuild, between refreshes too,
+	 * while the capture goes on: cap_sync(cap_arg) brings its texts up
+	 * to date first (capture_site()).  NULL: nothing to do.
+	 */
+	void		(*cap_sync)(void *);
+	void		*cap_arg;
 	struct kd_site_obs *cap_obs;	/* input errors, as observations */
 	size_t		 ncap_obs;
 	bool		 have_capture;

@@ -13,8 +13,10 @@
 
 #include <jansson.h>
 
+#include "../../capture/capsrc.h"
 #include "../../capture/capture.h"
 #include "../../tui/tui.h"
+#include "loop.h"
 #include "kdtest.h"
 
 #define EPID	"03612-00206-556-123456-03-1033-17763.0000-3182018"
@@ -243,6 +245,81 @@ test_self(void)
 }
 
 static void
+capture_ignore(const struct capture_event *ev, void *arg)
+{
+	(void)ev;
+	(void)arg;
+}
+
+static void
+capture_ended(struct capsrc *src, enum capsrc_end how, void *arg)
+{
+	(void)src;
+	(void)how;
+	(void)arg;
+}
+
+/* Read a capture file into cap, as the dashboard's capture does. */
+static void
+feed_file(struct capture *cap, const char *path)
+{
+	struct capsrc_opts o = { .file = path };
+	struct kd_loop *loop = kd_loop_new();
+	struct kd_diag err;
+	struct capsrc *src;
+
+	src = loop != NULL ? capsrc_open(&o, cap, loop, capture_ended, NULL, &err,
+	    NULL) : NULL;
+	KDT_CHECK(src != NULL);
+	if (src != NULL) {
+		kd_loop_run(loop);
+		capsrc_close(src);
+	}
+	kd_loop_free(loop);
+}
+
+static void
+sync_capture(void *cap)
+{
+	(void)capture_site(cap);
+}
+
+/*
+ * The capture goes on between refreshes and the model reads its site on
+ * every rebuild: a client first seen since the refresh has its address.
+ */
+static void
+test_capture_between_refreshes(void)
+{
+	struct tui_model m;
+	struct kd_report none;
+	struct capture *cap = capture_new(NULL, capture_ignore, NULL);
+	size_t n0;
+
+	KDT_CHECK(cap != NULL);
+	if (cap == NULL)
+		return;
+	tui_model_init(&m);
+	m.cap_sync = sync_capture;
+	m.cap_arg = cap;
+	kd_report_init(&none, "kmsdiag-capture");
+	feed_file(cap, "fixtures/kms-v6-win10-education.pcap");
+	tui_model_set_capture(&m, capture_site(cap), &none);
+	n0 = m.site.nclients;
+	KDT_CHECK(n0 >= 1);
+	feed_file(cap, "fixtures/kms-clientlist-6win-2office2016.pcap");
+	/* A rebuild that is not a capture refresh: a tick. */
+	KDT_CHECK(tui_model_tick(&m, TUI_DOMAIN, true));
+	KDT_CHECK(m.site.nclients > n0);
+	for (size_t i = 0; i < m.site.nclients; i++)
+		if (!m.site.clients[i].self && m.site.clients[i].addr[0] == '\0')
+			KDT_CHECK(!"a capture client without its address");
+	kd_report_fini(&none);
+	tui_model_fini(&m);
+	capture_free(cap);
+}
+
+static void
 test_ticks_and_report(void)
 {
 	struct tui_model m;
@@ -347,5 +424,6 @@ main(void)
 	test_self();
 	test_ticks_and_report();
 	test_traffic();
+	test_capture_between_refreshes();
 	return KDT_DONE("test_tui_model");
 }
