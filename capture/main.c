@@ -263,6 +263,8 @@ regular_file(const char *path)
 	    S_ISREG(st.st_mode);
 }
 
+static const struct kd_cli_tool tool = { PROG, NULL, usage, NULL };
+
 int
 main(int argc, char **argv)
 {
@@ -284,19 +286,12 @@ main(int argc, char **argv)
 	struct kd_loop *loop = NULL;
 	struct kd_report rep;
 	struct kd_checklist cl;
-	int status;
+	int act, status;
 	bool prom_failed = false;
 
-	switch (capture_parse_args(argc, argv, &a, &err)) {
-	case KD_CLI_HELP:
-		usage(stdout);
-		return KD_EXIT_OK;
-	case KD_CLI_VERSION:
-		printf("kmsdiag-capture %s\n", KD_VERSION);
-		return KD_EXIT_OK;
-	case KD_CLI_USAGE:
-		return kd_cli_usage_exit(PROG, &err, usage);
-	}
+	act = capture_parse_args(argc, argv, &a, &err);
+	if ((status = kd_cli_answer(act, &tool, false, &err)) >= 0)
+		return status;
 	/* The run below reads the options by these names. */
 	opts = a.opts;
 	so = a.so;

@@ -151,6 +151,8 @@ emit(const struct dnscheck_args *a, const struct kd_report *r, struct kd_site *s
 	return 0;
 }
 
+static const struct kd_cli_tool tool = { PROG, help, usage, "KMS DNS" };
+
 int
 main(int argc, char *argv[])
 {
@@ -158,19 +160,12 @@ main(int argc, char *argv[])
 	struct kd_cli_err err;
 	struct kd_report r;
 	struct kd_site site;
-	int ret;
+	int act, ret;
 
-	switch (dnscheck_parse_args(argc, argv, &a, &err)) {
-	case KD_CLI_HELP:
-		help();
-		return KD_EXIT_OK;
-	case KD_CLI_VERSION:
-		printf(PROG " " KD_VERSION "\n");
-		return KD_EXIT_OK;
-	case KD_CLI_USAGE:
-		return a.nagios ? kd_cli_nagios_exit("KMS DNS", &err) :
-		    kd_cli_usage_exit(PROG, &err, usage);
-	}
+	/* Parsed first: a usage error in --nagios mode depends on what it read. */
+	act = dnscheck_parse_args(argc, argv, &a, &err);
+	if ((ret = kd_cli_answer(act, &tool, a.nagios, &err)) >= 0)
+		return ret;
 	kd_report_init(&r, PROG);
 	kd_site_init(&site);
 	if (a.prometheus)

@@ -90,6 +90,8 @@ emit(const struct evidence_args *a, struct ev_set *set, const struct kd_report *
 	}
 }
 
+static const struct kd_cli_tool tool = { PROG, help, usage, "KMS EVIDENCE" };
+
 int
 main(int argc, char *argv[])
 {
@@ -98,19 +100,12 @@ main(int argc, char *argv[])
 	struct kd_report r;
 	struct ev_set *set;
 	size_t i;
-	int ret;
+	int act, ret;
 
-	switch (evidence_parse_args(argc, argv, &a, &err)) {
-	case KD_CLI_HELP:
-		help();
-		return KD_EXIT_OK;
-	case KD_CLI_VERSION:
-		printf(PROG " " KD_VERSION "\n");
-		return KD_EXIT_OK;
-	case KD_CLI_USAGE:
-		return a.nagios ? kd_cli_nagios_exit("KMS EVIDENCE", &err) :
-		    kd_cli_usage_exit(PROG, &err, usage);
-	}
+	/* Parsed first: a usage error in --nagios mode depends on what it read. */
+	act = evidence_parse_args(argc, argv, &a, &err);
+	if ((ret = kd_cli_answer(act, &tool, a.nagios, &err)) >= 0)
+		return ret;
 	if ((set = ev_set_new(&a.o)) == NULL) {
 		fprintf(stderr, PROG ": out of memory\n");
 		return KD_EXIT_UNKNOWN;

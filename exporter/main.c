@@ -101,6 +101,8 @@ print_config(const char *file, const struct exp_config *cfg)
 	return fflush(stdout) != 0 ? KD_EXIT_UNKNOWN : KD_EXIT_OK;
 }
 
+static const struct kd_cli_tool tool = { PROG, help, usage, NULL };
+
 int
 main(int argc, char **argv)
 {
@@ -112,17 +114,11 @@ main(int argc, char **argv)
 	struct exp_server *srv;
 	struct kd_diag diag;
 	char msg[512], safe[512];
+	int rc;
 
-	switch (exp_parse_args(argc, argv, &a, &err)) {
-	case KD_CLI_HELP:
-		help();
-		return KD_EXIT_OK;
-	case KD_CLI_VERSION:
-		printf(PROG " %s\n", KD_VERSION);
-		return KD_EXIT_OK;
-	case KD_CLI_USAGE:
-		return kd_cli_usage_exit(PROG, &err, usage);
-	}
+	if ((rc = kd_cli_answer(exp_parse_args(argc, argv, &a, &err), &tool, false,
+	    &err)) >= 0)
+		return rc;
 	kd_tables_init();
 	if (load(&a, &cfg, &ss, &sslen) != 0)
 		return KD_EXIT_UNKNOWN;

@@ -529,6 +529,8 @@ doctor_parse_args(int argc, char **argv, struct doctor_args *a, struct kd_cli_er
 	return combined(a, argv, ps.product, err) ? KD_CLI_RUN : KD_CLI_USAGE;
 }
 
+static const struct kd_cli_tool tool = { PROG, help, usage, NULL };
+
 int
 doctor_main(int argc, char **argv)
 {
@@ -545,15 +547,9 @@ doctor_main(int argc, char **argv)
 	kd_site_init(&d->site);
 	kd_report_init(&d->checks, TOOL);
 	memset(&jo, 0, sizeof(jo));
-	switch (doctor_parse_args(argc, argv, &d->a, &err)) {
-	case KD_CLI_HELP:
-		help();
-		rc = KD_EXIT_OK;
+	if ((rc = kd_cli_answer(doctor_parse_args(argc, argv, &d->a, &err), &tool,
+	    false, &err)) >= 0)
 		goto out;
-	case KD_CLI_USAGE:
-		rc = kd_cli_usage_exit(PROG, &err, usage);
-		goto out;
-	}
 	d->color = !d->a.json && kd_want_color(stdout);
 	local_domain(d);
 

@@ -218,6 +218,8 @@ explain_parse_args(int argc, char **argv, struct explain_args *a, struct kd_cli_
 	return KD_CLI_RUN;
 }
 
+static const struct kd_cli_tool tool = { PROG, help, usage, NULL };
+
 int
 explain_main(int argc, char **argv)
 {
@@ -225,16 +227,14 @@ explain_main(int argc, char **argv)
 	struct kd_explanation x;
 	struct kd_cli_err err;
 	size_t i;
-	int rc = KD_EXIT_OK;
+	int rc;
 
-	switch (explain_parse_args(argc, argv, &a, &err)) {
-	case KD_CLI_HELP:
-		help();
-		return KD_EXIT_OK;
-	case KD_CLI_USAGE:
+	if ((rc = kd_cli_answer(explain_parse_args(argc, argv, &a, &err), &tool,
+	    false, &err)) >= 0) {
 		free(a.codes);
-		return kd_cli_usage_exit(PROG, &err, usage);
+		return rc;
 	}
+	rc = KD_EXIT_OK;
 	if (a.list)
 		return list(a.json);
 	for (i = 0; i < a.ncodes && rc != KD_EXIT_UNKNOWN; i++) {

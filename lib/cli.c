@@ -305,3 +305,26 @@ kd_cli_nagios_exit(const char *service, const struct kd_cli_err *err)
 	printf("%s UNKNOWN - %s\n", service, kd_sanitize(err->msg, clean, sizeof(clean)));
 	return KD_EXIT_UNKNOWN;
 }
+
+int
+kd_cli_answer(int act, const struct kd_cli_tool *t, bool nagios,
+    const struct kd_cli_err *err)
+{
+	switch (act) {
+	case KD_CLI_RUN:
+		return -1;
+	case KD_CLI_HELP:
+		if (t->help != NULL)
+			t->help();
+		else
+			t->usage(stdout);
+		return KD_EXIT_OK;
+	case KD_CLI_VERSION:
+		printf("%s %s\n", t->prog, KD_VERSION);
+		return KD_EXIT_OK;
+	default:
+		if (nagios && t->nagios_service != NULL)
+			return kd_cli_nagios_exit(t->nagios_service, err);
+		return kd_cli_usage_exit(t->prog, err, t->usage);
+	}
+}

@@ -101,6 +101,22 @@ bool	kd_cli_given(int argc, char **argv, const char *optstring,
 
 /* "PROG: message\n", escaped, to fp. */
 void	kd_cli_print(FILE *fp, const char *prog, const struct kd_cli_err *);
+/*
+ * What a main does with its parse function's answer, the same in every
+ * tool: -1 to run; otherwise the exit status once the help (help, or
+ * usage on stdout when NULL) or "PROG VERSION" is printed (0), or the
+ * usage error reported: kd_cli_nagios_exit for nagios_service when
+ * nagios is set (3), else kd_cli_usage_exit (64).
+ */
+struct kd_cli_tool {
+	const char	*prog;
+	void		(*help)(void);
+	void		(*usage)(FILE *);
+	const char	*nagios_service;	/* "KMS DNS"; NULL: no --nagios */
+};
+int	kd_cli_answer(int act, const struct kd_cli_tool *, bool nagios,
+	    const struct kd_cli_err *);
+
 /* A usage error as every tool reports it: the message, then its usage; returns 64. */
 int	kd_cli_usage_exit(const char *prog, const struct kd_cli_err *,
 	    void (*usage)(FILE *));

@@ -115,12 +115,13 @@ emit_prometheus(const struct probe *p, const char *file)
 	return rc;
 }
 
+static const struct kd_cli_tool tool = { PROG, help, usage, "KMS" };
+
 /* Usage errors: exit 64, or UNKNOWN (3) with a status line in --nagios mode. */
 static int
 fail_usage(const struct probe_args *a, const struct kd_cli_err *err)
 {
-	return a->nagios ? kd_cli_nagios_exit("KMS", err) :
-	    kd_cli_usage_exit(PROG, err, usage);
+	return kd_cli_answer(KD_CLI_USAGE, &tool, a->nagios, err);
 }
 
 /* A run-time failure, on the channel the output mode reads. */
@@ -240,23 +241,14 @@ main(int argc, char **argv)
 	struct probe *p = NULL;
 	struct sigaction sa;
 	const char *cmid_src = NULL;
-	int rc;
+	int act, rc;
 
 	probe_args_init(&a);
 	kd_report_init(&rep, PROG);
-	switch (probe_parse_args(argc, argv, &a, &err)) {
-	case KD_CLI_HELP:
-		help();
-		rc = KD_EXIT_OK;
+	/* Parsed first: a usage error in --nagios mode depends on what it read. */
+	act = probe_parse_args(argc, argv, &a, &err);
+	if ((rc = kd_cli_answer(act, &tool, a.nagios, &err)) >= 0)
 		goto out;
-	case KD_CLI_VERSION:
-		printf(PROG " %s\n", KD_VERSION);
-		rc = KD_EXIT_OK;
-		goto out;
-	case KD_CLI_USAGE:
-		rc = fail_usage(&a, &err);
-		goto out;
-	}
 	if (a.product_list) {
 		probe_product_list(stdout);
 		rc = ferror(stdout) ? KD_EXIT_UNKNOWN : KD_EXIT_OK;

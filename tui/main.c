@@ -102,6 +102,8 @@ run_report(struct tui_app *app, struct kd_loop *loop)
 	return tui_model_status(&app->model);
 }
 
+static const struct kd_cli_tool tool = { PROG, help, usage, NULL };
+
 int
 main(int argc, char **argv)
 {
@@ -109,18 +111,11 @@ main(int argc, char **argv)
 	struct tui_app app;
 	struct kd_cli_err err;
 	struct kd_loop *loop;
-	int rc;
+	int act, rc;
 
-	switch (tui_parse_args(argc, argv, &o, &err)) {
-	case KD_CLI_HELP:
-		help();
-		return KD_EXIT_OK;
-	case KD_CLI_VERSION:
-		printf(PROG " %s\n", KD_VERSION);
-		return KD_EXIT_OK;
-	case KD_CLI_USAGE:
-		return kd_cli_usage_exit(PROG, &err, usage);
-	}
+	act = tui_parse_args(argc, argv, &o, &err);
+	if ((rc = kd_cli_answer(act, &tool, false, &err)) >= 0)
+		return rc;
 	if (!o.report && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		kd_cli_fail(&err, "the dashboard needs a terminal; use --report for text");
 		return kd_cli_usage_exit(PROG, &err, usage);

@@ -376,6 +376,49 @@ test_print(void)
 	KDT_CHECK(strlen(err.msg) == sizeof(err.msg) - 1);
 }
 
+static int helped, usaged;
+
+static void
+count_help(void)
+{
+	helped++;
+}
+
+static void
+count_usage(FILE *fp)
+{
+	(void)fp;
+	usaged++;
+}
+
+/* kd_cli_answer: what every main does with its parse function's answer. */
+static void
+test_answer(void)
+{
+	const struct kd_cli_tool plain = { "kmsdiag-x", count_help, count_usage, NULL };
+	const struct kd_cli_tool plugin = { "kmsdiag-x", NULL, count_usage, "KMS X" };
+	struct kd_cli_err err;
+
+	kd_cli_fail(&err, "bad option");
+	KDT_CHECK(kd_cli_answer(KD_CLI_RUN, &plain, false, &err) == -1);
+	KDT_CHECK(kd_cli_answer(KD_CLI_RUN, &plugin, true, &err) == -1);
+	KDT_CHECK(kd_cli_answer(KD_CLI_HELP, &plain, false, &err) == KD_EXIT_OK &&
+	    helped == 1 && usaged == 0);
+	/* No help function: the usage on stdout is the help. */
+	KDT_CHECK(kd_cli_answer(KD_CLI_HELP, &plugin, false, &err) == KD_EXIT_OK &&
+	    helped == 1 && usaged == 1);
+	KDT_CHECK(kd_cli_answer(KD_CLI_VERSION, &plain, false, &err) == KD_EXIT_OK);
+	KDT_CHECK(kd_cli_answer(KD_CLI_USAGE, &plain, false, &err) == KD_EXIT_USAGE &&
+	    usaged == 2);
+	/* --nagios: UNKNOWN, where the tool has a status line at all. */
+	KDT_CHECK(kd_cli_answer(KD_CLI_USAGE, &plain, true, &err) == KD_EXIT_USAGE &&
+	    usaged == 3);
+	KDT_CHECK(kd_cli_answer(KD_CLI_USAGE, &plugin, true, &err) == KD_EXIT_UNKNOWN &&
+	    usaged == 3);
+	KDT_CHECK(kd_cli_answer(KD_CLI_USAGE, &plugin, false, &err) == KD_EXIT_USAGE &&
+	    usaged == 4);
+}
+
 int
 main(void)
 {
@@ -389,5 +432,6 @@ main(void)
 	test_parse_loop();
 	test_given();
 	test_print();
+	test_answer();
 	return KDT_DONE("test_cli");
 }
