@@ -80,17 +80,15 @@ start_nsd() {
 	return 1
 }
 
+. "$here/../lib/testns.sh"
+
 start_testns() {
-	ldns-testns -r "$here/scripted.data" > "$tmp/testns.out" 2>&1 &
-	tns_pid=$!
-	if ! wait_for "$tmp/testns.out" "Listening on port" 10 "$tns_pid"; then
+	if ! kd_start_testns "$here/scripted.data" "$tmp/testns.out"; then
 		cat "$tmp/testns.out" >&2
-		kill "$tns_pid" 2>/dev/null
-		tns_pid=
 		return 1
 	fi
-	TNS_PORT=$(sed -n 's/.*Listening on port \([0-9]*\).*/\1/p' "$tmp/testns.out" | head -n 1)
-	[ -n "$TNS_PORT" ]
+	tns_pid=$TESTNS_PID
+	TNS_PORT=$TESTNS_PORT
 }
 
 # start_resp FILE ARGS...: a test KMS responder (loopback); sets RPORT.
@@ -269,10 +267,9 @@ EOF
 				    "${q%%|*}" "${q#*|}"
 			done
 		} > "$tmp/probe.data"
-		ldns-testns -r "$tmp/probe.data" > "$tmp/ptns.out" 2>&1 &
-		ptns_pid=$!
-		if wait_for "$tmp/ptns.out" "Listening on port" 10 "$ptns_pid"; then
-			PTNS=$(sed -n 's/.*Listening on port \([0-9]*\).*/\1/p' "$tmp/ptns.out" | head -n 1)
+		if kd_start_testns "$tmp/probe.data" "$tmp/ptns.out"; then
+			ptns_pid=$TESTNS_PID
+			PTNS=$TESTNS_PORT
 			t live-probe-open 0 "$PR"' | length == 2 and all(.[]; .state == "open" and .rpc == "kms" and .domain == "probe.test")' --probe -p "$P" -t 2 -s "127.0.0.1:$PTNS" probe.test
 		else
 			bad live-probe-start

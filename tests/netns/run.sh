@@ -371,10 +371,10 @@ SECTION QUESTION
 nosuch.kdtest.invalid. IN AAAA
 ENTRY_END
 EOF
-	ldns-testns -r "$TMP/zone.data" >"$TMP/dns.out" 2>&1 &
-	PIDS="$PIDS $!"
-	if wait_line "$TMP/dns.out" 'port'; then
-		DNSPORT=$(grep -o 'port [0-9]*' "$TMP/dns.out" | head -1 | sed 's/port //')
+	. "$HERE/../lib/testns.sh"
+	if kd_start_testns "$TMP/zone.data" "$TMP/dns.out"; then
+		PIDS="$PIDS $TESTNS_PID"
+		DNSPORT=$TESTNS_PORT
 		check "srv-found" 0 'length == 1 and .[0].target == "kms1.kdtest.example" and .[0].port == '$PORT' and .[0].rpc == "kms"' \
 		    -- "$PROBE" --json --srv -s 127.0.0.1:$DNSPORT kdtest.example
 		check "srv-dns-error" 2 'length == 1 and .[0].state == "dns_error" and (.[0].state_detail | test("nxdomain"))' \

@@ -525,11 +525,10 @@ if [ -n "$good" ] && command -v ldns-testns >/dev/null 2>&1; then
 		printf 'ENTRY_BEGIN\nMATCH opcode qtype qname\nADJUST copy_id\nREPLY QR AA NOERROR\nSECTION QUESTION\n%s\nSECTION ANSWER\n%s\nENTRY_END\n' \
 		    "${q%%|*}" "${q#*|}"
 	done >"$TMP/live.data"
-	ldns-testns -r "$TMP/live.data" >"$TMP/tns.out" 2>&1 &
-	RPIDS="$RPIDS $!"
-	i=0
-	while [ $i -lt 100 ] && ! grep -q "Listening on port" "$TMP/tns.out" 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
-	tns=$(sed -n 's/.*Listening on port \([0-9]*\).*/\1/p' "$TMP/tns.out" | head -n 1)
+	. tests/lib/testns.sh
+	kd_start_testns "$TMP/live.data" "$TMP/tns.out"
+	RPIDS="$RPIDS $TESTNS_PID"
+	tns=$TESTNS_PORT
 	# The record's port is the responder's, not 1688, and the host it names
 	# answers there: the port passes with a note (rule 2), and no message
 	# names an option the dashboard does not have.  -4: the responder is
